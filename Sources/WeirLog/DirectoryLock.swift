@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The one-owner guard of a data directory: an exclusive `flock` on `<dir>/.lock`,
+/// which holds the owner's PID so a second process can say who is in the way.
+/// The kernel drops the lock when the owner exits, however it exits.
+final class DirectoryLock: Sendable {
+    let path: String
+    private let fd: Int32
+
+    init(directory: String) throws {
+        path = directory + "/.lock"
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        try FileSystem.check(fd, "open lock file", path)
+        if flock(fd, LOCK_EX | LOCK_NB) < 0 {
+            let code = errno
+            defer { Glibc.close(fd) }
+            guard code == EWOULDBLOCK else { throw WeirLogError.io(operation: "lock", path: path, errno: code) }
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let n = Glibc.pread(fd, &buffer, buffer.count, 0)
+            let text = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+            let holder = Int32(text.trimmingWhitespace())
+            throw WeirLogError.directoryLocked(path: directory, holder: holder)
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        Glibc.ftruncate(fd, 0)
+        _ = Glibc.pwrite(fd, pid, pid.count, 0)
+        self.fd = fd
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        Glibc.close(fd)
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(scalars[first...last])
+    }
+}

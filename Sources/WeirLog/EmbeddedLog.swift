@@ -1,0 +1,210 @@
+import Dispatch
+public import Logging
+import Synchronization
+
+/// The embedded log: one data directory of topics and consumer groups, owned by one
+/// process at a time.
+///
+/// ```
+/// <data dir>/.lock                 flock + owner PID
+/// <data dir>/.clean-shutdown       present only between a clean close and the next open
+/// <data dir>/topics/<topic>/topic.json
+/// <data dir>/topics/<topic>/<partition>/<20-digit base offset>.log|.index|.timeindex
+/// <data dir>/groups/<group>.json   committed offsets, replaced atomically
+/// ```
+public final class EmbeddedLog: Sendable {
+    public let directory: String
+    public let groups: GroupCoordinator
+    /// True when the previous owner did not close the log cleanly, so recovery ran.
+    public let recoveredFromUncleanShutdown: Bool
+    /// Committed group offsets found beyond their partition's end at open, and clamped.
+    public let clampedOffsets: [ClampedOffset]
+    let logger: Logger
+    private let lock: DirectoryLock
+    private let topics: TopicTable
+    private let flusher: BackgroundTimer
+    private let closed = Mutex(false)
+
+    static let cleanShutdownMarker = ".clean-shutdown"
+
+    /// Opens (creating if needed) the data directory and recovers it if it was not
+    /// closed cleanly. Throws `directoryLocked` if another process owns it.
+    public init(directory: String, logger: Logger = Logger(label: "weir.log")) throws {
+        self.directory = directory
+        self.logger = logger
+        try FileSystem.createDirectories(directory + "/topics")
+        try FileSystem.createDirectories(directory + "/groups")
+        lock = try DirectoryLock(directory: directory)
+
+        let marker = directory + "/" + Self.cleanShutdownMarker
+        let clean = FileSystem.exists(marker)
+        let hasData = !(try FileSystem.listDirectory(directory + "/topics")).isEmpty
+        recoveredFromUncleanShutdown = !clean && hasData
+        if recoveredFromUncleanShutdown {
+            logger.warning("data directory was not closed cleanly; checking every batch since the last recovery point",
+                           metadata: ["directory": "\(directory)"])
+        }
+        // From here on, a crash must count as unclean.
+        try FileSystem.remove(marker)
+        try FileSystem.fsyncDirectory(directory)
+
+        var opened: [String: Topic] = [:]
+        for name in try FileSystem.listDirectory(directory + "/topics") {
+            let topicDirectory = directory + "/topics/" + name
+            guard (try? TopicName.validate(name)) != nil, FileSystem.exists(topicDirectory + "/" + Topic.configFile) else {
+                continue
+            }
+            let config = try Topic.readConfig(topicDirectory)
+            let topic = try Topic(name: name, directory: topicDirectory, config: config, clean: clean, logger: logger)
+            for partition in topic.partitions { try partition.enforceRetention() }
+            opened[name] = topic
+        }
+        topics = TopicTable(opened)
+
+        let store = try OffsetStore(directory: directory + "/groups")
+        var clamped: [ClampedOffset] = []
+        for (group, offsets) in store.all() {
+            for (key, committed) in offsets {
+                guard let topic = opened[key.topic], key.partition < topic.partitions.count else { continue }
+                let end = topic.partitions[key.partition].endOffset
+                if committed > end {
+                    clamped.append(ClampedOffset(group: group, topic: key.topic, partition: key.partition, committed: committed, end: end))
+                    logger.warning("committed offset is beyond the log end (data lost before it was flushed?); clamping", metadata: [
+                        "group": "\(group)", "partition": "\(key.topic)/\(key.partition)",
+                        "committed": "\(committed)", "end": "\(end)",
+                    ])
+                    try store.commit(group: group, offsets: [key: end])
+                }
+            }
+        }
+        clampedOffsets = clamped
+        groups = GroupCoordinator(store: store)
+
+        let flushing = topics
+        let timerLogger = logger
+        flusher = BackgroundTimer(label: "weir.log.flusher", intervalMillis: 100) {
+            let now = currentTimeMillis()
+            let all = flushing.table.withLock { Array($0.values) }
+            for partition in all.flatMap(\.partitions) {
+                do {
+                    try partition.performDueWork(now: now)
+                } catch {
+                    timerLogger.error("background flush or retention failed", metadata: ["partition": "\(partition.topic)/\(partition.id)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    deinit {
+        try? close()
+    }
+
+    // MARK: Topics
+
+    public func createTopic(_ name: String, config: TopicConfig = TopicConfig()) throws -> Topic {
+        try TopicName.validate(name)
+        try config.validate()
+        return try topics.table.withLock { topics in
+            let topicDirectory = directory + "/topics/" + name
+            guard topics[name] == nil, !FileSystem.exists(topicDirectory) else { throw WeirLogError.topicExists(name) }
+            try FileSystem.createDirectory(topicDirectory)
+            try Topic.writeConfig(config, to: topicDirectory)
+            let topic = try Topic(name: name, directory: topicDirectory, config: config, clean: true, logger: logger)
+            try FileSystem.fsyncDirectory(directory + "/topics")
+            topics[name] = topic
+            return topic
+        }
+    }
+
+    public func topic(_ name: String) throws -> Topic {
+        try TopicName.validate(name)
+        guard let topic = topics.table.withLock({ $0[name] }) else { throw WeirLogError.unknownTopic(name) }
+        return topic
+    }
+
+    public var topicNames: [String] { topics.table.withLock { $0.keys.sorted() } }
+
+    /// Deletes a topic, its data and every group's committed offsets for it.
+    public func deleteTopic(_ name: String) throws {
+        try TopicName.validate(name)
+        let topic = try topics.table.withLock { topics -> Topic in
+            guard let topic = topics.removeValue(forKey: name) else { throw WeirLogError.unknownTopic(name) }
+            return topic
+        }
+        try topic.close()
+        try FileSystem.removeTree(topic.directory)
+        try FileSystem.fsyncDirectory(directory + "/topics")
+        try groups.forgetTopic(name)
+    }
+
+    // MARK: Groups
+
+    /// Per partition of `topic`: the group's committed offset, the end offset and the lag.
+    public func describeGroup(_ group: String) throws -> [GroupPartitionState] {
+        let committed = groups.committedOffsets(group: group)
+        return try committed.keys.sorted().map { key in
+            let end = try topic(key.topic).partition(key.partition).endOffset
+            let offset = committed[key]!
+            return GroupPartitionState(topic: key.topic, partition: key.partition, committed: offset, end: end, lag: max(0, end - offset))
+        }
+    }
+
+    /// Where a group member starts reading `partition`: its committed offset, or the reset
+    /// policy's choice when there is none or it fell below the log start (retention).
+    public func startOffset(group: String, partition: Partition, reset: OffsetResetPolicy) throws -> Int64 {
+        let key = TopicPartition(topic: partition.topic, partition: partition.id)
+        if let committed = groups.committedOffsets(group: group)[key], committed >= partition.startOffset {
+            return min(committed, partition.endOffset)
+        }
+        switch reset {
+        case .earliest: return partition.startOffset
+        case .latest: return partition.endOffset
+        case .error: throw WeirLogError.noCommittedOffset(group: group, topic: partition.topic, partition: partition.id)
+        }
+    }
+
+    // MARK: Shutdown
+
+    /// Flushes every partition, writes recovery points and the clean-shutdown marker.
+    public func close() throws {
+        let alreadyClosed = closed.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        guard !alreadyClosed else { return }
+        flusher.cancel()
+        for topic in topics.table.withLock({ Array($0.values) }) { try topic.close() }
+        let marker = directory + "/" + Self.cleanShutdownMarker
+        try FileSystem.writeAtomically(marker, Array("clean\n".utf8))
+    }
+}
+
+/// A committed offset found beyond the end of its partition at open.
+public struct ClampedOffset: Sendable, Hashable {
+    public var group: String
+    public var topic: String
+    public var partition: Int
+    public var committed: Int64
+    public var end: Int64
+}
+
+/// One row of `weir groups describe`.
+public struct GroupPartitionState: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int
+    public var committed: Int64
+    public var end: Int64
+    public var lag: Int64
+}
+
+/// Where a group starts a partition it has no usable committed offset for.
+public enum OffsetResetPolicy: String, Sendable, CaseIterable {
+    case earliest, latest, error
+}
+
+/// The open topics, shared with the housekeeping timer.
+private final class TopicTable: Sendable {
+    let table: Mutex<[String: Topic]>
+
+    init(_ topics: [String: Topic]) { table = Mutex(topics) }
+}

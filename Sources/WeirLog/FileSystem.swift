@@ -1,0 +1,162 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SystemPackage
+
+/// The few POSIX calls swift-system lacks (fsync, flock, rename, directory listing),
+/// each turning `errno` into a `WeirLogError.io` that names the path.
+enum FileSystem {
+    static func check(_ result: Int32, _ operation: String, _ path: String) throws {
+        if result < 0 { throw WeirLogError.io(operation: operation, path: path, errno: errno) }
+    }
+
+    static func fsync(_ fd: FileDescriptor, path: String) throws {
+        try check(Glibc.fsync(fd.rawValue), "fsync", path)
+    }
+
+    /// fsync a directory, so a created, renamed or deleted entry in it is durable.
+    static func fsyncDirectory(_ path: String) throws {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY)
+        try check(fd, "open directory", path)
+        defer { Glibc.close(fd) }
+        try check(Glibc.fsync(fd), "fsync directory", path)
+    }
+
+    static func createDirectory(_ path: String) throws {
+        if Glibc.mkdir(path, 0o755) < 0 && errno != EEXIST {
+            throw WeirLogError.io(operation: "create directory", path: path, errno: errno)
+        }
+    }
+
+    /// mkdir -p.
+    static func createDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            try createDirectory(prefix)
+        }
+    }
+
+    static func exists(_ path: String) -> Bool { Glibc.access(path, F_OK) == 0 }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func fileSize(_ path: String) throws -> Int64 {
+        var info = stat()
+        try check(stat(path, &info), "stat", path)
+        return Int64(info.st_size)
+    }
+
+    static func listDirectory(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw WeirLogError.io(operation: "list", path: path, errno: errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    static func remove(_ path: String) throws {
+        if Glibc.unlink(path) < 0 && errno != ENOENT {
+            throw WeirLogError.io(operation: "delete", path: path, errno: errno)
+        }
+    }
+
+    /// rm -r.
+    static func removeTree(_ path: String) throws {
+        if isDirectory(path) {
+            for name in try listDirectory(path) { try removeTree(path + "/" + name) }
+            try check(Glibc.rmdir(path), "delete directory", path)
+        } else {
+            try remove(path)
+        }
+    }
+
+    static func rename(_ from: String, _ to: String) throws {
+        try check(Glibc.rename(from, to), "rename to \(to)", from)
+    }
+
+    static func open(_ path: String, _ mode: FileDescriptor.AccessMode, create: Bool = false) throws -> FileDescriptor {
+        do {
+            return try FileDescriptor.open(
+                FilePath(path), mode, options: create ? [.create] : [],
+                permissions: create ? [.ownerReadWrite, .groupRead, .otherRead] : nil)
+        } catch let error as Errno {
+            throw WeirLogError.io(operation: "open", path: path, errno: error.rawValue)
+        }
+    }
+
+    /// Reads exactly `count` bytes at `offset`, or fewer only at the end of the file.
+    static func read(_ fd: FileDescriptor, at offset: Int64, into buffer: UnsafeMutableRawBufferPointer, path: String) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n: Int
+            do {
+                n = try fd.read(fromAbsoluteOffset: offset + Int64(done),
+                                into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            } catch let error as Errno {
+                throw WeirLogError.io(operation: "read", path: path, errno: error.rawValue)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    static func read(_ fd: FileDescriptor, at offset: Int64, count: Int, path: String) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let n = try bytes.withUnsafeMutableBytes { try read(fd, at: offset, into: $0, path: path) }
+        if n < count { bytes.removeSubrange(n...) }
+        return bytes
+    }
+
+    static func write(_ fd: FileDescriptor, at offset: Int64, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        do {
+            _ = try fd.writeAll(toAbsoluteOffset: offset, bytes)
+        } catch let error as Errno {
+            throw WeirLogError.io(operation: "write", path: path, errno: error.rawValue)
+        }
+    }
+
+    static func truncate(_ fd: FileDescriptor, to size: Int64, path: String) throws {
+        try check(Glibc.ftruncate(fd.rawValue, off_t(size)), "truncate", path)
+    }
+
+    static func readWholeFile(_ path: String) throws -> [UInt8] {
+        let fd = try open(path, .readOnly)
+        defer { try? fd.close() }
+        return try read(fd, at: 0, count: Int(try fileSize(path)), path: path)
+    }
+
+    /// Replaces `path` atomically and durably: write a temporary file, fsync it,
+    /// rename it over `path`, fsync the directory. A crash leaves the old or the new file.
+    static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        let temporary = path + ".tmp"
+        let fd = try open(temporary, .writeOnly, create: true)
+        do {
+            try truncate(fd, to: 0, path: temporary)
+            try bytes.withUnsafeBytes { try write(fd, at: 0, $0, path: temporary) }
+            try fsync(fd, path: temporary)
+            try fd.close()
+        } catch {
+            try? fd.close()
+            throw error
+        }
+        try rename(temporary, path)
+        try fsyncDirectory(directory(of: path))
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+}

@@ -1,0 +1,187 @@
+import Synchronization
+
+/// Consumer groups for members inside this process: join, heartbeat, leave, session
+/// expiry, generations and partition assignment, and the committed offsets.
+///
+/// Each membership change starts a new generation with a fresh assignment. Members learn
+/// of it from `heartbeat`; a commit from an older generation, from an unknown member, or
+/// for a partition the member does not own is rejected, so two members never both
+/// commit one partition.
+public final class GroupCoordinator: Sendable {
+    private let store: OffsetStore
+    private let groups = Mutex<[String: Group]>([:])
+    private let now: @Sendable () -> Int64
+    private let memberCounter = Mutex<Int>(0)
+
+    private struct Member {
+        var topics: Set<String>
+        var lastHeartbeat: Int64
+        var sessionTimeoutMs: Int64
+    }
+
+    private struct Group {
+        var generation = 0
+        var strategy: AssignmentStrategy
+        var members: [String: Member] = [:]
+        var partitionCounts: [String: Int] = [:]
+        var assignment: [String: [TopicPartition]] = [:]
+    }
+
+    /// - Parameter now: the clock for session expiry, in milliseconds (tests pass their own).
+    init(store: OffsetStore, now: @escaping @Sendable () -> Int64 = currentTimeMillis) {
+        self.store = store
+        self.now = now
+    }
+
+    /// A coordinator over the offsets in `directory`, for tests that drive the clock.
+    public static func forTesting(directory: String, now: @escaping @Sendable () -> Int64) throws -> GroupCoordinator {
+        try FileSystem.createDirectories(directory)
+        return GroupCoordinator(store: try OffsetStore(directory: directory), now: now)
+    }
+
+    /// Joins (or rejoins, with `memberID`) a group; the group moves to a new generation
+    /// and every member's assignment is recomputed with the group's strategy.
+    public func join(
+        group: String,
+        memberID: String? = nil,
+        topics: Set<String>,
+        partitionCounts: [String: Int],
+        strategy: AssignmentStrategy = .range,
+        sessionTimeoutMs: Int64 = 10_000
+    ) throws -> GroupMembership {
+        try OffsetStore.validate(group: group)
+        let id = memberID ?? newMemberID(group)
+        return groups.withLock { groups in
+            var state = groups[group] ?? Group(strategy: strategy)
+            expire(&state)
+            state.members[id] = Member(topics: topics, lastHeartbeat: now(), sessionTimeoutMs: sessionTimeoutMs)
+            state.partitionCounts.merge(partitionCounts) { max($0, $1) }
+            rebalance(&state)
+            groups[group] = state
+            return membership(group, id, state)
+        }
+    }
+
+    /// Keeps a member alive and tells it the current generation and its assignment,
+    /// which differ from what it holds when the group rebalanced.
+    public func heartbeat(group: String, memberID: String) throws -> GroupMembership {
+        try groups.withLock { groups in
+            guard var state = groups[group] else { throw WeirLogError.unknownGroupMember(group: group, member: memberID) }
+            expire(&state)
+            guard state.members[memberID] != nil else {
+                groups[group] = state
+                throw WeirLogError.unknownGroupMember(group: group, member: memberID)
+            }
+            state.members[memberID]!.lastHeartbeat = now()
+            groups[group] = state
+            return membership(group, memberID, state)
+        }
+    }
+
+    /// Leaves the group; the others get its partitions in the next generation.
+    public func leave(group: String, memberID: String) {
+        groups.withLock { groups in
+            guard var state = groups[group], state.members.removeValue(forKey: memberID) != nil else { return }
+            rebalance(&state)
+            groups[group] = state
+        }
+    }
+
+    /// Commits offsets ("next offset to read") for partitions the member owns in the
+    /// current generation. Without a member (`memberID == nil`), as Kafka's standalone
+    /// consumers do, a commit is accepted only while the group has no members.
+    public func commit(group: String, memberID: String?, generation: Int?, offsets: [TopicPartition: Int64]) throws {
+        try groups.withLock { groups in
+            var state = groups[group] ?? Group(strategy: .range)
+            expire(&state)
+            groups[group] = state
+            if let memberID {
+                guard state.members[memberID] != nil else {
+                    throw WeirLogError.unknownGroupMember(group: group, member: memberID)
+                }
+                guard generation == state.generation else {
+                    throw WeirLogError.staleGeneration(group: group, member: memberID, generation: generation ?? -1, current: state.generation)
+                }
+                let owned = Set(state.assignment[memberID] ?? [])
+                for key in offsets.keys where !owned.contains(key) {
+                    throw WeirLogError.partitionNotAssigned(group: group, member: memberID, topic: key.topic, partition: key.partition)
+                }
+            } else if !state.members.isEmpty {
+                throw WeirLogError.groupHasActiveMembers(group)
+            }
+            try store.commit(group: group, offsets: offsets)
+        }
+    }
+
+    /// Overwrites committed offsets; refused while the group has active members.
+    public func resetOffsets(group: String, offsets: [TopicPartition: Int64]) throws {
+        try commit(group: group, memberID: nil, generation: nil, offsets: offsets)
+    }
+
+    public func committedOffsets(group: String) -> [TopicPartition: Int64] {
+        store.offsets(group: group)
+    }
+
+    /// Every group with committed offsets or live members.
+    public var groupNames: [String] {
+        let active = groups.withLock { $0.filter { !$0.value.members.isEmpty }.keys }
+        return Set(store.all().keys).union(active).sorted()
+    }
+
+    /// The live members of a group and what each owns.
+    public func members(group: String) -> [String: [TopicPartition]] {
+        groups.withLock { groups in
+            guard var state = groups[group] else { return [:] }
+            expire(&state)
+            groups[group] = state
+            return state.assignment
+        }
+    }
+
+    public func generation(group: String) -> Int {
+        groups.withLock { $0[group]?.generation ?? 0 }
+    }
+
+    func forgetTopic(_ topic: String) throws {
+        try store.forget(topic: topic)
+    }
+
+    // MARK: Internals
+
+    private func newMemberID(_ group: String) -> String {
+        let n = memberCounter.withLock { counter -> Int in
+            counter += 1
+            return counter
+        }
+        return "\(group)-member-\(n)-\(String(UInt32.random(in: .min ... .max), radix: 16))"
+    }
+
+    private func expire(_ state: inout Group) {
+        let time = now()
+        let expired = state.members.filter { time - $0.value.lastHeartbeat > $0.value.sessionTimeoutMs }.keys
+        guard !expired.isEmpty else { return }
+        for id in expired { state.members.removeValue(forKey: id) }
+        rebalance(&state)
+    }
+
+    private func rebalance(_ state: inout Group) {
+        state.generation += 1
+        state.assignment = state.strategy.assignor.assign(
+            subscriptions: state.members.mapValues(\.topics),
+            partitionCounts: state.partitionCounts,
+            previous: state.assignment
+        )
+    }
+
+    private func membership(_ group: String, _ id: String, _ state: Group) -> GroupMembership {
+        GroupMembership(group: group, memberID: id, generation: state.generation, assignment: state.assignment[id] ?? [])
+    }
+}
+
+/// A member's view of its group in one generation.
+public struct GroupMembership: Sendable, Hashable {
+    public var group: String
+    public var memberID: String
+    public var generation: Int
+    public var assignment: [TopicPartition]
+}

@@ -1,0 +1,73 @@
+import SystemPackage
+
+/// A segment's sparse offset index (`.index`): 8-byte entries of int32 offset relative
+/// to the segment's base and int32 byte position of the batch holding it, as Kafka's.
+///
+/// Entries live in memory; new ones reach the file on `flush`. The file carries no
+/// checksum, so after an unclean stop it is rebuilt from the log.
+final class OffsetIndex {
+    static let entrySize = 8
+    let path: String
+    let baseOffset: Int64
+    private(set) var offsets: [Int32] = []
+    private(set) var positions: [Int32] = []
+    private var flushedCount = 0
+
+    init(path: String, baseOffset: Int64, load: Bool) throws {
+        self.path = path
+        self.baseOffset = baseOffset
+        guard load, FileSystem.exists(path) else { return }
+        let bytes = try FileSystem.readWholeFile(path)
+        bytes.withUnsafeBytes { raw in
+            for i in 0..<(raw.count / Self.entrySize) {
+                offsets.append(Int32(bigEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: Int32.self)))
+                positions.append(Int32(bigEndian: raw.loadUnaligned(fromByteOffset: i * 8 + 4, as: Int32.self)))
+            }
+        }
+        flushedCount = offsets.count
+    }
+
+    var count: Int { offsets.count }
+    var lastOffset: Int64? { offsets.last.map { baseOffset + Int64($0) } }
+
+    func append(offset: Int64, position: Int64) {
+        offsets.append(Int32(truncatingIfNeeded: offset - baseOffset))
+        positions.append(Int32(truncatingIfNeeded: position))
+    }
+
+    /// The byte position to start scanning from for `offset`: the entry with the largest
+    /// offset ≤ `offset`, found by binary search, or the segment start.
+    func position(for offset: Int64) -> Int64 {
+        let relative = offset - baseOffset
+        var low = 0
+        var high = offsets.count
+        while low < high {
+            let mid = (low + high) / 2
+            if Int64(offsets[mid]) <= relative { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? 0 : Int64(positions[low - 1])
+    }
+
+    func removeAll() {
+        offsets.removeAll()
+        positions.removeAll()
+        flushedCount = 0
+    }
+
+    /// Writes entries not yet in the file (all of them when `rewrite`), optionally fsyncing.
+    func flush(rewrite: Bool = false, sync: Bool) throws {
+        if rewrite { flushedCount = 0 }
+        guard flushedCount < offsets.count || rewrite || sync else { return }
+        let fd = try FileSystem.open(path, .writeOnly, create: true)
+        defer { try? fd.close() }
+        let writer = ByteWriter(capacity: (offsets.count - flushedCount) * Self.entrySize)
+        for i in flushedCount..<offsets.count {
+            writer.writeBigEndian(offsets[i])
+            writer.writeBigEndian(positions[i])
+        }
+        try FileSystem.write(fd, at: Int64(flushedCount * Self.entrySize), writer.bytes, path: path)
+        if rewrite { try FileSystem.truncate(fd, to: Int64(offsets.count * Self.entrySize), path: path) }
+        if sync { try FileSystem.fsync(fd, path: path) }
+        flushedCount = offsets.count
+    }
+}

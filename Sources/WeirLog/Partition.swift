@@ -1,0 +1,396 @@
+import Logging
+import Synchronization
+
+/// One ordered, append-only partition of a topic: a directory of segments.
+///
+/// Appends and reads may come from any thread. Appends are serialised by one lock held
+/// only for the write itself; fsync happens outside it, and appenders that wait for the
+/// same fsync share it (group commit). Reads copy bytes outside the lock.
+public final class Partition: Sendable {
+    public let topic: String
+    public let id: Int
+    public let directory: String
+    let config: TopicConfig
+    private let logger: Logger
+    private let state: Mutex<State>
+    private let durability = Mutex<Durability>(Durability())
+
+    private struct State: ~Copyable {
+        var segments: [Segment]
+        var nextOffset: Int64
+        /// Total bytes ever appended in this process; what fsync progress is measured in.
+        var appendedBytes: Int64 = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiterID: UInt64 = 0
+        var closed = false
+
+        var active: Segment { segments[segments.count - 1] }
+    }
+
+    private struct Durability {
+        var syncedBytes: Int64 = 0
+        var lastSyncMillis: Int64 = currentTimeMillis()
+        var lastRetentionMillis: Int64 = currentTimeMillis()
+    }
+
+    /// How often the background timer applies retention.
+    static let retentionCheckIntervalMillis: Int64 = 60_000
+
+    /// What recovery found when the partition was opened.
+    public struct Damage: Sendable, Equatable {
+        public var file: String
+        public var position: Int64
+        public var reason: String
+        public var bytesDropped: Int64
+    }
+
+    public let damage: [Damage]
+
+    static let recoveryPointFile = "recovery-point"
+
+    /// Opens (or creates) the partition in `directory`. After an unclean shutdown
+    /// (`clean == false`) every segment from the recovery point on is checked batch by
+    /// batch, torn tails are cut, and later segments are deleted.
+    init(topic: String, id: Int, directory: String, config: TopicConfig, clean: Bool, logger: Logger) throws {
+        self.topic = topic
+        self.id = id
+        self.directory = directory
+        self.config = config
+        var logger = logger
+        logger[metadataKey: "partition"] = "\(topic)/\(id)"
+        self.logger = logger
+        try FileSystem.createDirectories(directory)
+
+        let names = try FileSystem.listDirectory(directory)
+        for name in names where name.hasSuffix(".tmp") { try FileSystem.remove(directory + "/" + name) }
+        let bases = names.compactMap(Segment.baseOffset(ofLogFile:)).sorted()
+        let recoveryPoint = clean ? Int64.max : Self.readRecoveryPoint(directory)
+        let recoverFrom = bases.last(where: { $0 <= recoveryPoint }) ?? 0
+
+        var segments: [Segment] = []
+        var damage: [Damage] = []
+        var stale: [Int64] = []
+        for (i, base) in bases.enumerated() {
+            let before = try FileSystem.fileSize(directory + "/" + Segment.fileName(base, ".log"))
+            let (segment, found) = try Segment.open(directory: directory, baseOffset: base, recover: !clean && base >= recoverFrom)
+            segments.append(segment)
+            if case .damaged(let position, let reason) = found {
+                damage.append(Damage(file: segment.path, position: position, reason: reason, bytesDropped: before - position))
+                stale = Array(bases[(i + 1)...])
+                break
+            }
+        }
+        for base in stale {
+            let path = directory + "/" + Segment.fileName(base, ".log")
+            damage.append(Damage(file: path, position: 0, reason: "follows a damaged segment",
+                                 bytesDropped: (try? FileSystem.fileSize(path)) ?? 0))
+            for suffix in [".log", ".index", ".timeindex"] {
+                try FileSystem.remove(directory + "/" + Segment.fileName(base, suffix))
+            }
+        }
+        // An empty segment left behind a damaged one would break offset continuity.
+        while segments.count > 1, segments[segments.count - 1].isEmpty,
+              segments[segments.count - 1].baseOffset != segments[segments.count - 2].nextOffset {
+            try segments.removeLast().delete()
+        }
+        if segments.isEmpty {
+            segments.append(try Segment.create(directory: directory, baseOffset: 0))
+        }
+        if !stale.isEmpty || segments.count != bases.count { try FileSystem.fsyncDirectory(directory) }
+        for problem in damage {
+            logger.warning("recovered a damaged log tail", metadata: [
+                "file": "\(problem.file)", "position": "\(problem.position)",
+                "reason": "\(problem.reason)", "bytes_dropped": "\(problem.bytesDropped)",
+            ])
+        }
+        self.damage = damage
+        self.state = Mutex(State(segments: segments, nextOffset: segments[segments.count - 1].nextOffset))
+    }
+
+    private static func readRecoveryPoint(_ directory: String) -> Int64 {
+        guard let bytes = try? FileSystem.readWholeFile(directory + "/" + recoveryPointFile) else { return 0 }
+        return Int64(String(decoding: bytes, as: UTF8.self).trimmingWhitespace()) ?? 0
+    }
+
+    // MARK: Offsets and sizes
+
+    /// The offset the next appended record gets (Kafka's log end offset / high watermark).
+    public var endOffset: Int64 { state.withLock { $0.nextOffset } }
+    /// The lowest offset still held; retention moves it up.
+    public var startOffset: Int64 { state.withLock { $0.segments[0].baseOffset } }
+    public var sizeInBytes: Int64 { state.withLock { $0.segments.reduce(0) { $0 + $1.size } } }
+    public var segmentCount: Int { state.withLock { $0.segments.count } }
+    var segmentBaseOffsets: [Int64] { state.withLock { $0.segments.map(\.baseOffset) } }
+
+    // MARK: Append
+
+    /// Appends encoded batches (from `RecordBatchBuilder`) in order, assigning their
+    /// base offsets, and returns the first batch's base offset. It returns once the
+    /// batches are as durable as the topic's flush policy promises.
+    @discardableResult
+    public func append(_ batches: [[UInt8]]) throws -> Int64 {
+        var batches = batches
+        var headers: [RecordBatchHeader] = []
+        headers.reserveCapacity(batches.count)
+        for i in batches.indices {
+            headers.append(try Self.checkAppendable(batches[i], topic: topic, partition: id))
+        }
+        let (firstOffset, appendedUpTo, mustSync) = try state.withLock { state -> (Int64, Int64, Bool) in
+            guard !state.closed else { throw WeirLogError.io(operation: "append to closed partition", path: directory, errno: EBADF) }
+            let first = state.nextOffset
+            for i in batches.indices {
+                let size = Int64(batches[i].count)
+                let active = state.active
+                let age = currentTimeMillis() - active.createdAt
+                if !active.isEmpty && (active.size + size > config.segmentBytes || age > config.segmentMs) {
+                    try roll(&state)
+                }
+                headers[i].baseOffset = state.nextOffset
+                let base = state.nextOffset
+                batches[i].withUnsafeMutableBytes { $0.storeBytes(of: base.bigEndian, toByteOffset: 0, as: Int64.self) }
+                try batches[i].withUnsafeBytes { try state.active.append($0, headers: [headers[i]]) }
+                state.nextOffset = headers[i].nextOffset
+                state.appendedBytes += size
+            }
+            let waiters = state.waiters
+            state.waiters.removeAll()
+            for waiter in waiters.values { waiter.resume() }
+            let synced = durability.withLock { $0.syncedBytes }
+            let mustSync: Bool
+            switch config.flush {
+            case .always: mustSync = true
+            case .interval: mustSync = config.flushIntervalBytes.map { state.appendedBytes - synced >= $0 } ?? false
+            case .pagecache: mustSync = false
+            }
+            return (first, state.appendedBytes, mustSync)
+        }
+        if mustSync { try sync(upTo: appendedUpTo) }
+        return firstOffset
+    }
+
+    /// Validates a batch from outside before it touches the log.
+    static func checkAppendable(_ batch: [UInt8], topic: String, partition: Int) throws -> RecordBatchHeader {
+        try batch.withUnsafeBytes { raw in
+            do {
+                guard raw.count >= RecordBatchHeader.size else { throw RecordBatchError.truncated }
+                let header = try RecordBatchHeader(parsing: raw)
+                try header.validateShape()
+                guard header.totalSize == raw.count else { throw RecordBatchError.badLength(Int(header.batchLength)) }
+                guard header.recordsCount > 0 else { throw RecordBatchError.malformedRecords("a batch must hold records") }
+                let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[RecordBatchHeader.attributesOffset...]))
+                guard computed == header.crc else { throw RecordBatchError.crcMismatch(stored: header.crc, computed: computed) }
+                _ = try CompressionCodec(attributes: header.attributes)
+                return header
+            } catch let error as RecordBatchError {
+                throw WeirLogError.corruptBatch(file: "append to \(topic)/\(partition)", position: 0, reason: error.description)
+            }
+        }
+    }
+
+    /// Starts a new segment at the next offset. The old one is fsynced first, so the
+    /// recovery point can move to the new base.
+    private func roll(_ state: inout State) throws {
+        let old = state.active
+        try old.flush(sync: true)
+        let segment = try Segment.create(directory: directory, baseOffset: state.nextOffset)
+        try FileSystem.fsyncDirectory(directory)
+        state.segments.append(segment)
+        try writeRecoveryPoint(state.nextOffset)
+        durability.withLock { $0.syncedBytes = max($0.syncedBytes, state.appendedBytes) }
+        logger.debug("rolled segment", metadata: ["base_offset": "\(state.nextOffset)"])
+        try enforceRetention(&state, now: currentTimeMillis())
+    }
+
+    private func writeRecoveryPoint(_ offset: Int64) throws {
+        try FileSystem.writeAtomically(directory + "/" + Self.recoveryPointFile, Array("\(offset)\n".utf8))
+    }
+
+    // MARK: Durability
+
+    /// fsyncs the active segment unless another caller already synced past `target`.
+    /// Callers waiting here while one fsync runs are all covered by the next one.
+    func sync(upTo target: Int64) throws {
+        try durability.withLock { durability in
+            guard durability.syncedBytes < target else { return }
+            let (file, appended) = state.withLock { ($0.active.file, $0.appendedBytes) }
+            try FileSystem.fsync(file.fd, path: file.path)
+            durability.syncedBytes = appended
+            durability.lastSyncMillis = currentTimeMillis()
+        }
+    }
+
+    /// fsyncs everything appended so far.
+    public func flush() throws {
+        try sync(upTo: state.withLock { $0.appendedBytes })
+    }
+
+    /// The background timer's work: for the `interval` policy, fsync when the interval has
+    /// passed; for every policy, retention once a minute.
+    func performDueWork(now: Int64) throws {
+        let (flushDue, retentionDue) = durability.withLock { durability -> (Bool, Bool) in
+            let retention = now - durability.lastRetentionMillis >= Self.retentionCheckIntervalMillis
+            if retention { durability.lastRetentionMillis = now }
+            return (config.flush == .interval && now - durability.lastSyncMillis >= config.flushIntervalMs, retention)
+        }
+        if flushDue { try flush() }
+        if retentionDue { try enforceRetention(now: now) }
+    }
+
+    /// Clean shutdown: everything to disk, indexes written, recovery point at the end.
+    func close() throws {
+        let waiters = try state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.closed else { return [] }
+            state.closed = true
+            try state.active.flush(sync: true)
+            try writeRecoveryPoint(state.nextOffset)
+            let waiters = Array(state.waiters.values)
+            state.waiters.removeAll()
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    // MARK: Retention
+
+    /// Deletes whole non-active segments older than `retentionMs` (by their newest
+    /// record) or beyond `retentionBytes`, which moves the start offset up.
+    public func enforceRetention(now: Int64 = currentTimeMillis()) throws {
+        try state.withLock { try enforceRetention(&$0, now: now) }
+    }
+
+    private func enforceRetention(_ state: inout State, now: Int64) throws {
+        var total = state.segments.reduce(0) { $0 + $1.size }
+        var deleted = false
+        while state.segments.count > 1 {
+            let oldest = state.segments[0]
+            let expired = config.retentionMs.map { oldest.maxTimestamp < now - $0 } ?? false
+            let oversize = config.retentionBytes.map { total - oldest.size >= $0 } ?? false
+            guard expired || oversize else { break }
+            try oldest.delete()
+            state.segments.removeFirst()
+            total -= oldest.size
+            deleted = true
+            logger.info("retention deleted segment", metadata: [
+                "base_offset": "\(oldest.baseOffset)", "reason": "\(expired ? "age" : "size")",
+            ])
+        }
+        if deleted { try FileSystem.fsyncDirectory(directory) }
+    }
+
+    // MARK: Read
+
+    /// Whole batches starting with the one that holds `offset`, up to about `maxBytes`
+    /// (at least one batch, however large). Empty at the end of the log.
+    public func fetch(from offset: Int64, maxBytes: Int = 1 << 20) throws -> FetchResult {
+        let located = try state.withLock { state -> (SharedFile, Int64, Int64, Int64, Int64)? in
+            let start = state.segments[0].baseOffset
+            guard offset >= start, offset <= state.nextOffset else {
+                throw WeirLogError.offsetOutOfRange(topic: topic, partition: id, offset: offset, start: start, end: state.nextOffset)
+            }
+            guard offset < state.nextOffset else { return nil }
+            var index = Self.segmentIndex(state.segments, containing: offset)
+            while index < state.segments.count {
+                let segment = state.segments[index]
+                if let position = try segment.position(of: offset) {
+                    return (segment.file, position, segment.size, state.nextOffset, start)
+                }
+                index += 1
+            }
+            return nil
+        }
+        guard let (file, position, segmentSize, end, start) = located else {
+            let (end, start) = state.withLock { ($0.nextOffset, $0.segments[0].baseOffset) }
+            return FetchResult(bytes: [], endOffset: end, startOffset: start)
+        }
+        let first = try FileSystem.read(file.fd, at: position, count: RecordBatchHeader.size, path: file.path)
+        let firstSize = try first.withUnsafeBytes { try RecordBatchHeader(parsing: $0) }.totalSize
+        let want = Int(min(Int64(max(maxBytes, firstSize)), segmentSize - position))
+        var bytes = try FileSystem.read(file.fd, at: position, count: want, path: file.path)
+        bytes.removeSubrange(Self.wholeBatchesLength(bytes)...)
+        return FetchResult(bytes: bytes, endOffset: end, startOffset: start)
+    }
+
+    private static func segmentIndex(_ segments: [Segment], containing offset: Int64) -> Int {
+        var low = 0
+        var high = segments.count
+        while low < high {
+            let mid = (low + high) / 2
+            if segments[mid].baseOffset <= offset { low = mid + 1 } else { high = mid }
+        }
+        return max(0, low - 1)
+    }
+
+    /// The length of the prefix of `bytes` made of complete batches.
+    static func wholeBatchesLength(_ bytes: [UInt8]) -> Int {
+        bytes.withUnsafeBytes { raw in
+            var position = 0
+            while raw.count - position >= RecordBatchHeader.size {
+                let length = Int(Int32(bigEndian: raw.loadUnaligned(fromByteOffset: position + 8, as: Int32.self)))
+                let size = length + RecordBatchHeader.logOverhead
+                guard length > 0, position + size <= raw.count else { break }
+                position += size
+            }
+            return position
+        }
+    }
+
+    /// The first offset whose record timestamp is ≥ `timestamp`, or the end offset if none.
+    public func offset(forTimestamp timestamp: Int64) throws -> Int64 {
+        try state.withLock { state in
+            for segment in state.segments where segment.maxTimestamp >= timestamp {
+                let from = segment.timeIndex.startOffset(forTimestamp: timestamp)
+                guard var position = try segment.position(of: from) else { continue }
+                while let header = try segment.readHeader(at: position) {
+                    if header.maxTimestamp >= timestamp {
+                        let bytes = try FileSystem.read(segment.file.fd, at: position, count: header.totalSize, path: segment.path)
+                        var found: Int64?
+                        try bytes.withUnsafeBytes { raw in
+                            try RecordBatch(parsing: raw).forEachRecord { view in
+                                if found == nil, view.offset >= from, view.timestamp >= timestamp { found = view.offset }
+                            }
+                        }
+                        if let found { return found }
+                    }
+                    position += Int64(header.totalSize)
+                }
+            }
+            return state.nextOffset
+        }
+    }
+
+    // MARK: Waiting for data
+
+    /// Returns once the partition holds an offset ≥ `offset` (or is closed, or the task
+    /// is cancelled). No polling: appends wake the waiters.
+    public func waitForData(atOrAfter offset: Int64) async {
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state -> Bool in
+                    if state.nextOffset > offset || state.closed || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
+    }
+}
+
+/// Batches read from a partition, with the partition's bounds at the time of the read.
+public struct FetchResult: Sendable {
+    /// Whole RecordBatch v2 batches back to back; the first may start before the requested offset.
+    public var bytes: [UInt8]
+    public var endOffset: Int64
+    public var startOffset: Int64
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

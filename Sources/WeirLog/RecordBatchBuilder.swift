@@ -1,0 +1,120 @@
+/// Builds one Kafka RecordBatch v2 from records, writing them straight into one buffer.
+///
+/// The base offset is left at 0: the partition assigns it at append time, which the
+/// CRC allows because it covers only attributes onward. Not thread-safe; one per batch.
+public final class RecordBatchBuilder {
+    private let records = ByteWriter(capacity: 64 << 10)
+    private var baseTimestamp: Int64 = 0
+    private var maxTimestamp: Int64 = .min
+    public private(set) var count: Int = 0
+
+    public init() {}
+
+    /// Bytes of encoded records so far (before compression).
+    public var byteCount: Int { records.count }
+    public var isEmpty: Bool { count == 0 }
+
+    /// Appends one record; key or value `nil` is a null field.
+    public func append(
+        key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer?,
+        timestamp: Int64,
+        headers: [RecordHeader] = []
+    ) {
+        if count == 0 { baseTimestamp = timestamp }
+        maxTimestamp = max(maxTimestamp, timestamp)
+        let timestampDelta = timestamp &- baseTimestamp
+        let offsetDelta = Int64(count)
+        let keyLength = Int64(key?.count ?? -1)
+        let valueLength = Int64(value?.count ?? -1)
+
+        var bodySize = 1 + varintSize(timestampDelta) + varintSize(offsetDelta)
+        bodySize += varintSize(keyLength) + max(0, Int(keyLength))
+        bodySize += varintSize(valueLength) + max(0, Int(valueLength))
+        bodySize += varintSize(Int64(headers.count))
+        for header in headers {
+            let keyBytes = header.key.utf8.count
+            let valueBytes = Int64(header.value?.count ?? -1)
+            bodySize += varintSize(Int64(keyBytes)) + keyBytes + varintSize(valueBytes) + max(0, Int(valueBytes))
+        }
+
+        records.reserve(bodySize + 10)
+        records.writeVarint(Int64(bodySize))
+        records.writeBigEndian(Int8(0))  // record attributes: unused in v2
+        records.writeVarint(timestampDelta)
+        records.writeVarint(offsetDelta)
+        records.writeVarint(keyLength)
+        if let key { records.write(key) }
+        records.writeVarint(valueLength)
+        if let value { records.write(value) }
+        records.writeVarint(Int64(headers.count))
+        for header in headers {
+            var name = header.key
+            name.withUTF8 { utf8 in
+                records.writeVarint(Int64(utf8.count))
+                records.write(UnsafeRawBufferPointer(utf8))
+            }
+            if let value = header.value {
+                records.writeVarint(Int64(value.count))
+                value.withUnsafeBytes { records.write($0) }
+            } else {
+                records.writeVarint(-1)
+            }
+        }
+        count += 1
+    }
+
+    public func append(_ record: Record) {
+        withOptionalBytes(record.key) { key in
+            withOptionalBytes(record.value) { value in
+                append(key: key, value: value, timestamp: record.timestamp, headers: record.headers)
+            }
+        }
+    }
+
+    /// Encodes the batch (compressing the records with `codec`) and resets the builder.
+    public func build(codec: CompressionCodec, level: Int = 1) throws -> [UInt8] {
+        precondition(count > 0, "an empty batch cannot be built")
+        let batch = ByteWriter(capacity: RecordBatchHeader.size + records.count + 64)
+        batch.writeZeros(RecordBatchHeader.size)
+        switch codec {
+        case .none: batch.write(records.bytes)
+        case .gzip: try Gzip.compress(records.bytes, level: level, into: batch)
+        }
+        batch.setBigEndian(Int64(0), at: 0)
+        batch.setBigEndian(Int32(batch.count - RecordBatchHeader.logOverhead), at: 8)
+        batch.setBigEndian(Int32(0), at: 12)  // partitionLeaderEpoch
+        batch.setBigEndian(Int8(2), at: 16)  // magic
+        batch.setBigEndian(Int16(codec.rawValue), at: 21)
+        batch.setBigEndian(Int32(count - 1), at: 23)
+        batch.setBigEndian(baseTimestamp, at: 27)
+        batch.setBigEndian(maxTimestamp, at: 35)
+        batch.setBigEndian(Int64(-1), at: 43)  // producerId: no idempotent producer
+        batch.setBigEndian(Int16(-1), at: 51)  // producerEpoch
+        batch.setBigEndian(Int32(-1), at: 53)  // baseSequence
+        batch.setBigEndian(Int32(count), at: 57)
+        let crcRange = UnsafeRawBufferPointer(rebasing: batch.bytes[RecordBatchHeader.attributesOffset...])
+        batch.setBigEndian(CRC32C.checksum(crcRange), at: RecordBatchHeader.crcOffset)
+        reset()
+        return batch.toArray()
+    }
+
+    public func reset() {
+        records.reset()
+        count = 0
+        maxTimestamp = .min
+    }
+
+    /// Encodes `records` as one batch.
+    public static func encode(_ records: some Sequence<Record>, codec: CompressionCodec, level: Int = 1) throws -> [UInt8] {
+        let builder = RecordBatchBuilder()
+        for record in records { builder.append(record) }
+        return try builder.build(codec: codec, level: level)
+    }
+}
+
+@inline(__always)
+func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
+    guard let bytes else { return try body(nil) }
+    return try bytes.withUnsafeBytes { try body($0) }
+}

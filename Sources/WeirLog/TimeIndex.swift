@@ -1,0 +1,69 @@
+import SystemPackage
+
+/// A segment's sparse time index (`.timeindex`): 12-byte entries of int64 timestamp
+/// (the largest seen so far in the segment) and int32 relative offset, as Kafka's.
+final class TimeIndex {
+    static let entrySize = 12
+    let path: String
+    let baseOffset: Int64
+    private(set) var timestamps: [Int64] = []
+    private(set) var offsets: [Int32] = []
+    private var flushedCount = 0
+
+    init(path: String, baseOffset: Int64, load: Bool) throws {
+        self.path = path
+        self.baseOffset = baseOffset
+        guard load, FileSystem.exists(path) else { return }
+        let bytes = try FileSystem.readWholeFile(path)
+        bytes.withUnsafeBytes { raw in
+            for i in 0..<(raw.count / Self.entrySize) {
+                timestamps.append(Int64(bigEndian: raw.loadUnaligned(fromByteOffset: i * 12, as: Int64.self)))
+                offsets.append(Int32(bigEndian: raw.loadUnaligned(fromByteOffset: i * 12 + 8, as: Int32.self)))
+            }
+        }
+        flushedCount = timestamps.count
+    }
+
+    var count: Int { timestamps.count }
+
+    func append(timestamp: Int64, offset: Int64) {
+        // Only a timestamp larger than the last entry's adds information.
+        if let last = timestamps.last, timestamp <= last { return }
+        timestamps.append(timestamp)
+        offsets.append(Int32(truncatingIfNeeded: offset - baseOffset))
+    }
+
+    /// The offset after which every record with timestamp ≥ `timestamp` lies: the offset of
+    /// the last entry whose timestamp is below it, plus one (or the segment base).
+    func startOffset(forTimestamp timestamp: Int64) -> Int64 {
+        var low = 0
+        var high = timestamps.count
+        while low < high {
+            let mid = (low + high) / 2
+            if timestamps[mid] < timestamp { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? baseOffset : baseOffset + Int64(offsets[low - 1]) + 1
+    }
+
+    func removeAll() {
+        timestamps.removeAll()
+        offsets.removeAll()
+        flushedCount = 0
+    }
+
+    func flush(rewrite: Bool = false, sync: Bool) throws {
+        if rewrite { flushedCount = 0 }
+        guard flushedCount < timestamps.count || rewrite || sync else { return }
+        let fd = try FileSystem.open(path, .writeOnly, create: true)
+        defer { try? fd.close() }
+        let writer = ByteWriter(capacity: (timestamps.count - flushedCount) * Self.entrySize)
+        for i in flushedCount..<timestamps.count {
+            writer.writeBigEndian(timestamps[i])
+            writer.writeBigEndian(offsets[i])
+        }
+        try FileSystem.write(fd, at: Int64(flushedCount * Self.entrySize), writer.bytes, path: path)
+        if rewrite { try FileSystem.truncate(fd, to: Int64(timestamps.count * Self.entrySize), path: path) }
+        if sync { try FileSystem.fsync(fd, path: path) }
+        flushedCount = timestamps.count
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+
+/// A named stream split into partitions, with its configuration in `topic.json`.
+public final class Topic: Sendable {
+    public let name: String
+    public let config: TopicConfig
+    public let directory: String
+    public let partitions: [Partition]
+
+    static let configFile = "topic.json"
+
+    init(name: String, directory: String, config: TopicConfig, clean: Bool, logger: Logger) throws {
+        self.name = name
+        self.config = config
+        self.directory = directory
+        self.partitions = try (0..<config.partitions).map { id in
+            try Partition(topic: name, id: id, directory: "\(directory)/\(id)", config: config, clean: clean, logger: logger)
+        }
+    }
+
+    public func partition(_ id: Int) throws -> Partition {
+        guard partitions.indices.contains(id) else {
+            throw WeirLogError.invalidPartition(topic: name, partition: id, count: partitions.count)
+        }
+        return partitions[id]
+    }
+
+    /// Appends `records`: keyed ones to their murmur2 partition, the rest round-robin,
+    /// unless `partition` pins them all. Returns how many went to each partition and where.
+    @discardableResult
+    public func append(_ records: [Record], partition: Int? = nil) throws -> [AppendResult] {
+        let producer = try Producer(topic: self, partition: partition)
+        for record in records { try producer.send(record) }
+        return try producer.flush()
+    }
+
+    static func readConfig(_ directory: String) throws -> TopicConfig {
+        let bytes = try FileSystem.readWholeFile(directory + "/" + configFile)
+        do {
+            return try JSONDecoder().decode(TopicConfig.self, from: Data(bytes))
+        } catch {
+            throw WeirLogError.invalidConfig("\(directory)/\(configFile) does not parse: \(error)")
+        }
+    }
+
+    static func writeConfig(_ config: TopicConfig, to directory: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(config)
+        try FileSystem.writeAtomically(directory + "/" + configFile, Array(data) + [0x0a])
+    }
+
+    func close() throws {
+        for partition in partitions { try partition.close() }
+    }
+}
+
+/// Where one appended run of records landed.
+public struct AppendResult: Sendable, Hashable {
+    public var partition: Int
+    public var baseOffset: Int64
+    public var count: Int
+}

@@ -1,0 +1,136 @@
+/// Reads a topic from a chosen position, alone or as a member of a consumer group,
+/// and (in a group) commits what the caller has handled. `weir consume` is this.
+public final class TopicConsumer: Sendable {
+    public enum Start: Sendable, Equatable {
+        case earliest
+        case latest
+        case offset(Int64)
+    }
+
+    public struct Options: Sendable {
+        public var start: Start = .earliest
+        public var partition: Int?
+        public var group: String?
+        public var maxRecords: Int?
+        public var follow = false
+        public var strategy: AssignmentStrategy = .range
+
+        public init(start: Start = .earliest, partition: Int? = nil, group: String? = nil,
+                    maxRecords: Int? = nil, follow: Bool = false) {
+            self.start = start
+            self.partition = partition
+            self.group = group
+            self.maxRecords = maxRecords
+            self.follow = follow
+        }
+    }
+
+    public let log: EmbeddedLog
+    static let commitInterval = 10_000
+    public let topic: Topic
+    public let options: Options
+
+    public init(log: EmbeddedLog, topic: String, options: Options) throws {
+        self.log = log
+        self.topic = try log.topic(topic)
+        self.options = options
+        if let partition = options.partition { _ = try self.topic.partition(partition) }
+    }
+
+    /// Visits records in offset order per partition, partition after partition, until
+    /// the end of the log (or forever with `follow`, until the task is cancelled).
+    ///
+    /// - Parameters:
+    ///   - visit: handles one record; the buffers are valid only during the call.
+    ///   - handled: called before each commit; it must make the visited records durable
+    ///     for the caller (flush its output), since the commit says they are done.
+    /// - Returns: the number of records visited.
+    @discardableResult
+    public func run(
+        _ visit: (String, Int, RecordView) throws -> Void,
+        handled: () throws -> Void = {}
+    ) async throws -> Int {
+        var membership: GroupMembership?
+        if let group = options.group {
+            membership = try log.groups.join(
+                group: group, topics: [topic.name], partitionCounts: [topic.name: topic.partitions.count],
+                strategy: options.strategy)
+        }
+        defer {
+            if let membership { log.groups.leave(group: membership.group, memberID: membership.memberID) }
+        }
+        var readers = try assignedPartitions(membership).map { partition in
+            PartitionReader(partition: partition, from: try startOffset(partition))
+        }
+        var total = 0
+        let limit = options.maxRecords ?? .max
+        while true {
+            for i in readers.indices {
+                let end = readers[i].partition.endOffset
+                let partitionID = readers[i].partition.id
+                // Commit every `commitInterval` records, so a long read resumes near where it stopped.
+                while readers[i].position < end && total < limit {
+                    let count = try readers[i].read(upTo: end, limit: min(limit - total, Self.commitInterval)) { view in
+                        try visit(topic.name, partitionID, view)
+                        return true
+                    }
+                    total += count
+                    if let current = membership, count > 0 {
+                        try handled()
+                        let key = TopicPartition(topic: topic.name, partition: partitionID)
+                        try log.groups.commit(group: current.group, memberID: current.memberID, generation: current.generation,
+                                              offsets: [key: readers[i].position])
+                    }
+                    if count == 0 { break }
+                }
+            }
+            try handled()
+            guard options.follow, total < limit, !Task.isCancelled else { break }
+            await waitForAny(readers)
+            if Task.isCancelled { break }
+            if let current = membership {
+                membership = try log.groups.heartbeat(group: current.group, memberID: current.memberID)
+            }
+        }
+        return total
+    }
+
+    private func assignedPartitions(_ membership: GroupMembership?) throws -> [Partition] {
+        if let partition = options.partition { return [try topic.partition(partition)] }
+        guard let membership else { return topic.partitions }
+        return membership.assignment.filter { $0.topic == topic.name }.map { topic.partitions[$0.partition] }
+    }
+
+    private func startOffset(_ partition: Partition) throws -> Int64 {
+        if let group = options.group {
+            let key = TopicPartition(topic: topic.name, partition: partition.id)
+            if let committed = log.groups.committedOffsets(group: group)[key], committed >= partition.startOffset {
+                return min(committed, partition.endOffset)
+            }
+        }
+        switch options.start {
+        case .earliest: return partition.startOffset
+        case .latest: return partition.endOffset
+        case .offset(let offset):
+            let (start, end) = (partition.startOffset, partition.endOffset)
+            guard offset >= start, offset <= end else {
+                throw WeirLogError.offsetOutOfRange(topic: topic.name, partition: partition.id, offset: offset, start: start, end: end)
+            }
+            return offset
+        }
+    }
+
+    /// Waits until any reader's partition has data past its position, or 3 s pass
+    /// (so a group member heartbeats), or the task is cancelled.
+    private func waitForAny(_ readers: [PartitionReader]) async {
+        await withTaskGroup(of: Void.self) { group in
+            for reader in readers {
+                let (partition, position) = (reader.partition, reader.position)
+                group.addTask { await partition.waitForData(atOrAfter: position) }
+            }
+            group.addTask { try? await Task.sleep(for: .seconds(3)) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,100 @@
+public import ArgumentParser
+import Dispatch
+public import WeirLog
+
+struct ConsumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consume",
+        abstract: "Print a topic's records.",
+        discussion: """
+            Without --follow it stops at the current end of the log. With --group it reads as a member of \
+            that consumer group: it starts at the group's committed offsets (--from applies only where there \
+            are none) and commits what it printed, so the next run continues after it.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case raw, json }
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The topic to read.") var topic: String
+    @Option(help: "earliest, latest or an offset.") var from: String = "earliest"
+    @Option(help: "Read only this partition.") var partition: Int?
+    @Option(help: "Read as a member of this consumer group and commit progress.") var group: String?
+    @Option(help: "Stop after this many records.") var max: Int?
+    @Flag(help: "Keep waiting for new records (Ctrl-C to stop).") var follow = false
+    @Option(help: "raw: each value on its own line; json: one object per record.") var format: Format = .raw
+    @Option(help: "Assignor for --group: range, roundrobin or sticky.") var assignor: AssignmentStrategy = .range
+
+    func validate() throws {
+        _ = try start()
+        if let max, max < 0 { throw ValidationError("--max must not be negative") }
+    }
+
+    private func start() throws -> TopicConsumer.Start {
+        switch from {
+        case "earliest": return .earliest
+        case "latest": return .latest
+        default:
+            guard let offset = Int64(from), offset >= 0 else {
+                throw ValidationError("--from takes earliest, latest or a non-negative offset, not '\(from)'")
+            }
+            return .offset(offset)
+        }
+    }
+
+    func run() async throws {
+        let log = try global.openLog()
+        let output = StandardOutput()
+        var options = TopicConsumer.Options(start: try start(), partition: partition, group: group, maxRecords: max, follow: follow)
+        options.strategy = assignor
+        let format = self.format
+        do {
+            let consumer = try TopicConsumer(log: log, topic: topic, options: options)
+            let task = Task {
+                try await consumer.run({ topic, partition, record in
+                    switch format {
+                    case .raw:
+                        if let value = record.value { try output.write(value) }
+                        try output.write([0x0a])
+                    case .json:
+                        try output.write(RecordJSON.encode(topic: topic, partition: partition, record: record) + [0x0a])
+                    }
+                }, handled: { try output.flush() })
+            }
+            let interrupts = follow ? Interrupts { task.cancel() } : nil
+            defer { withExtendedLifetime(interrupts) {} }
+            _ = try await task.value
+            try output.flush()
+            try log.close()
+        } catch is StandardOutput.Closed {
+            try log.close()
+        } catch {
+            try? log.close()
+            throw error
+        }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a callback, so `--follow` stops cleanly and the log
+/// is closed (no recovery scan at the next start).
+final class Interrupts: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ handler: @escaping @Sendable () -> Void) {
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: handler)
+            source.activate()
+            return source
+        }
+    }
+
+    deinit { for source in sources { source.cancel() } }
+}
+
+extension AssignmentStrategy: ExpressibleByArgument {}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,69 @@
+import ArgumentParser
+import WeirLog
+
+struct GroupsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "groups",
+        abstract: "List and describe consumer groups, and move their committed offsets.",
+        subcommands: [List.self, Describe.self, ResetOffsets.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List groups with committed offsets, one per line.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            for name in try global.withLog({ $0.groups.groupNames }) { print(name) }
+        }
+    }
+
+    struct Describe: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Per partition: committed offset, end offset and lag.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var group: String
+
+        func run() throws {
+            let rows = try global.withLog { try $0.describeGroup(group) }
+            guard !rows.isEmpty else { throw ValidationError("group '\(group)' has no committed offsets") }
+            print("topic".padded(20) + "  partition  committed   end         lag")
+            for row in rows {
+                print(row.topic.padded(20) + "  " + "\(row.partition)".padded(9) + "  " + "\(row.committed)".padded(10)
+                    + "  " + "\(row.end)".padded(10) + "  \(row.lag)")
+            }
+        }
+    }
+
+    struct ResetOffsets: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-offsets", abstract: "Set a group's committed offsets for a topic (the group must be idle).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var group: String
+        @Option(help: "The topic whose offsets to reset.") var topic: String
+        @Option(help: "earliest, latest or an offset.") var to: String
+        @Option(help: "Only this partition (default: all).") var partition: Int?
+
+        func run() throws {
+            let offsets = try global.withLog { log -> [TopicPartition: Int64] in
+                let topic = try log.topic(self.topic)
+                let partitions = try partition.map { [try topic.partition($0)] } ?? topic.partitions
+                var offsets: [TopicPartition: Int64] = [:]
+                for p in partitions {
+                    let key = TopicPartition(topic: topic.name, partition: p.id)
+                    switch to {
+                    case "earliest": offsets[key] = p.startOffset
+                    case "latest": offsets[key] = p.endOffset
+                    default:
+                        guard let offset = Int64(to) else { throw ValidationError("--to takes earliest, latest or an offset, not '\(to)'") }
+                        guard offset >= p.startOffset, offset <= p.endOffset else {
+                            throw WeirLogError.offsetOutOfRange(topic: topic.name, partition: p.id, offset: offset, start: p.startOffset, end: p.endOffset)
+                        }
+                        offsets[key] = offset
+                    }
+                }
+                try log.groups.resetOffsets(group: group, offsets: offsets)
+                return offsets
+            }
+            for (key, offset) in offsets.sorted(by: { $0.key < $1.key }) { print("\(key): \(offset)") }
+        }
+    }
+}

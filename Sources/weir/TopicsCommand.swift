@@ -1,0 +1,108 @@
+public import ArgumentParser
+public import WeirLog
+
+struct TopicsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "topics",
+        abstract: "Create, list, describe and delete topics.",
+        subcommands: [Create.self, List.self, Describe.self, Delete.self]
+    )
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a topic.")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Topic name: letters, digits, '.', '_' and '-', at most 249.") var name: String
+        @Option(help: "Number of partitions.") var partitions: Int = 1
+        @Option(help: "none or gzip.") var compression: CompressionCodec = .none
+        @Option(name: .customLong("compression-level"), help: "gzip level 1 (fastest) to 9 (smallest).")
+        var compressionLevel: Int = 1
+        @Option(help: "always, interval or pagecache (see the README for what each promises).")
+        var flush: FlushPolicy = .interval
+        @Option(name: .customLong("flush-interval-ms"), help: "With --flush interval: fsync at least this often.")
+        var flushIntervalMs: Int64 = 1000
+        @Option(name: .customLong("flush-interval-bytes"), help: "With --flush interval: also fsync once this many bytes are unflushed.")
+        var flushIntervalBytes: Int64?
+        @Option(name: .customLong("segment-bytes"), help: "Roll a segment at this size.")
+        var segmentBytes: Int64 = TopicConfig.defaultSegmentBytes
+        @Option(name: .customLong("segment-ms"), help: "Roll a segment when its first record is this old.")
+        var segmentMs: Int64 = TopicConfig.week
+        @Option(name: .customLong("retention-bytes"), help: "Delete old segments while a partition is bigger than this (default: no limit).")
+        var retentionBytes: Int64?
+        @Option(name: .customLong("retention-ms"), help: "Delete segments whose newest record is older than this; -1 keeps forever.")
+        var retentionMs: Int64 = TopicConfig.week
+
+        func run() throws {
+            let config = TopicConfig(
+                partitions: partitions, compression: compression, compressionLevel: compressionLevel,
+                segmentBytes: segmentBytes, segmentMs: segmentMs, retentionBytes: retentionBytes,
+                retentionMs: retentionMs < 0 ? nil : retentionMs, flush: flush,
+                flushIntervalMs: flushIntervalMs, flushIntervalBytes: flushIntervalBytes)
+            try global.withLog { log in
+                _ = try log.createTopic(name, config: config)
+            }
+            print("created topic \(name) with \(partitions) partition\(partitions == 1 ? "" : "s")")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List topic names, one per line.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            for name in try global.withLog({ $0.topicNames }) { print(name) }
+        }
+    }
+
+    struct Describe: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a topic's configuration and each partition's offsets and size.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+
+        func run() throws {
+            let text = try global.withLog { log -> String in
+                let topic = try log.topic(name)
+                let c = topic.config
+                var lines = [
+                    "topic: \(topic.name)",
+                    "partitions: \(c.partitions)",
+                    "compression: \(c.compression)\(c.compression == .gzip ? " (level \(c.compressionLevel))" : "")",
+                    "flush: \(c.flush.rawValue)\(c.flush == .interval ? " (every \(c.flushIntervalMs) ms\(c.flushIntervalBytes.map { " or \($0) bytes" } ?? ""))" : "")",
+                    "segment: \(c.segmentBytes) bytes or \(c.segmentMs) ms",
+                    "retention: \(c.retentionBytes.map { "\($0) bytes" } ?? "no size limit"), \(c.retentionMs.map { "\($0) ms" } ?? "no age limit")",
+                    "partition  start-offset  end-offset  records  size-bytes  segments",
+                ]
+                for p in topic.partitions {
+                    let (start, end) = (p.startOffset, p.endOffset)
+                    lines.append(String(describing: p.id).padded(9) + "  " + "\(start)".padded(12) + "  " + "\(end)".padded(10)
+                        + "  " + "\(end - start)".padded(7) + "  " + "\(p.sizeInBytes)".padded(10) + "  \(p.segmentCount)")
+                }
+                return lines.joined(separator: "\n")
+            }
+            print(text)
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a topic, its data and its committed group offsets.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+
+        func run() throws {
+            try global.withLog { try $0.deleteTopic(name) }
+            print("deleted topic \(name)")
+        }
+    }
+}
+
+extension CompressionCodec: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+}
+
+extension FlushPolicy: ExpressibleByArgument {}
+
+extension String {
+    func padded(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}
