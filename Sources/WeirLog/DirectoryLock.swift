@@ -1,13 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// The one-owner guard of a data directory: an exclusive `flock` on `<dir>/.lock`,
 /// which holds the owner's PID so a second process can say who is in the way.
 /// The kernel drops the lock when the owner exits, however it exits.
 final class DirectoryLock: Sendable {
     let path: String
-    private let fd: Int32
+    private let fd: Mutex<Int32?>
 
     init(directory: String) throws {
         path = directory + "/.lock"
@@ -26,13 +27,20 @@ final class DirectoryLock: Sendable {
         let pid = Array("\(getpid())\n".utf8)
         Glibc.ftruncate(fd, 0)
         _ = Glibc.pwrite(fd, pid, pid.count, 0)
-        self.fd = fd
+        self.fd = Mutex(fd)
     }
 
-    deinit {
-        flock(fd, LOCK_UN)
-        Glibc.close(fd)
+    /// Gives the directory up; later calls do nothing.
+    func release() {
+        fd.withLock { fd in
+            guard let open = fd else { return }
+            flock(open, LOCK_UN)
+            Glibc.close(open)
+            fd = nil
+        }
     }
+
+    deinit { release() }
 }
 
 extension String {

@@ -176,6 +176,7 @@ public final class EmbeddedLog: Sendable {
         for topic in topics.table.withLock({ Array($0.values) }) { try topic.close() }
         let marker = directory + "/" + Self.cleanShutdownMarker
         try FileSystem.writeAtomically(marker, Array("clean\n".utf8))
+        lock.release()
     }
 }
 

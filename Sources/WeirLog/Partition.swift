@@ -13,7 +13,13 @@ public final class Partition: Sendable {
     let config: TopicConfig
     private let logger: Logger
     private let state: Mutex<State>
-    private let durability = Mutex<Durability>(Durability())
+    /// Serialises fsyncs; never taken while `state` is held, never held while taking `state`
+    /// for long (only to read the active file), so the two cannot deadlock.
+    private let syncLock = Mutex<Void>(())
+    /// Bytes (of `appendedBytes`) known to be on disk.
+    private let syncedBytes = Atomic<Int64>(0)
+    private let lastSyncMillis = Atomic<Int64>(currentTimeMillis())
+    private let lastRetentionMillis = Atomic<Int64>(currentTimeMillis())
 
     private struct State: ~Copyable {
         var segments: [Segment]
@@ -25,12 +31,6 @@ public final class Partition: Sendable {
         var closed = false
 
         var active: Segment { segments[segments.count - 1] }
-    }
-
-    private struct Durability {
-        var syncedBytes: Int64 = 0
-        var lastSyncMillis: Int64 = currentTimeMillis()
-        var lastRetentionMillis: Int64 = currentTimeMillis()
     }
 
     /// How often the background timer applies retention.
@@ -155,7 +155,7 @@ public final class Partition: Sendable {
             let waiters = state.waiters
             state.waiters.removeAll()
             for waiter in waiters.values { waiter.resume() }
-            let synced = durability.withLock { $0.syncedBytes }
+            let synced = syncedBytes.load(ordering: .acquiring)
             let mustSync: Bool
             switch config.flush {
             case .always: mustSync = true
@@ -196,7 +196,7 @@ public final class Partition: Sendable {
         try FileSystem.fsyncDirectory(directory)
         state.segments.append(segment)
         try writeRecoveryPoint(state.nextOffset)
-        durability.withLock { $0.syncedBytes = max($0.syncedBytes, state.appendedBytes) }
+        syncedBytes.max(state.appendedBytes)
         logger.debug("rolled segment", metadata: ["base_offset": "\(state.nextOffset)"])
         try enforceRetention(&state, now: currentTimeMillis())
     }
@@ -210,28 +210,31 @@ public final class Partition: Sendable {
     /// fsyncs the active segment unless another caller already synced past `target`.
     /// Callers waiting here while one fsync runs are all covered by the next one.
     func sync(upTo target: Int64) throws {
-        try durability.withLock { durability in
-            guard durability.syncedBytes < target else { return }
+        guard syncedBytes.load(ordering: .acquiring) < target else { return }
+        try syncLock.withLock { _ in
+            guard syncedBytes.load(ordering: .acquiring) < target else { return }
             let (file, appended) = state.withLock { ($0.active.file, $0.appendedBytes) }
             try FileSystem.fsync(file.fd, path: file.path)
-            durability.syncedBytes = appended
-            durability.lastSyncMillis = currentTimeMillis()
+            syncedBytes.max(appended)
+            lastSyncMillis.store(currentTimeMillis(), ordering: .releasing)
         }
     }
 
-    /// fsyncs everything appended so far.
+    /// Writes pending index entries and fsyncs everything appended so far.
     public func flush() throws {
-        try sync(upTo: state.withLock { $0.appendedBytes })
+        let appended = try state.withLock { state -> Int64 in
+            try state.active.flush(sync: false)
+            return state.appendedBytes
+        }
+        try sync(upTo: appended)
     }
 
     /// The background timer's work: for the `interval` policy, fsync when the interval has
     /// passed; for every policy, retention once a minute.
     func performDueWork(now: Int64) throws {
-        let (flushDue, retentionDue) = durability.withLock { durability -> (Bool, Bool) in
-            let retention = now - durability.lastRetentionMillis >= Self.retentionCheckIntervalMillis
-            if retention { durability.lastRetentionMillis = now }
-            return (config.flush == .interval && now - durability.lastSyncMillis >= config.flushIntervalMs, retention)
-        }
+        let flushDue = config.flush == .interval && now - lastSyncMillis.load(ordering: .acquiring) >= config.flushIntervalMs
+        let retentionDue = now - lastRetentionMillis.load(ordering: .acquiring) >= Self.retentionCheckIntervalMillis
+        if retentionDue { lastRetentionMillis.store(now, ordering: .releasing) }
         if flushDue { try flush() }
         if retentionDue { try enforceRetention(now: now) }
     }
@@ -394,3 +397,15 @@ public struct FetchResult: Sendable {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+extension Atomic where Value == Int64 {
+    /// Raises the value to at least `candidate`.
+    func max(_ candidate: Int64) {
+        var current = load(ordering: .relaxed)
+        while current < candidate {
+            let (exchanged, original) = compareExchange(expected: current, desired: candidate, ordering: .acquiringAndReleasing)
+            if exchanged { return }
+            current = original
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+@testable import WeirLog
+
+/// A fresh directory under /tmp, removed when the test ends.
+final class TemporaryDirectory {
+    let path: String
+
+    init() {
+        path = FileManager.default.temporaryDirectory.path + "/weir-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+enum Paths {
+    /// The package root, found from this file's path.
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The real logs shared with the project (CRLF endings, last line without newline).
+    static let loghub: String = packageRoot + "/../shared/data/loghub"
+
+    static var loghubFiles: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: loghub)) ?? []).filter { $0.hasSuffix(".log") }.sorted()
+    }
+
+    /// The `weir` executable built next to the test bundle.
+    static let weir: String = {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/weir"
+        if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
+        return packageRoot + "/.build/debug/weir"
+    }()
+}
+
+/// The result of running a command to its end.
+struct CommandResult {
+    var status: Int32
+    var stdout: Data
+    var stderr: String
+    var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+/// Runs `executable` with `arguments`, feeding `input` on stdin, and waits for it.
+@discardableResult
+func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.merge(environment) { $1 }
+    process.environment = env
+    let stdinPipe = Pipe()
+    let stdoutPipe = Pipe()
+    let stderrPipe = Pipe()
+    process.standardInput = stdinPipe
+    process.standardOutput = stdoutPipe
+    process.standardError = stderrPipe
+    try process.run()
+    // Write stdin on its own thread so a large input cannot deadlock against a full stdout pipe.
+    let writer = Thread {
+        if let input { stdinPipe.fileHandleForWriting.write(input) }
+        try? stdinPipe.fileHandleForWriting.close()
+    }
+    writer.start()
+    let errorReader = DataReader(stderrPipe.fileHandleForReading)
+    let out = stdoutPipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus, stdout: out, stderr: String(decoding: errorReader.finish(), as: UTF8.self))
+}
+
+/// Reads a pipe to its end on a background thread.
+final class DataReader: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }.start()
+    }
+
+    func finish() -> Data {
+        done.wait()
+        return data
+    }
+}
+
+/// Runs `weir` with a data directory.
+@discardableResult
+func weir(_ dataDir: String, _ arguments: [String], input: Data? = nil) throws -> CommandResult {
+    try run(Paths.weir, arguments + ["--data-dir", dataDir], input: input)
+}
+
+/// Lines of a text file as `weir produce` splits them: at \n, without \r, last line
+/// counted even without a newline.
+func lines(of data: Data) -> [String] {
+    var text = String(decoding: data, as: UTF8.self)
+    if text.hasSuffix("\n") { text.removeLast() }
+    guard !text.isEmpty else { return [] }
+    return text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+        line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+    }
+}
+
+func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// Every record of every partition of a topic, in partition then offset order.
+func readAll(_ topic: Topic) throws -> [ConsumedRecord] {
+    var result: [ConsumedRecord] = []
+    for partition in topic.partitions {
+        var reader = PartitionReader(partition: partition, from: partition.startOffset)
+        try reader.read(upTo: partition.endOffset) { view in
+            result.append(ConsumedRecord(topic: topic.name, partition: partition.id, offset: view.offset, record: view.record))
+            return true
+        }
+    }
+    return result
+}
+
+/// A deterministic random generator (SplitMix64), so failures reproduce.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
