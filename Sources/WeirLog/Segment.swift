@@ -83,8 +83,10 @@ final class Segment {
         var damage: SegmentScanner.End?
         if recover || segment.offsetIndex.count == 0 && size > 0 {
             damage = try segment.recover()
-        } else {
-            try segment.loadTail()
+        } else if try !segment.loadTail() {
+            // The files disagree although the last stop was clean (a disk problem, a hand
+            // edit): check the whole segment rather than trust it.
+            damage = try segment.recover()
         }
         segment.createdAt = min(segment.firstTimestamp ?? segment.createdAt, segment.createdAt)
         return (segment, damage)
@@ -115,19 +117,25 @@ final class Segment {
         return damage
     }
 
-    /// Learns next offset and timestamps of a cleanly closed segment from its index and tail.
-    private func loadTail() throws {
+    /// Learns next offset and timestamps of a cleanly closed segment from its index and
+    /// tail; false if the tail does not parse.
+    private func loadTail() throws -> Bool {
         let start = min(offsetIndex.positions.last.map(Int64.init) ?? 0, size)
         var scanner = SegmentScanner(fd: file.fd, path: path)
         scanner.checkCRC = false
         if let first = try readHeader(at: 0) { firstTimestamp = first.baseTimestamp }
         maxTimestamp = timeIndex.timestamps.last ?? -1
-        _ = try scanner.scan(from: start, to: size) { _, header, _ in
+        if let last = offsetIndex.lastOffset, let header = try readHeader(at: start), header.lastOffset != last {
+            return false
+        }
+        let end = try scanner.scan(from: start, to: size) { _, header, _ in
             nextOffset = header.nextOffset
             maxTimestamp = max(maxTimestamp, header.maxTimestamp)
             return true
         }
         bytesSinceIndexEntry = Int(size - start)
+        if case .damaged = end { return false }
+        return true
     }
 
     func readHeader(at position: Int64) throws -> RecordBatchHeader? {
