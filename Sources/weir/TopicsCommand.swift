@@ -97,6 +97,7 @@ struct TopicsCommand: ParsableCommand {
 
 extension CompressionCodec: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.description) }
 }
 
 extension FlushPolicy: ExpressibleByArgument {}

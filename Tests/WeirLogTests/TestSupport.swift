@@ -100,11 +100,13 @@ func weir(_ dataDir: String, _ arguments: [String], input: Data? = nil) throws -
 /// Lines of a text file as `weir produce` splits them: at \n, without \r, last line
 /// counted even without a newline.
 func lines(of data: Data) -> [String] {
-    var text = String(decoding: data, as: UTF8.self)
-    if text.hasSuffix("\n") { text.removeLast() }
-    guard !text.isEmpty else { return [] }
-    return text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-        line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
+    // Split bytes, not Characters: in Swift "\r\n" is one Character.
+    var pieces = data.split(separator: 0x0a, omittingEmptySubsequences: false)
+    if data.last == 0x0a { pieces.removeLast() }
+    if data.isEmpty { return [] }
+    return pieces.map { piece in
+        let trimmed = piece.last == 0x0d ? piece.dropLast() : piece
+        return String(decoding: trimmed, as: UTF8.self)
     }
 }
 
