@@ -29,14 +29,14 @@ struct TopicsCommand: ParsableCommand {
         var segmentMs: Int64 = TopicConfig.week
         @Option(name: .customLong("retention-bytes"), help: "Delete old segments while a partition is bigger than this (default: no limit).")
         var retentionBytes: Int64?
-        @Option(name: .customLong("retention-ms"), help: "Delete segments whose newest record is older than this; -1 keeps forever.")
-        var retentionMs: Int64 = TopicConfig.week
+        @Option(name: .customLong("retention-ms"), help: "Delete segments whose newest record is older than this many ms, or 'forever' to keep them.")
+        var retentionMs: Limit = .limit(TopicConfig.week)
 
         func run() throws {
             let config = TopicConfig(
                 partitions: partitions, compression: compression, compressionLevel: compressionLevel,
                 segmentBytes: segmentBytes, segmentMs: segmentMs, retentionBytes: retentionBytes,
-                retentionMs: retentionMs < 0 ? nil : retentionMs, flush: flush,
+                retentionMs: retentionMs.value, flush: flush,
                 flushIntervalMs: flushIntervalMs, flushIntervalBytes: flushIntervalBytes)
             try global.withLog { log in
                 _ = try log.createTopic(name, config: config)
@@ -101,6 +101,29 @@ extension CompressionCodec: ExpressibleByArgument {
 }
 
 extension FlushPolicy: ExpressibleByArgument {}
+
+/// A number, or `forever` for no limit.
+enum Limit: ExpressibleByArgument {
+    case limit(Int64)
+    case forever
+
+    init?(argument: String) {
+        if argument == "forever" || argument == "-1" {
+            self = .forever
+        } else if let value = Int64(argument), value >= 0 {
+            self = .limit(value)
+        } else {
+            return nil
+        }
+    }
+
+    var value: Int64? {
+        if case .limit(let value) = self { return value }
+        return nil
+    }
+
+    var defaultValueDescription: String { value.map(String.init) ?? "forever" }
+}
 
 extension String {
     func padded(_ width: Int) -> String {
