@@ -127,6 +127,31 @@ enum FileSystem {
         }
     }
 
+    /// Writes the buffers back to back at `offset` with one `pwritev` (more if it is short).
+    static func write(_ fd: FileDescriptor, at offset: Int64, _ buffers: [UnsafeRawBufferPointer], path: String) throws {
+        var pending = buffers.filter { $0.count > 0 }
+        var position = offset
+        while !pending.isEmpty {
+            let vectors = pending.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
+            let n = vectors.withUnsafeBufferPointer { Glibc.pwritev(fd.rawValue, $0.baseAddress, Int32($0.count), off_t(position)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw WeirLogError.io(operation: "write", path: path, errno: errno)
+            }
+            position += Int64(n)
+            var written = n
+            while written > 0, let first = pending.first {
+                if first.count <= written {
+                    written -= first.count
+                    pending.removeFirst()
+                } else {
+                    pending[0] = UnsafeRawBufferPointer(rebasing: first[written...])
+                    written = 0
+                }
+            }
+        }
+    }
+
     static func truncate(_ fd: FileDescriptor, to size: Int64, path: String) throws {
         try check(Glibc.ftruncate(fd.rawValue, off_t(size)), "truncate", path)
     }

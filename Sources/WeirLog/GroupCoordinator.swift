@@ -54,8 +54,10 @@ public final class GroupCoordinator: Sendable {
         return groups.withLock { groups in
             var state = groups[group] ?? Group(strategy: strategy)
             expire(&state)
+            // The first member of an empty group chooses the assignor.
+            if state.members.isEmpty { state.strategy = strategy }
             state.members[id] = Member(topics: topics, lastHeartbeat: now(), sessionTimeoutMs: sessionTimeoutMs)
-            state.partitionCounts.merge(partitionCounts) { max($0, $1) }
+            state.partitionCounts.merge(partitionCounts) { $1 }
             rebalance(&state)
             groups[group] = state
             return membership(group, id, state)
@@ -110,6 +112,9 @@ public final class GroupCoordinator: Sendable {
                 throw WeirLogError.groupHasActiveMembers(group)
             }
             try store.commit(group: group, offsets: offsets)
+            // As in Kafka, an accepted commit also shows the member is alive.
+            if let memberID { state.members[memberID]?.lastHeartbeat = now() }
+            groups[group] = state
         }
     }
 
@@ -144,6 +149,12 @@ public final class GroupCoordinator: Sendable {
 
     func forgetTopic(_ topic: String) throws {
         try store.forget(topic: topic)
+        groups.withLock { groups in
+            for name in groups.keys {
+                guard groups[name]!.partitionCounts.removeValue(forKey: topic) != nil else { continue }
+                rebalance(&groups[name]!)
+            }
+        }
     }
 
     // MARK: Internals

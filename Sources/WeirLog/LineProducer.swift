@@ -47,17 +47,21 @@ public final class LineProducer {
             }
             if n == 0 {
                 if carried > 0 {
-                    try buffer.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[0..<carried]), &summary) }
+                    try buffer.withUnsafeBytes {
+                        try emit(UnsafeRawBufferPointer(rebasing: $0[0..<carried]), timestamp: currentTimeMillis(), &summary)
+                    }
                 }
                 break
             }
             let filled = carried + n
+            // One timestamp per read: every line in a chunk arrived at the same moment.
+            let now = currentTimeMillis()
             let consumed = try buffer.withUnsafeBytes { raw -> Int in
                 var start = 0
                 while start < filled,
                       let newline = memchr(raw.baseAddress! + start, 0x0a, filled - start) {
                     let end = raw.baseAddress!.distance(to: UnsafeRawPointer(newline))
-                    try emit(UnsafeRawBufferPointer(rebasing: raw[start..<end]), &summary)
+                    try emit(UnsafeRawBufferPointer(rebasing: raw[start..<end]), timestamp: now, &summary)
                     start = end + 1
                 }
                 return start
@@ -74,22 +78,22 @@ public final class LineProducer {
         return summary
     }
 
-    private func emit(_ line: UnsafeRawBufferPointer, _ summary: inout Summary) throws {
+    private func emit(_ line: UnsafeRawBufferPointer, timestamp: Int64, _ summary: inout Summary) throws {
         var line = line
         if let last = line.last, last == 0x0d { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
         summary.lines += 1
         summary.bytes += line.count
         switch key {
         case .none:
-            try producer.send(key: nil, value: line)
+            try producer.send(key: nil, value: line, timestamp: timestamp)
         case .fixed(let bytes):
-            try bytes.withUnsafeBytes { try producer.send(key: $0, value: line) }
+            try bytes.withUnsafeBytes { try producer.send(key: $0, value: line, timestamp: timestamp) }
         case .jsonField(let field):
             if let keyBytes = Self.jsonField(field, in: line) {
-                try keyBytes.withUnsafeBytes { try producer.send(key: $0, value: line) }
+                try keyBytes.withUnsafeBytes { try producer.send(key: $0, value: line, timestamp: timestamp) }
             } else {
                 summary.linesWithoutKey += 1
-                try producer.send(key: nil, value: line)
+                try producer.send(key: nil, value: line, timestamp: timestamp)
             }
         }
     }

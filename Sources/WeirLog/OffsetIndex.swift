@@ -28,6 +28,16 @@ final class OffsetIndex {
     }
 
     var count: Int { offsets.count }
+
+    /// Entries strictly increasing and pointing inside a log of `size` bytes: what a
+    /// cleanly closed segment's index must satisfy before it is trusted.
+    func isConsistent(logSize size: Int64) -> Bool {
+        for i in offsets.indices {
+            guard offsets[i] >= 0, positions[i] >= 0, Int64(positions[i]) < size else { return false }
+            if i > 0, offsets[i] <= offsets[i - 1] || positions[i] <= positions[i - 1] { return false }
+        }
+        return true
+    }
     var lastOffset: Int64? { offsets.last.map { baseOffset + Int64($0) } }
 
     func append(offset: Int64, position: Int64) {

@@ -23,7 +23,13 @@ public final class Partition: Sendable {
 
     private struct State: ~Copyable {
         var segments: [Segment]
+        /// The offset the next appended record gets (the log end offset).
         var nextOffset: Int64
+        /// Offsets below this are visible to readers. Equal to `nextOffset` except under
+        /// `always`, where it follows the fsyncs.
+        var highWatermark: Int64
+        /// Bytes of the active segment readers may see (the high watermark's position).
+        var visibleActiveSize: Int64
         /// Total bytes ever appended in this process; what fsync progress is measured in.
         var appendedBytes: Int64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
@@ -59,7 +65,10 @@ public final class Partition: Sendable {
         var logger = logger
         logger[metadataKey: "partition"] = "\(topic)/\(id)"
         self.logger = logger
-        try FileSystem.createDirectories(directory)
+        if !FileSystem.exists(directory) {
+            try FileSystem.createDirectories(directory)
+            try FileSystem.fsyncDirectory(FileSystem.directory(of: directory))
+        }
 
         let names = try FileSystem.listDirectory(directory)
         for name in names where name.hasSuffix(".tmp") { try FileSystem.remove(directory + "/" + name) }
@@ -104,7 +113,10 @@ public final class Partition: Sendable {
             ])
         }
         self.damage = damage
-        self.state = Mutex(State(segments: segments, nextOffset: segments[segments.count - 1].nextOffset))
+        // What survived the last process is on disk from here on, so it may be served.
+        if !clean { try segments[segments.count - 1].fsyncLog() }
+        let last = segments[segments.count - 1]
+        self.state = Mutex(State(segments: segments, nextOffset: last.nextOffset, highWatermark: last.nextOffset, visibleActiveSize: last.size))
     }
 
     private static func readRecoveryPoint(_ directory: String) -> Int64 {
@@ -114,8 +126,9 @@ public final class Partition: Sendable {
 
     // MARK: Offsets and sizes
 
-    /// The offset the next appended record gets (Kafka's log end offset / high watermark).
-    public var endOffset: Int64 { state.withLock { $0.nextOffset } }
+    /// The offset after the last record readers can see (Kafka's high watermark): the
+    /// next offset to be assigned, or under `always` the next one after the last fsync.
+    public var endOffset: Int64 { state.withLock { $0.highWatermark } }
     /// The lowest offset still held; retention moves it up.
     public var startOffset: Int64 { state.withLock { $0.segments[0].baseOffset } }
     public var sizeInBytes: Int64 { state.withLock { $0.segments.reduce(0) { $0 + $1.size } } }
@@ -124,37 +137,57 @@ public final class Partition: Sendable {
 
     // MARK: Append
 
-    /// Appends encoded batches (from `RecordBatchBuilder`) in order, assigning their
-    /// base offsets, and returns the first batch's base offset. It returns once the
-    /// batches are as durable as the topic's flush policy promises.
+    /// Appends encoded batches in order, assigning their base offsets, and returns the
+    /// first batch's base offset once they are as durable as the topic's flush policy
+    /// promises. Every batch is checked first — length, CRC, codec, each record — since
+    /// it may come from outside (a Kafka client, a file).
     @discardableResult
     public func append(_ batches: [[UInt8]]) throws -> Int64 {
-        var batches = batches
-        var headers: [RecordBatchHeader] = []
-        headers.reserveCapacity(batches.count)
-        for i in batches.indices {
-            headers.append(try Self.checkAppendable(batches[i], topic: topic, partition: id))
+        let headers = try batches.map { try Self.checkAppendable($0, topic: topic, partition: id) }
+        var first: Int64?
+        var appendedUpTo: Int64 = 0
+        var mustSync = false
+        for (batch, header) in zip(batches, headers) {
+            let result = try batch.withUnsafeBytes { try appendUnsynced($0, header: header) }
+            first = first ?? result.base
+            appendedUpTo = result.appendedUpTo
+            mustSync = mustSync || result.mustSync
         }
-        let (firstOffset, appendedUpTo, mustSync) = try state.withLock { state -> (Int64, Int64, Bool) in
-            guard !state.closed else { throw WeirLogError.io(operation: "append to closed partition", path: directory, errno: EBADF) }
-            let first = state.nextOffset
-            for i in batches.indices {
-                let size = Int64(batches[i].count)
-                let active = state.active
-                let age = currentTimeMillis() - active.createdAt
-                if !active.isEmpty && (active.size + size > config.segmentBytes || age > config.segmentMs) {
-                    try roll(&state)
-                }
-                headers[i].baseOffset = state.nextOffset
-                let base = state.nextOffset
-                batches[i].withUnsafeMutableBytes { $0.storeBytes(of: base.bigEndian, toByteOffset: 0, as: Int64.self) }
-                try batches[i].withUnsafeBytes { try state.active.append($0, headers: [headers[i]]) }
-                state.nextOffset = headers[i].nextOffset
-                state.appendedBytes += size
+        if mustSync { try sync(upTo: appendedUpTo) }
+        return first ?? endOffset
+    }
+
+    /// Appends one batch that `RecordBatchBuilder` just built (so its CRC and records
+    /// need no second check), then syncs as the flush policy says.
+    func appendBuilt(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws -> Int64 {
+        let result = try appendUnsynced(batch, header: header)
+        if result.mustSync { try sync(upTo: result.appendedUpTo) }
+        return result.base
+    }
+
+    /// Writes one batch at the end of the log under the lock, rolling first if needed;
+    /// the base offset goes into the file, the caller's bytes are not modified.
+    private func appendUnsynced(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws
+        -> (base: Int64, appendedUpTo: Int64, mustSync: Bool)
+    {
+        try state.withLock { state in
+            guard !state.closed else {
+                throw WeirLogError.io(operation: "append to closed partition", path: directory, errno: EBADF)
             }
-            let waiters = state.waiters
-            state.waiters.removeAll()
-            for waiter in waiters.values { waiter.resume() }
+            let size = Int64(batch.count)
+            let active = state.active
+            let age = currentTimeMillis() - active.createdAt
+            // Index entries hold offsets relative to the segment base in 32 bits.
+            let relativeEnd = state.nextOffset - active.baseOffset + Int64(header.lastOffsetDelta)
+            if !active.isEmpty && (active.size + size > config.segmentBytes || age > config.segmentMs || relativeEnd > Int64(Int32.max)) {
+                try roll(&state)
+            }
+            var assigned = header
+            assigned.baseOffset = state.nextOffset
+            try state.active.append(batch, header: assigned)
+            state.nextOffset = assigned.nextOffset
+            state.appendedBytes += size
+            if config.flush != .always { publish(&state, upTo: state.nextOffset, activeSize: state.active.size) }
             let synced = syncedBytes.load(ordering: .acquiring)
             let mustSync: Bool
             switch config.flush {
@@ -162,13 +195,24 @@ public final class Partition: Sendable {
             case .interval: mustSync = config.flushIntervalBytes.map { state.appendedBytes - synced >= $0 } ?? false
             case .pagecache: mustSync = false
             }
-            return (first, state.appendedBytes, mustSync)
+            return (assigned.baseOffset, state.appendedBytes, mustSync)
         }
-        if mustSync { try sync(upTo: appendedUpTo) }
-        return firstOffset
     }
 
-    /// Validates a batch from outside before it touches the log.
+    /// Makes offsets below `offset` visible to readers and wakes the waiting ones.
+    /// Under `always` this happens only after the fsync, so nothing a reader sees (and a
+    /// group commits) can vanish in a power loss.
+    private func publish(_ state: inout State, upTo offset: Int64, activeSize: Int64) {
+        guard offset > state.highWatermark || activeSize > state.visibleActiveSize else { return }
+        state.highWatermark = max(state.highWatermark, offset)
+        state.visibleActiveSize = max(state.visibleActiveSize, activeSize)
+        let waiters = state.waiters
+        state.waiters.removeAll()
+        for waiter in waiters.values { waiter.resume() }
+    }
+
+    /// Validates a batch from outside before it touches the log: shape, length, CRC,
+    /// codec, and every record (decompressed), with offsets 0…n-1 as a producer writes them.
     static func checkAppendable(_ batch: [UInt8], topic: String, partition: Int) throws -> RecordBatchHeader {
         try batch.withUnsafeBytes { raw in
             do {
@@ -176,10 +220,16 @@ public final class Partition: Sendable {
                 let header = try RecordBatchHeader(parsing: raw)
                 try header.validateShape()
                 guard header.totalSize == raw.count else { throw RecordBatchError.badLength(Int(header.batchLength)) }
-                guard header.recordsCount > 0 else { throw RecordBatchError.malformedRecords("a batch must hold records") }
-                let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[RecordBatchHeader.attributesOffset...]))
-                guard computed == header.crc else { throw RecordBatchError.crcMismatch(stored: header.crc, computed: computed) }
-                _ = try CompressionCodec(attributes: header.attributes)
+                guard header.recordsCount > 0, header.lastOffsetDelta == header.recordsCount - 1 else {
+                    throw RecordBatchError.badCounts(lastOffsetDelta: header.lastOffsetDelta, records: header.recordsCount)
+                }
+                var expected: Int64 = 0
+                try RecordBatch(parsing: raw).forEachRecord { view in
+                    guard view.offset - header.baseOffset == expected else {
+                        throw RecordBatchError.malformedRecords("record \(expected) has offset delta \(view.offset - header.baseOffset)")
+                    }
+                    expected += 1
+                }
                 return header
             } catch let error as RecordBatchError {
                 throw WeirLogError.corruptBatch(file: "append to \(topic)/\(partition)", position: 0, reason: error.description)
@@ -188,15 +238,17 @@ public final class Partition: Sendable {
     }
 
     /// Starts a new segment at the next offset. The old one is fsynced first, so the
-    /// recovery point can move to the new base.
+    /// recovery point can move to the new base and everything before it is visible.
     private func roll(_ state: inout State) throws {
         let old = state.active
         try old.flush(sync: true)
+        syncedBytes.max(state.appendedBytes)
+        publish(&state, upTo: state.nextOffset, activeSize: old.size)
         let segment = try Segment.create(directory: directory, baseOffset: state.nextOffset)
         try FileSystem.fsyncDirectory(directory)
         state.segments.append(segment)
+        state.visibleActiveSize = 0
         try writeRecoveryPoint(state.nextOffset)
-        syncedBytes.max(state.appendedBytes)
         logger.debug("rolled segment", metadata: ["base_offset": "\(state.nextOffset)"])
         try enforceRetention(&state, now: currentTimeMillis())
     }
@@ -213,10 +265,16 @@ public final class Partition: Sendable {
         guard syncedBytes.load(ordering: .acquiring) < target else { return }
         try syncLock.withLock { _ in
             guard syncedBytes.load(ordering: .acquiring) < target else { return }
-            let (file, appended) = state.withLock { ($0.active.file, $0.appendedBytes) }
+            let (file, appended, next, activeSize) = state.withLock { ($0.active.file, $0.appendedBytes, $0.nextOffset, $0.active.size) }
             try FileSystem.fsync(file.fd, path: file.path)
             syncedBytes.max(appended)
             lastSyncMillis.store(currentTimeMillis(), ordering: .releasing)
+            if config.flush == .always {
+                state.withLock { state in
+                    // A roll in between already published everything before the new segment.
+                    if state.active.file === file { publish(&state, upTo: next, activeSize: activeSize) }
+                }
+            }
         }
     }
 
@@ -287,22 +345,24 @@ public final class Partition: Sendable {
     public func fetch(from offset: Int64, maxBytes: Int = 1 << 20) throws -> FetchResult {
         let located = try state.withLock { state -> (SharedFile, Int64, Int64, Int64, Int64)? in
             let start = state.segments[0].baseOffset
-            guard offset >= start, offset <= state.nextOffset else {
-                throw WeirLogError.offsetOutOfRange(topic: topic, partition: id, offset: offset, start: start, end: state.nextOffset)
+            let end = state.highWatermark
+            guard offset >= start, offset <= end else {
+                throw WeirLogError.offsetOutOfRange(topic: topic, partition: id, offset: offset, start: start, end: end)
             }
-            guard offset < state.nextOffset else { return nil }
+            guard offset < end else { return nil }
             var index = Self.segmentIndex(state.segments, containing: offset)
             while index < state.segments.count {
                 let segment = state.segments[index]
-                if let position = try segment.position(of: offset) {
-                    return (segment.file, position, segment.size, state.nextOffset, start)
+                let visible = index == state.segments.count - 1 ? state.visibleActiveSize : segment.size
+                if let position = try segment.position(of: offset), position < visible {
+                    return (segment.file, position, visible, end, start)
                 }
                 index += 1
             }
             return nil
         }
         guard let (file, position, segmentSize, end, start) = located else {
-            let (end, start) = state.withLock { ($0.nextOffset, $0.segments[0].baseOffset) }
+            let (end, start) = state.withLock { ($0.highWatermark, $0.segments[0].baseOffset) }
             return FetchResult(bytes: [], endOffset: end, startOffset: start)
         }
         let first = try FileSystem.read(file.fd, at: position, count: RecordBatchHeader.size, path: file.path)
@@ -352,12 +412,12 @@ public final class Partition: Sendable {
                                 if found == nil, view.offset >= from, view.timestamp >= timestamp { found = view.offset }
                             }
                         }
-                        if let found { return found }
+                        if let found { return min(found, state.highWatermark) }
                     }
                     position += Int64(header.totalSize)
                 }
             }
-            return state.nextOffset
+            return state.highWatermark
         }
     }
 
@@ -373,7 +433,7 @@ public final class Partition: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state -> Bool in
-                    if state.nextOffset > offset || state.closed || Task.isCancelled { return true }
+                    if state.highWatermark > offset || state.closed || Task.isCancelled { return true }
                     state.waiters[id] = continuation
                     return false
                 }

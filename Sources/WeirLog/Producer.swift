@@ -74,26 +74,28 @@ public final class Producer {
         let codec = topic.config.compression
         let level = topic.config.compressionLevel
         let counts = sealed.map(\.builder.count)
-        var encoded: [Result<[UInt8], any Error>]
-        if codec == .none || sealed.count == 1 {
-            encoded = sealed.map { item in Result { try item.builder.build(codec: codec, level: level) } }
+        let builders = sealed.map(\.builder)
+        var built: [Result<(bytes: UnsafeRawBufferPointer, header: RecordBatchHeader), any Error>]
+        if codec == .none || builders.count == 1 {
+            built = builders.map { builder in Result { try builder.buildInPlace(codec: codec, level: level) } }
         } else {
-            encoded = Array(repeating: .success([]), count: sealed.count)
-            let builders = sealed.map(\.builder)
-            encoded.withUnsafeMutableBufferPointer { slots in
+            // Compress one batch per core; each builder writes into its own buffer.
+            built = Array(repeating: .failure(CancellationError()), count: builders.count)
+            built.withUnsafeMutableBufferPointer { slots in
                 nonisolated(unsafe) let slots = slots
                 nonisolated(unsafe) let builders = builders
                 DispatchQueue.concurrentPerform(iterations: builders.count) { i in
-                    slots[i] = Result { try builders[i].build(codec: codec, level: level) }
+                    slots[i] = Result { try builders[i].buildInPlace(codec: codec, level: level) }
                 }
             }
         }
-        let batches = sealed
-        spare.append(contentsOf: batches.map(\.builder))
+        let partitions = sealed.map(\.partition)
         sealed.removeAll()
-        for (i, item) in batches.enumerated() {
-            let base = try topic.partitions[item.partition].append([try encoded[i].get()])
-            let result = AppendResult(partition: item.partition, baseOffset: base, count: counts[i])
+        defer { spare.append(contentsOf: builders) }
+        for i in built.indices {
+            let (bytes, header) = try built[i].get()
+            let base = try topic.partitions[partitions[i]].appendBuilt(bytes, header: header)
+            let result = AppendResult(partition: partitions[i], baseOffset: base, count: counts[i])
             results.append(result)
             onAppend?(result)
         }

@@ -30,6 +30,7 @@ public struct RecordBatch: Sendable {
         try body.withUnsafeBytes { bytes in
             var reader = ByteReader(bytes)
             do {
+                var previousDelta: Int64 = -1
                 for _ in 0..<Int(header.recordsCount) {
                     let length = try reader.readVarint()
                     guard length >= 0, Int64(reader.remaining) >= length else { throw ByteReader.Truncated() }
@@ -37,6 +38,10 @@ public struct RecordBatch: Sendable {
                     _ = try reader.readBigEndian(Int8.self)
                     let timestampDelta = try reader.readVarint()
                     let offsetDelta = try reader.readVarint()
+                    guard offsetDelta > previousDelta, offsetDelta <= Int64(header.lastOffsetDelta) else {
+                        throw ByteReader.Malformed(reason: "record offset delta \(offsetDelta) is out of order or beyond the batch")
+                    }
+                    previousDelta = offsetDelta
                     let key = try reader.readLengthPrefixed()
                     let value = try reader.readLengthPrefixed()
                     let headerCount = try reader.readVarint()

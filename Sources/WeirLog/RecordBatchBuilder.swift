@@ -4,6 +4,8 @@
 /// CRC allows because it covers only attributes onward. Not thread-safe; one per batch.
 public final class RecordBatchBuilder {
     private let records = ByteWriter(capacity: 64 << 10)
+    /// The last built batch; reused, so steady producing allocates nothing per batch.
+    private let output = ByteWriter(capacity: 64 << 10)
     private var baseTimestamp: Int64 = 0
     private var maxTimestamp: Int64 = .min
     public private(set) var count: Int = 0
@@ -74,8 +76,15 @@ public final class RecordBatchBuilder {
 
     /// Encodes the batch (compressing the records with `codec`) and resets the builder.
     public func build(codec: CompressionCodec, level: Int = 1) throws -> [UInt8] {
+        Array(try buildInPlace(codec: codec, level: level).bytes)
+    }
+
+    /// Encodes the batch into the builder's own buffer and resets the records: the bytes
+    /// stay valid until the next build. Returns them with their parsed header.
+    func buildInPlace(codec: CompressionCodec, level: Int) throws -> (bytes: UnsafeRawBufferPointer, header: RecordBatchHeader) {
         precondition(count > 0, "an empty batch cannot be built")
-        let batch = ByteWriter(capacity: RecordBatchHeader.size + records.count + 64)
+        let batch = output
+        batch.reset()
         batch.writeZeros(RecordBatchHeader.size)
         switch codec {
         case .none: batch.write(records.bytes)
@@ -96,7 +105,7 @@ public final class RecordBatchBuilder {
         let crcRange = UnsafeRawBufferPointer(rebasing: batch.bytes[RecordBatchHeader.attributesOffset...])
         batch.setBigEndian(CRC32C.checksum(crcRange), at: RecordBatchHeader.crcOffset)
         reset()
-        return batch.toArray()
+        return (batch.bytes, try RecordBatchHeader(parsing: batch.bytes))
     }
 
     public func reset() {

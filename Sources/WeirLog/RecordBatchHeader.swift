@@ -65,8 +65,11 @@ public struct RecordBatchHeader: Sendable, Hashable {
         guard Int(batchLength) >= Self.size - Self.logOverhead else {
             throw RecordBatchError.badLength(Int(batchLength))
         }
-        guard lastOffsetDelta >= 0, recordsCount >= 0 else {
+        guard lastOffsetDelta >= 0, recordsCount >= 0, Int64(recordsCount) <= Int64(lastOffsetDelta) + 1 else {
             throw RecordBatchError.badCounts(lastOffsetDelta: lastOffsetDelta, records: recordsCount)
+        }
+        guard baseOffset >= 0, baseOffset <= Int64.max - Int64(lastOffsetDelta) - 1 else {
+            throw RecordBatchError.badBaseOffset(baseOffset)
         }
     }
 }
@@ -77,6 +80,7 @@ public enum RecordBatchError: Error, Equatable, CustomStringConvertible {
     case badMagic(Int8)
     case badLength(Int)
     case badCounts(lastOffsetDelta: Int32, records: Int32)
+    case badBaseOffset(Int64)
     case crcMismatch(stored: UInt32, computed: UInt32)
     case malformedRecords(String)
 
@@ -86,6 +90,7 @@ public enum RecordBatchError: Error, Equatable, CustomStringConvertible {
         case .badMagic(let magic): return "magic byte is \(magic), expected 2 (RecordBatch v2)"
         case .badLength(let length): return "batch length \(length) is below the 49-byte minimum"
         case .badCounts(let delta, let records): return "impossible counts (lastOffsetDelta \(delta), records \(records))"
+        case .badBaseOffset(let offset): return "impossible base offset \(offset)"
         case .crcMismatch(let stored, let computed):
             return "CRC-32C mismatch (stored \(hex(stored)), computed \(hex(computed)))"
         case .malformedRecords(let reason): return "records do not parse: \(reason)"

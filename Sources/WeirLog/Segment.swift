@@ -16,8 +16,8 @@ final class SharedFile: Sendable {
 
 /// One segment of a partition: `<base offset>.log` with its `.index` and `.timeindex`.
 ///
-/// Not thread-safe: its partition serialises access.
-final class Segment {
+/// Not thread-safe: only used under its partition's lock (hence the unchecked Sendable).
+final class Segment: @unchecked Sendable {
     /// Kafka's `index.interval.bytes`: an index entry about every 4 KiB of batches.
     static let indexIntervalBytes = 4096
 
@@ -120,14 +120,17 @@ final class Segment {
     /// Learns next offset and timestamps of a cleanly closed segment from its index and
     /// tail; false if the tail does not parse.
     private func loadTail() throws -> Bool {
-        let start = min(offsetIndex.positions.last.map(Int64.init) ?? 0, size)
+        guard offsetIndex.isConsistent(logSize: size) else { return false }
+        let start = offsetIndex.positions.last.map(Int64.init) ?? 0
+        guard let first = try? readHeader(at: 0), first.baseOffset == baseOffset else { return size == 0 }
+        firstTimestamp = first.baseTimestamp
+        maxTimestamp = timeIndex.timestamps.last ?? -1
+        if let last = offsetIndex.lastOffset {
+            guard let header = try? readHeader(at: start), header.lastOffset == last else { return false }
+        }
         var scanner = SegmentScanner(fd: file.fd, path: path)
         scanner.checkCRC = false
-        if let first = try readHeader(at: 0) { firstTimestamp = first.baseTimestamp }
-        maxTimestamp = timeIndex.timestamps.last ?? -1
-        if let last = offsetIndex.lastOffset, let header = try readHeader(at: start), header.lastOffset != last {
-            return false
-        }
+        if start == 0 { scanner.expectedBaseOffset = baseOffset }
         let end = try scanner.scan(from: start, to: size) { _, header, _ in
             nextOffset = header.nextOffset
             maxTimestamp = max(maxTimestamp, header.maxTimestamp)
@@ -135,24 +138,32 @@ final class Segment {
         }
         bytesSinceIndexEntry = Int(size - start)
         if case .damaged = end { return false }
-        return true
+        return timeIndex.isConsistent(lastOffset: nextOffset - 1)
     }
 
+    /// The header of the batch at `position`, checked for shape; nil past the end.
     func readHeader(at position: Int64) throws -> RecordBatchHeader? {
-        guard position + Int64(RecordBatchHeader.size) <= size else { return nil }
+        guard position >= 0, position + Int64(RecordBatchHeader.size) <= size else { return nil }
         let bytes = try FileSystem.read(file.fd, at: position, count: RecordBatchHeader.size, path: path)
-        return try bytes.withUnsafeBytes { try RecordBatchHeader(parsing: $0) }
+        do {
+            let header = try bytes.withUnsafeBytes { try RecordBatchHeader(parsing: $0) }
+            try header.validateShape()
+            guard position + Int64(header.totalSize) <= size else { throw RecordBatchError.truncated }
+            return header
+        } catch let error as RecordBatchError {
+            throw WeirLogError.corruptBatch(file: path, position: position, reason: error.description)
+        }
     }
 
-    /// Appends encoded batches (base offsets already assigned) at the end of the file.
-    func append(_ bytes: UnsafeRawBufferPointer, headers: [RecordBatchHeader]) throws {
-        try FileSystem.write(file.fd, at: size, bytes, path: path)
-        var position = size
-        for header in headers {
-            noteAppended(header: header, position: position)
-            position += Int64(header.totalSize)
+    /// Appends one encoded batch at the end of the file with `header.baseOffset` written
+    /// over its first 8 bytes (the caller's buffer is left as it is).
+    func append(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws {
+        var base = header.baseOffset.bigEndian
+        try withUnsafeBytes(of: &base) { prefix in
+            try FileSystem.write(file.fd, at: size, [prefix, UnsafeRawBufferPointer(rebasing: batch[8...])], path: path)
         }
-        size = position
+        noteAppended(header: header, position: size)
+        size += Int64(header.totalSize)
     }
 
     private func noteAppended(header: RecordBatchHeader, position: Int64) {

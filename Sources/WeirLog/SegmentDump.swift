@@ -17,7 +17,7 @@ public enum SegmentDump {
         let end = try scanner.scan(from: 0, to: try FileSystem.fileSize(path)) { position, header, bytes in
             let codec = (try? CompressionCodec(attributes: header.attributes))?.description ?? "unsupported(\(header.attributes & 7))"
             emit("baseOffset: \(header.baseOffset) lastOffset: \(header.lastOffset) count: \(header.recordsCount) "
-                + "baseSequence: \(header.baseSequence) lastSequence: \(header.baseSequence < 0 ? -1 : header.baseSequence + header.lastOffsetDelta) "
+                + "baseSequence: \(header.baseSequence) lastSequence: \(header.baseSequence < 0 ? -1 : header.baseSequence &+ header.lastOffsetDelta) "
                 + "producerId: \(header.producerId) producerEpoch: \(header.producerEpoch) partitionLeaderEpoch: \(header.partitionLeaderEpoch) "
                 + "isTransactional: \(header.isTransactional) isControl: \(header.isControl) position: \(position) "
                 + "\(header.timestampType): \(header.maxTimestamp) size: \(header.totalSize) magic: \(header.magic) "
@@ -25,7 +25,7 @@ public enum SegmentDump {
             do {
                 try RecordBatch(parsing: bytes).forEachRecord { view in
                     var line = "| offset: \(view.offset) \(header.timestampType): \(view.timestamp) keySize: \(view.key?.count ?? -1) "
-                        + "valueSize: \(view.value?.count ?? -1) sequence: \(header.baseSequence < 0 ? -1 : header.baseSequence + Int32(view.offset - header.baseOffset)) "
+                        + "valueSize: \(view.value?.count ?? -1) sequence: \(header.baseSequence < 0 ? -1 : header.baseSequence &+ Int32(truncatingIfNeeded: view.offset - header.baseOffset)) "
                         + "headerKeys: [\(view.headers.map(\.key).joined(separator: ","))]"
                     if printPayload {
                         if let key = view.key { line += " key: \(String(decoding: key, as: UTF8.self))" }

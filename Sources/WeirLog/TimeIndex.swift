@@ -26,6 +26,15 @@ final class TimeIndex {
 
     var count: Int { timestamps.count }
 
+    /// Entries increasing and at or below the segment's last offset.
+    func isConsistent(lastOffset: Int64) -> Bool {
+        for i in offsets.indices {
+            guard offsets[i] >= 0, baseOffset + Int64(offsets[i]) <= lastOffset else { return false }
+            if i > 0, offsets[i] <= offsets[i - 1] || timestamps[i] < timestamps[i - 1] { return false }
+        }
+        return true
+    }
+
     func append(timestamp: Int64, offset: Int64) {
         // Only a timestamp larger than the last entry's adds information.
         if let last = timestamps.last, timestamp <= last { return }

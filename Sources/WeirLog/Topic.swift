@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import Logging
+import Synchronization
 
 /// A named stream split into partitions, with its configuration in `topic.json`.
 public final class Topic: Sendable {
@@ -51,8 +53,17 @@ public final class Topic: Sendable {
         try FileSystem.writeAtomically(directory + "/" + configFile, Array(data) + [0x0a])
     }
 
+    /// Closes the partitions in parallel: each ends with fsyncs that need not wait for the others.
     func close() throws {
-        for partition in partitions { try partition.close() }
+        let errors = Mutex<[any Error]>([])
+        DispatchQueue.concurrentPerform(iterations: partitions.count) { i in
+            do {
+                try partitions[i].close()
+            } catch {
+                errors.withLock { $0.append(error) }
+            }
+        }
+        if let first = errors.withLock({ $0.first }) { throw first }
     }
 }
 

@@ -5,6 +5,8 @@ public final class TopicConsumer: Sendable {
         case earliest
         case latest
         case offset(Int64)
+        /// The first record whose timestamp (ms since the epoch) is at or after this.
+        case timestamp(Int64)
     }
 
     public struct Options: Sendable {
@@ -50,21 +52,14 @@ public final class TopicConsumer: Sendable {
         _ visit: (String, Int, RecordView) throws -> Void,
         handled: () throws -> Void = {}
     ) async throws -> Int {
-        var membership: GroupMembership?
-        if let group = options.group {
-            membership = try log.groups.join(
-                group: group, topics: [topic.name], partitionCounts: [topic.name: topic.partitions.count],
-                strategy: options.strategy)
-        }
+        var member = try options.group.map { try join(group: $0, memberID: nil) }
         defer {
-            if let membership { log.groups.leave(group: membership.group, memberID: membership.memberID) }
+            if let member { log.groups.leave(group: member.group, memberID: member.memberID) }
         }
-        var readers = try assignedPartitions(membership).map { partition in
-            PartitionReader(partition: partition, from: try startOffset(partition))
-        }
+        var readers = try makeReaders(member)
         var total = 0
         let limit = options.maxRecords ?? .max
-        while true {
+        reading: while true {
             for i in readers.indices {
                 let end = readers[i].partition.endOffset
                 let partitionID = readers[i].partition.id
@@ -75,30 +70,71 @@ public final class TopicConsumer: Sendable {
                         return true
                     }
                     total += count
-                    if let current = membership, count > 0 {
-                        try handled()
-                        let key = TopicPartition(topic: topic.name, partition: partitionID)
-                        try log.groups.commit(group: current.group, memberID: current.memberID, generation: current.generation,
-                                              offsets: [key: readers[i].position])
-                    }
                     if count == 0 { break }
+                    guard let current = member else { continue }
+                    try handled()
+                    let key = TopicPartition(topic: topic.name, partition: partitionID)
+                    if let moved = try commit(current, [key: readers[i].position]) {
+                        // The group rebalanced: read what this member owns now, from the committed offsets.
+                        member = moved
+                        readers = try makeReaders(moved)
+                        continue reading
+                    }
                 }
             }
             try handled()
             guard options.follow, total < limit, !Task.isCancelled else { break }
             await waitForAny(readers)
             if Task.isCancelled { break }
-            if let current = membership {
-                membership = try log.groups.heartbeat(group: current.group, memberID: current.memberID)
+            if let current = member, let moved = try heartbeat(current) {
+                member = moved
+                readers = try makeReaders(moved)
             }
         }
         return total
     }
 
+    private func join(group: String, memberID: String?) throws -> GroupMembership {
+        try log.groups.join(group: group, memberID: memberID, topics: [topic.name],
+                            partitionCounts: [topic.name: topic.partitions.count], strategy: options.strategy)
+    }
+
+    /// Commits; returns the new membership if the group moved to another generation
+    /// (then the commit was refused and the records will be read again by their owner).
+    private func commit(_ member: GroupMembership, _ offsets: [TopicPartition: Int64]) throws -> GroupMembership? {
+        do {
+            try log.groups.commit(group: member.group, memberID: member.memberID, generation: member.generation, offsets: offsets)
+        } catch WeirLogError.staleGeneration, WeirLogError.partitionNotAssigned {
+            return try heartbeat(member) ?? member
+        } catch WeirLogError.unknownGroupMember {
+            return try join(group: member.group, memberID: member.memberID)
+        }
+        return try heartbeat(member)
+    }
+
+    /// Heartbeats; returns the new membership when the generation changed, rejoining if
+    /// the session had expired.
+    private func heartbeat(_ member: GroupMembership) throws -> GroupMembership? {
+        do {
+            let now = try log.groups.heartbeat(group: member.group, memberID: member.memberID)
+            return now.generation == member.generation ? nil : now
+        } catch WeirLogError.unknownGroupMember {
+            return try join(group: member.group, memberID: member.memberID)
+        }
+    }
+
+    private func makeReaders(_ membership: GroupMembership?) throws -> [PartitionReader] {
+        try assignedPartitions(membership).map { partition in
+            PartitionReader(partition: partition, from: try startOffset(partition))
+        }
+    }
+
     private func assignedPartitions(_ membership: GroupMembership?) throws -> [Partition] {
-        if let partition = options.partition { return [try topic.partition(partition)] }
-        guard let membership else { return topic.partitions }
-        return membership.assignment.filter { $0.topic == topic.name }.map { topic.partitions[$0.partition] }
+        guard let membership else {
+            return try options.partition.map { [try topic.partition($0)] } ?? topic.partitions
+        }
+        let owned = try membership.assignment.filter { $0.topic == topic.name }.map { try topic.partition($0.partition) }
+        return options.partition.map { wanted in owned.filter { $0.id == wanted } } ?? owned
     }
 
     private func startOffset(_ partition: Partition) throws -> Int64 {
@@ -111,6 +147,8 @@ public final class TopicConsumer: Sendable {
         switch options.start {
         case .earliest: return partition.startOffset
         case .latest: return partition.endOffset
+        case .timestamp(let timestamp):
+            return try partition.offset(forTimestamp: timestamp)
         case .offset(let offset):
             let (start, end) = (partition.startOffset, partition.endOffset)
             guard offset >= start, offset <= end else {

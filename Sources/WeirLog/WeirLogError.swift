@@ -17,6 +17,7 @@ public enum WeirLogError: Error, Equatable, CustomStringConvertible {
     case staleGeneration(group: String, member: String, generation: Int, current: Int)
     case partitionNotAssigned(group: String, member: String, topic: String, partition: Int)
     case groupHasActiveMembers(String)
+    case unknownGroup(String)
     case noCommittedOffset(group: String, topic: String, partition: Int)
     case recordTooLarge(size: Int, limit: Int)
 
@@ -54,6 +55,8 @@ public enum WeirLogError: Error, Equatable, CustomStringConvertible {
             return "group '\(group)': member '\(member)' does not own \(topic)/\(partition)"
         case .groupHasActiveMembers(let group):
             return "group '\(group)' has active members; stop them before resetting its offsets"
+        case .unknownGroup(let group):
+            return "group '\(group)' has no committed offsets and no members"
         case .noCommittedOffset(let group, let topic, let partition):
             return "group '\(group)' has no committed offset for \(topic)/\(partition) and its reset policy is 'error'"
         case .recordTooLarge(let size, let limit):

@@ -17,7 +17,8 @@ struct ConsumeCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The topic to read.") var topic: String
-    @Option(help: "earliest, latest or an offset.") var from: String = "earliest"
+    @Option(help: "earliest, latest, an offset, or @MS: the first record with a timestamp at or after MS (ms since the epoch).")
+    var from: String = "earliest"
     @Option(help: "Read only this partition.") var partition: Int?
     @Option(help: "Read as a member of this consumer group and commit progress.") var group: String?
     @Option(help: "Stop after this many records.") var max: Int?
@@ -34,9 +35,14 @@ struct ConsumeCommand: AsyncParsableCommand {
         switch from {
         case "earliest": return .earliest
         case "latest": return .latest
+        case let text where text.hasPrefix("@"):
+            guard let timestamp = Int64(text.dropFirst()) else {
+                throw ValidationError("--from @MS takes milliseconds since the epoch, not '\(from)'")
+            }
+            return .timestamp(timestamp)
         default:
             guard let offset = Int64(from), offset >= 0 else {
-                throw ValidationError("--from takes earliest, latest or a non-negative offset, not '\(from)'")
+                throw ValidationError("--from takes earliest, latest, an offset or @MS, not '\(from)'")
             }
             return .offset(offset)
         }

@@ -24,7 +24,7 @@ struct GroupsCommand: ParsableCommand {
 
         func run() throws {
             let rows = try global.withLog { try $0.describeGroup(group) }
-            guard !rows.isEmpty else { throw ValidationError("group '\(group)' has no committed offsets") }
+            guard !rows.isEmpty else { throw WeirLogError.unknownGroup(group) }
             print("topic".padded(20) + "  partition  committed   end         lag")
             for row in rows {
                 print(row.topic.padded(20) + "  " + "\(row.partition)".padded(9) + "  " + "\(row.committed)".padded(10)
