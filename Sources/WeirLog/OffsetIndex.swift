@@ -16,9 +16,8 @@ final class OffsetIndex {
     init(path: String, baseOffset: Int64, load: Bool) throws {
         self.path = path
         self.baseOffset = baseOffset
-        guard load, FileSystem.exists(path) else { return }
-        let bytes = try FileSystem.readWholeFile(path)
-        bytes.withUnsafeBytes { raw in
+        guard load else { return }
+        try IndexFile.load(path, entrySize: Self.entrySize).withUnsafeBytes { raw in
             for i in 0..<(raw.count / Self.entrySize) {
                 offsets.append(Int32(bigEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: Int32.self)))
                 positions.append(Int32(bigEndian: raw.loadUnaligned(fromByteOffset: i * 8 + 4, as: Int32.self)))
@@ -68,16 +67,10 @@ final class OffsetIndex {
     func flush(rewrite: Bool = false, sync: Bool) throws {
         if rewrite { flushedCount = 0 }
         guard flushedCount < offsets.count || rewrite || sync else { return }
-        let fd = try FileSystem.open(path, .writeOnly, create: true)
-        defer { try? fd.close() }
-        let writer = ByteWriter(capacity: (offsets.count - flushedCount) * Self.entrySize)
-        for i in flushedCount..<offsets.count {
+        try IndexFile.write(path, entrySize: Self.entrySize, from: flushedCount, to: offsets.count, rewrite: rewrite, sync: sync) { i, writer in
             writer.writeBigEndian(offsets[i])
             writer.writeBigEndian(positions[i])
         }
-        try FileSystem.write(fd, at: Int64(flushedCount * Self.entrySize), writer.bytes, path: path)
-        if rewrite { try FileSystem.truncate(fd, to: Int64(offsets.count * Self.entrySize), path: path) }
-        if sync { try FileSystem.fsync(fd, path: path) }
         flushedCount = offsets.count
     }
 }

@@ -4,10 +4,11 @@ import Synchronization
 /// Batches records per partition and appends them: keyed records to their murmur2
 /// partition, unkeyed ones round-robin (or all to a pinned partition).
 ///
-/// Full batches leave in waves of one batch per core. A wave is compressed in parallel
-/// and appended in order on a background queue while the caller goes on filling the
-/// next wave, so parsing, compression and writing overlap. At most two waves are in
-/// flight, which bounds memory. `send` and `flush` are for one thread at a time.
+/// Each full batch is compressed on its own core as soon as it is full, and appended in
+/// order on a background queue, while the caller goes on filling the next one; so
+/// parsing, compression and writing overlap and every core compresses. At most two
+/// batches per core are in flight, which bounds memory. `send` and `flush` are for one
+/// thread at a time.
 public final class Producer {
     public let topic: Topic
     public let maxBatchBytes: Int
@@ -16,8 +17,6 @@ public final class Producer {
     private let pinned: Int?
     private var partitioner: Partitioner
     private var open: [RecordBatchBuilder]
-    private var sealed: [(partition: Int, builder: RecordBatchBuilder)] = []
-    private let parallelism: Int
     private let pipeline: Pipeline
     /// Called after each append is acknowledged (durable as the flush policy promises),
     /// on the producer's background queue, in append order.
@@ -33,8 +32,8 @@ public final class Producer {
         self.maxBatchBytes = maxBatchBytes
         partitioner = Partitioner(partitionCount: topic.partitions.count)
         open = topic.partitions.map { _ in RecordBatchBuilder() }
-        parallelism = max(1, min(topic.partitions.count, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        pipeline = Pipeline(topic: topic)
+        let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        pipeline = Pipeline(topic: topic, inFlight: 2 * cores)
     }
 
     /// Queues one record; it is appended when its batch fills or on `flush()`.
@@ -50,11 +49,7 @@ public final class Producer {
         let partition = pinned ?? partitioner.partition(forKey: key)
         let builder = open[partition]
         builder.append(key: key, value: value, timestamp: timestamp, headers: headers)
-        if builder.byteCount >= maxBatchBytes {
-            sealed.append((partition, builder))
-            open[partition] = pipeline.takeBuilder()
-            if sealed.count >= parallelism { try submit() }
-        }
+        if builder.byteCount >= maxBatchBytes { try seal(partition) }
     }
 
     public func send(_ record: Record) throws {
@@ -69,37 +64,41 @@ public final class Producer {
     /// last flush.
     @discardableResult
     public func flush() throws -> [AppendResult] {
-        for partition in open.indices where !open[partition].isEmpty {
-            sealed.append((partition, open[partition]))
-            open[partition] = pipeline.takeBuilder()
-        }
-        try submit()
+        for partition in open.indices where !open[partition].isEmpty { try seal(partition) }
         return try pipeline.waitForAll()
     }
 
-    private func submit() throws {
-        guard !sealed.isEmpty else { return }
-        let wave = Wave(sealed)
-        sealed.removeAll()
-        try pipeline.submit(wave)
+    private func seal(_ partition: Int) throws {
+        let builder = open[partition]
+        open[partition] = pipeline.takeBuilder()
+        try pipeline.submit(Job(partition: partition, builder: builder))
     }
 
     deinit { _ = try? pipeline.waitForAll() }
 }
 
-/// Full batches on their way to the log; owned by the pipeline's queue once submitted.
-private final class Wave: @unchecked Sendable {
-    let items: [(partition: Int, builder: RecordBatchBuilder)]
-    init(_ items: [(partition: Int, builder: RecordBatchBuilder)]) { self.items = items }
+/// One full batch on its way to the log. Its builder belongs to the pipeline from
+/// submission until the append is done.
+private final class Job: @unchecked Sendable {
+    let partition: Int
+    let builder: RecordBatchBuilder
+    let count: Int
+    var built: Result<(bytes: UnsafeRawBufferPointer, header: RecordBatchHeader), any Error> = .failure(CancellationError())
+
+    init(partition: Int, builder: RecordBatchBuilder) {
+        self.partition = partition
+        self.builder = builder
+        self.count = builder.count
+    }
 }
 
-/// The background half of a producer: compresses waves in parallel and appends them in
-/// submission order on one serial queue.
+/// The background half of a producer: compresses batches on the global concurrent
+/// queue and appends them in submission order on one serial queue.
 private final class Pipeline: Sendable {
     let topic: Topic
     let onAppend = Mutex<(@Sendable (AppendResult) -> Void)?>(nil)
-    private let queue = DispatchQueue(label: "weir.producer")
-    private let slots = DispatchSemaphore(value: 2)
+    private let appends = DispatchQueue(label: "weir.producer.append")
+    private let slots: DispatchSemaphore
     private let failure = Mutex<WrappedError?>(nil)
     private let results = Mutex<[AppendResult]>([])
     private let spare = Mutex<[SpareBuilder]>([])
@@ -107,59 +106,52 @@ private final class Pipeline: Sendable {
     struct WrappedError: @unchecked Sendable { let error: any Error }
     struct SpareBuilder: @unchecked Sendable { let builder: RecordBatchBuilder }
 
-    init(topic: Topic) { self.topic = topic }
+    init(topic: Topic, inFlight: Int) {
+        self.topic = topic
+        slots = DispatchSemaphore(value: inFlight)
+    }
 
     func takeBuilder() -> RecordBatchBuilder {
         spare.withLock { $0.popLast()?.builder } ?? RecordBatchBuilder()
     }
 
-    func submit(_ wave: Wave) throws {
+    func submit(_ job: Job) throws {
         try throwIfFailed()
         slots.wait()
-        queue.async { [self] in
-            defer { slots.signal() }
-            defer { spare.withLock { $0 += wave.items.map { SpareBuilder(builder: $0.builder) } } }
+        let codec = topic.config.compression
+        let level = topic.config.compressionLevel
+        let compressed = DispatchGroup()
+        if codec != .none {
+            DispatchQueue.global().async(group: compressed) {
+                job.built = Result { try job.builder.buildInPlace(codec: codec, level: level) }
+            }
+        }
+        appends.async { [self] in
+            defer {
+                spare.withLock { $0.append(SpareBuilder(builder: job.builder)) }
+                slots.signal()
+            }
+            if codec == .none {
+                job.built = Result { try job.builder.buildInPlace(codec: codec, level: level) }
+            } else {
+                compressed.wait()
+            }
             guard failure.withLock({ $0 == nil }) else { return }
             do {
-                try process(wave)
+                let (bytes, header) = try job.built.get()
+                let base = try topic.partitions[job.partition].appendBuilt(bytes, header: header)
+                let result = AppendResult(partition: job.partition, baseOffset: base, count: job.count)
+                results.withLock { $0.append(result) }
+                onAppend.withLock { $0 }?(result)
             } catch {
                 failure.withLock { $0 = $0 ?? WrappedError(error: error) }
             }
         }
     }
 
-    private func process(_ wave: Wave) throws {
-        let codec = topic.config.compression
-        let level = topic.config.compressionLevel
-        let items = wave.items
-        let counts = items.map(\.builder.count)
-        var built = [Result<(bytes: UnsafeRawBufferPointer, header: RecordBatchHeader), any Error>](
-            repeating: .failure(CancellationError()), count: items.count)
-        if codec == .none || items.count == 1 {
-            for i in items.indices { built[i] = Result { try items[i].builder.buildInPlace(codec: codec, level: level) } }
-        } else {
-            // One batch per core; each builder compresses into its own buffer.
-            built.withUnsafeMutableBufferPointer { slots in
-                nonisolated(unsafe) let slots = slots
-                nonisolated(unsafe) let items = items
-                DispatchQueue.concurrentPerform(iterations: items.count) { i in
-                    slots[i] = Result { try items[i].builder.buildInPlace(codec: codec, level: level) }
-                }
-            }
-        }
-        let callback = onAppend.withLock { $0 }
-        for i in items.indices {
-            let (bytes, header) = try built[i].get()
-            let base = try topic.partitions[items[i].partition].appendBuilt(bytes, header: header)
-            let result = AppendResult(partition: items[i].partition, baseOffset: base, count: counts[i])
-            results.withLock { $0.append(result) }
-            callback?(result)
-        }
-    }
-
-    /// Waits for every submitted wave; returns their results or the first error.
+    /// Waits for every submitted batch; returns their results or the first error.
     func waitForAll() throws -> [AppendResult] {
-        queue.sync {}
+        appends.sync {}
         try throwIfFailed()
         return results.withLock { results in
             defer { results.removeAll() }

@@ -13,9 +13,8 @@ final class TimeIndex {
     init(path: String, baseOffset: Int64, load: Bool) throws {
         self.path = path
         self.baseOffset = baseOffset
-        guard load, FileSystem.exists(path) else { return }
-        let bytes = try FileSystem.readWholeFile(path)
-        bytes.withUnsafeBytes { raw in
+        guard load else { return }
+        try IndexFile.load(path, entrySize: Self.entrySize).withUnsafeBytes { raw in
             for i in 0..<(raw.count / Self.entrySize) {
                 timestamps.append(Int64(bigEndian: raw.loadUnaligned(fromByteOffset: i * 12, as: Int64.self)))
                 offsets.append(Int32(bigEndian: raw.loadUnaligned(fromByteOffset: i * 12 + 8, as: Int32.self)))
@@ -63,16 +62,10 @@ final class TimeIndex {
     func flush(rewrite: Bool = false, sync: Bool) throws {
         if rewrite { flushedCount = 0 }
         guard flushedCount < timestamps.count || rewrite || sync else { return }
-        let fd = try FileSystem.open(path, .writeOnly, create: true)
-        defer { try? fd.close() }
-        let writer = ByteWriter(capacity: (timestamps.count - flushedCount) * Self.entrySize)
-        for i in flushedCount..<timestamps.count {
+        try IndexFile.write(path, entrySize: Self.entrySize, from: flushedCount, to: timestamps.count, rewrite: rewrite, sync: sync) { i, writer in
             writer.writeBigEndian(timestamps[i])
             writer.writeBigEndian(offsets[i])
         }
-        try FileSystem.write(fd, at: Int64(flushedCount * Self.entrySize), writer.bytes, path: path)
-        if rewrite { try FileSystem.truncate(fd, to: Int64(timestamps.count * Self.entrySize), path: path) }
-        if sync { try FileSystem.fsync(fd, path: path) }
         flushedCount = timestamps.count
     }
 }
