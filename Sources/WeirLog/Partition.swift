@@ -167,7 +167,7 @@ public final class Partition: Sendable {
 
     /// Writes one batch at the end of the log under the lock, rolling first if needed;
     /// the base offset goes into the file, the caller's bytes are not modified.
-    private func appendUnsynced(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws
+    func appendUnsynced(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws
         -> (base: Int64, appendedUpTo: Int64, mustSync: Bool)
     {
         try state.withLock { state in

@@ -19,7 +19,7 @@ public final class Producer {
     private var open: [RecordBatchBuilder]
     private let pipeline: Pipeline
     /// Called after each append is acknowledged (durable as the flush policy promises),
-    /// on the producer's background queue, in append order.
+    /// from a background queue, one call at a time, in offset order per partition.
     public var onAppend: (@Sendable (AppendResult) -> Void)? {
         get { pipeline.onAppend.withLock { $0 } }
         set { pipeline.onAppend.withLock { $0 = newValue } }
@@ -98,6 +98,9 @@ private final class Pipeline: Sendable {
     let topic: Topic
     let onAppend = Mutex<(@Sendable (AppendResult) -> Void)?>(nil)
     private let appends = DispatchQueue(label: "weir.producer.append")
+    /// One per partition: fsyncs of different partitions overlap, and appends go on
+    /// while a partition's fsync runs (the next fsync then covers them all).
+    private let syncs: [DispatchQueue]
     private let slots: DispatchSemaphore
     private let failure = Mutex<WrappedError?>(nil)
     private let results = Mutex<[AppendResult]>([])
@@ -109,6 +112,7 @@ private final class Pipeline: Sendable {
     init(topic: Topic, inFlight: Int) {
         self.topic = topic
         slots = DispatchSemaphore(value: inFlight)
+        syncs = topic.partitions.map { DispatchQueue(label: "weir.producer.sync.\($0.id)") }
     }
 
     func takeBuilder() -> RecordBatchBuilder {
@@ -139,19 +143,39 @@ private final class Pipeline: Sendable {
             guard failure.withLock({ $0 == nil }) else { return }
             do {
                 let (bytes, header) = try job.built.get()
-                let base = try topic.partitions[job.partition].appendBuilt(bytes, header: header)
-                let result = AppendResult(partition: job.partition, baseOffset: base, count: job.count)
-                results.withLock { $0.append(result) }
-                onAppend.withLock { $0 }?(result)
+                let partition = topic.partitions[job.partition]
+                let written = try partition.appendUnsynced(bytes, header: header)
+                let result = AppendResult(partition: job.partition, baseOffset: written.base, count: job.count)
+                guard written.mustSync else { return acknowledge(result) }
+                syncs[job.partition].async { [self] in
+                    do {
+                        try partition.sync(upTo: written.appendedUpTo)
+                        acknowledge(result)
+                    } catch {
+                        fail(error)
+                    }
+                }
             } catch {
-                failure.withLock { $0 = $0 ?? WrappedError(error: error) }
+                fail(error)
             }
         }
+    }
+
+    /// Records a result and calls the callback, one at a time: acknowledgements come from
+    /// several partitions' sync queues at once.
+    private func acknowledge(_ result: AppendResult) {
+        results.withLock { $0.append(result) }
+        onAppend.withLock { $0?(result) }
+    }
+
+    private func fail(_ error: any Error) {
+        failure.withLock { $0 = $0 ?? WrappedError(error: error) }
     }
 
     /// Waits for every submitted batch; returns their results or the first error.
     func waitForAll() throws -> [AppendResult] {
         appends.sync {}
+        for queue in syncs { queue.sync {} }
         try throwIfFailed()
         return results.withLock { results in
             defer { results.removeAll() }

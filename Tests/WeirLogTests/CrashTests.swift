@@ -61,16 +61,9 @@ struct CrashTests {
     /// Starts `weir produce`, feeds it lines as fast as it takes them, kills it with
     /// SIGKILL after `afterMillis`, and returns the appends it acknowledged.
     func produceAndKill(dataDir: String, run: Int, afterMillis: Int) throws -> [(partition: Int, base: Int64, count: Int)] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Paths.weir)
-        process.arguments = ["produce", "crash", "--print-offsets", "--data-dir", dataDir]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-
+        // No backtracer: it would outlive the SIGKILL holding our pipes open.
+        let child = try ChildProcess(Paths.weir, ["produce", "crash", "--print-offsets", "--data-dir", dataDir],
+                                     environment: ["SWIFT_BACKTRACE": "enable=no"])
         let feeder = Thread {
             var n = 0
             while true {
@@ -80,7 +73,7 @@ struct CrashTests {
                     n += 1
                 }
                 do {
-                    try input.fileHandleForWriting.write(contentsOf: Data(chunk.utf8))
+                    try child.stdin.write(contentsOf: Data(chunk.utf8))
                 } catch {
                     return  // the producer is gone
                 }
@@ -90,12 +83,13 @@ struct CrashTests {
         }
         signal(SIGPIPE, SIG_IGN)
         feeder.start()
-        let acks = DataReader(output.fileHandleForReading)
+        let acks = DataReader(child.stdout)
+        let errors = DataReader(child.stderr)
         usleep(useconds_t(afterMillis * 1000))
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        try? input.fileHandleForWriting.close()
-        #expect(process.terminationReason == .uncaughtSignal)
+        kill(child.pid, SIGKILL)
+        #expect(child.wait() == 128 + SIGKILL, "the producer must die by our SIGKILL, not by itself")
+        let stderr = String(decoding: errors.finish(), as: UTF8.self)
+        #expect(!stderr.contains("Fatal error") && !stderr.contains("Error:"), "producer failed: \(stderr.prefix(500))")
 
         // Only complete lines count: the last one may be cut by the kill.
         var text = String(decoding: acks.finish(), as: UTF8.self)

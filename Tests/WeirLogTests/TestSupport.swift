@@ -45,32 +45,77 @@ struct CommandResult {
     var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
 }
 
+/// A child process started with `posix_spawn`, its stdin, stdout and stderr on pipes.
+/// (Foundation's `Process.waitUntilExit` can hang on Linux when many tests spawn at
+/// once; `waitpid` cannot.)
+final class ChildProcess: @unchecked Sendable {
+    let pid: pid_t
+    let stdin: FileHandle
+    let stdout: FileHandle
+    let stderr: FileHandle
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        // Pipes are made close-on-exec under one lock with the spawn, so a child spawned
+        // by a test running in parallel never inherits (and holds open) another's pipe.
+        Self.spawnLock.lock()
+        defer { Self.spawnLock.unlock() }
+        var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+        guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
+            throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+        }
+        for fd in inPipe + outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { $1 }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        close(inPipe[0])
+        close(outPipe[1])
+        close(errPipe[1])
+        guard status == 0 else { throw POSIXError(POSIXErrorCode(rawValue: status) ?? .EIO) }
+        self.pid = pid
+        stdin = FileHandle(fileDescriptor: inPipe[1], closeOnDealloc: true)
+        stdout = FileHandle(fileDescriptor: outPipe[0], closeOnDealloc: true)
+        stderr = FileHandle(fileDescriptor: errPipe[0], closeOnDealloc: true)
+    }
+
+    private static let spawnLock = NSLock()
+
+    /// Waits for the child; its exit status, or 128 + signal if a signal ended it.
+    func wait() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+    }
+}
+
 /// Runs `executable` with `arguments`, feeding `input` on stdin, and waits for it.
 @discardableResult
 func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env.merge(environment) { $1 }
-    process.environment = env
-    let stdinPipe = Pipe()
-    let stdoutPipe = Pipe()
-    let stderrPipe = Pipe()
-    process.standardInput = stdinPipe
-    process.standardOutput = stdoutPipe
-    process.standardError = stderrPipe
-    try process.run()
+    signal(SIGPIPE, SIG_IGN)
+    let child = try ChildProcess(executable, arguments, environment: environment)
     // Write stdin on its own thread so a large input cannot deadlock against a full stdout pipe.
     let writer = Thread {
-        if let input { stdinPipe.fileHandleForWriting.write(input) }
-        try? stdinPipe.fileHandleForWriting.close()
+        if let input { try? child.stdin.write(contentsOf: input) }
+        try? child.stdin.close()
     }
     writer.start()
-    let errorReader = DataReader(stderrPipe.fileHandleForReading)
-    let out = stdoutPipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, stdout: out, stderr: String(decoding: errorReader.finish(), as: UTF8.self))
+    let errorReader = DataReader(child.stderr)
+    let out = child.stdout.readDataToEndOfFile()
+    let status = child.wait()
+    return CommandResult(status: status, stdout: out, stderr: String(decoding: errorReader.finish(), as: UTF8.self))
 }
 
 /// Reads a pipe to its end on a background thread.
