@@ -19,6 +19,8 @@ public final class Partition: Sendable {
     /// Bytes (of `appendedBytes`) known to be on disk.
     private let syncedBytes = Atomic<Int64>(0)
     private let lastSyncMillis = Atomic<Int64>(currentTimeMillis())
+    /// fsyncs of the active segment done by `sync`, for tests of group commit.
+    let syncCount = Atomic<Int>(0)
     private let lastRetentionMillis = Atomic<Int64>(currentTimeMillis())
 
     private struct State: ~Copyable {
@@ -267,6 +269,7 @@ public final class Partition: Sendable {
             guard syncedBytes.load(ordering: .acquiring) < target else { return }
             let (file, appended, next, activeSize) = state.withLock { ($0.active.file, $0.appendedBytes, $0.nextOffset, $0.active.size) }
             try FileSystem.fsync(file.fd, path: file.path)
+            syncCount.add(1, ordering: .relaxed)
             syncedBytes.max(appended)
             lastSyncMillis.store(currentTimeMillis(), ordering: .releasing)
             if config.flush == .always {

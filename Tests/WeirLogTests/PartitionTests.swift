@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import WeirLog
 
@@ -249,5 +250,32 @@ struct PartitionTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: partition.directory).filter { $0.hasSuffix(".index") }
         try partition.flush()
         return try files.reduce(0) { $0 + Int(try FileSystem.fileSize(partition.directory + "/" + $1)) / 8 }
+    }
+}
+
+@Suite("Group commit")
+struct GroupCommitTests {
+    @Test("appends waiting for an fsync together share one")
+    func sharedFsync() async throws {
+        let directory = TemporaryDirectory()
+        let log = try EmbeddedLog(directory: directory.path)
+        let partition = try log.createTopic("t", config: TopicConfig(partitions: 1, flush: .always)).partitions[0]
+        let batch = try RecordBatchBuilder.encode([Record(value: bytes("x"), timestamp: 1)], codec: .none)
+        let header = try batch.withUnsafeBytes { try RecordBatchHeader(parsing: $0) }
+        // Ten appends written but not yet synced, as when ten appenders arrive during one fsync.
+        var targets: [Int64] = []
+        for _ in 0..<10 {
+            let written = try batch.withUnsafeBytes { try partition.appendUnsynced($0, header: header) }
+            #expect(written.mustSync)
+            targets.append(written.appendedUpTo)
+        }
+        #expect(partition.endOffset == 0, "under always nothing is visible before its fsync")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for target in targets { group.addTask { try partition.sync(upTo: target) } }
+            try await group.waitForAll()
+        }
+        #expect(partition.syncCount.load(ordering: .relaxed) == 1)
+        #expect(partition.endOffset == 10)
+        try log.close()
     }
 }
