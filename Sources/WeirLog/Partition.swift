@@ -37,12 +37,18 @@ public final class Partition: Sendable {
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextWaiterID: UInt64 = 0
         var closed = false
+        /// Set when an fsync failed: no append or sync is accepted after it.
+        var failedSync: FailedSync?
 
         var active: Segment { segments[segments.count - 1] }
     }
 
     /// How often the background timer applies retention.
     static let retentionCheckIntervalMillis: Int64 = 60_000
+
+    struct FailedSync: @unchecked Sendable {
+        let error: any Error
+    }
 
     /// What recovery found when the partition was opened.
     public struct Damage: Sendable, Equatable {
@@ -176,6 +182,7 @@ public final class Partition: Sendable {
             guard !state.closed else {
                 throw WeirLogError.io(operation: "append to closed partition", path: directory, errno: EBADF)
             }
+            if let failed = state.failedSync { throw failed.error }
             let size = Int64(batch.count)
             let active = state.active
             let age = currentTimeMillis() - active.createdAt
@@ -244,8 +251,8 @@ public final class Partition: Sendable {
     private func roll(_ state: inout State) throws {
         let old = state.active
         try old.flush(sync: true)
-        syncedBytes.max(state.appendedBytes)
         publish(&state, upTo: state.nextOffset, activeSize: old.size)
+        syncedBytes.max(state.appendedBytes)
         let segment = try Segment.create(directory: directory, baseOffset: state.nextOffset)
         try FileSystem.fsyncDirectory(directory)
         state.segments.append(segment)
@@ -267,16 +274,28 @@ public final class Partition: Sendable {
         guard syncedBytes.load(ordering: .acquiring) < target else { return }
         try syncLock.withLock { _ in
             guard syncedBytes.load(ordering: .acquiring) < target else { return }
-            let (file, appended, next, activeSize) = state.withLock { ($0.active.file, $0.appendedBytes, $0.nextOffset, $0.active.size) }
-            try FileSystem.fsync(file.fd, path: file.path)
+            let (file, appended, next, activeSize) = try state.withLock { state in
+                try state.failedSync.map { throw $0.error }
+                return (state.active.file, state.appendedBytes, state.nextOffset, state.active.size)
+            }
+            do {
+                try FileSystem.fsync(file.fd, path: file.path)
+            } catch {
+                // After a failed fsync the kernel may have dropped the dirty pages and a later
+                // fsync can succeed anyway: nothing after this point can be trusted, so the
+                // partition refuses appends until the log is reopened (and recovered).
+                state.withLock { $0.failedSync = FailedSync(error: error) }
+                logger.error("fsync failed; the partition refuses appends until the log is reopened",
+                             metadata: ["file": "\(file.path)", "error": "\(error)"])
+                throw error
+            }
             syncCount.add(1, ordering: .relaxed)
-            syncedBytes.max(appended)
             lastSyncMillis.store(currentTimeMillis(), ordering: .releasing)
-            if config.flush == .always {
-                state.withLock { state in
-                    // A roll in between already published everything before the new segment.
-                    if state.active.file === file { publish(&state, upTo: next, activeSize: activeSize) }
-                }
+            state.withLock { state in
+                // Publish before marking synced, so whoever sees the sync done also sees the data.
+                // A roll in between already published everything before the new segment.
+                if config.flush == .always, state.active.file === file { publish(&state, upTo: next, activeSize: activeSize) }
+                syncedBytes.max(appended)
             }
         }
     }

@@ -19,7 +19,8 @@ public final class Producer {
     private var open: [RecordBatchBuilder]
     private let pipeline: Pipeline
     /// Called after each append is acknowledged (durable as the flush policy promises),
-    /// from a background queue, one call at a time, in offset order per partition.
+    /// from a background queue, one call at a time, in offset order per partition. It must
+    /// not call back into the producer (`flush`, `onAppend`).
     public var onAppend: (@Sendable (AppendResult) -> Void)? {
         get { pipeline.onAppend.withLock { $0 } }
         set { pipeline.onAppend.withLock { $0 = newValue } }
@@ -74,6 +75,7 @@ public final class Producer {
         try pipeline.submit(Job(partition: partition, builder: builder))
     }
 
+    /// Waits for what was submitted; records still in open batches (never flushed) are dropped.
     deinit { _ = try? pipeline.waitForAll() }
 }
 
@@ -104,6 +106,8 @@ private final class Pipeline: Sendable {
     private let slots: DispatchSemaphore
     private let failure = Mutex<WrappedError?>(nil)
     private let results = Mutex<[AppendResult]>([])
+    /// Serialises `onAppend` calls across the partitions' queues (not held while reading it).
+    private let callbacks = Mutex<Void>(())
     private let spare = Mutex<[SpareBuilder]>([])
 
     struct WrappedError: @unchecked Sendable { let error: any Error }
@@ -146,10 +150,13 @@ private final class Pipeline: Sendable {
                 let partition = topic.partitions[job.partition]
                 let written = try partition.appendUnsynced(bytes, header: header)
                 let result = AppendResult(partition: job.partition, baseOffset: written.base, count: job.count)
-                guard written.mustSync else { return acknowledge(result) }
+                // Every acknowledgement of a partition goes through its sync queue, so they
+                // come out in offset order whether or not this batch needed an fsync.
                 syncs[job.partition].async { [self] in
                     do {
-                        try partition.sync(upTo: written.appendedUpTo)
+                        if written.mustSync { try partition.sync(upTo: written.appendedUpTo) }
+                        // After a failure nothing later is acknowledged: the caller retries from there.
+                        guard failure.withLock({ $0 == nil }) else { return }
                         acknowledge(result)
                     } catch {
                         fail(error)
@@ -165,7 +172,8 @@ private final class Pipeline: Sendable {
     /// several partitions' sync queues at once.
     private func acknowledge(_ result: AppendResult) {
         results.withLock { $0.append(result) }
-        onAppend.withLock { $0?(result) }
+        guard let callback = onAppend.withLock({ $0 }) else { return }
+        callbacks.withLock { _ in callback(result) }
     }
 
     private func fail(_ error: any Error) {
@@ -174,6 +182,9 @@ private final class Pipeline: Sendable {
 
     /// Waits for every submitted batch; returns their results or the first error.
     func waitForAll() throws -> [AppendResult] {
+        // From an `onAppend` callback this would wait for itself.
+        dispatchPrecondition(condition: .notOnQueue(appends))
+        for queue in syncs { dispatchPrecondition(condition: .notOnQueue(queue)) }
         appends.sync {}
         for queue in syncs { queue.sync {} }
         try throwIfFailed()

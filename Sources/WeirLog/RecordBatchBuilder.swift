@@ -83,6 +83,8 @@ public final class RecordBatchBuilder {
     /// stay valid until the next build. Returns them with their parsed header.
     func buildInPlace(codec: CompressionCodec, level: Int) throws -> (bytes: UnsafeRawBufferPointer, header: RecordBatchHeader) {
         precondition(count > 0, "an empty batch cannot be built")
+        // Built or not, these records are done with: a failed builder must not carry them on.
+        defer { reset() }
         let batch = output
         batch.reset()
         batch.writeZeros(RecordBatchHeader.size)
@@ -104,7 +106,6 @@ public final class RecordBatchBuilder {
         batch.setBigEndian(Int32(count), at: 57)
         let crcRange = UnsafeRawBufferPointer(rebasing: batch.bytes[RecordBatchHeader.attributesOffset...])
         batch.setBigEndian(CRC32C.checksum(crcRange), at: RecordBatchHeader.crcOffset)
-        reset()
         return (batch.bytes, try RecordBatchHeader(parsing: batch.bytes))
     }
 

@@ -77,7 +77,7 @@ public final class TopicConsumer: Sendable {
                     if let moved = try commit(current, [key: readers[i].position]) {
                         // The group rebalanced: read what this member owns now, from the committed offsets.
                         member = moved
-                        readers = try makeReaders(moved)
+                        readers = try makeReaders(moved, keeping: readers)
                         continue reading
                     }
                 }
@@ -88,7 +88,7 @@ public final class TopicConsumer: Sendable {
             if Task.isCancelled { break }
             if let current = member, let moved = try heartbeat(current) {
                 member = moved
-                readers = try makeReaders(moved)
+                readers = try makeReaders(moved, keeping: readers)
             }
         }
         return total
@@ -123,9 +123,13 @@ public final class TopicConsumer: Sendable {
         }
     }
 
-    private func makeReaders(_ membership: GroupMembership?) throws -> [PartitionReader] {
+    /// Readers for what `membership` owns. A partition this member already read keeps its
+    /// position (it may be ahead of the last commit); a new one starts at the group's
+    /// committed offset or the start option.
+    private func makeReaders(_ membership: GroupMembership?, keeping current: [PartitionReader] = []) throws -> [PartitionReader] {
         try assignedPartitions(membership).map { partition in
-            PartitionReader(partition: partition, from: try startOffset(partition))
+            if let kept = current.first(where: { $0.partition.id == partition.id }) { return kept }
+            return PartitionReader(partition: partition, from: try startOffset(partition))
         }
     }
 

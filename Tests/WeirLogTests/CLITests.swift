@@ -194,3 +194,26 @@ struct CLITests {
         #expect(result.stdoutText.contains("USAGE"))
     }
 }
+
+@Suite("produce --print-offsets")
+struct PrintOffsetsTests {
+    @Test("acknowledgements come in offset order per partition and cover every line once", arguments: ["always", "interval", "pagecache"])
+    func acknowledgementsInOrder(flush: String) throws {
+        let directory = TemporaryDirectory()
+        #expect(try weir(directory.path, ["topics", "create", "t", "--partitions", "3", "--flush", flush, "--flush-interval-bytes", "100000"]).status == 0)
+        let input = (0..<60_000).map { "line \($0) " + String(repeating: "z", count: $0 % 70) }.joined(separator: "\n")
+        let result = try weir(directory.path, ["produce", "t", "--print-offsets"], input: Data(input.utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        var next = [Int64](repeating: 0, count: 3)
+        var total = 0
+        for line in lines(of: result.stdout) {
+            let fields = line.split(separator: " ").compactMap { Int64($0) }
+            try #require(fields.count == 3)
+            let (partition, base, count) = (Int(fields[0]), fields[1], fields[2])
+            #expect(base == next[partition], "partition \(partition): acknowledged \(base) before \(next[partition])")
+            next[partition] = base + count
+            total += Int(count)
+        }
+        #expect(total == 60_000)
+    }
+}
