@@ -27,6 +27,7 @@ What makes it realistic rather than random noise:
 """
 
 import argparse
+import bisect
 import math
 import random
 import sys
@@ -179,15 +180,7 @@ class Generator:
 
     def _pick(self, table):
         values, cum = table
-        x = self.r.random()
-        lo, hi = 0, len(cum) - 1
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if cum[mid] < x:
-                lo = mid + 1
-            else:
-                hi = mid
-        return values[lo]
+        return values[min(bisect.bisect_left(cum, self.r.random()), len(cum) - 1)]
 
     def _ipv4(self):
         r = self.r
@@ -338,15 +331,8 @@ class Generator:
     def line(self):
         r = self.r
         self._advance()
-        x = r.random()
         cum = self.client_cum
-        lo, hi = 0, len(cum) - 1
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if cum[mid] < x:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = min(bisect.bisect_left(cum, r.random()), len(cum) - 1)
         ip, ua, who = self.clients[lo]
 
         method = "GET"

@@ -152,15 +152,20 @@ public final class EmbeddedLog: Sendable {
     /// Where a group member starts reading `partition`: its committed offset, or the reset
     /// policy's choice when there is none or it fell below the log start (retention).
     public func startOffset(group: String, partition: Partition, reset: OffsetResetPolicy) throws -> Int64 {
-        let key = TopicPartition(topic: partition.topic, partition: partition.id)
-        if let committed = groups.committedOffsets(group: group)[key], committed >= partition.startOffset {
-            return min(committed, partition.endOffset)
-        }
+        if let committed = committedPosition(group: group, partition: partition) { return committed }
         switch reset {
         case .earliest: return partition.startOffset
         case .latest: return partition.endOffset
         case .error: throw WeirLogError.noCommittedOffset(group: group, topic: partition.topic, partition: partition.id)
         }
+    }
+
+    /// The group's committed offset for `partition` if it is still readable (not below
+    /// the start offset, which retention may have moved past it), capped at the end.
+    public func committedPosition(group: String, partition: Partition) -> Int64? {
+        let key = TopicPartition(topic: partition.topic, partition: partition.id)
+        guard let committed = groups.committedOffsets(group: group)[key], committed >= partition.startOffset else { return nil }
+        return min(committed, partition.endOffset)
     }
 
     // MARK: Shutdown

@@ -142,11 +142,8 @@ public final class TopicConsumer: Sendable {
     }
 
     private func startOffset(_ partition: Partition) throws -> Int64 {
-        if let group = options.group {
-            let key = TopicPartition(topic: topic.name, partition: partition.id)
-            if let committed = log.groups.committedOffsets(group: group)[key], committed >= partition.startOffset {
-                return min(committed, partition.endOffset)
-            }
+        if let group = options.group, let committed = log.committedPosition(group: group, partition: partition) {
+            return committed
         }
         switch options.start {
         case .earliest: return partition.startOffset

@@ -229,14 +229,7 @@ struct RebalanceTests {
         let other = try #require(intruder)
         let now = try log.groups.heartbeat(group: "g", memberID: other.memberID)
         // The intruder reads what it was given, from the group's committed offsets.
-        for key in now.assignment {
-            let partition = try topic.partition(key.partition)
-            var reader = PartitionReader(partition: partition, from: try log.startOffset(group: "g", partition: partition, reset: .earliest))
-            try reader.read(upTo: partition.endOffset) { view in
-                seen.append(String(decoding: view.value!, as: UTF8.self))
-                return true
-            }
-        }
+        seen += try readOwned(log, topic, now).values
         // At least once: everything is there; repeats only from the one uncommitted chunk.
         #expect(Set(seen) == Set((0..<total).map { "r\($0)" }))
         #expect(seen.count - total <= TopicConsumer.commitInterval)

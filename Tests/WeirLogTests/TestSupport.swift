@@ -170,6 +170,23 @@ func readAll(_ topic: Topic) throws -> [ConsumedRecord] {
     return result
 }
 
+/// Reads, as a group member would, every partition `membership` owns from the group's
+/// committed offset (or the earliest); returns the values and where each partition ended.
+func readOwned(_ log: EmbeddedLog, _ topic: Topic, _ membership: GroupMembership) throws -> (values: [String], positions: [TopicPartition: Int64]) {
+    var values: [String] = []
+    var positions: [TopicPartition: Int64] = [:]
+    for key in membership.assignment {
+        let partition = try topic.partition(key.partition)
+        var reader = PartitionReader(partition: partition, from: try log.startOffset(group: membership.group, partition: partition, reset: .earliest))
+        try reader.read(upTo: partition.endOffset) { view in
+            values.append(String(decoding: view.value!, as: UTF8.self))
+            return true
+        }
+        positions[key] = reader.position
+    }
+    return (values, positions)
+}
+
 /// A deterministic random generator (SplitMix64), so failures reproduce.
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64

@@ -44,16 +44,9 @@ struct TopicConsumerTests {
         #expect(Set(firstNow.assignment).isDisjoint(with: second.assignment))
         var values: [String] = []
         for membership in [firstNow, second] {
-            for key in membership.assignment {
-                let partition = try topic.partition(key.partition)
-                var reader = PartitionReader(partition: partition, from: try log.startOffset(group: "workers", partition: partition, reset: .earliest))
-                try reader.read(upTo: partition.endOffset) { view in
-                    values.append(String(decoding: view.value!, as: UTF8.self))
-                    return true
-                }
-                try log.groups.commit(group: "workers", memberID: membership.memberID, generation: membership.generation,
-                                      offsets: [key: reader.position])
-            }
+            let (read, positions) = try readOwned(log, topic, membership)
+            values += read
+            try log.groups.commit(group: "workers", memberID: membership.memberID, generation: membership.generation, offsets: positions)
         }
         #expect(values.sorted() == (0..<400).map { "r\($0)" }.sorted())
         #expect(try log.describeGroup("workers").map(\.lag) == [0, 0, 0, 0])
