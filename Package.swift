@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "WeirLog", targets: ["WeirLog"]),
+        .library(name: "WeirPipeline", targets: ["WeirPipeline"]),
         .executable(name: "weir", targets: ["weir"]),
     ],
     dependencies: [
@@ -32,6 +33,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(name: "WeirPipeline", swiftSettings: upcoming),
         .executableTarget(
             name: "weir",
             dependencies: [
@@ -50,6 +52,11 @@ let package = Package(
         .testTarget(
             name: "WeirLogTests",
             dependencies: ["WeirLog", "weir"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "WeirPipelineTests",
+            dependencies: ["WeirPipeline"],
             swiftSettings: upcoming
         ),
     ],
