@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -33,11 +34,16 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .target(name: "WeirPipeline", swiftSettings: upcoming),
+        .target(
+            name: "WeirPipeline",
+            dependencies: ["WeirLog", .product(name: "Yams", package: "Yams")],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "weir",
             dependencies: [
                 "WeirLog",
+                "WeirPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -56,7 +62,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeirPipelineTests",
-            dependencies: ["WeirPipeline"],
+            dependencies: ["WeirPipeline", "WeirLog"],
             swiftSettings: upcoming
         ),
     ],

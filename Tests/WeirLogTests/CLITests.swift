@@ -217,3 +217,19 @@ struct PrintOffsetsTests {
         #expect(total == 60_000)
     }
 }
+
+@Suite("weir validate")
+struct ValidateCommandTests {
+    @Test("a valid pipeline exits 0; an invalid one prints file:line:column and exits 1")
+    func validate() throws {
+        let ok = try run(Paths.weir, ["validate", Paths.packageRoot + "/pipelines/ssh-audit.yaml"])
+        #expect(ok.status == 0, "\(ok.stdoutText)")
+        #expect(ok.stdoutText.contains("ok (pipeline 'ssh-audit'"))
+        let directory = TemporaryDirectory()
+        let bad = directory.path + "/bad.yaml"
+        try Data("topics:\n  raw: {}\nsources:\n  a: {type: tial, topic: raw}\n".utf8).write(to: URL(fileURLWithPath: bad))
+        let result = try run(Paths.weir, ["validate", bad])
+        #expect(result.status == 1)
+        #expect(result.stdoutText == "\(bad):4:13: unknown source type 'tial' (did you mean 'tail'?); known: file, generate, stdin, tail\n")
+    }
+}

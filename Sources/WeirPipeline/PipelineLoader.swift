@@ -1,0 +1,397 @@
+import Foundation
+import WeirLog
+import Yams
+
+/// Reads a pipeline file and checks everything that can be checked before running it,
+/// collecting every problem with its `file:line:column` instead of stopping at the first.
+///
+/// Decoding goes through Yams' node tree, which keeps a mark on every node, so each
+/// message points at the key or value it is about.
+public struct PipelineLoader {
+    public var catalog: ComponentCatalog
+    public var environment: [String: String]
+
+    /// - Parameter environment: what `${VAR}` reads; the process environment when nil.
+    public init(catalog: ComponentCatalog = .builtIn, environment: [String: String]? = nil) {
+        self.catalog = catalog
+        self.environment = environment ?? ProcessInfo.processInfo.environment
+    }
+
+    /// The definition if the file is valid, and every problem found.
+    public func load(path: String) -> (definition: PipelineDefinition?, diagnostics: [Diagnostic]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+            return (nil, [Diagnostic(file: path, line: 1, column: 1, message: "the file \(reason)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return (nil, [Diagnostic(file: path, line: 1, column: 1, message: "the file is not UTF-8 text")])
+        }
+        let defaultName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return load(text: text, file: path, defaultName: defaultName)
+    }
+
+    public func load(text: String, file: String, defaultName: String) -> (definition: PipelineDefinition?, diagnostics: [Diagnostic]) {
+        var checker = Checker(file: file, catalog: catalog, environment: environment)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            return (nil, [checker.diagnostic(for: error)])
+        } catch {
+            return (nil, [Diagnostic(file: file, line: 1, column: 1, message: "not valid YAML: \(error)")])
+        }
+        guard let root, let mapping = root.mapping else {
+            return (nil, [Diagnostic(file: file, line: root?.mark?.line ?? 1, column: root?.mark?.column ?? 1,
+                                     message: "a pipeline file is a mapping with sources, transforms and sinks")])
+        }
+        let definition = checker.check(root: mapping, at: root, defaultName: defaultName)
+        let diagnostics = checker.diagnostics.sorted()
+        return (diagnostics.isEmpty ? definition : nil, diagnostics)
+    }
+}
+
+/// The walk over one file's node tree.
+private struct Checker {
+    let file: String
+    let catalog: ComponentCatalog
+    let environment: [String: String]
+    var diagnostics: [Diagnostic] = []
+
+    static let topLevelKeys = ["name", "topics", "sources", "transforms", "sinks", "tests"]
+    static let topicKeys = ["partitions", "compression", "compression_level", "flush", "flush_interval_ms",
+                            "flush_interval_bytes", "segment_bytes", "segment_ms", "retention_bytes", "retention_ms"]
+
+    init(file: String, catalog: ComponentCatalog, environment: [String: String]) {
+        self.file = file
+        self.catalog = catalog
+        self.environment = environment
+    }
+
+    mutating func report(_ node: Node?, _ message: String, columnOffset: Int = 0) {
+        let mark = node?.mark
+        diagnostics.append(Diagnostic(file: file, line: mark?.line ?? 1, column: (mark?.column ?? 1) + columnOffset, message: message))
+    }
+
+    func diagnostic(for error: YamlError) -> Diagnostic {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let prefix = context.map { "\($0.text) " } ?? ""
+            return Diagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(prefix)\(problem)")
+        default:
+            return Diagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
+        }
+    }
+
+    // MARK: Scalars
+
+    /// A scalar's text with `${VAR}` substituted, or nil (reported) if it is not a scalar.
+    mutating func string(_ node: Node, _ what: String) -> String? {
+        guard let scalar = node.scalar else {
+            report(node, "\(what) must be a single value, not a \(node.mapping != nil ? "mapping" : "list")")
+            return nil
+        }
+        do {
+            return try EnvironmentSubstitution.apply(scalar.string, environment)
+        } catch {
+            report(node, "environment variable \(error.name) is not set (write ${\(error.name):-default} for a default)")
+            return nil
+        }
+    }
+
+    mutating func integer(_ node: Node, _ what: String, _ range: ClosedRange<Int64>) -> Int64? {
+        guard let text = string(node, what) else { return nil }
+        guard let value = Int64(text.replacingOccurrences(of: "_", with: "")) else {
+            report(node, "\(what) must be an integer, not '\(text)'")
+            return nil
+        }
+        guard range.contains(value) else {
+            report(node, "\(what) must be \(range.lowerBound)…\(range.upperBound == Int64.max ? "" : String(range.upperBound)), not \(value)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func stringList(_ node: Node, _ what: String) -> [String]? {
+        if node.scalar != nil { return string(node, what).map { [$0] } }
+        guard let sequence = node.sequence else {
+            report(node, "\(what) must be a list of strings")
+            return nil
+        }
+        return sequence.compactMap { string($0, what) }
+    }
+
+    /// A mapping's entries with string keys, reporting non-string keys and duplicates.
+    mutating func entries(_ node: Node, _ what: String) -> [(key: String, keyNode: Node, value: Node)]? {
+        guard let mapping = node.mapping else {
+            report(node, "\(what) must be a mapping")
+            return nil
+        }
+        var seen = Set<String>()
+        var result: [(String, Node, Node)] = []
+        for (key, value) in mapping {
+            guard let name = key.scalar?.string else {
+                report(key, "keys in \(what) must be names")
+                continue
+            }
+            guard seen.insert(name).inserted else {
+                report(key, "'\(name)' appears twice in \(what)")
+                continue
+            }
+            result.append((name, key, value))
+        }
+        return result
+    }
+
+    // MARK: The file
+
+    mutating func check(root: Node.Mapping, at node: Node, defaultName: String) -> PipelineDefinition {
+        let top = entries(node, "the pipeline") ?? []
+        for entry in top where !Self.topLevelKeys.contains(entry.key) {
+            report(entry.keyNode, "unknown key '\(entry.key)'\(suggestion(for: entry.key, among: Self.topLevelKeys)); a pipeline has \(Self.topLevelKeys.joined(separator: ", "))")
+        }
+        func section(_ name: String) -> Node? { top.first { $0.key == name }?.value }
+
+        var name = defaultName
+        if let node = section("name"), let value = string(node, "name") {
+            if (try? TopicName.validate(value)) == nil {
+                report(node, "name '\(value)' must use letters, digits, '.', '_' and '-' (it names groups and the dead-letter topic)")
+            } else {
+                name = value
+            }
+        }
+
+        var topics: [String: TopicConfig] = [:]
+        var topicNodes: [String: Node] = [:]
+        if let node = section("topics"), node.scalar?.string != "" {
+            for entry in entries(node, "topics") ?? [] {
+                do {
+                    try TopicName.validate(entry.key)
+                } catch {
+                    report(entry.keyNode, "\(error)")
+                    continue
+                }
+                topics[entry.key] = topicConfig(entry.value, topic: entry.key)
+                topicNodes[entry.key] = entry.keyNode
+            }
+        }
+
+        var components: [ComponentDefinition] = []
+        var idNodes: [String: Node] = [:]
+        for kind in ComponentKind.allCases {
+            guard let node = section(kind.section) else { continue }
+            for entry in entries(node, kind.section) ?? [] {
+                if let previous = idNodes[entry.key] {
+                    report(entry.keyNode, "'\(entry.key)' is already the id of another component (line \(previous.mark?.line ?? 0))")
+                    continue
+                }
+                idNodes[entry.key] = entry.keyNode
+                if let component = self.component(entry.key, kind: kind, node: entry.value, pipeline: name) {
+                    components.append(component)
+                }
+            }
+        }
+        if components.isEmpty && diagnostics.isEmpty {
+            report(node, "the pipeline has no sources, transforms or sinks")
+        }
+        checkGraph(components, topics: topics, idNodes: idNodes)
+        return PipelineDefinition(name: name, file: file, topics: topics, components: components)
+    }
+
+    mutating func topicConfig(_ node: Node, topic: String) -> TopicConfig {
+        var config = TopicConfig()
+        for entry in entries(node, "topic '\(topic)'") ?? [] {
+            let what = "\(entry.key) of topic '\(topic)'"
+            switch entry.key {
+            case "partitions": integer(entry.value, what, 1...10_000).map { config.partitions = Int($0) }
+            case "compression":
+                guard let text = string(entry.value, what) else { break }
+                if let codec = CompressionCodec(name: text) { config.compression = codec } else {
+                    report(entry.value, "\(what) must be none or gzip, not '\(text)'")
+                }
+            case "compression_level": integer(entry.value, what, 1...9).map { config.compressionLevel = Int($0) }
+            case "flush":
+                guard let text = string(entry.value, what) else { break }
+                if let policy = FlushPolicy(rawValue: text) { config.flush = policy } else {
+                    report(entry.value, "\(what) must be always, interval or pagecache, not '\(text)'")
+                }
+            case "flush_interval_ms": integer(entry.value, what, 1...86_400_000).map { config.flushIntervalMs = $0 }
+            case "flush_interval_bytes": integer(entry.value, what, 1...Int64.max).map { config.flushIntervalBytes = $0 }
+            case "segment_bytes": integer(entry.value, what, 1024...Int64(Int32.max)).map { config.segmentBytes = $0 }
+            case "segment_ms": integer(entry.value, what, 1...Int64.max).map { config.segmentMs = $0 }
+            case "retention_bytes": integer(entry.value, what, 0...Int64.max).map { config.retentionBytes = $0 }
+            case "retention_ms":
+                if entry.value.scalar?.string == "forever" { config.retentionMs = nil } else {
+                    integer(entry.value, what, 0...Int64.max).map { config.retentionMs = $0 }
+                }
+            default:
+                report(entry.keyNode, "unknown topic option '\(entry.key)'\(suggestion(for: entry.key, among: Self.topicKeys)); known: \(Self.topicKeys.joined(separator: ", "))")
+            }
+        }
+        return config
+    }
+
+    // MARK: Components
+
+    mutating func component(_ id: String, kind: ComponentKind, node: Node, pipeline: String) -> ComponentDefinition? {
+        guard id.range(of: "^[A-Za-z0-9_-]+$", options: .regularExpression) != nil else {
+            report(node, "component id '\(id)' must use letters, digits, '_' and '-'")
+            return nil
+        }
+        guard let fields = entries(node, "\(kind.rawValue) '\(id)'") else { return nil }
+        guard let typeEntry = fields.first(where: { $0.key == "type" }) else {
+            report(node, "\(kind.rawValue) '\(id)' needs a type: one of \(catalog.types(of: kind).joined(separator: ", "))")
+            return nil
+        }
+        guard let type = string(typeEntry.value, "type") else { return nil }
+        guard let spec = catalog.spec(kind, type) else {
+            let known = catalog.types(of: kind)
+            report(typeEntry.value, "unknown \(kind.rawValue) type '\(type)'\(suggestion(for: type, among: known)); known: \(known.joined(separator: ", "))")
+            return nil
+        }
+        let options = ComponentCatalog.commonOptions(kind) + spec.options
+        var component = ComponentDefinition(
+            id: id, kind: kind, type: type, inputs: [], topic: nil, group: "\(pipeline).\(id)", parallelism: 1,
+            onError: "dlq", options: [:], expressions: [:], line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+        for entry in fields where entry.key != "type" {
+            guard let option = options.first(where: { $0.name == entry.key }) else {
+                let names = options.map(\.name).filter { $0 != "type" }
+                report(entry.keyNode, "unknown option '\(entry.key)' for \(kind.rawValue) type \(type)\(suggestion(for: entry.key, among: names)); it takes \(names.joined(separator: ", "))")
+                continue
+            }
+            checkOption(option, entry.value, into: &component)
+        }
+        for option in options where option.required && !fields.contains(where: { $0.key == option.name }) {
+            report(node, "\(kind.rawValue) '\(id)' (\(type)) needs '\(option.name)'")
+        }
+        return component
+    }
+
+    mutating func checkOption(_ option: OptionSpec, _ node: Node, into component: inout ComponentDefinition) {
+        let what = "\(option.name) of '\(component.id)'"
+        switch option.kind {
+        case .string:
+            guard let text = string(node, what) else { return }
+            switch option.name {
+            case "topic" where component.kind == .source: component.topic = text
+            case "group":
+                if (try? TopicName.validate(text)) == nil { report(node, "group '\(text)' must use letters, digits, '.', '_' and '-'") }
+                component.group = text
+            default: break
+            }
+            component.options[option.name] = .string(text)
+        case .integer(let range):
+            guard let value = integer(node, what, range) else { return }
+            if option.name == "parallelism" { component.parallelism = Int(value) }
+            component.options[option.name] = .int(value)
+        case .bool:
+            guard let text = string(node, what) else { return }
+            guard let value = ["true": true, "false": false][text] else { return report(node, "\(what) must be true or false") }
+            component.options[option.name] = .bool(value)
+        case .stringList:
+            guard let list = stringList(node, what) else { return }
+            if option.name == "inputs" {
+                if list.isEmpty { report(node, "inputs of '\(component.id)' must name at least one topic or transform") }
+                component.inputs = list
+            }
+            component.options[option.name] = .array(list.map(Value.string))
+        case .oneOf(let choices):
+            guard let text = string(node, what) else { return }
+            guard choices.contains(text) else {
+                return report(node, "\(what) must be one of \(choices.joined(separator: ", ")), not '\(text)'\(suggestion(for: text, among: choices))")
+            }
+            if option.name == "on_error" { component.onError = text }
+            component.options[option.name] = .string(text)
+        case .expression:
+            guard let text = string(node, what), let expression = expression(text, node, what) else { return }
+            component.expressions[option.name] = expression
+            component.options[option.name] = .string(text)
+        case .regex:
+            guard let text = string(node, what) else { return }
+            do {
+                _ = try NSRegularExpression(pattern: text)
+                component.options[option.name] = .string(text)
+            } catch {
+                report(node, "\(what) is not a valid regex: \(error.localizedDescription)")
+            }
+        case .expressionMap:
+            var values: [String: Value] = [:]
+            for entry in entries(node, what) ?? [] {
+                guard let text = string(entry.value, "\(entry.key) of \(what)"),
+                      let expression = expression(text, entry.value, "\(entry.key) of \(what)") else { continue }
+                component.expressions["\(option.name).\(entry.key)"] = expression
+                values[entry.key] = .string(text)
+            }
+            component.options[option.name] = .object(values)
+        case .stringMap:
+            var values: [String: Value] = [:]
+            for entry in entries(node, what) ?? [] {
+                if let text = string(entry.value, "\(entry.key) of \(what)") { values[entry.key] = .string(text) }
+            }
+            component.options[option.name] = .object(values)
+        case .mapping:
+            guard node.mapping != nil else { return report(node, "\(what) must be a mapping") }
+            component.options[option.name] = .object([:])
+        }
+    }
+
+    /// Parses an expression, reporting an error at its column inside the YAML value.
+    mutating func expression(_ text: String, _ node: Node, _ what: String) -> Expression? {
+        do {
+            return try Expression(parsing: text)
+        } catch {
+            // A quoted scalar's text starts one column after its mark.
+            let quoted = node.scalar.map { $0.style == .singleQuoted || $0.style == .doubleQuoted } ?? false
+            report(node, "\(what): \(error.message)", columnOffset: error.column - 1 + (quoted ? 1 : 0))
+            return nil
+        }
+    }
+
+    // MARK: The graph
+
+    mutating func checkGraph(_ components: [ComponentDefinition], topics: [String: TopicConfig], idNodes: [String: Node]) {
+        let transforms = Dictionary(uniqueKeysWithValues: components.filter { $0.kind == .transform }.map { ($0.id, $0) })
+        var outputs = Set(transforms.keys)
+        for route in transforms.values where route.type == "route" {
+            if case .object(let cases) = route.options["routes"] {
+                for name in cases.keys { outputs.insert("\(route.id).\(name)") }
+            }
+            outputs.insert("\(route.id)._unmatched")
+        }
+        for component in components {
+            let node = idNodes[component.id]
+            if component.kind == .source, let topic = component.topic, topics[topic] == nil {
+                report(node, "source '\(component.id)' writes topic '\(topic)', which is not declared under topics\(suggestion(for: topic, among: topics.keys))")
+            }
+            if component.type == "topic", component.kind == .sink, case .string(let topic) = component.options["topic"], topics[topic] == nil {
+                report(node, "sink '\(component.id)' writes topic '\(topic)', which is not declared under topics\(suggestion(for: topic, among: topics.keys))")
+            }
+            for input in component.inputs {
+                if let topic = topics[input] {
+                    if component.parallelism > topic.partitions {
+                        report(node, "parallelism \(component.parallelism) of '\(component.id)' is more than the \(topic.partitions) partitions of '\(input)': members beyond that would sit idle")
+                    }
+                } else if !outputs.contains(input) {
+                    report(node, "input '\(input)' of '\(component.id)' is neither a declared topic nor a transform\(suggestion(for: input, among: Array(topics.keys) + Array(outputs)))")
+                }
+            }
+        }
+        // Cycles among transforms (an input naming `route.case` depends on `route`).
+        var state: [String: Int] = [:]  // 1 visiting, 2 done
+        func visit(_ id: String, _ path: [String], _ checker: inout Checker) {
+            if state[id] == 2 { return }
+            if state[id] == 1 {
+                let cycle = (path.drop { $0 != id } + [id]).joined(separator: " → ")
+                checker.report(idNodes[id], "transforms form a cycle: \(cycle)")
+                return
+            }
+            state[id] = 1
+            for input in transforms[id]?.inputs ?? [] {
+                let upstream = String(input.split(separator: ".").first ?? "")
+                if transforms[upstream] != nil { visit(upstream, path + [id], &checker) }
+            }
+            state[id] = 2
+        }
+        for id in transforms.keys.sorted() { visit(id, [], &self) }
+    }
+}
