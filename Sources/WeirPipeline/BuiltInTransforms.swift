@@ -1,0 +1,303 @@
+import Foundation
+import Synchronization
+
+/// Builds the transform a validated component definition describes.
+public enum TransformFactory {
+    public struct Unsupported: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func make(_ component: ComponentDefinition) throws -> any RecordTransform {
+        func string(_ name: String) -> String? {
+            if case .string(let text) = component.options[name] { return text }
+            return nil
+        }
+        func strings(_ name: String) -> [String] {
+            guard case .array(let items) = component.options[name] else { return [] }
+            return items.compactMap { if case .string(let text) = $0 { text } else { nil } }
+        }
+        func named(_ option: String) -> [(String, Expression)] {
+            component.expressions.filter { $0.key.hasPrefix(option + ".") }
+                .map { (String($0.key.dropFirst(option.count + 1)), $0.value) }
+                .sorted { $0.0 < $1.0 }
+        }
+        switch component.type {
+        case "filter":
+            return FilterTransform(condition: component.expressions["condition"]!)
+        case "parse_regex":
+            return try ParseRegexTransform(pattern: string("pattern")!, field: string("field") ?? "message")
+        case "parse_json":
+            return ParseJSONTransform(field: string("field") ?? "message")
+        case "parse_logfmt":
+            return ParseLogfmtTransform(field: string("field") ?? "message")
+        case "set":
+            return SetTransform(fields: named("fields"))
+        case "rename":
+            guard case .object(let pairs) = component.options["fields"] else { return RenameTransform(pairs: []) }
+            return RenameTransform(pairs: pairs.compactMap { key, value in
+                if case .string(let to) = value { (key, to) } else { nil }
+            }.sorted { $0.0 < $1.0 })
+        case "remove":
+            return RemoveTransform(fields: strings("fields"))
+        case "route":
+            return RouteTransform(routes: named("routes"))
+        case "sample":
+            guard case .int(let rate) = component.options["rate"] else { throw Unsupported(description: "sample needs a rate") }
+            return SampleTransform(rate: rate)
+        default:
+            throw Unsupported(description: "transform type '\(component.type)' is not built yet")
+        }
+    }
+}
+
+/// `filter`: keeps the records for which the condition holds.
+struct FilterTransform: RecordTransform {
+    let condition: Expression
+
+    func process(_ batch: [PipelineRecord]) -> TransformResult {
+        var result = TransformResult()
+        for record in batch {
+            do {
+                if try condition.matches(record.fields) { result.emit(record) }
+            } catch {
+                result.fail(record, "condition: \(error.message)")
+            }
+        }
+        return result
+    }
+}
+
+/// `parse_regex`: the named captures of the pattern become string fields.
+struct ParseRegexTransform: RecordTransform {
+    let regex: CompiledRegex
+    let names: [String]
+    let field: String
+
+    init(pattern: String, field: String) throws {
+        regex = try CompiledRegex(pattern)
+        self.field = field
+        // NSRegularExpression does not list its group names; read them from the pattern.
+        let finder = try NSRegularExpression(pattern: #"\(\?<([A-Za-z][A-Za-z0-9]*)>"#)
+        names = finder.matches(in: pattern, range: NSRange(pattern.startIndex..., in: pattern)).compactMap { match in
+            Range(match.range(at: 1), in: pattern).map { String(pattern[$0]) }
+        }
+    }
+
+    func process(_ batch: [PipelineRecord]) -> TransformResult {
+        var result = TransformResult()
+        for var record in batch {
+            guard case .string(let text) = record[field: field] else {
+                result.fail(record, "parse_regex: field '\(field)' is not a string")
+                continue
+            }
+            let range = NSRange(text.startIndex..., in: text)
+            guard let match = regex.regex.firstMatch(in: text, range: range) else {
+                result.fail(record, "parse_regex: '\(field)' does not match the pattern")
+                continue
+            }
+            for name in names {
+                if let captured = Range(match.range(withName: name), in: text) {
+                    record[field: name] = .string(String(text[captured]))
+                }
+            }
+            result.emit(record)
+        }
+        return result
+    }
+}
+
+/// `parse_json`: a JSON object in a field becomes fields (merged over the existing ones).
+struct ParseJSONTransform: RecordTransform {
+    let field: String
+
+    func process(_ batch: [PipelineRecord]) -> TransformResult {
+        var result = TransformResult()
+        for var record in batch {
+            guard case .string(let text) = record[field: field],
+                  case .object(let object)? = try? JSONDecoder().decode(Value.self, from: Data(text.utf8)) else {
+                result.fail(record, "parse_json: '\(field)' is not a JSON object")
+                continue
+            }
+            for (name, value) in object { record[field: name] = value }
+            result.emit(record)
+        }
+        return result
+    }
+}
+
+/// `parse_logfmt`: `key=value key2="quoted value"` pairs become string fields.
+struct ParseLogfmtTransform: RecordTransform {
+    let field: String
+
+    func process(_ batch: [PipelineRecord]) -> TransformResult {
+        var result = TransformResult()
+        for var record in batch {
+            guard case .string(let text) = record[field: field] else {
+                result.fail(record, "parse_logfmt: field '\(field)' is not a string")
+                continue
+            }
+            let pairs = Self.pairs(text)
+            guard !pairs.isEmpty else {
+                result.fail(record, "parse_logfmt: '\(field)' holds no key=value pairs")
+                continue
+            }
+            for (key, value) in pairs { record[field: key] = .string(value) }
+            result.emit(record)
+        }
+        return result
+    }
+
+    static func pairs(_ text: String) -> [(String, String)] {
+        var pairs: [(String, String)] = []
+        var chars = Substring(text)
+        while true {
+            chars = chars.drop { $0 == " " || $0 == "\t" }
+            guard !chars.isEmpty else { break }
+            let key = chars.prefix { $0 != "=" && $0 != " " }
+            chars = chars.dropFirst(key.count)
+            guard chars.first == "=" else {
+                if !key.isEmpty { pairs.append((String(key), "true")) }
+                continue
+            }
+            chars = chars.dropFirst()
+            var value = ""
+            if chars.first == "\"" {
+                chars = chars.dropFirst()
+                while let c = chars.first, c != "\"" {
+                    if c == "\\", let next = chars.dropFirst().first {
+                        value.append(next)
+                        chars = chars.dropFirst(2)
+                    } else {
+                        value.append(c)
+                        chars = chars.dropFirst()
+                    }
+                }
+                chars = chars.dropFirst()
+            } else {
+                let raw = chars.prefix { $0 != " " && $0 != "\t" }
+                value = String(raw)
+                chars = chars.dropFirst(raw.count)
+            }
+            if !key.isEmpty { pairs.append((String(key), value)) }
+        }
+        return pairs
+    }
+}
+
+/// `set`: fields computed by expressions (all from the record as it came in).
+struct SetTransform: RecordTransform {
+    let fields: [(String, Expression)]
+
+    func process(_ batch: [PipelineRecord]) -> TransformResult {
+        var result = TransformResult()
+        records: for var record in batch {
+            let input = record.fields
+            for (name, expression) in fields {
+                do {
+                    record[field: name] = try expression.evaluate(input)
+                } catch {
+                    result.fail(record, "set \(name): \(error.message)")
+                    continue records
+                }
+            }
+            result.emit(record)
+        }
+        return result
+    }
+}
+
+/// `rename`: moves fields to new names (a missing field is left alone).
+struct RenameTransform: RecordTransform {
+    let pairs: [(String, String)]
+
+    func process(_ batch: [PipelineRecord]) -> TransformResult {
+        var result = TransformResult()
+        for var record in batch {
+            for (from, to) in pairs {
+                guard let value = record[field: from] else { continue }
+                record[field: from] = nil
+                record[field: to] = value
+            }
+            result.emit(record)
+        }
+        return result
+    }
+}
+
+/// `remove`: drops fields.
+struct RemoveTransform: RecordTransform {
+    let fields: [String]
+
+    func process(_ batch: [PipelineRecord]) -> TransformResult {
+        var result = TransformResult()
+        for var record in batch {
+            for name in fields { record[field: name] = nil }
+            result.emit(record)
+        }
+        return result
+    }
+}
+
+/// `route`: each record goes to every case whose condition holds (`<id>.<case>`), or to
+/// `_unmatched`.
+struct RouteTransform: RecordTransform {
+    let routes: [(String, Expression)]
+
+    func process(_ batch: [PipelineRecord]) -> TransformResult {
+        var result = TransformResult()
+        for record in batch {
+            var matched = false
+            do {
+                for (name, condition) in routes where try condition.matches(record.fields) {
+                    result.emit(record, to: name)
+                    matched = true
+                }
+                if !matched { result.emit(record, to: "_unmatched") }
+            } catch {
+                result.fail(record, "route: \(error.message)")
+            }
+        }
+        return result
+    }
+}
+
+/// `sample`: keeps one record in `rate`, counting across batches.
+final class SampleTransform: RecordTransform {
+    let rate: Int64
+    private let seen = Mutex<Int64>(0)
+
+    init(rate: Int64) { self.rate = rate }
+
+    func process(_ batch: [PipelineRecord]) -> TransformResult {
+        var result = TransformResult()
+        seen.withLock { seen in
+            for record in batch {
+                if seen % rate == 0 { result.emit(record) }
+                seen += 1
+            }
+        }
+        return result
+    }
+}
+
+extension Value: Decodable {
+    /// A value from JSON: booleans, integers and other numbers kept apart.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let flag = try? container.decode(Bool.self) {
+            self = .bool(flag)
+        } else if let number = try? container.decode(Int64.self) {
+            self = .int(number)
+        } else if let number = try? container.decode(Double.self) {
+            self = .double(number)
+        } else if let text = try? container.decode(String.self) {
+            self = .string(text)
+        } else if let items = try? container.decode([Value].self) {
+            self = .array(items)
+        } else {
+            self = .object(try container.decode([String: Value].self))
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import WeirPipeline
+
+@Suite("Built-in transforms")
+struct TransformTests {
+    /// A transform built from YAML exactly as a pipeline file would declare it.
+    func transform(_ yaml: String) throws -> any RecordTransform {
+        let text = "topics:\n  raw: {}\ntransforms:\n  t:\n" + yaml.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n    inputs: [raw]\n"
+        let (definition, diagnostics) = PipelineLoader(environment: [:]).load(text: text, file: "t.yaml", defaultName: "t")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        return try TransformFactory.make(try #require(definition?.component("t")))
+    }
+
+    /// Real lines from the loghub OpenSSH sample.
+    static let sshLines = [
+        "Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!",
+        "Dec 10 06:55:48 LabSZ sshd[24200]: Failed password for invalid user webmaster from 173.234.31.186 port 38926 ssh2",
+        "Dec 10 07:02:47 LabSZ sshd[24203]: Connection closed by 212.47.254.145 [preauth]",
+        "Dec 10 07:07:45 LabSZ sshd[24206]: Failed password for invalid user test9 from 52.80.34.196 port 36060 ssh2",
+    ]
+
+    static var sshRecords: [PipelineRecord] { sshLines.map { PipelineRecord(message: $0, timestamp: 1) } }
+
+    @Test("parse_regex then filter picks the failed logins out of real sshd lines")
+    func sshAudit() throws {
+        let parse = try transform(#"type: parse_regex"# + "\n" + #"pattern: '(?<month>\w{3}) +(?<day>\d+) (?<time>\S+) (?<host>\S+) sshd\[(?<pid>\d+)\]: (?<message>.*)'"#)
+        let parsed = parse.process(Self.sshRecords)
+        #expect(parsed.failures.isEmpty)
+        #expect(parsed.records.count == 4)
+        #expect(parsed.records[1][field: "pid"] == .string("24200"))
+        #expect(parsed.records[1][field: "host"] == .string("LabSZ"))
+        #expect(parsed.records[1][field: "message"] == .string("Failed password for invalid user webmaster from 173.234.31.186 port 38926 ssh2"))
+        let filter = try transform("type: filter\ncondition: '.message starts_with \"Failed password\"'")
+        let failures = filter.process(parsed.records)
+        #expect(failures.records.map { $0[field: "pid"] } == [.string("24200"), .string("24206")])
+    }
+
+    @Test("a line the regex does not match is a failure with a reason, not a drop")
+    func regexMismatch() throws {
+        let parse = try transform("type: parse_regex\npattern: '^(?<word>\\d+)$'")
+        let result = parse.process([PipelineRecord(message: "not digits", timestamp: 1)])
+        #expect(result.records.isEmpty)
+        #expect(result.failures.map(\.reason) == ["parse_regex: 'message' does not match the pattern"])
+    }
+
+    @Test("parse_json keeps types; non-objects fail")
+    func parseJSON() throws {
+        let parse = try transform("type: parse_json")
+        let result = parse.process([
+            PipelineRecord(message: #"{"level":"error","code":503,"ratio":0.5,"ok":true,"tags":["a"],"user":{"id":7},"none":null}"#, timestamp: 1),
+            PipelineRecord(message: "[1,2]", timestamp: 1),
+            PipelineRecord(message: "{broken", timestamp: 1),
+        ])
+        let record = try #require(result.records.first)
+        #expect(record[field: "level"] == .string("error"))
+        #expect(record[field: "code"] == .int(503))
+        #expect(record[field: "ratio"] == .double(0.5))
+        #expect(record[field: "ok"] == .bool(true))
+        #expect(record[field: "tags"] == .array([.string("a")]))
+        #expect(record.fields[path: ["user", "id"]] == .int(7))
+        #expect(record[field: "none"] == .null)
+        #expect(result.failures.count == 2)
+    }
+
+    @Test("parse_logfmt reads bare, quoted and flag pairs")
+    func parseLogfmt() throws {
+        let parse = try transform("type: parse_logfmt")
+        let result = parse.process([PipelineRecord(message: #"level=warn msg="disk \"sda\" slow" took=12ms retry"#, timestamp: 1)])
+        let record = try #require(result.records.first)
+        #expect(record[field: "level"] == .string("warn"))
+        #expect(record[field: "msg"] == .string(#"disk "sda" slow"#))
+        #expect(record[field: "took"] == .string("12ms"))
+        #expect(record[field: "retry"] == .string("true"))
+    }
+
+    @Test("set, rename and remove reshape fields")
+    func reshape() throws {
+        let input = [PipelineRecord(timestamp: 1, fields: ["host": .string("LabSZ"), "pid": .string("24200"), "junk": .int(1)])]
+        let set = try transform("type: set\nfields:\n  host_lower: 'lower(.host)'\n  pid_number: 'to_int(.pid)'")
+        let renamed = try transform("type: rename\nfields:\n  host: hostname")
+        let removed = try transform("type: remove\nfields: [junk]")
+        let out = removed.process(renamed.process(set.process(input).records).records).records
+        #expect(out.first?.fields == .object(["hostname": .string("LabSZ"), "pid": .string("24200"),
+                                              "host_lower": .string("labsz"), "pid_number": .int(24200)]))
+    }
+
+    @Test("route sends records to every matching case, else _unmatched; sample keeps one in N")
+    func routeAndSample() throws {
+        let route = try transform("type: route\nroutes:\n  failed: '.message contains \"Failed\"'\n  preauth: '.message ends_with \"[preauth]\"'")
+        let routed = route.process(Self.sshRecords)
+        #expect(routed.outputs["failed"]?.count == 2)
+        #expect(routed.outputs["preauth"]?.count == 1)
+        #expect(routed.outputs["_unmatched"]?.count == 1)
+        let sample = try transform("type: sample\nrate: 3")
+        let kept = sample.process((0..<10).map { PipelineRecord(message: "\($0)", timestamp: 1) }).records
+        #expect(kept.map { $0[field: "message"] } == [.string("0"), .string("3"), .string("6"), .string("9")])
+    }
+
+    @Test("a condition that fails for a record reports it instead of stopping")
+    func conditionError() throws {
+        let filter = try transform("type: filter\ncondition: '.message > 3'")
+        let result = filter.process([PipelineRecord(message: "text", timestamp: 1)])
+        #expect(result.records.isEmpty)
+        #expect(result.failures.first?.reason == "condition: cannot compare string with integer using >")
+    }
+}
