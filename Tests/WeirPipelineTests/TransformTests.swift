@@ -105,3 +105,32 @@ struct TransformTests {
         #expect(result.failures.first?.reason == "condition: cannot compare string with integer using >")
     }
 }
+
+@Suite("timestamp transform")
+struct TimestampTransformTests {
+    func make(_ format: String, field: String = "when") throws -> any RecordTransform {
+        let text = "topics:\n  raw: {}\ntransforms:\n  t:\n    type: timestamp\n    field: \(field)\n    format: \"\(format)\"\n    inputs: [raw]\n"
+        let (definition, diagnostics) = PipelineLoader(environment: [:]).load(text: text, file: "t.yaml", defaultName: "t")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        return try TransformFactory.make(try #require(definition?.component("t")))
+    }
+
+    @Test("formats set the record timestamp (UTC unless the text has a zone)", arguments: [
+        ("yyyy-MM-dd HH:mm:ss,SSS", Value.string("2015-10-18 18:01:47,978"), Int64(1_445_191_307_978)),
+        ("yyyy-MM-dd'T'HH:mm:ssXXX", .string("2024-02-29T12:00:00+02:00"), 1_709_200_800_000),
+        ("unix", .int(1_700_000_000), 1_700_000_000_000),
+        ("unix_ms", .string("1700000000123"), 1_700_000_000_123),
+    ])
+    func formats(format: String, value: Value, expected: Int64) throws {
+        let result = try make(format).process([PipelineRecord(timestamp: 0, fields: ["when": value])])
+        #expect(result.failures.isEmpty, "\(result.failures)")
+        #expect(result.records.first?.timestamp == expected)
+    }
+
+    @Test("text that does not fit the format is a failure")
+    func mismatch() throws {
+        let result = try make("yyyy-MM-dd").process([PipelineRecord(timestamp: 0, fields: ["when": .string("yesterday")])])
+        #expect(result.records.isEmpty)
+        #expect(result.failures.first?.reason == "timestamp: 'when' does not match the format 'yyyy-MM-dd'")
+    }
+}
