@@ -1,0 +1,69 @@
+import Foundation
+
+/// The `file` sink's storage: appends encoded records to one file and makes them
+/// durable before it acknowledges, so the runner can commit offsets together with the
+/// file length it returns.
+///
+/// Exactly-once comes from that pairing: on restart the runner reopens the sink with
+/// the length it last committed, and everything written after it (by a run that died
+/// before committing) is cut off, to be written again from the committed offsets.
+public final class FileSink {
+    public enum Encoding: String, Sendable {
+        /// One JSON object per line: the fields plus `_timestamp` (ms since the epoch).
+        case json
+        /// The `message` field (or the fields as JSON when there is none), one per line.
+        case text
+    }
+
+    public let path: String
+    public let encoding: Encoding
+    private let handle: FileHandle
+    /// Bytes written and fsynced: what a commit may record.
+    public private(set) var length: UInt64
+
+    /// Opens (creating) the file and cuts it to `committedLength`: bytes after it were
+    /// never committed. With nil (first run) the file is started empty.
+    public init(path: String, encoding: Encoding, committedLength: UInt64?) throws {
+        self.path = path
+        self.encoding = encoding
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        let size = try handle.seekToEnd()
+        let keep = min(committedLength ?? 0, size)
+        if keep < size {
+            try handle.truncate(atOffset: keep)
+            try handle.synchronize()
+        }
+        length = keep
+    }
+
+    deinit { try? handle.close() }
+
+    /// Writes the batch after what is there, fsyncs, and returns the new length.
+    @discardableResult
+    public func write(_ batch: [PipelineRecord]) throws -> UInt64 {
+        guard !batch.isEmpty else { return length }
+        var text = ""
+        for record in batch {
+            switch encoding {
+            case .json:
+                guard case .object(var fields) = record.fields else { continue }
+                fields["_timestamp"] = .int(record.timestamp)
+                text += Value.object(fields).jsonText()
+            case .text:
+                if case .string(let message) = record[field: "message"] { text += message } else { text += record.fields.jsonText() }
+            }
+            text += "\n"
+        }
+        let data = Data(text.utf8)
+        try handle.seek(toOffset: length)
+        try handle.write(contentsOf: data)
+        try handle.synchronize()
+        length += UInt64(data.count)
+        return length
+    }
+}
