@@ -192,13 +192,13 @@ struct SetTransform: RecordTransform {
 
     func process(_ batch: [PipelineRecord]) -> TransformResult {
         var result = TransformResult()
-        records: for var record in batch {
-            let input = record.fields
+        records: for original in batch {
+            var record = original
             for (name, expression) in fields {
                 do {
-                    record[field: name] = try expression.evaluate(input)
+                    record[field: name] = try expression.evaluate(original.fields)
                 } catch {
-                    result.fail(record, "set \(name): \(error.message)")
+                    result.fail(original, "set \(name): \(error.message)")
                     continue records
                 }
             }
@@ -215,11 +215,10 @@ struct RenameTransform: RecordTransform {
     func process(_ batch: [PipelineRecord]) -> TransformResult {
         var result = TransformResult()
         for var record in batch {
-            for (from, to) in pairs {
-                guard let value = record[field: from] else { continue }
-                record[field: from] = nil
-                record[field: to] = value
-            }
+            // Take every source value before writing any, so swaps and chains keep their data.
+            let moved = pairs.compactMap { from, to in record[field: from].map { (to, $0) } }
+            for (from, _) in pairs { record[field: from] = nil }
+            for (to, value) in moved { record[field: to] = value }
             result.emit(record)
         }
         return result
@@ -248,13 +247,11 @@ struct RouteTransform: RecordTransform {
     func process(_ batch: [PipelineRecord]) -> TransformResult {
         var result = TransformResult()
         for record in batch {
-            var matched = false
             do {
-                for (name, condition) in routes where try condition.matches(record.fields) {
-                    result.emit(record, to: name)
-                    matched = true
-                }
-                if !matched { result.emit(record, to: "_unmatched") }
+                // All cases first: a record that fails one goes nowhere but to the failures.
+                var matched: [String] = []
+                for (name, condition) in routes where try condition.matches(record.fields) { matched.append(name) }
+                for name in matched.isEmpty ? ["_unmatched"] : matched { result.emit(record, to: name) }
             } catch {
                 result.fail(record, "route: \(error.message)")
             }
@@ -294,9 +291,9 @@ final class TimestampTransform: RecordTransform {
             let value = record[field: field]
             var millis: Int64?
             switch (format, value) {
-            case ("unix", .int(let seconds)?): millis = seconds &* 1000
-            case ("unix", .double(let seconds)?): millis = Int64(seconds * 1000)
-            case ("unix", .string(let text)?): millis = Double(text).map { Int64($0 * 1000) }
+            case ("unix", .int(let seconds)?): millis = seconds.multipliedReportingOverflow(by: 1000).overflow ? nil : seconds * 1000
+            case ("unix", .double(let seconds)?): millis = Self.millis(seconds)
+            case ("unix", .string(let text)?): millis = Double(text).flatMap(Self.millis)
             case ("unix_ms", .int(let ms)?): millis = ms
             case ("unix_ms", .string(let text)?): millis = Int64(text)
             case (_, .string(let text)?):
@@ -311,6 +308,11 @@ final class TimestampTransform: RecordTransform {
             result.emit(record)
         }
         return result
+    }
+
+    /// Seconds to milliseconds, or nil for NaN, infinities and values beyond Int64.
+    static func millis(_ seconds: Double) -> Int64? {
+        Int64(exactly: (seconds * 1000).rounded(.towardZero))
     }
 }
 

@@ -73,6 +73,7 @@ extension Expression {
             case (.string(let text), .string(let part)): return text.contains(part)
             case (.array(let items), let item): return items.contains { equal($0, item) }
             case (.null, _): return false
+            case (.string, _): throw ExpressionError(column: column, "contains needs a string on its right when its left is a string, got \(b.typeName)")
             default: throw ExpressionError(column: column, "contains needs a string or an array on its left, got \(a.typeName)")
             }
         case .startsWith, .endsWith:

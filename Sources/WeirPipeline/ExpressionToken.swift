@@ -57,7 +57,11 @@ enum ExpressionLexer {
                         case "n": value.append("\n")
                         case "t": value.append("\t")
                         case "r": value.append("\r")
-                        default: value.append(escaped)
+                        case "\\", "\"", "'": value.append(escaped)
+                        // Anything else keeps its backslash, so regexes like "\d+" mean what they say.
+                        default:
+                            value.append("\\")
+                            value.append(escaped)
                         }
                         i += 2
                         continue

@@ -78,6 +78,9 @@ private struct Checker {
              .composer(let context, let problem, let mark, _):
             let prefix = context.map { "\($0.text) " } ?? ""
             return Diagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(prefix)\(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return Diagnostic(file: file, line: context.mark.line, column: context.mark.column,
+                              message: "\(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")) appears more than once in this mapping")
         default:
             return Diagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
         }
@@ -123,6 +126,8 @@ private struct Checker {
 
     /// A mapping's entries with string keys, reporting non-string keys and duplicates.
     mutating func entries(_ node: Node, _ what: String) -> [(key: String, keyNode: Node, value: Node)]? {
+        // An empty value (`raw:`, `~`, `null`) is an empty mapping: all defaults.
+        if let scalar = node.scalar, scalar.style == .plain, ["", "~", "null"].contains(scalar.string) { return [] }
         guard let mapping = node.mapping else {
             report(node, "\(what) must be a mapping")
             return nil
@@ -163,7 +168,7 @@ private struct Checker {
 
         var topics: [String: TopicConfig] = [:]
         var topicNodes: [String: Node] = [:]
-        if let node = section("topics"), node.scalar?.string != "" {
+        if let node = section("topics") {
             for entry in entries(node, "topics") ?? [] {
                 do {
                     try TopicName.validate(entry.key)
@@ -330,8 +335,26 @@ private struct Checker {
             }
             component.options[option.name] = .object(values)
         case .mapping:
-            guard node.mapping != nil else { return report(node, "\(what) must be a mapping") }
-            component.options[option.name] = .object([:])
+            // Only `multiline` takes a mapping today.
+            var values: [String: Value] = [:]
+            for entry in entries(node, what) ?? [] {
+                let inner = "\(entry.key) of \(what)"
+                switch entry.key {
+                case "start_pattern", "continuation_pattern":
+                    guard let text = string(entry.value, inner) else { continue }
+                    if (try? NSRegularExpression(pattern: text)) == nil { report(entry.value, "\(inner) is not a valid regex") }
+                    values[entry.key] = .string(text)
+                case "max_lines": integer(entry.value, inner, 1...100_000).map { values[entry.key] = .int($0) }
+                case "timeout_ms": integer(entry.value, inner, 1...3_600_000).map { values[entry.key] = .int($0) }
+                default:
+                    let known = ["start_pattern", "continuation_pattern", "max_lines", "timeout_ms"]
+                    report(entry.keyNode, "unknown option '\(entry.key)' in \(what)\(suggestion(for: entry.key, among: known)); it takes \(known.joined(separator: ", "))")
+                }
+            }
+            if !values.keys.contains("start_pattern") && !values.keys.contains("continuation_pattern") {
+                report(node, "\(what) needs start_pattern or continuation_pattern")
+            }
+            component.options[option.name] = .object(values)
         }
     }
 
@@ -340,9 +363,18 @@ private struct Checker {
         do {
             return try Expression(parsing: text)
         } catch {
-            // A quoted scalar's text starts one column after its mark.
-            let quoted = node.scalar.map { $0.style == .singleQuoted || $0.style == .doubleQuoted } ?? false
-            report(node, "\(what): \(error.message)", columnOffset: error.column - 1 + (quoted ? 1 : 0))
+            // The column maps onto the file only when the value is written out on one line as
+            // it is parsed: plain, or quoted without escapes, and nothing substituted.
+            let scalar = node.scalar
+            let style = scalar?.style
+            let raw = scalar?.string ?? ""
+            let oneToOne = raw == text && !raw.contains("\n") && (style == .plain
+                || (style == .singleQuoted && !raw.contains("'")) || (style == .doubleQuoted && !raw.contains("\"") && !raw.contains("\\")))
+            if oneToOne {
+                report(node, "\(what): \(error.message)", columnOffset: error.column - 1 + (style == .plain ? 0 : 1))
+            } else {
+                report(node, "\(what): \(error.message) (column \(error.column) of the expression)")
+            }
             return nil
         }
     }
@@ -351,12 +383,22 @@ private struct Checker {
 
     mutating func checkGraph(_ components: [ComponentDefinition], topics: [String: TopicConfig], idNodes: [String: Node]) {
         let transforms = Dictionary(uniqueKeysWithValues: components.filter { $0.kind == .transform }.map { ($0.id, $0) })
-        var outputs = Set(transforms.keys)
+        // A route writes only to its cases; other transforms to their id.
+        var outputs = Set(transforms.values.filter { $0.type != "route" }.map(\.id))
+        var producerOf: [String: String] = Dictionary(uniqueKeysWithValues: outputs.map { ($0, $0) })
         for route in transforms.values where route.type == "route" {
             if case .object(let cases) = route.options["routes"] {
-                for name in cases.keys { outputs.insert("\(route.id).\(name)") }
+                for name in cases.keys {
+                    if name == "_unmatched" { report(idNodes[route.id], "route '\(route.id)' cannot name a case '_unmatched': that output is for records no case matched") }
+                    outputs.insert("\(route.id).\(name)")
+                    producerOf["\(route.id).\(name)"] = route.id
+                }
             }
             outputs.insert("\(route.id)._unmatched")
+            producerOf["\(route.id)._unmatched"] = route.id
+        }
+        for id in transforms.keys where topics[id] != nil {
+            report(idNodes[id], "'\(id)' is both a topic and a transform: inputs naming it would be ambiguous")
         }
         for component in components {
             let node = idNodes[component.id]
@@ -372,7 +414,8 @@ private struct Checker {
                         report(node, "parallelism \(component.parallelism) of '\(component.id)' is more than the \(topic.partitions) partitions of '\(input)': members beyond that would sit idle")
                     }
                 } else if !outputs.contains(input) {
-                    report(node, "input '\(input)' of '\(component.id)' is neither a declared topic nor a transform\(suggestion(for: input, among: Array(topics.keys) + Array(outputs)))")
+                    let hint = transforms[input]?.type == "route" ? " (a route's outputs are \(input).<case> and \(input)._unmatched)" : ""
+                    report(node, "input '\(input)' of '\(component.id)' is neither a declared topic nor a transform output\(hint)\(suggestion(for: input, among: Array(topics.keys) + Array(outputs)))")
                 }
             }
         }
@@ -386,9 +429,8 @@ private struct Checker {
                 return
             }
             state[id] = 1
-            for input in transforms[id]?.inputs ?? [] {
-                let upstream = String(input.split(separator: ".").first ?? "")
-                if transforms[upstream] != nil { visit(upstream, path + [id], &checker) }
+            for input in transforms[id]?.inputs ?? [] where topics[input] == nil {
+                if let upstream = producerOf[input] { visit(upstream, path + [id], &checker) }
             }
             state[id] = 2
         }

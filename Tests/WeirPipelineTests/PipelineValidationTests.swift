@@ -71,7 +71,7 @@ struct PipelineValidationTests {
         ("topics:\n  raw: {}\nsources:\n  a: {type: tail, topic: raw}\n",
          "p.yaml:4:6: source 'a' (tail) needs 'paths'"),
         ("topics:\n  raw: {}\nsinks:\n  s: {type: stdout, inputs: [rwa]}\n",
-         "p.yaml:4:3: input 'rwa' of 's' is neither a declared topic nor a transform (did you mean 'raw'?)"),
+         "p.yaml:4:3: input 'rwa' of 's' is neither a declared topic nor a transform output (did you mean 'raw'?)"),
         ("topics:\n  raw: {partitions: 0}\nsinks:\n  s: {type: stdout, inputs: [raw]}\n",
          "p.yaml:2:21: partitions of topic 'raw' must be 1…10000, not 0"),
         ("topics:\n  raw: {partitions: 2}\nsinks:\n  s: {type: stdout, inputs: [raw], parallelism: 3}\n",
@@ -124,5 +124,59 @@ struct PipelineValidationTests {
         let (definition, diagnostics) = load(text)
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         #expect(definition?.component("levels")?.expressions.keys.sorted() == ["routes.errors", "routes.warnings"])
+    }
+}
+
+@Suite("Pipeline validation: review regressions")
+struct PipelineValidationRegressionTests {
+    func load(_ text: String) -> (PipelineDefinition?, [String]) {
+        let result = PipelineLoader(environment: ["HOME": "/root"]).load(text: text, file: "p.yaml", defaultName: "p")
+        return (result.definition, result.diagnostics.map(\.description))
+    }
+
+    @Test("an empty topic, or an empty topics section, means defaults")
+    func emptyValues() {
+        let (definition, diagnostics) = load("topics:\n  raw:\nsinks:\n  s: {type: blackhole, inputs: [raw]}\n")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(definition?.topics["raw"]?.partitions == 1)
+    }
+
+    @Test("duplicate keys are reported where they are")
+    func duplicateKeys() {
+        let (_, diagnostics) = load("topics:\n  raw: {}\n  raw: {}\n")
+        #expect(diagnostics.count == 1 && diagnostics[0].hasPrefix("p.yaml:") && diagnostics[0].contains("'raw' appears more than once"), "\(diagnostics)")
+    }
+
+    @Test("a route's own id is not an output, and topic and transform names must differ")
+    func graph() {
+        let route = "topics:\n  raw: {}\ntransforms:\n  r:\n    type: route\n    inputs: [raw]\n    routes: {a: '.x == 1'}\nsinks:\n  s: {type: blackhole, inputs: [r]}\n"
+        #expect(load(route).1.contains { $0.contains("a route's outputs are r.<case> and r._unmatched") })
+        let clash = "topics:\n  t: {}\ntransforms:\n  t: {type: sample, rate: 2, inputs: [t]}\n"
+        #expect(load(clash).1.contains { $0.contains("'t' is both a topic and a transform") })
+        // A dotted topic name is not a route case: no false cycle.
+        let dotted = "topics:\n  app.logs: {}\ntransforms:\n  app: {type: sample, rate: 2, inputs: [app.logs]}\n"
+        #expect(load(dotted).1.isEmpty, "\(load(dotted).1)")
+    }
+
+    @Test("multiline options are checked and kept")
+    func multiline() {
+        let good = "topics:\n  raw: {}\nsources:\n  f:\n    type: file\n    paths: [x.log]\n    topic: raw\n    multiline: {start_pattern: '^\\d{4}-', max_lines: 500}\n"
+        let (definition, diagnostics) = load(good)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(definition?.component("f")?.options["multiline"] == .object(["start_pattern": .string("^\\d{4}-"), "max_lines": .int(500)]))
+        let bad = good.replacingOccurrences(of: "max_lines: 500", with: "bogus: 1")
+        #expect(load(bad).1.contains { $0.contains("unknown option 'bogus' in multiline") })
+    }
+
+    @Test("an expression error inside an escaped or substituted value names the column in the expression")
+    func expressionColumns() {
+        let text = "topics:\n  raw: {}\ntransforms:\n  f:\n    type: filter\n    inputs: [raw]\n    condition: \".a == \\\"x\\\" ?\"\n"
+        #expect(load(text).1 == ["p.yaml:7:16: condition of 'f': unexpected character '?' (column 11 of the expression)"])
+    }
+
+    @Test("a backslash escape the language does not know is kept, so regexes work")
+    func regexEscapes() throws {
+        let expression = try Expression(parsing: #".a matches "\d+ \w""#)
+        #expect(try expression.matches(.object(["a": .string("12 x")])))
     }
 }

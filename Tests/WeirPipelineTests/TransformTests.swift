@@ -134,3 +134,35 @@ struct TimestampTransformTests {
         #expect(result.failures.first?.reason == "timestamp: 'when' does not match the format 'yyyy-MM-dd'")
     }
 }
+
+@Suite("Transforms: review regressions")
+struct TransformRegressionTests {
+    func make(_ yaml: String) throws -> any RecordTransform {
+        let text = "topics:\n  raw: {}\ntransforms:\n  t:\n" + yaml.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n    inputs: [raw]\n"
+        let (definition, diagnostics) = PipelineLoader(environment: [:]).load(text: text, file: "t.yaml", defaultName: "t")
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        return try TransformFactory.make(try #require(definition?.component("t")))
+    }
+
+    @Test("rename swaps and chains without losing a value")
+    func renameSwap() throws {
+        let swap = try make("type: rename\nfields: {a: b, b: a}")
+        let out = swap.process([PipelineRecord(timestamp: 1, fields: ["a": .int(1), "b": .int(2)])]).records
+        #expect(out.first?.fields == .object(["a": .int(2), "b": .int(1)]))
+    }
+
+    @Test("a record that fails one route case goes only to the failures")
+    func routeFailure() throws {
+        let route = try make("type: route\nroutes:\n  a: '.x == 1'\n  b: '.x > \"s\"'")
+        let result = route.process([PipelineRecord(timestamp: 1, fields: ["x": .int(1)])])
+        #expect(result.outputs.isEmpty)
+        #expect(result.failures.count == 1)
+    }
+
+    @Test("unix timestamps that do not fit are failures, not crashes", arguments: ["nan", "inf", "1e300", "-1e300"])
+    func hugeUnix(text: String) throws {
+        let transform = try make("type: timestamp\nfield: ts\nformat: unix")
+        let result = transform.process([PipelineRecord(timestamp: 0, fields: ["ts": .string(text)])])
+        #expect(result.records.isEmpty && result.failures.count == 1)
+    }
+}
