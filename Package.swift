@@ -36,7 +36,11 @@ let package = Package(
         ),
         .target(
             name: "WeirPipeline",
-            dependencies: ["WeirLog", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "WeirLog",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .executableTarget(
