@@ -1,4 +1,5 @@
 import Foundation
+import WeirLog
 
 /// The `file` sink's storage: appends encoded records to one file and makes them
 /// durable before it acknowledges, so the runner can commit offsets together with the
@@ -30,6 +31,7 @@ public final class FileSink {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: path) {
             _ = FileManager.default.createFile(atPath: path, contents: nil)
+            try DurableFile.syncDirectory(directory)
         }
         handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
         let size = try handle.seekToEnd()

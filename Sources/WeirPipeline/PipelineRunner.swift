@@ -7,11 +7,15 @@ public import WeirLog
 /// sends each batch through the transforms between them, writes, and commits.
 ///
 /// Delivery in this first version:
-/// - a `file` source remembers each file it finished (by `FileIdentity`) and does not
-///   read it again; a run killed while appending a file appends it again (at least once);
+/// - a `file` source remembers, per file (by `FileIdentity`), how far it read, and on the
+///   next run reads only what was added; a run killed while appending a file appends
+///   that file's new part again (at least once);
 /// - a `file` sink is exactly once: its length and its input offsets are committed
-///   together in one checkpoint, and a restart cuts the file back to that length;
-/// - `stdout` and `blackhole` are at least once.
+///   together in one durable checkpoint, and a restart cuts the file back to that length;
+/// - `stdout` is at least once (output is flushed before each commit); `blackhole` counts.
+///
+/// What `--once` cannot do yet (`tail`, `topic` and `http` sinks, multiline, parallelism)
+/// is refused before anything is written.
 public final class PipelineRunner {
     public let definition: PipelineDefinition
     public let log: EmbeddedLog
@@ -34,8 +38,37 @@ public final class PipelineRunner {
         try FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
     }
 
+    public struct NotRunnable: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Refuses, before anything is written, what `--once` cannot run yet.
+    public static func checkRunnable(_ definition: PipelineDefinition) throws {
+        var problems: [String] = []
+        for component in definition.components {
+            let place = "\(definition.file):\(component.line):\(component.column)"
+            switch (component.kind, component.type) {
+            case (.source, "file"):
+                for option in ["multiline", "max_line_bytes", "oversize"] where component.options[option] != nil {
+                    problems.append("\(place): \(option) of source '\(component.id)' is not supported by run --once yet")
+                }
+            case (.source, "stdin"), (.source, "generate"), (.transform, _), (.sink, "file"), (.sink, "stdout"), (.sink, "blackhole"):
+                break
+            default:
+                problems.append("\(place): \(component.kind.rawValue) type '\(component.type)' of '\(component.id)' does not run yet (run --once supports file, stdin and generate sources and file, stdout and blackhole sinks)")
+            }
+            if component.parallelism > 1 {
+                problems.append("\(place): parallelism of '\(component.id)' is not supported by run --once yet")
+            }
+        }
+        if !problems.isEmpty { throw NotRunnable(description: problems.joined(separator: "\n")) }
+    }
+
     /// Creates missing topics, runs every source to its end, then drains every sink.
-    public func runOnce(output: @escaping (String) -> Void = { print($0) }) throws -> Summary {
+    /// `output` writes a line to standard output, `flushOutput` makes it written: both
+    /// throw when the reader went away, which stops the run before the next commit.
+    public func runOnce(output: @escaping (String) throws -> Void = { print($0) }, flushOutput: @escaping () throws -> Void = {}) throws -> Summary {
+        try Self.checkRunnable(definition)
         var summary = Summary()
         for (name, config) in definition.topics.sorted(by: { $0.key < $1.key }) where (try? log.topic(name)) == nil {
             _ = try log.createTopic(name, config: config)
@@ -44,7 +77,7 @@ public final class PipelineRunner {
             summary.appended[source.id] = try runSource(source)
         }
         for sink in definition.components where sink.kind == .sink {
-            let (written, failed) = try drain(sink, output: output)
+            let (written, failed) = try drain(sink, output: output, flushOutput: flushOutput)
             summary.written[sink.id] = written
             summary.failed[sink.id] = failed
         }
@@ -54,7 +87,22 @@ public final class PipelineRunner {
     // MARK: Sources
 
     struct SourceCheckpoint: Codable {
-        var finished: [FileIdentity] = []
+        struct Entry: Codable {
+            var identity: FileIdentity
+            /// Bytes of the file already appended.
+            var offset: UInt64
+        }
+        var files: [Entry] = []
+
+        /// The entry of the file now at `path`: same device and inode with the same first
+        /// bytes, or (a file moved, even across devices) a full-size fingerprint match.
+        func entry(for path: String, _ current: FileIdentity) -> Int? {
+            files.firstIndex { entry in
+                let sameInode = entry.identity.device == current.device && entry.identity.inode == current.inode
+                let fullPrint = entry.identity.fingerprintLength == FileIdentity.fingerprintSize
+                return (sameInode || fullPrint) && entry.identity.matches(current, path: path)
+            }
+        }
     }
 
     private func runSource(_ source: ComponentDefinition) throws -> Int {
@@ -62,20 +110,26 @@ public final class PipelineRunner {
         switch source.type {
         case "file":
             let path = checkpoints + "/source-\(source.id).json"
-            var checkpoint = (try? JSONDecoder().decode(SourceCheckpoint.self, from: Data(contentsOf: URL(fileURLWithPath: path)))) ?? SourceCheckpoint()
+            var checkpoint: SourceCheckpoint = try readCheckpoint(path) ?? SourceCheckpoint()
             var lines = 0
             for file in expand(source.options["paths"]) {
                 guard let identity = FileIdentity.of(path: file) else {
                     logger.warning("cannot open input file", metadata: ["source": "\(source.id)", "path": "\(file)"])
                     continue
                 }
-                if checkpoint.finished.contains(where: { $0.matches(path: file) }) { continue }
+                let index = checkpoint.entry(for: file, identity)
+                let from = index.map { checkpoint.files[$0].offset } ?? 0
                 let fd = open(file, O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else { continue }
                 defer { close(fd) }
+                var info = stat()
+                guard fstat(fd, &info) == 0, UInt64(info.st_size) > from, lseek(fd, off_t(from), SEEK_SET) >= 0 else { continue }
                 lines += try LineProducer(producer: try Producer(topic: topic)).run(fd: fd).lines
-                checkpoint.finished.append(identity)
-                try JSONEncoder().encode(checkpoint).write(to: URL(fileURLWithPath: path), options: .atomic)
+                let size = UInt64(lseek(fd, 0, SEEK_CUR))
+                // The identity taken now covers the bytes read (a short file's prefix grows).
+                let entry = SourceCheckpoint.Entry(identity: FileIdentity.of(path: file) ?? identity, offset: size)
+                if let index { checkpoint.files[index] = entry } else { checkpoint.files.append(entry) }
+                try writeCheckpoint(checkpoint, path)
             }
             return lines
         case "stdin":
@@ -97,6 +151,21 @@ public final class PipelineRunner {
         }
     }
 
+    /// A checkpoint, or nil if there is none yet; a damaged one is an error, never a
+    /// silent restart (which could cut a sink's output to nothing).
+    private func readCheckpoint<T: Decodable>(_ path: String) throws -> T? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw NotRunnable(description: "checkpoint \(path) cannot be read (\(error)); refusing to guess where to continue")
+        }
+    }
+
+    private func writeCheckpoint(_ value: some Encodable, _ path: String) throws {
+        try DurableFile.write(Array(try JSONEncoder().encode(value)), to: path)
+    }
+
     private func expand(_ paths: Value?) -> [String] {
         guard case .array(let items) = paths else { return [] }
         var files: [String] = []
@@ -116,15 +185,26 @@ public final class PipelineRunner {
     /// A sink's progress: its output length and the next offset of each input partition,
     /// written together so the output and the offsets can never disagree.
     struct SinkCheckpoint: Codable {
+        /// The output file this checkpoint belongs to.
+        var path: String?
         var length: UInt64 = 0
         var offsets: [String: Int64] = [:]  // "topic/partition"
     }
 
-    private func drain(_ sink: ComponentDefinition, output: @escaping (String) -> Void) throws -> (Int, Int) {
+    private func drain(_ sink: ComponentDefinition, output: @escaping (String) throws -> Void, flushOutput: () throws -> Void) throws -> (Int, Int) {
         let checkpointPath = checkpoints + "/sink-\(sink.id).json"
-        var checkpoint = (try? JSONDecoder().decode(SinkCheckpoint.self, from: Data(contentsOf: URL(fileURLWithPath: checkpointPath)))) ?? SinkCheckpoint()
+        let saved: SinkCheckpoint? = try readCheckpoint(checkpointPath)
+        var checkpoint = saved ?? SinkCheckpoint()
         var fileSink: FileSink?
         if sink.type == "file", case .string(let path) = sink.options["path"] {
+            if let committed = saved?.path, committed != path {
+                throw NotRunnable(description: "sink '\(sink.id)' wrote \(committed) before and now points at \(path); remove \(checkpointPath) to start the new file from the beginning")
+            }
+            if saved == nil, FileManager.default.fileExists(atPath: path),
+               let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64, size > 0 {
+                throw NotRunnable(description: "sink '\(sink.id)' would write \(path), which already holds data this pipeline did not write; move it away first")
+            }
+            checkpoint.path = path
             let encoding: FileSink.Encoding = sink.options["encoding"] == .string("text") ? .text : .json
             fileSink = try FileSink(path: path, encoding: encoding, committedLength: checkpoint.length)
         }
@@ -135,8 +215,8 @@ public final class PipelineRunner {
             let topic = try log.topic(topicName)
             for partition in topic.partitions {
                 let key = "\(topicName)/\(partition.id)"
-                let start = checkpoint.offsets[key].map { max($0, partition.startOffset) }
-                    ?? log.committedPosition(group: sink.group, partition: partition) ?? partition.startOffset
+                // The sink's own checkpoint is the truth (the group's offsets only mirror it).
+                let start = checkpoint.offsets[key].map { max($0, partition.startOffset) } ?? partition.startOffset
                 var reader = PartitionReader(partition: partition, from: start)
                 let end = partition.endOffset
                 while reader.position < end {
@@ -147,23 +227,31 @@ public final class PipelineRunner {
                         return true
                     }
                     if batch.isEmpty { break }
-                    let result = graph.process(batch, from: topicName)
-                    failed += result.failures
-                    for failure in result.failureReasons.prefix(3) {
-                        logger.warning("record failed", metadata: ["sink": "\(sink.id)", "reason": "\(failure)"])
+                    let result = try graph.process(batch, from: topicName)
+                    failed += result.failures.count
+                    for failure in result.failures where failure.onError != "drop" {
+                        // The dead-letter topic is not built yet: every failure is logged.
+                        logger.warning("record failed", metadata: ["sink": "\(sink.id)", "transform": "\(failure.transform)", "reason": "\(failure.reason)"])
                     }
                     switch sink.type {
                     case "file": checkpoint.length = try fileSink!.write(result.records)
                     case "stdout":
                         let encoding = sink.options["encoding"] ?? .string("text")
                         for record in result.records {
-                            if encoding == .string("json") { output(record.fields.jsonText()) } else if case .string(let text) = record[field: "message"] { output(text) } else { output(record.fields.jsonText()) }
+                            if encoding == .string("json") {
+                                try output(record.fields.jsonText())
+                            } else if case .string(let text) = record[field: "message"] {
+                                try output(text)
+                            } else {
+                                try output(record.fields.jsonText())
+                            }
                         }
+                        try flushOutput()
                     default: break  // blackhole counts
                     }
                     written += result.records.count
                     checkpoint.offsets[key] = reader.position
-                    try JSONEncoder().encode(checkpoint).write(to: URL(fileURLWithPath: checkpointPath), options: .atomic)
+                    try writeCheckpoint(checkpoint, checkpointPath)
                     try? log.groups.commit(group: sink.group, memberID: nil, generation: nil,
                                            offsets: [TopicPartition(topic: topicName, partition: partition.id): reader.position])
                 }
@@ -183,8 +271,17 @@ struct TransformGraph {
 
     struct Result {
         var records: [PipelineRecord] = []
-        var failures = 0
-        var failureReasons: [String] = []
+        var failures: [Failure] = []
+    }
+
+    struct Failure {
+        var transform: String
+        var reason: String
+        var onError: String
+    }
+
+    struct Stop: Error, CustomStringConvertible {
+        var description: String
     }
 
     init(definition: PipelineDefinition, sink: ComponentDefinition) throws {
@@ -212,8 +309,9 @@ struct TransformGraph {
         return String(input.split(separator: ".").dropLast().joined(separator: "."))
     }
 
-    /// What reaches the sink from `batch`, read from `topic`.
-    func process(_ batch: [PipelineRecord], from topic: String) -> Result {
+    /// What reaches the sink from `batch`, read from `topic`. A failure in a transform
+    /// whose `on_error` is `fail` stops the run (before the batch is committed).
+    func process(_ batch: [PipelineRecord], from topic: String) throws -> Result {
         var result = Result()
         var cache: [String: TransformResult] = [:]
         func records(of input: String) -> [PipelineRecord] {
@@ -223,14 +321,16 @@ struct TransformGraph {
             if cache[id] == nil, let transform = transforms[id], let component = definition.component(id) {
                 let inputs = component.inputs.flatMap { records(of: $0) }
                 let output = transform.process(inputs)
-                result.failures += output.failures.count
-                result.failureReasons += output.failures.map { "\(id): \($0.reason)" }
+                result.failures += output.failures.map { Failure(transform: id, reason: $0.reason, onError: component.onError) }
                 cache[id] = output
             }
             let name = input == id ? "" : String(input.dropFirst(id.count + 1))
             return cache[id]?.outputs[name] ?? []
         }
         result.records = sink.inputs.flatMap { records(of: $0) }
+        if let fatal = result.failures.first(where: { $0.onError == "fail" }) {
+            throw Stop(description: "transform '\(fatal.transform)' (on_error: fail): \(fatal.reason)")
+        }
         return result
     }
 }

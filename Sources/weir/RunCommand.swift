@@ -32,12 +32,27 @@ struct RunCommand: ParsableCommand {
             for problem in problems { printError(problem.description) }
             throw ExitCode(1)
         }
+        for definition in definitions {
+            do {
+                try PipelineRunner.checkRunnable(definition)
+            } catch {
+                printError("\(error)")
+                throw ExitCode(1)
+            }
+        }
         let output = StandardOutput()
+        do {
+            try runAll(definitions, output)
+        } catch is StandardOutput.Closed {
+            return  // the reader went away (`| head`); nothing after the last flush was committed
+        }
+    }
+
+    private func runAll(_ definitions: [PipelineDefinition], _ output: StandardOutput) throws {
         try global.withLog { log in
             for definition in definitions {
                 let runner = try PipelineRunner(definition: definition, log: log, logger: global.logger)
-                let summary = try runner.runOnce { line in try? output.write(line + "\n") }
-                try? output.flush()
+                let summary = try runner.runOnce(output: { line in try output.write(line + "\n") }, flushOutput: { try output.flush() })
                 let appended = summary.appended.values.reduce(0, +)
                 let written = summary.written.values.reduce(0, +)
                 let failed = summary.failed.values.reduce(0, +)

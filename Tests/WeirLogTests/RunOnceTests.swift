@@ -90,3 +90,66 @@ struct RunOnceTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"))
     }
 }
+
+@Suite("weir run --once: safety")
+struct RunOnceSafetyTests {
+    func pipeline(_ directory: TemporaryDirectory, input: String, out: String) throws -> String {
+        let path = directory.path + "/p.yaml"
+        try Data("""
+            name: p
+            topics: { t: {} }
+            sources:
+              f: { type: file, paths: ["\(input)"], topic: t }
+            sinks:
+              o: { type: file, inputs: [t], path: "\(out)", encoding: text }
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("lines appended to an input file after a run are read by the next run, once")
+    func growingInput() throws {
+        let directory = TemporaryDirectory()
+        let input = directory.path + "/in.log"
+        let out = directory.path + "/out.txt"
+        try Data("a1\na2\n".utf8).write(to: URL(fileURLWithPath: input))
+        let p = try pipeline(directory, input: input, out: out)
+        #expect(try weir(directory.path + "/data", ["run", "--once", p]).status == 0)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("a3\n".utf8))
+        try handle.close()
+        // Another file that starts like the first one is a different file.
+        try Data("a1\na2\nb1\n".utf8).write(to: URL(fileURLWithPath: directory.path + "/in2.log"))
+        #expect(try weir(directory.path + "/data", ["run", "--once", p]).status == 0)
+        #expect(lines(of: try Data(contentsOf: URL(fileURLWithPath: out))) == ["a1", "a2", "a3"])
+    }
+
+    @Test("a sink pointed at another path, or at a file it did not write, refuses instead of cutting it")
+    func foreignOutput() throws {
+        let directory = TemporaryDirectory()
+        let input = directory.path + "/in.log"
+        try Data("x\n".utf8).write(to: URL(fileURLWithPath: input))
+        let precious = directory.path + "/precious.txt"
+        try Data("do not touch\n".utf8).write(to: URL(fileURLWithPath: precious))
+        let refused = try weir(directory.path + "/data", ["run", "--once", try pipeline(directory, input: input, out: precious)])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("already holds data this pipeline did not write"))
+        #expect(try String(contentsOfFile: precious, encoding: .utf8) == "do not touch\n")
+
+        let other = TemporaryDirectory()
+        #expect(try weir(other.path + "/data", ["run", "--once", try pipeline(other, input: input, out: other.path + "/a.txt")]).status == 0)
+        let moved = try weir(other.path + "/data", ["run", "--once", try pipeline(other, input: input, out: precious)])
+        #expect(moved.status != 0)
+        #expect(moved.stderr.contains("now points at"))
+        #expect(try String(contentsOfFile: precious, encoding: .utf8) == "do not touch\n")
+    }
+
+    @Test("components --once cannot run yet are refused before anything is written")
+    func notRunnable() throws {
+        let directory = TemporaryDirectory()
+        let result = try weir(directory.path + "/data", ["run", "--once", Paths.packageRoot + "/pipelines/ssh-audit.yaml"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("source type 'tail' of 'auth_logs' does not run yet"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"))
+    }
+}
