@@ -2,15 +2,18 @@ import Foundation
 import Testing
 @testable import WeirPipeline
 
+/// A transform built from YAML exactly as a pipeline file would declare it (indented
+/// under `transforms: t:`, reading topic `raw`).
+func makeTransform(_ yaml: String) throws -> any RecordTransform {
+    let text = "topics:\n  raw: {}\ntransforms:\n  t:\n" + yaml.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n    inputs: [raw]\n"
+    let (definition, diagnostics) = PipelineLoader(environment: [:]).load(text: text, file: "t.yaml", defaultName: "t")
+    #expect(diagnostics.isEmpty, "\(diagnostics)")
+    return try TransformFactory.make(try #require(definition?.component("t")))
+}
+
 @Suite("Built-in transforms")
 struct TransformTests {
-    /// A transform built from YAML exactly as a pipeline file would declare it.
-    func transform(_ yaml: String) throws -> any RecordTransform {
-        let text = "topics:\n  raw: {}\ntransforms:\n  t:\n" + yaml.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n    inputs: [raw]\n"
-        let (definition, diagnostics) = PipelineLoader(environment: [:]).load(text: text, file: "t.yaml", defaultName: "t")
-        #expect(diagnostics.isEmpty, "\(diagnostics)")
-        return try TransformFactory.make(try #require(definition?.component("t")))
-    }
+    func transform(_ yaml: String) throws -> any RecordTransform { try makeTransform(yaml) }
 
     /// Real lines from the loghub OpenSSH sample.
     static let sshLines = [
@@ -109,10 +112,7 @@ struct TransformTests {
 @Suite("timestamp transform")
 struct TimestampTransformTests {
     func make(_ format: String, field: String = "when") throws -> any RecordTransform {
-        let text = "topics:\n  raw: {}\ntransforms:\n  t:\n    type: timestamp\n    field: \(field)\n    format: \"\(format)\"\n    inputs: [raw]\n"
-        let (definition, diagnostics) = PipelineLoader(environment: [:]).load(text: text, file: "t.yaml", defaultName: "t")
-        #expect(diagnostics.isEmpty, "\(diagnostics)")
-        return try TransformFactory.make(try #require(definition?.component("t")))
+        try makeTransform("type: timestamp\nfield: \(field)\nformat: \"\(format)\"")
     }
 
     @Test("formats set the record timestamp (UTC unless the text has a zone)", arguments: [
@@ -137,12 +137,7 @@ struct TimestampTransformTests {
 
 @Suite("Transforms: review regressions")
 struct TransformRegressionTests {
-    func make(_ yaml: String) throws -> any RecordTransform {
-        let text = "topics:\n  raw: {}\ntransforms:\n  t:\n" + yaml.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n    inputs: [raw]\n"
-        let (definition, diagnostics) = PipelineLoader(environment: [:]).load(text: text, file: "t.yaml", defaultName: "t")
-        #expect(diagnostics.isEmpty, "\(diagnostics)")
-        return try TransformFactory.make(try #require(definition?.component("t")))
-    }
+    func make(_ yaml: String) throws -> any RecordTransform { try makeTransform(yaml) }
 
     @Test("rename swaps and chains without losing a value")
     func renameSwap() throws {
