@@ -69,8 +69,43 @@ struct FilterTransform: RecordTransform {
     }
 }
 
+/// A transform that parses one string field into fields merged over the record's own:
+/// `parse_regex`, `parse_json`, `parse_logfmt`. Each says only how to parse; the loop,
+/// the merge and the failures are shared.
+protocol FieldParser: RecordTransform {
+    var field: String { get }
+    /// The reason for a record whose field is missing or not a string.
+    var notAString: String { get }
+    /// The parsed fields, or the reason the text does not parse.
+    func parse(_ text: String) -> Result<[(String, Value)], ParseFailure>
+}
+
+struct ParseFailure: Error {
+    let reason: String
+}
+
+extension FieldParser {
+    func process(_ batch: [PipelineRecord]) -> TransformResult {
+        var result = TransformResult()
+        for var record in batch {
+            guard case .string(let text) = record[field: field] else {
+                result.fail(record, notAString)
+                continue
+            }
+            switch parse(text) {
+            case .success(let fields):
+                for (name, value) in fields { record[field: name] = value }
+                result.emit(record)
+            case .failure(let failure):
+                result.fail(record, failure.reason)
+            }
+        }
+        return result
+    }
+}
+
 /// `parse_regex`: the named captures of the pattern become string fields.
-struct ParseRegexTransform: RecordTransform {
+struct ParseRegexTransform: FieldParser {
     let regex: CompiledRegex
     let names: [String]
     let field: String
@@ -85,68 +120,42 @@ struct ParseRegexTransform: RecordTransform {
         }
     }
 
-    func process(_ batch: [PipelineRecord]) -> TransformResult {
-        var result = TransformResult()
-        for var record in batch {
-            guard case .string(let text) = record[field: field] else {
-                result.fail(record, "parse_regex: field '\(field)' is not a string")
-                continue
-            }
-            let range = NSRange(text.startIndex..., in: text)
-            guard let match = regex.regex.firstMatch(in: text, range: range) else {
-                result.fail(record, "parse_regex: '\(field)' does not match the pattern")
-                continue
-            }
-            for name in names {
-                if let captured = Range(match.range(withName: name), in: text) {
-                    record[field: name] = .string(String(text[captured]))
-                }
-            }
-            result.emit(record)
+    var notAString: String { "parse_regex: field '\(field)' is not a string" }
+
+    func parse(_ text: String) -> Result<[(String, Value)], ParseFailure> {
+        guard let match = regex.regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else {
+            return .failure(ParseFailure(reason: "parse_regex: '\(field)' does not match the pattern"))
         }
-        return result
+        return .success(names.compactMap { name in
+            Range(match.range(withName: name), in: text).map { (name, .string(String(text[$0]))) }
+        })
     }
 }
 
 /// `parse_json`: a JSON object in a field becomes fields (merged over the existing ones).
-struct ParseJSONTransform: RecordTransform {
+struct ParseJSONTransform: FieldParser {
     let field: String
 
-    func process(_ batch: [PipelineRecord]) -> TransformResult {
-        var result = TransformResult()
-        for var record in batch {
-            guard case .string(let text) = record[field: field],
-                  case .object(let object)? = try? JSONDecoder().decode(Value.self, from: Data(text.utf8)) else {
-                result.fail(record, "parse_json: '\(field)' is not a JSON object")
-                continue
-            }
-            for (name, value) in object { record[field: name] = value }
-            result.emit(record)
+    var notAString: String { "parse_json: '\(field)' is not a JSON object" }
+
+    func parse(_ text: String) -> Result<[(String, Value)], ParseFailure> {
+        guard case .object(let object)? = try? JSONDecoder().decode(Value.self, from: Data(text.utf8)) else {
+            return .failure(ParseFailure(reason: notAString))
         }
-        return result
+        return .success(object.map { ($0.key, $0.value) })
     }
 }
 
 /// `parse_logfmt`: `key=value key2="quoted value"` pairs become string fields.
-struct ParseLogfmtTransform: RecordTransform {
+struct ParseLogfmtTransform: FieldParser {
     let field: String
 
-    func process(_ batch: [PipelineRecord]) -> TransformResult {
-        var result = TransformResult()
-        for var record in batch {
-            guard case .string(let text) = record[field: field] else {
-                result.fail(record, "parse_logfmt: field '\(field)' is not a string")
-                continue
-            }
-            let pairs = Self.pairs(text)
-            guard !pairs.isEmpty else {
-                result.fail(record, "parse_logfmt: '\(field)' holds no key=value pairs")
-                continue
-            }
-            for (key, value) in pairs { record[field: key] = .string(value) }
-            result.emit(record)
-        }
-        return result
+    var notAString: String { "parse_logfmt: field '\(field)' is not a string" }
+
+    func parse(_ text: String) -> Result<[(String, Value)], ParseFailure> {
+        let pairs = Self.pairs(text)
+        guard !pairs.isEmpty else { return .failure(ParseFailure(reason: "parse_logfmt: '\(field)' holds no key=value pairs")) }
+        return .success(pairs.map { ($0.0, .string($0.1)) })
     }
 
     static func pairs(_ text: String) -> [(String, String)] {
