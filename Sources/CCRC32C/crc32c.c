@@ -59,8 +59,6 @@ static uint32_t crc_hardware(uint32_t crc, const uint8_t *p, size_t n) { return 
 static int has_hardware(void) { return 0; }
 #endif
 
-int weir_crc32c_is_hardware(void) { return has_hardware(); }
-
 uint32_t weir_crc32c(uint32_t crc, const void *bytes, size_t length) {
     const uint8_t *p = (const uint8_t *)bytes;
     uint32_t c = ~crc;

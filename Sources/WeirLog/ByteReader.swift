@@ -52,9 +52,4 @@ struct ByteReader {
         position += Int(length)
         return slice
     }
-
-    mutating func skip(_ n: Int) throws {
-        guard remaining >= n else { throw Truncated() }
-        position += n
-    }
 }

@@ -13,7 +13,4 @@ public enum CRC32C {
         let array = Array(bytes)
         return array.withUnsafeBytes { checksum($0) }
     }
-
-    /// Whether the hardware instruction is in use (for the benchmark's report).
-    public static var isHardwareAccelerated: Bool { weir_crc32c_is_hardware() != 0 }
 }

@@ -9,7 +9,4 @@
 /// weir_crc32c(weir_crc32c(0, a, n), b, m) == crc of a‖b.
 uint32_t weir_crc32c(uint32_t crc, const void *bytes, size_t length);
 
-/// 1 when the CPU's CRC32 instruction is used, 0 for the table fallback.
-int weir_crc32c_is_hardware(void);
-
 #endif
