@@ -37,17 +37,19 @@ public final class Producer {
         pipeline = Pipeline(topic: topic, inFlight: 2 * cores)
     }
 
-    /// Queues one record; it is appended when its batch fills or on `flush()`.
+    /// Queues one record; it is appended when its batch fills or on `flush()`. A given
+    /// `partition` overrides the partitioner.
     /// Throws the error of an earlier background append, if one failed.
     public func send(
         key: UnsafeRawBufferPointer?,
         value: UnsafeRawBufferPointer?,
         timestamp: Int64 = currentTimeMillis(),
-        headers: [RecordHeader] = []
+        headers: [RecordHeader] = [],
+        partition chosen: Int? = nil
     ) throws {
         let size = (key?.count ?? 0) + (value?.count ?? 0)
         guard size <= Self.maxRecordBytes else { throw WeirLogError.recordTooLarge(size: size, limit: Self.maxRecordBytes) }
-        let partition = pinned ?? partitioner.partition(forKey: key)
+        let partition = chosen ?? pinned ?? partitioner.partition(forKey: key)
         let builder = open[partition]
         builder.append(key: key, value: value, timestamp: timestamp, headers: headers)
         if builder.byteCount >= maxBatchBytes { try seal(partition) }
@@ -59,6 +61,13 @@ public final class Producer {
                 try send(key: key, value: value, timestamp: record.timestamp, headers: record.headers)
             }
         }
+    }
+
+    /// Submits the open batch of `partition` now, without waiting for it. A caller that
+    /// chooses partitions itself uses this to make a run of records one batch: one
+    /// append, so after a crash the log holds all of them or none.
+    public func endBatch(partition: Int) throws {
+        if !open[partition].isEmpty { try seal(partition) }
     }
 
     /// Appends everything queued, waits for it, and returns where it all went since the

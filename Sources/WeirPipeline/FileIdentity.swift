@@ -22,6 +22,11 @@ public struct FileIdentity: Sendable, Hashable, Codable {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        return of(fd: fd)
+    }
+
+    /// The identity of the open file `fd` (which may have been renamed or deleted since).
+    public static func of(fd: Int32) -> FileIdentity? {
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         guard let (fingerprint, length) = Self.fingerprint(fd: fd, upTo: fingerprintSize) else { return nil }

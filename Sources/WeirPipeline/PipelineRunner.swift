@@ -1,28 +1,32 @@
+import Dispatch
 import Foundation
 public import Logging
+import Synchronization
 public import WeirLog
 
-/// Runs a validated pipeline once over what its bounded sources hold (`weir run --once`):
-/// sources append into topics, then each sink reads its topics as its consumer group,
-/// sends each batch through the transforms between them, writes, and commits.
+/// Runs a validated pipeline on a log: every source appends into its topic on its own
+/// thread, and every sink's consumer-group members carry the topics through the
+/// transforms into the sink (`SinkRunner`).
 ///
-/// Delivery in this first version:
-/// - a `file` source remembers, per file (by `FileIdentity`), how far it read, and on the
-///   next run reads only what was added; a run killed while appending a file appends
-///   that file's new part again (at least once);
-/// - a `file` sink is exactly once: its length and its input offsets are committed
-///   together in one durable checkpoint, and a restart cuts the file back to that length;
-/// - `stdout` is at least once (output is flushed before each commit); `blackhole` counts.
+/// Delivery:
+/// - `file` and `tail` sources put their position in the batch they append
+///   (`SourceWriter`), so a restart continues exactly after the last line the log holds;
+///   `generate` does the same with its count; `stdin` cannot be replayed;
+/// - a `file` sink commits its length with its input offsets in one durable checkpoint
+///   and a restart cuts the file back to it: with the sources above, exactly once;
+/// - `stdout` and `topic` sinks are at least once (output is flushed before each commit);
+/// - records a transform fails go to `<pipeline>.dlq` (at least once) unless `on_error`
+///   says `drop` or `fail`.
 ///
-/// What `--once` cannot do yet (`tail`, `topic` and `http` sinks, multiline, parallelism)
-/// is refused before anything is written.
-public final class PipelineRunner {
+/// Between sources and sinks the log is the buffer: it is on disk, so memory does not
+/// grow with a slow sink; each member holds one batch (`batchSize` records) at a time.
+public final class PipelineRunner: Sendable {
     public let definition: PipelineDefinition
     public let log: EmbeddedLog
     let logger: Logger
     let checkpoints: String
-    /// Records per read-transform-write-commit step.
-    public var batchSize = 10_000
+    /// Counters per component, in file order, for the live view.
+    public let stats: [ComponentStats]
 
     public struct Summary: Sendable, Equatable {
         public var appended: [String: Int] = [:]
@@ -30,307 +34,138 @@ public final class PipelineRunner {
         public var failed: [String: Int] = [:]
     }
 
+    public struct NotRunnable: Error, CustomStringConvertible {
+        public var description: String
+    }
+
     public init(definition: PipelineDefinition, log: EmbeddedLog, logger: Logger = Logger(label: "weir.pipeline")) throws {
         self.definition = definition
         self.log = log
         self.logger = logger
         checkpoints = log.directory + "/pipelines/" + definition.name
+        stats = definition.components.map { ComponentStats(pipeline: definition.name, id: $0.id, kind: $0.kind) }
         try FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
     }
 
-    public struct NotRunnable: Error, CustomStringConvertible {
-        public var description: String
-    }
-
-    /// Refuses, before anything is written, what `--once` cannot run yet.
-    public static func checkRunnable(_ definition: PipelineDefinition) throws {
+    /// Refuses, before anything is written, what cannot run.
+    public static func checkRunnable(_ definition: PipelineDefinition, once: Bool) throws {
         var problems: [String] = []
         for component in definition.components {
             let place = "\(definition.file):\(component.line):\(component.column)"
-            switch (component.kind, component.type) {
-            case (.source, "file"):
-                for option in ["multiline", "max_line_bytes", "oversize"] where component.options[option] != nil {
-                    problems.append("\(place): \(option) of source '\(component.id)' is not supported by run --once yet")
-                }
-            case (.source, "stdin"), (.source, "generate"), (.transform, _), (.sink, "file"), (.sink, "stdout"), (.sink, "blackhole"):
-                break
-            default:
-                problems.append("\(place): \(component.kind.rawValue) type '\(component.type)' of '\(component.id)' does not run yet (run --once supports file, stdin and generate sources and file, stdout and blackhole sinks)")
+            if component.kind == .sink && component.type == "http" {
+                problems.append("\(place): sink type 'http' of '\(component.id)' does not run yet")
             }
-            if component.parallelism > 1 {
-                problems.append("\(place): parallelism of '\(component.id)' is not supported by run --once yet")
+            if once && component.kind == .source && component.type == "generate" && component.options["count"] == nil {
+                problems.append("\(place): source '\(component.id)' has no count, so run --once would never end; give it a count")
             }
         }
         if !problems.isEmpty { throw NotRunnable(description: problems.joined(separator: "\n")) }
     }
 
-    /// Creates missing topics, runs every source to its end, then drains every sink.
-    /// `output` writes a line to standard output, `flushOutput` makes it written: both
-    /// throw when the reader went away, which stops the run before the next commit.
-    public func runOnce(output: @escaping (String) throws -> Void = { print($0) }, flushOutput: @escaping () throws -> Void = {}) throws -> Summary {
-        try Self.checkRunnable(definition)
-        var summary = Summary()
+    func stats(of id: String) -> ComponentStats { stats.first { $0.id == id }! }
+
+    /// Runs until `stop` is set (then sources stop and sinks drain what the topics hold),
+    /// or, with `once` (or when every source is bounded), until every source has reached
+    /// its end and every sink has caught up. `abort` stops at once, committing nothing
+    /// more. `lines` receives what `stdout` sinks print.
+    public func run(once: Bool, stop: StopFlag, abort: StopFlag = StopFlag(), lines: any LineWriter = PrintLineWriter()) throws -> Summary {
+        try Self.checkRunnable(definition, once: once)
         for (name, config) in definition.topics.sorted(by: { $0.key < $1.key }) where (try? log.topic(name)) == nil {
             _ = try log.createTopic(name, config: config)
         }
-        for source in definition.components where source.kind == .source {
-            summary.appended[source.id] = try runSource(source)
+        let deadLetters = DeadLetters(pipeline: definition.name, log: log)
+        // Sinks first: one that refuses its output file stops the run before sources append.
+        let sinks = try definition.components.filter { $0.kind == .sink }.map { sink in
+            try SinkRunner(pipeline: definition, sink: sink, log: log, checkpointDirectory: checkpoints, lines: lines,
+                           deadLetters: deadLetters, stats: stats(of: sink.id), logger: logger)
         }
-        for sink in definition.components where sink.kind == .sink {
-            let (written, failed) = try drain(sink, output: output, flushOutput: flushOutput)
-            summary.written[sink.id] = written
-            summary.failed[sink.id] = failed
+        let sources = try definition.components.filter { $0.kind == .source }.map { source in
+            try makeSource(source, once: once, deadLetters: deadLetters)
+        }
+        let failure = Mutex<String?>(nil)
+        let sourcesDone = StopFlag()
+        let sinksDone = DispatchGroup()
+        for sink in sinks {
+            sinksDone.enter()
+            Thread.detachNewThread {
+                defer { sinksDone.leave() }
+                do { try sink.run(finish: sourcesDone, abort: abort) } catch {
+                    failure.withLock { $0 = $0 ?? "\(error)" }
+                    stop.set()
+                    abort.set()
+                }
+            }
+        }
+        let sourcesRunning = DispatchGroup()
+        for source in sources {
+            sourcesRunning.enter()
+            Thread.detachNewThread { [logger] in
+                defer { sourcesRunning.leave() }
+                do { try source.run(stop) } catch {
+                    logger.error("source stopped", metadata: ["source": "\(source.id)", "error": "\(error)"])
+                    failure.withLock { $0 = $0 ?? "source '\(source.id)': \(error)" }
+                    stop.set()
+                    abort.set()
+                }
+            }
+        }
+        sourcesRunning.wait()
+        sourcesDone.set()
+        sinksDone.wait()
+        try deadLetters.flush()
+        if let failure = failure.withLock({ $0 }) { throw NotRunnable(description: failure) }
+        var summary = Summary()
+        for (component, counters) in zip(definition.components, stats) {
+            let counts = counters.counts
+            switch component.kind {
+            case .source: summary.appended[component.id] = counts.records
+            case .sink:
+                summary.written[component.id] = counts.records
+                summary.failed[component.id] = counts.failed
+            case .transform: break
+            }
         }
         return summary
     }
 
-    // MARK: Sources
-
-    struct SourceCheckpoint: Codable {
-        struct Entry: Codable {
-            var identity: FileIdentity
-            /// Bytes of the file already appended.
-            var offset: UInt64
-        }
-        var files: [Entry] = []
-
-        /// The entry of the file now at `path`: same device and inode with the same first
-        /// bytes, or (a file moved, even across devices) a full-size fingerprint match.
-        func entry(for path: String, _ current: FileIdentity) -> Int? {
-            files.firstIndex { entry in
-                let sameInode = entry.identity.device == current.device && entry.identity.inode == current.inode
-                let fullPrint = entry.identity.fingerprintLength == FileIdentity.fingerprintSize
-                return (sameInode || fullPrint) && entry.identity.matches(current, path: path)
-            }
-        }
+    /// A source, ready to run on its own thread.
+    struct RunnableSource: Sendable {
+        var id: String
+        var run: @Sendable (StopFlag) throws -> Void
     }
 
-    private func runSource(_ source: ComponentDefinition) throws -> Int {
+    private func makeSource(_ source: ComponentDefinition, once: Bool, deadLetters: DeadLetters) throws -> RunnableSource {
         let topic = try log.topic(source.topic!)
+        let writer = try SourceWriter(source: "\(definition.name).\(source.id)", topic: topic,
+                                      checkpointPath: checkpoints + "/source-\(source.id).json", stats: stats(of: source.id))
+        let box = UncheckedBox(writer)
+        let logger = logger
         switch source.type {
-        case "file":
-            let path = checkpoints + "/source-\(source.id).json"
-            var checkpoint: SourceCheckpoint = try readCheckpoint(path) ?? SourceCheckpoint()
-            var lines = 0
-            for file in expand(source.options["paths"]) {
-                guard let identity = FileIdentity.of(path: file) else {
-                    logger.warning("cannot open input file", metadata: ["source": "\(source.id)", "path": "\(file)"])
-                    continue
-                }
-                let index = checkpoint.entry(for: file, identity)
-                let from = index.map { checkpoint.files[$0].offset } ?? 0
-                let fd = open(file, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else { continue }
-                defer { close(fd) }
-                var info = stat()
-                guard fstat(fd, &info) == 0, UInt64(info.st_size) > from, lseek(fd, off_t(from), SEEK_SET) >= 0 else { continue }
-                lines += try LineProducer(producer: try Producer(topic: topic)).run(fd: fd).lines
-                let size = UInt64(lseek(fd, 0, SEEK_CUR))
-                // The identity taken now covers the bytes read (a short file's prefix grows).
-                let entry = SourceCheckpoint.Entry(identity: FileIdentity.of(path: file) ?? identity, offset: size)
-                if let index { checkpoint.files[index] = entry } else { checkpoint.files.append(entry) }
-                try writeCheckpoint(checkpoint, path)
+        case "file", "tail":
+            let options = FileSource.Options(source)
+            return RunnableSource(id: source.id) { stop in
+                let reader = FileSource(id: source.id, options: options, writer: box.value, deadLetters: deadLetters, logger: logger)
+                try reader.run(bounded: once || !options.follow, stop: stop)
             }
-            return lines
         case "stdin":
-            return try LineProducer(producer: try Producer(topic: topic)).run(fd: 0).lines
+            return RunnableSource(id: source.id) { stop in try StdinSource(writer: box.value).run(stop: stop) }
         case "generate":
-            let producer = try Producer(topic: topic)
-            let count: Int64 = if case .int(let n) = source.options["count"] { n } else { 0 }
-            let templates: [String] = if case .array(let items) = source.options["lines"] {
-                items.compactMap { if case .string(let text) = $0 { text } else { nil } }
-            } else { ["generated line"] }
-            for i in 0..<count {
-                let line = templates[Int(i % Int64(max(1, templates.count)))] + " \(i)"
-                try Array(line.utf8).withUnsafeBytes { try producer.send(key: nil, value: $0) }
-            }
-            try producer.flush()
-            return Int(count)
+            return RunnableSource(id: source.id) { stop in try GenerateSource(writer: box.value, component: source).run(stop: stop) }
         default:
-            throw TransformFactory.Unsupported(description: "source type '\(source.type)' does not run yet (weir run --once supports file, stdin and generate)")
+            throw NotRunnable(description: "source type '\(source.type)' of '\(source.id)' does not run yet")
         }
-    }
-
-    /// A checkpoint, or nil if there is none yet; a damaged one is an error, never a
-    /// silent restart (which could cut a sink's output to nothing).
-    private func readCheckpoint<T: Decodable>(_ path: String) throws -> T? {
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw NotRunnable(description: "checkpoint \(path) cannot be read (\(error)); refusing to guess where to continue")
-        }
-    }
-
-    private func writeCheckpoint(_ value: some Encodable, _ path: String) throws {
-        try DurableFile.write(Array(try JSONEncoder().encode(value)), to: path)
-    }
-
-    private func expand(_ paths: Value?) -> [String] {
-        guard case .array(let items) = paths else { return [] }
-        var files: [String] = []
-        for case .string(let pattern) in items {
-            var result = glob_t()
-            defer { globfree(&result) }
-            guard glob(pattern, 0, nil, &result) == 0 else { continue }
-            for i in 0..<Int(result.gl_pathc) {
-                if let path = result.gl_pathv[i] { files.append(String(cString: path)) }
-            }
-        }
-        return files.sorted()
-    }
-
-    // MARK: Sinks
-
-    /// A sink's progress: its output length and the next offset of each input partition,
-    /// written together so the output and the offsets can never disagree.
-    struct SinkCheckpoint: Codable {
-        /// The output file this checkpoint belongs to.
-        var path: String?
-        var length: UInt64 = 0
-        var offsets: [String: Int64] = [:]  // "topic/partition"
-    }
-
-    private func drain(_ sink: ComponentDefinition, output: @escaping (String) throws -> Void, flushOutput: () throws -> Void) throws -> (Int, Int) {
-        let checkpointPath = checkpoints + "/sink-\(sink.id).json"
-        let saved: SinkCheckpoint? = try readCheckpoint(checkpointPath)
-        var checkpoint = saved ?? SinkCheckpoint()
-        var fileSink: FileSink?
-        if sink.type == "file", case .string(let path) = sink.options["path"] {
-            if let committed = saved?.path, committed != path {
-                throw NotRunnable(description: "sink '\(sink.id)' wrote \(committed) before and now points at \(path); remove \(checkpointPath) to start the new file from the beginning")
-            }
-            if saved == nil, FileManager.default.fileExists(atPath: path),
-               let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64, size > 0 {
-                throw NotRunnable(description: "sink '\(sink.id)' would write \(path), which already holds data this pipeline did not write; move it away first")
-            }
-            checkpoint.path = path
-            let encoding: FileSink.Encoding = sink.options["encoding"] == .string("text") ? .text : .json
-            fileSink = try FileSink(path: path, encoding: encoding, committedLength: checkpoint.length)
-        }
-        let graph = try TransformGraph(definition: definition, sink: sink)
-        var written = 0
-        var failed = 0
-        for topicName in graph.topics {
-            let topic = try log.topic(topicName)
-            for partition in topic.partitions {
-                let key = "\(topicName)/\(partition.id)"
-                // The sink's own checkpoint is the truth (the group's offsets only mirror it).
-                let start = checkpoint.offsets[key].map { max($0, partition.startOffset) } ?? partition.startOffset
-                var reader = PartitionReader(partition: partition, from: start)
-                let end = partition.endOffset
-                while reader.position < end {
-                    var batch: [PipelineRecord] = []
-                    try reader.read(upTo: end, limit: batchSize) { view in
-                        let message = view.value.map { String(decoding: $0, as: UTF8.self) } ?? ""
-                        batch.append(PipelineRecord(message: message, timestamp: view.timestamp, key: view.key.map(Array.init)))
-                        return true
-                    }
-                    if batch.isEmpty { break }
-                    let result = try graph.process(batch, from: topicName)
-                    failed += result.failures.count
-                    for failure in result.failures where failure.onError != "drop" {
-                        // The dead-letter topic is not built yet: every failure is logged.
-                        logger.warning("record failed", metadata: ["sink": "\(sink.id)", "transform": "\(failure.transform)", "reason": "\(failure.reason)"])
-                    }
-                    switch sink.type {
-                    case "file": checkpoint.length = try fileSink!.write(result.records)
-                    case "stdout":
-                        let encoding = sink.options["encoding"] ?? .string("text")
-                        for record in result.records {
-                            if encoding == .string("json") {
-                                try output(record.fields.jsonText())
-                            } else if case .string(let text) = record[field: "message"] {
-                                try output(text)
-                            } else {
-                                try output(record.fields.jsonText())
-                            }
-                        }
-                        try flushOutput()
-                    default: break  // blackhole counts
-                    }
-                    written += result.records.count
-                    checkpoint.offsets[key] = reader.position
-                    try writeCheckpoint(checkpoint, checkpointPath)
-                    try? log.groups.commit(group: sink.group, memberID: nil, generation: nil,
-                                           offsets: [TopicPartition(topic: topicName, partition: partition.id): reader.position])
-                }
-            }
-        }
-        return (written, failed)
     }
 }
 
-/// The transforms between a sink and its topics, evaluated per batch read from one topic.
-struct TransformGraph {
-    let definition: PipelineDefinition
-    let sink: ComponentDefinition
-    let transforms: [String: any RecordTransform]
-    /// The topics the sink reads, directly or through transforms.
-    let topics: [String]
+/// Hands a value that one thread at a time uses to the thread that runs it.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
 
-    struct Result {
-        var records: [PipelineRecord] = []
-        var failures: [Failure] = []
-    }
-
-    struct Failure {
-        var transform: String
-        var reason: String
-        var onError: String
-    }
-
-    struct Stop: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    init(definition: PipelineDefinition, sink: ComponentDefinition) throws {
-        self.definition = definition
-        self.sink = sink
-        var transforms: [String: any RecordTransform] = [:]
-        var topics = Set<String>()
-        var pending = sink.inputs
-        while let input = pending.popLast() {
-            if definition.topics[input] != nil {
-                topics.insert(input)
-                continue
-            }
-            let id = Self.producer(of: input, in: definition)
-            guard transforms[id] == nil, let component = definition.component(id) else { continue }
-            transforms[id] = try TransformFactory.make(component)
-            pending += component.inputs
-        }
-        self.transforms = transforms
-        self.topics = topics.sorted()
-    }
-
-    static func producer(of input: String, in definition: PipelineDefinition) -> String {
-        if definition.component(input) != nil { return input }
-        return String(input.split(separator: ".").dropLast().joined(separator: "."))
-    }
-
-    /// What reaches the sink from `batch`, read from `topic`. A failure in a transform
-    /// whose `on_error` is `fail` stops the run (before the batch is committed).
-    func process(_ batch: [PipelineRecord], from topic: String) throws -> Result {
-        var result = Result()
-        var cache: [String: TransformResult] = [:]
-        func records(of input: String) -> [PipelineRecord] {
-            if input == topic { return batch }
-            if definition.topics[input] != nil { return [] }
-            let id = Self.producer(of: input, in: definition)
-            if cache[id] == nil, let transform = transforms[id], let component = definition.component(id) {
-                let inputs = component.inputs.flatMap { records(of: $0) }
-                let output = transform.process(inputs)
-                result.failures += output.failures.map { Failure(transform: id, reason: $0.reason, onError: component.onError) }
-                cache[id] = output
-            }
-            let name = input == id ? "" : String(input.dropFirst(id.count + 1))
-            return cache[id]?.outputs[name] ?? []
-        }
-        result.records = sink.inputs.flatMap { records(of: $0) }
-        if let fatal = result.failures.first(where: { $0.onError == "fail" }) {
-            throw Stop(description: "transform '\(fatal.transform)' (on_error: fail): \(fatal.reason)")
-        }
-        return result
-    }
+/// Prints each line to standard output.
+public struct PrintLineWriter: LineWriter {
+    public init() {}
+    public func write(_ line: String) throws { print(line) }
+    public func flush() throws { try FileHandle.standardOutput.synchronize() }
 }

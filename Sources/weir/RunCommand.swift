@@ -1,63 +1,165 @@
 import ArgumentParser
+import Dispatch
+import Foundation
+import WeirLog
 import WeirPipeline
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run pipelines (for now only with --once).",
+        abstract: "Run pipelines until SIGINT or SIGTERM (or, with --once, until their input is read).",
         discussion: """
-            With --once, bounded sources (file, stdin, generate) are read to their end, every sink drains \
-            its topics through its transforms, commits, and the command exits. A file already finished by \
-            an earlier run is not read again; a file sink resumes exactly where its last commit left it. \
-            Running continuously (tail, SIGINT/SIGTERM handling) is not built yet.
+            Every pipeline file is validated first; an invalid one stops everything before anything is written. \
+            On SIGINT or SIGTERM sources stop, sinks drain what the topics hold (for at most --drain-timeout \
+            seconds; the rest stays in the log for the next run), commit, and weir exits 0. A second signal exits \
+            at once; nothing committed is lost either way. With --once, bounded sources are read to their end \
+            (tail reads each file to its current end), every sink drains, commits, and weir exits.
             """
     )
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Pipeline files.") var files: [String]
-    @Flag(help: "Read bounded sources to their end, drain, commit and exit.") var once = false
+    @Flag(help: "Read sources to their current end, drain, commit and exit.") var once = false
+    @Flag(help: "No live view or periodic summary.") var quiet = false
+    @Option(help: "Seconds between summaries when standard error is not a terminal.") var summaryInterval: Double = 10
+    @Option(help: "Seconds sinks may take to drain after a stop signal.") var drainTimeout: Double = 5
 
     func run() throws {
-        guard once else { throw ValidationError("only 'weir run --once' is available so far; continuous running is not built yet") }
-        // Validate everything before touching the log: an invalid file writes nothing.
-        let loader = PipelineLoader()
-        var definitions: [PipelineDefinition] = []
-        var problems: [Diagnostic] = []
-        for file in files {
-            let (definition, diagnostics) = loader.load(path: file)
-            problems += diagnostics
-            if let definition { definitions.append(definition) }
-        }
-        guard problems.isEmpty else {
-            for problem in problems { printError(problem.description) }
-            throw ExitCode(1)
-        }
-        for definition in definitions {
-            do {
-                try PipelineRunner.checkRunnable(definition)
-            } catch {
-                printError("\(error)")
-                throw ExitCode(1)
-            }
-        }
-        let output = StandardOutput()
+        let definitions = try loadAll()
+        let output = LockedStandardOutput()
+        let stop = StopFlag()
+        let abort = StopFlag()
+        let signals = SignalHandler(stop: stop, abort: abort, drainTimeout: drainTimeout)
+        defer { signals.cancel() }
         do {
-            try runAll(definitions, output)
+            try global.withLog { log in
+                let runners = try definitions.map { try PipelineRunner(definition: $0, log: log, logger: global.logger) }
+                let progress = quiet ? nil : RunProgress(runners: runners, interval: summaryInterval)
+                progress?.start()
+                let results = runAll(runners, stop: stop, abort: abort, output: output)
+                progress?.finish()
+                try output.flush()
+                var failed = false
+                for (runner, result) in zip(runners, results) {
+                    switch result {
+                    case .success(let summary):
+                        let appended = summary.appended.values.reduce(0, +)
+                        let written = summary.written.values.reduce(0, +)
+                        let failures = summary.failed.values.reduce(0, +)
+                        printError("weir: \(runner.definition.name): appended \(appended) records, wrote \(written), \(failures) failed")
+                    case .failure(let error):
+                        printError("weir: \(runner.definition.name): \(error)")
+                        failed = true
+                    }
+                }
+                if failed { throw ExitCode(1) }
+            }
         } catch is StandardOutput.Closed {
             return  // the reader went away (`| head`); nothing after the last flush was committed
         }
     }
 
-    private func runAll(_ definitions: [PipelineDefinition], _ output: StandardOutput) throws {
-        try global.withLog { log in
-            for definition in definitions {
-                let runner = try PipelineRunner(definition: definition, log: log, logger: global.logger)
-                let summary = try runner.runOnce(output: { line in try output.write(line + "\n") }, flushOutput: { try output.flush() })
-                let appended = summary.appended.values.reduce(0, +)
-                let written = summary.written.values.reduce(0, +)
-                let failed = summary.failed.values.reduce(0, +)
-                printError("weir: \(definition.name): appended \(appended) records, wrote \(written), \(failed) failed")
+    /// Validates every file before anything runs: an invalid one writes nothing.
+    private func loadAll() throws -> [PipelineDefinition] {
+        let loader = PipelineLoader()
+        var definitions: [PipelineDefinition] = []
+        var problems: [String] = []
+        for file in files {
+            let (definition, diagnostics) = loader.load(path: file)
+            problems += diagnostics.map(\.description)
+            guard let definition else { continue }
+            do {
+                try PipelineRunner.checkRunnable(definition, once: once)
+                definitions.append(definition)
+            } catch {
+                problems.append("\(error)")
             }
         }
+        let names = definitions.map(\.name)
+        for name in Set(names) where names.filter({ $0 == name }).count > 1 {
+            problems.append("two pipelines are named '\(name)'; names must differ (they key checkpoints and groups)")
+        }
+        guard problems.isEmpty else {
+            for problem in problems { printError(problem) }
+            throw ExitCode(1)
+        }
+        return definitions
+    }
+
+    /// Runs every pipeline on its own thread; one that fails stops the others.
+    private func runAll(_ runners: [PipelineRunner], stop: StopFlag, abort: StopFlag, output: LockedStandardOutput) -> [Result<PipelineRunner.Summary, any Error>] {
+        let results = ResultSlots(count: runners.count)
+        let done = DispatchGroup()
+        for (i, runner) in runners.enumerated() {
+            done.enter()
+            Thread.detachNewThread { [once] in
+                defer { done.leave() }
+                let result = Result { try runner.run(once: once, stop: stop, abort: abort, lines: output) }
+                if case .failure = result { stop.set() }
+                results.set(i, result)
+            }
+        }
+        done.wait()
+        return results.all
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a stop (then, after the drain timeout, an abort); a
+/// second signal exits at once.
+final class SignalHandler {
+    private let sources: [any DispatchSourceSignal]
+
+    init(stop: StopFlag, abort: StopFlag, drainTimeout: Double) {
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                if stop.isSet {
+                    printError("weir: second signal; exiting now (what was committed is kept)")
+                    _exit(130)
+                }
+                printError("weir: stopping: sources stop, sinks drain and commit (signal again to exit at once)")
+                stop.set()
+                DispatchQueue.global().asyncAfter(deadline: .now() + drainTimeout) { abort.set() }
+            }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}
+
+/// One result per pipeline, filled from their threads.
+final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<PipelineRunner.Summary, any Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<PipelineRunner.Summary, any Error>) {
+        lock.withLock { slots[index] = result }
+    }
+
+    var all: [Result<PipelineRunner.Summary, any Error>] {
+        lock.withLock { slots.map { $0 ?? .failure(CancellationError()) } }
+    }
+}
+
+/// Standard output for `stdout` sinks of several pipelines at once.
+final class LockedStandardOutput: LineWriter, @unchecked Sendable {
+    private let lock = NSLock()
+    private let output = StandardOutput()
+
+    func write(_ line: String) throws {
+        try lock.withLock { try output.write(line + "\n") }
+    }
+
+    func flush() throws {
+        try lock.withLock { try output.flush() }
     }
 }

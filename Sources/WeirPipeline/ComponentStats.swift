@@ -1,0 +1,40 @@
+import Synchronization
+
+/// Counters of one component while a pipeline runs, read by the live view and the
+/// summary: records and bytes that went through it, and records it failed.
+public final class ComponentStats: Sendable {
+    public let pipeline: String
+    public let id: String
+    public let kind: ComponentKind
+    private let counters = Mutex<Counts>(Counts())
+    private let lags = Mutex<[String: Int64]>([:])
+
+    public struct Counts: Sendable, Equatable {
+        public var records = 0
+        public var bytes = 0
+        public var failed = 0
+
+        public init() {}
+    }
+
+    init(pipeline: String, id: String, kind: ComponentKind) {
+        self.pipeline = pipeline
+        self.id = id
+        self.kind = kind
+    }
+
+    public var counts: Counts { counters.withLock { $0 } }
+
+    /// Records in the sink's input topics not yet committed (sinks only).
+    public var lag: Int64 { lags.withLock { $0.values.reduce(0, +) } }
+
+    func setLag(_ lag: Int64, partition: String) { lags.withLock { $0[partition] = lag } }
+
+    func add(records: Int, bytes: Int, failed: Int = 0) {
+        counters.withLock {
+            $0.records += records
+            $0.bytes += bytes
+            $0.failed += failed
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Synchronization
+import WeirLog
+
+/// The dead-letter topic of a pipeline, `<pipeline>.dlq`: records a component could not
+/// handle, with headers naming the component (`weir.component`) and the reason
+/// (`weir.reason`). Created on first use, one partition.
+///
+/// Records are queued and appended on `flush`, which the runner calls before it commits
+/// the input they came from: a dead letter is never lost, and after a crash between the
+/// two it may be written twice (at least once).
+final class DeadLetters: Sendable {
+    let topicName: String
+    let log: EmbeddedLog
+    private let pending = Mutex<[Record]>([])
+    private let appending = Mutex<Producer?>(nil)
+
+    init(pipeline: String, log: EmbeddedLog) {
+        topicName = pipeline + ".dlq"
+        self.log = log
+    }
+
+    func add(_ value: UnsafeRawBufferPointer, reason: String, component: String, headers: [RecordHeader] = []) {
+        let record = Record(value: Array(value), timestamp: currentTimeMillis(), headers: Self.headers(reason, component) + headers)
+        pending.withLock { $0.append(record) }
+    }
+
+    /// A record as it left the last component that handled it: its fields as JSON.
+    func add(_ record: PipelineRecord, reason: String, component: String) {
+        let letter = Record(key: record.key, value: Array(record.fields.jsonText().utf8), timestamp: record.timestamp,
+                            headers: record.headers + Self.headers(reason, component))
+        pending.withLock { $0.append(letter) }
+    }
+
+    private static func headers(_ reason: String, _ component: String) -> [RecordHeader] {
+        [RecordHeader(key: "weir.component", value: Array(component.utf8)), RecordHeader(key: "weir.reason", value: Array(reason.utf8))]
+    }
+
+    /// Appends what is queued and waits for it.
+    func flush() throws {
+        try appending.withLock { producer in
+            let records = pending.withLock { records in
+                defer { records.removeAll() }
+                return records
+            }
+            guard !records.isEmpty else { return }
+            if producer == nil {
+                let existing = try? log.topic(topicName)
+                let topic = try existing ?? log.createTopic(topicName, config: TopicConfig(partitions: 1, compression: .gzip))
+                producer = try Producer(topic: topic)
+            }
+            for record in records { try producer!.send(record) }
+            try producer!.flush()
+        }
+    }
+}
+
+/// Set once to ask every loop of a run to finish.
+public final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public var isSet: Bool { flag.load(ordering: .acquiring) }
+    public func set() { flag.store(true, ordering: .releasing) }
+}

@@ -1,0 +1,356 @@
+import Foundation
+import Logging
+import WeirLog
+
+/// The `file` and `tail` sources: read files matching globs line by line into a topic.
+///
+/// `file` reads each file to its end once; `tail` goes on following them: globs are
+/// scanned again for new files, a file renamed away is read to its end (and closed once
+/// it stops growing), one truncated in place (copy-and-truncate) is read again from its
+/// start, one deleted and recreated is a new file. Files are told apart by `FileIdentity`,
+/// so a file renamed while Weir was stopped is recognised, and a new file that reused an
+/// old inode is not mistaken for it.
+///
+/// Every chunk read is appended as one batch carrying the file's position (see
+/// `SourceWriter`), so a restart continues after the last line the log holds.
+final class FileSource {
+    struct Options {
+        var patterns: [String] = []
+        var follow = false
+        var readFromEnd = false
+        var scanIntervalMs: Int64 = 1000
+        var partialLineTimeoutMs: Int64 = 1000
+        var maxLineBytes = 1 << 20
+        var oversizeToDeadLetters = false
+        /// A file no glob finds any more is closed after it has not grown for this long.
+        var closeIdleMs: Int64 = 5000
+        var multiline: MultilineJoiner.Rule?
+        var chunkSize = 1 << 20
+
+        init(_ component: ComponentDefinition) {
+            if case .array(let items) = component.options["paths"] {
+                patterns = items.compactMap { if case .string(let text) = $0 { text } else { nil } }
+            }
+            follow = component.type == "tail"
+            readFromEnd = component.options["read_from"] == .string("end")
+            if case .int(let n) = component.options["scan_interval_ms"] { scanIntervalMs = n }
+            if case .int(let n) = component.options["partial_line_timeout_ms"] { partialLineTimeoutMs = n }
+            if case .int(let n) = component.options["max_line_bytes"] { maxLineBytes = Int(n) }
+            oversizeToDeadLetters = component.options["oversize"] == .string("dlq")
+            multiline = MultilineJoiner.Rule(component.options["multiline"])
+        }
+    }
+
+    let id: String
+    let options: Options
+    let writer: SourceWriter
+    let deadLetters: DeadLetters
+    let logger: Logger
+    private var files: [Int: FollowedFile] = [:]
+    private var scratch: [UInt8]
+    private var arena = RecordArena()
+    private var warned = Set<String>()
+    private var dirty = false
+
+    init(id: String, options: Options, writer: SourceWriter, deadLetters: DeadLetters, logger: Logger) {
+        self.id = id
+        self.options = options
+        self.writer = writer
+        self.deadLetters = deadLetters
+        self.logger = logger
+        scratch = [UInt8](repeating: 0, count: options.chunkSize)
+    }
+
+    /// Reads until `stop` says so; a bounded run (`file`, or `--once`) stops by itself
+    /// once every file is read to its end. Unfinished lines are appended before returning.
+    func run(bounded: Bool, stop: StopFlag) throws {
+        var lastScan: Int64 = .min
+        var firstScan = true
+        var lastFlush = monotonicMillis()
+        while true {
+            let now = monotonicMillis()
+            if firstScan || (!bounded && now - lastScan >= options.scanIntervalMs) {
+                try scan(first: firstScan, now: now)
+                firstScan = false
+                lastScan = now
+            }
+            var progressed = false
+            for slot in files.keys.sorted() {
+                guard let file = files[slot] else { continue }
+                // A few chunks per file per round keeps one busy file from starving the rest.
+                for _ in 0..<8 {
+                    guard try readChunk(file) else { break }
+                    progressed = true
+                }
+            }
+            let finishing = stop.isSet || (bounded && !progressed)
+            try expireTimeouts(now: monotonicMillis(), finishing: finishing)
+            try closeIdleFiles(now: monotonicMillis(), finishing: finishing)
+            if dirty && (!progressed || finishing || monotonicMillis() - lastFlush >= 1000) {
+                try writer.flush()
+                try deadLetters.flush()
+                dirty = false
+                lastFlush = monotonicMillis()
+            }
+            if finishing { break }
+            if !progressed { usleep(2_000) }
+        }
+        try writer.flush(force: true)
+        try deadLetters.flush()
+        files.removeAll()
+    }
+
+    // MARK: Finding files
+
+    private func scan(first: Bool, now: Int64) throws {
+        var seen = Set<Int>()
+        for path in Self.expand(options.patterns) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            guard (info.st_mode & S_IFMT) == S_IFREG else {
+                warnOnce(path, "not a regular file; skipped")
+                continue
+            }
+            if let file = files.values.first(where: { !$0.gone && $0.identity.device == UInt64(info.st_dev) && $0.identity.inode == UInt64(info.st_ino) }) {
+                if file.path != path { logger.info("file renamed; still following it", metadata: meta(["from": "\(file.path)", "to": "\(path)"])) }
+                file.path = path
+                seen.insert(file.slot)
+                continue
+            }
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                warnOnce(path, "cannot be opened: \(String(cString: strerror(errno)))")
+                continue
+            }
+            guard let identity = FileIdentity.of(fd: fd) else {
+                close(fd)
+                continue
+            }
+            let size = UInt64(info.st_size)
+            let slot: Int
+            var offset: UInt64 = 0
+            if let known = writer.state.slot(for: path, identity, excluding: Set(files.keys)),
+               let cursor = writer.state.files[String(known)], cursor.offset <= size {
+                slot = known
+                offset = cursor.offset
+            } else {
+                slot = writer.takeSlot()
+                if first && options.readFromEnd { offset = size }
+                if options.follow || offset > 0 {
+                    logger.debug("new file", metadata: meta(["path": "\(path)", "from": "\(offset)"]))
+                }
+                writer.note(.file(slot: slot, FileCursor(identity: identity, offset: offset)))
+                dirty = true
+            }
+            let file = FollowedFile(slot: slot, path: path, fd: fd, identity: identity, offset: offset,
+                                    multiline: options.multiline, now: now)
+            files[slot] = file
+            seen.insert(slot)
+        }
+        for file in files.values where !seen.contains(file.slot) {
+            file.gone = true
+        }
+        // A file rewritten in place (copy-and-truncate, then written past the old end
+        // before we looked) has different first bytes: read it again from the start.
+        for file in files.values where !file.gone {
+            if let current = FileIdentity.of(fd: file.fd), !file.identity.matches(current, path: "/proc/self/fd/\(file.fd)") {
+                try restart(file, reason: "its first bytes changed")
+            }
+        }
+    }
+
+    static func expand(_ patterns: [String]) -> [String] {
+        var paths = Set<String>()
+        for pattern in patterns {
+            var result = glob_t()
+            defer { globfree(&result) }
+            guard glob(pattern, 0, nil, &result) == 0 else { continue }
+            for i in 0..<Int(result.gl_pathc) {
+                if let path = result.gl_pathv[i] { paths.insert(String(cString: path)) }
+            }
+        }
+        return paths.sorted()
+    }
+
+    // MARK: Reading
+
+    /// Reads one chunk of `file` beyond what was read; returns whether there was any.
+    private func readChunk(_ file: FollowedFile) throws -> Bool {
+        guard let size = file.size else { return false }
+        if size < file.readOffset {
+            try restart(file, reason: "it was truncated")
+            return true
+        }
+        guard size > file.readOffset else { return false }
+        let want = Int(min(size - file.readOffset, UInt64(scratch.count)))
+        let n = scratch.withUnsafeMutableBytes { pread(file.fd, $0.baseAddress!, want, off_t(file.readOffset)) }
+        guard n > 0 else {
+            if n < 0 { warnOnce(file.path, "read failed: \(String(cString: strerror(errno)))") }
+            return false
+        }
+        arena.reset()
+        let start = file.readOffset
+        scratch.withUnsafeBytes { raw in
+            var at = 0
+            while at < n {
+                if let newline = memchr(raw.baseAddress! + at, 0x0a, n - at) {
+                    let end = raw.baseAddress!.distance(to: UnsafeRawPointer(newline))
+                    let piece = UnsafeRawBufferPointer(rebasing: raw[at..<end])
+                    let lineEnd = start + UInt64(end + 1)
+                    if file.unfinished.isEmpty && !file.oversize {
+                        completeLine(piece, end: lineEnd, file)
+                    } else {
+                        keep(piece, in: file)
+                        file.unfinished.withUnsafeBytes { completeLine($0, end: lineEnd, file) }
+                        file.unfinished.removeAll(keepingCapacity: true)
+                        file.oversize = false
+                    }
+                    at = end + 1
+                } else {
+                    keep(UnsafeRawBufferPointer(rebasing: raw[at..<n]), in: file)
+                    at = n
+                }
+            }
+        }
+        file.readOffset += UInt64(n)
+        file.lastGrowth = monotonicMillis()
+        if file.identity.fingerprintLength < FileIdentity.fingerprintSize, let grown = FileIdentity.of(fd: file.fd) {
+            file.identity = grown
+        }
+        try appendArena(file)
+        return true
+    }
+
+    /// Adds bytes to the unfinished line, keeping at most `maxLineBytes` of it.
+    private func keep(_ piece: UnsafeRawBufferPointer, in file: FollowedFile) {
+        let room = options.maxLineBytes - file.unfinished.count
+        if piece.count > room {
+            file.unfinished.append(contentsOf: piece.prefix(max(0, room)))
+            file.oversize = true
+        } else {
+            file.unfinished.append(contentsOf: piece)
+        }
+    }
+
+    /// A whole line (without its newline) ending at file offset `end`.
+    private func completeLine(_ line: UnsafeRawBufferPointer, end: UInt64, _ file: FollowedFile) {
+        var line = line
+        if line.last == 0x0d { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
+        if file.oversize || line.count > options.maxLineBytes {
+            line = UnsafeRawBufferPointer(rebasing: line.prefix(options.maxLineBytes))
+            if options.oversizeToDeadLetters {
+                deadLetters.add(line, reason: "line longer than max_line_bytes (\(options.maxLineBytes))", component: id,
+                                headers: [RecordHeader(key: "weir.file", value: Array(file.path.utf8))])
+                arena.skip(end: end)
+                return
+            }
+            logger.warning("line longer than max_line_bytes; truncated", metadata: meta(["path": "\(file.path)", "max_line_bytes": "\(options.maxLineBytes)"]))
+        }
+        if file.joiner != nil {
+            if let record = file.joiner!.add(line, end: end) { arena.add(record.bytes, end: record.end) }
+        } else {
+            arena.add(line, end: end)
+        }
+    }
+
+    /// Appends the records of the arena; the last carries the file's new position.
+    private func appendArena(_ file: FollowedFile) throws {
+        guard let last = arena.lastEnd else { return }
+        let now = currentTimeMillis()
+        file.offset = last
+        if arena.count == 0 {
+            // Only skipped lines: the position moves without a record to carry it.
+            writer.note(.file(slot: file.slot, file.cursor))
+        }
+        try arena.forEach { bytes, isLast in
+            try writer.add(bytes, timestamp: now, position: isLast ? .file(slot: file.slot, file.cursor) : nil)
+        }
+        dirty = true
+    }
+
+    /// Appends what waits on a timeout: an unfinished line that stayed unchanged for
+    /// `partial_line_timeout_ms`, a multiline record with no new line for its
+    /// `timeout_ms`; or everything, when finishing.
+    private func expireTimeouts(now: Int64, finishing: Bool) throws {
+        for file in files.values.sorted(by: { $0.slot < $1.slot }) where file.holdsUnappended {
+            let idle = now - file.lastGrowth
+            arena.reset()
+            if (!file.unfinished.isEmpty || file.oversize) && (finishing || idle >= options.partialLineTimeoutMs) {
+                file.unfinished.withUnsafeBytes { completeLine($0, end: file.readOffset, file) }
+                file.unfinished.removeAll(keepingCapacity: true)
+                file.oversize = false
+            }
+            if file.unfinished.isEmpty, let rule = file.joiner?.rule, finishing || idle >= rule.timeoutMs,
+               let record = file.joiner?.take() {
+                arena.add(record.bytes, end: record.end)
+            }
+            try appendArena(file)
+        }
+    }
+
+    private func closeIdleFiles(now: Int64, finishing: Bool) throws {
+        for file in files.values where file.gone && !file.holdsUnappended && now - file.lastGrowth >= options.closeIdleMs {
+            if let size = file.size, size > file.readOffset { continue }
+            logger.debug("closing file no glob finds any more", metadata: meta(["path": "\(file.path)"]))
+            files[file.slot] = nil
+        }
+    }
+
+    /// The file at the same place now holds other content: what was read of the old
+    /// content is appended, and the file continues as a new one from its start.
+    private func restart(_ file: FollowedFile, reason: String) throws {
+        logger.warning("file \(reason); reading it again from the start", metadata: meta(["path": "\(file.path)"]))
+        arena.reset()
+        if let record = file.joiner?.take() { arena.add(record.bytes, end: record.end) }
+        try appendArena(file)
+        files[file.slot] = nil
+        let fd = dup(file.fd)
+        guard fd >= 0, let identity = FileIdentity.of(fd: fd) else { return }
+        let slot = writer.takeSlot()
+        writer.note(.file(slot: slot, FileCursor(identity: identity, offset: 0)))
+        files[slot] = FollowedFile(slot: slot, path: file.path, fd: fd, identity: identity, offset: 0,
+                                   multiline: options.multiline, now: monotonicMillis())
+        dirty = true
+    }
+
+    private func warnOnce(_ path: String, _ message: String) {
+        guard warned.insert(path + message).inserted else { return }
+        logger.warning("\(message)", metadata: meta(["path": "\(path)"]))
+    }
+
+    private func meta(_ values: Logger.Metadata) -> Logger.Metadata {
+        values.merging(["source": "\(id)"]) { a, _ in a }
+    }
+}
+
+/// The records completed in one chunk, copied back to back into one reused buffer.
+struct RecordArena {
+    private var bytes: [UInt8] = []
+    private var records: [(start: Int, count: Int)] = []
+    private(set) var lastEnd: UInt64?
+
+    var count: Int { records.count }
+
+    mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        records.removeAll(keepingCapacity: true)
+        lastEnd = nil
+    }
+
+    mutating func add(_ record: some Collection<UInt8>, end: UInt64) {
+        records.append((bytes.count, record.count))
+        bytes.append(contentsOf: record)
+        lastEnd = end
+    }
+
+    /// A line that produced no record still moves the position past it.
+    mutating func skip(end: UInt64) { lastEnd = end }
+
+    func forEach(_ visit: (UnsafeRawBufferPointer, _ isLast: Bool) throws -> Void) throws {
+        try bytes.withUnsafeBytes { raw in
+            for (i, record) in records.enumerated() {
+                try visit(UnsafeRawBufferPointer(rebasing: raw[record.start..<record.start + record.count]), i == records.count - 1)
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// One open file a `file` or `tail` source reads: where it is in the file, and the
+/// unfinished line at its end.
+///
+/// `offset` is what a restart continues from: the end of the last line appended (or
+/// skipped). Bytes after it are read again after a crash, never lost.
+final class FollowedFile {
+    let slot: Int
+    var path: String
+    let fd: Int32
+    var identity: FileIdentity
+    var offset: UInt64
+    /// Bytes read so far; `unfinished` holds the line that starts at `offset` when no
+    /// multiline record is pending.
+    var readOffset: UInt64
+    /// The bytes of the line not yet ended by a newline (at most `maxLineBytes` of it).
+    var unfinished: [UInt8] = []
+    /// The unfinished line is longer than `maxLineBytes`; the rest of it is skipped.
+    var oversize = false
+    var joiner: MultilineJoiner?
+    /// When the file last grew (or was opened), in monotonic ms.
+    var lastGrowth: Int64
+    /// No glob path leads to it any more (renamed away or deleted): it is read to its end
+    /// and closed once it stops growing.
+    var gone = false
+
+    init(slot: Int, path: String, fd: Int32, identity: FileIdentity, offset: UInt64, multiline: MultilineJoiner.Rule?, now: Int64) {
+        self.slot = slot
+        self.path = path
+        self.fd = fd
+        self.identity = identity
+        self.offset = offset
+        self.readOffset = offset
+        self.joiner = multiline.map(MultilineJoiner.init)
+        self.lastGrowth = now
+    }
+
+    deinit { close(fd) }
+
+    var cursor: FileCursor { FileCursor(identity: identity, offset: offset) }
+
+    var size: UInt64? {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        return UInt64(info.st_size)
+    }
+
+    /// Whether anything read is still waiting to be appended.
+    var holdsUnappended: Bool { !unfinished.isEmpty || oversize || !(joiner?.isEmpty ?? true) }
+}
+
+/// Monotonic milliseconds, for timeouts.
+func monotonicMillis() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+}

@@ -1,0 +1,58 @@
+import Foundation
+import WeirLog
+
+/// The `generate` source: synthetic lines, for demos and benchmarks. Line n is template
+/// `n mod templates` followed by ` n`; `count` lines in all (forever without it), at most
+/// `rate` per second (as fast as possible without it). Its position is the number of
+/// lines generated, so a restart continues the count.
+struct GenerateSource {
+    let writer: SourceWriter
+    var count: Int64?
+    var rate: Int64?
+    var templates: [String]
+
+    init(writer: SourceWriter, component: ComponentDefinition) {
+        self.writer = writer
+        if case .int(let n) = component.options["count"] { count = n }
+        if case .int(let n) = component.options["rate"] { rate = n }
+        if case .array(let items) = component.options["lines"] {
+            templates = items.compactMap { if case .string(let text) = $0 { text } else { nil } }
+        } else {
+            templates = []
+        }
+        if templates.isEmpty { templates = ["generated line"] }
+    }
+
+    func run(stop: StopFlag) throws {
+        var generated = writer.state.generated
+        let started = monotonicMillis()
+        let startCount = generated
+        var line: [UInt8] = []
+        while !stop.isSet, count.map({ generated < $0 }) ?? true {
+            var chunk: Int64 = 10_000
+            if let rate {
+                // Lines due by now at `rate`; wait a little when none are.
+                let due = startCount + (monotonicMillis() - started) * rate / 1000 - generated
+                if due <= 0 {
+                    usleep(1_000)
+                    continue
+                }
+                chunk = min(chunk, due)
+            }
+            if let count { chunk = min(chunk, count - generated) }
+            let now = currentTimeMillis()
+            for i in 0..<chunk {
+                let n = generated + i
+                line.removeAll(keepingCapacity: true)
+                line.append(contentsOf: templates[Int(n % Int64(templates.count))].utf8)
+                line.append(0x20)
+                line.append(contentsOf: String(n).utf8)
+                try line.withUnsafeBytes {
+                    try writer.add($0, timestamp: now, position: i == chunk - 1 ? .generated(n + 1) : nil)
+                }
+            }
+            generated += chunk
+        }
+        try writer.flush(force: true)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import WeirLog
+
+/// Where a sink sends what reaches it. `write` returns once the batch is as durable as
+/// the output can make it, and records in `checkpoint` what must be committed with the
+/// batch's input offsets (a file's length).
+protocol SinkOutput: AnyObject {
+    func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws
+}
+
+/// A sink's progress: its output length and the next offset of each input partition,
+/// written together so output and offsets can never disagree.
+struct SinkCheckpoint: Codable {
+    /// The output file this checkpoint belongs to.
+    var path: String?
+    var length: UInt64 = 0
+    var offsets: [String: Int64] = [:]  // "topic/partition"
+}
+
+/// Lines for standard output, shared by every `stdout` sink of a process.
+public protocol LineWriter: Sendable {
+    func write(_ line: String) throws
+    /// Makes what was written visible; throws when the reader went away.
+    func flush() throws
+}
+
+/// How `json` and `text` encodings turn a record into a line.
+enum RecordEncoding: String {
+    /// One JSON object: the fields plus `_timestamp` (ms since the epoch).
+    case json
+    /// The `message` field, or the fields as JSON when there is none.
+    case text
+
+    init(_ option: Value?, default fallback: RecordEncoding) {
+        self = option.flatMap { if case .string(let name) = $0 { RecordEncoding(rawValue: name) } else { nil } } ?? fallback
+    }
+
+    func line(_ record: PipelineRecord) -> String {
+        switch self {
+        case .json:
+            guard case .object(var fields) = record.fields else { return record.fields.jsonText() }
+            fields["_timestamp"] = .int(record.timestamp)
+            return Value.object(fields).jsonText()
+        case .text:
+            if case .string(let message) = record[field: "message"] { return message }
+            return record.fields.jsonText()
+        }
+    }
+}
+
+final class StdoutOutput: SinkOutput {
+    let writer: any LineWriter
+    let encoding: RecordEncoding
+
+    init(writer: any LineWriter, encoding: RecordEncoding) {
+        self.writer = writer
+        self.encoding = encoding
+    }
+
+    func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
+        for record in records { try writer.write(encoding.line(record)) }
+        try writer.flush()
+    }
+}
+
+final class BlackholeOutput: SinkOutput {
+    func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {}
+}
+
+/// The `topic` sink: appends records into a topic of the same log (the `message` field,
+/// or the fields as JSON, as the value), keyed by the `key` expression when given, so
+/// pipelines chain. At least once: a run killed after the append and before its commit
+/// appends that batch again.
+final class TopicOutput: SinkOutput {
+    let producer: Producer
+    let key: Expression?
+
+    init(topic: Topic, key: Expression?) throws {
+        producer = try Producer(topic: topic)
+        self.key = key
+    }
+
+    func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
+        for record in records {
+            let value = Array(RecordEncoding.text.line(record).utf8)
+            var keyBytes = record.key
+            if let key, let computed = try? key.evaluate(record.fields) {
+                switch computed {
+                case .null: keyBytes = nil
+                case .string(let text): keyBytes = Array(text.utf8)
+                default: keyBytes = Array(computed.jsonText().utf8)
+                }
+            }
+            try producer.send(Record(key: keyBytes, value: value, timestamp: record.timestamp, headers: record.headers))
+        }
+        try producer.flush()
+    }
+}
+
+/// The `file` sink: exactly once through `FileSink` (write, fsync, then the runner
+/// commits the length with the offsets; a restart cuts the file back to it).
+final class FileOutput: SinkOutput {
+    let sink: FileSink
+
+    /// Refuses to take over a file this sink did not write, or to follow its checkpoint
+    /// to a different path.
+    init(component: ComponentDefinition, saved: SinkCheckpoint?, checkpointPath: String) throws {
+        guard case .string(let path) = component.options["path"] else { throw PipelineRunner.NotRunnable(description: "sink '\(component.id)' has no path") }
+        if let committed = saved?.path, committed != path {
+            throw PipelineRunner.NotRunnable(description: "sink '\(component.id)' wrote \(committed) before and now points at \(path); remove \(checkpointPath) to start the new file from the beginning")
+        }
+        if saved == nil, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64, size > 0 {
+            throw PipelineRunner.NotRunnable(description: "sink '\(component.id)' would write \(path), which already holds data this pipeline did not write; move it away first")
+        }
+        let encoding = RecordEncoding(component.options["encoding"], default: .json)
+        sink = try FileSink(path: path, encoding: encoding == .text ? .text : .json, committedLength: saved?.length ?? 0)
+    }
+
+    func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
+        checkpoint.path = sink.path
+        checkpoint.length = try sink.write(records)
+    }
+}

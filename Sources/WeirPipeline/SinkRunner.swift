@@ -1,0 +1,162 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import WeirLog
+
+/// Runs one sink: its consumer-group members read the topics upstream of it, send each
+/// batch through the transforms between, hand the result to the output, and commit.
+///
+/// A commit is the sink's checkpoint (the output's state with the next offset of every
+/// partition), written durably after the output has the batch; the group's offsets
+/// mirror it for `weir groups describe`. Members (`parallelism`, the largest of the sink
+/// and the transforms before it) share the partitions as the group's assignor says, and
+/// take turns at the output.
+final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `commitLock`
+    let pipeline: PipelineDefinition
+    let sink: ComponentDefinition
+    let log: EmbeddedLog
+    let graph: TransformGraph
+    let deadLetters: DeadLetters
+    let stats: ComponentStats
+    let logger: Logger
+    let checkpointPath: String
+    var batchSize = 10_000
+    private let output: any SinkOutput
+    private var checkpoint: SinkCheckpoint
+    private let commitLock = NSLock()
+    private let firstError = Mutex<String?>(nil)
+
+    init(pipeline: PipelineDefinition, sink: ComponentDefinition, log: EmbeddedLog, checkpointDirectory: String,
+         lines: any LineWriter, deadLetters: DeadLetters, stats: ComponentStats, logger: Logger) throws {
+        self.pipeline = pipeline
+        self.sink = sink
+        self.log = log
+        self.deadLetters = deadLetters
+        self.stats = stats
+        self.logger = logger
+        graph = try TransformGraph(definition: pipeline, sink: sink)
+        checkpointPath = checkpointDirectory + "/sink-\(sink.id).json"
+        let saved = try CheckpointFile.read(SinkCheckpoint.self, checkpointPath)
+        checkpoint = saved ?? SinkCheckpoint()
+        switch sink.type {
+        case "file": output = try FileOutput(component: sink, saved: saved, checkpointPath: checkpointPath)
+        case "stdout": output = StdoutOutput(writer: lines, encoding: RecordEncoding(sink.options["encoding"], default: .text))
+        case "topic":
+            guard case .string(let name) = sink.options["topic"] else { throw PipelineRunner.NotRunnable(description: "sink '\(sink.id)' has no topic") }
+            output = try TopicOutput(topic: try log.topic(name), key: sink.expressions["key"])
+        case "blackhole": output = BlackholeOutput()
+        default: throw PipelineRunner.NotRunnable(description: "sink type '\(sink.type)' of '\(sink.id)' does not run yet")
+        }
+    }
+
+    /// How many members read for this sink.
+    var memberCount: Int {
+        ([sink.parallelism] + graph.transformIDs.compactMap { pipeline.component($0)?.parallelism }).max() ?? 1
+    }
+
+    /// Runs the members until `finish` is set and they have read everything there was
+    /// when it was (or until `abort`). Throws the first member's error.
+    func run(finish: StopFlag, abort: StopFlag) throws {
+        let topics = try graph.topics.map { try log.topic($0) }
+        let counts = Dictionary(uniqueKeysWithValues: topics.map { ($0.name, $0.partitions.count) })
+        var members: [String] = []
+        for _ in 0..<memberCount {
+            members.append(try log.groups.join(group: sink.group, topics: Set(graph.topics), partitionCounts: counts, sessionTimeoutMs: 3_600_000).memberID)
+        }
+        let assignments = try members.map { try log.groups.heartbeat(group: sink.group, memberID: $0).assignment }
+        defer { for member in members { log.groups.leave(group: sink.group, memberID: member) } }
+        let done = DispatchGroup()
+        for assignment in assignments where !assignment.isEmpty {
+            let parts = assignment.compactMap { tp in topics.first { $0.name == tp.topic }.map { ($0, $0.partitions[tp.partition]) } }
+            done.enter()
+            Thread.detachNewThread { [self] in
+                defer { done.leave() }
+                do {
+                    try member(parts, finish: finish, abort: abort)
+                } catch {
+                    firstError.withLock { $0 = $0 ?? "sink '\(sink.id)': \(error)" }
+                    abort.set()
+                }
+            }
+        }
+        done.wait()
+        if let error = firstError.withLock({ $0 }) { throw PipelineRunner.NotRunnable(description: error) }
+    }
+
+    private func member(_ parts: [(Topic, Partition)], finish: StopFlag, abort: StopFlag) throws {
+        var readers = commitLock.withLock {
+            parts.map { topic, partition in
+                let key = "\(topic.name)/\(partition.id)"
+                let start = checkpoint.offsets[key] ?? log.committedPosition(group: sink.group, partition: partition) ?? partition.startOffset
+                return (topic.name, PartitionReader(partition: partition, from: max(start, partition.startOffset)))
+            }
+        }
+        var finishing = false
+        while !abort.isSet {
+            // Once finishing, read up to the ends as they are now and stop there.
+            if !finishing && finish.isSet { finishing = true }
+            var progressed = false
+            for i in readers.indices where !abort.isSet {
+                let end = readers[i].1.partition.endOffset
+                stats.setLag(end - readers[i].1.position, partition: "\(readers[i].0)/\(readers[i].1.partition.id)")
+                guard readers[i].1.position < end else { continue }
+                try step(topic: readers[i].0, reader: &readers[i].1, end: end)
+                progressed = true
+            }
+            if !progressed {
+                if finishing { break }
+                Self.waitForData(readers.map(\.1), timeoutMs: 100)
+            }
+        }
+    }
+
+    /// Reads one batch, transforms it, writes it and commits.
+    private func step(topic: String, reader: inout PartitionReader, end: Int64) throws {
+        var batch: [PipelineRecord] = []
+        var bytes = 0
+        try reader.read(upTo: end, limit: batchSize) { view in
+            let message = view.value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            bytes += view.value?.count ?? 0
+            var record = PipelineRecord(message: message, timestamp: view.timestamp, key: view.key.map(Array.init))
+            if view.headerCount > 0 { record.headers = view.headers.filter { $0.key != SourcePosition.header } }
+            batch.append(record)
+            return true
+        }
+        let result = try graph.process(batch, from: topic)
+        var dropped = 0
+        for failure in result.failures {
+            if failure.onError == "drop" {
+                dropped += 1
+                continue
+            }
+            logger.warning("record sent to the dead-letter topic", metadata: ["sink": "\(sink.id)", "component": "\(failure.transform)", "reason": "\(failure.reason)"])
+            deadLetters.add(failure.record, reason: failure.reason, component: failure.transform)
+        }
+        try deadLetters.flush()
+        let partition = reader.partition
+        let next = reader.position
+        try commitLock.withLock {
+            try output.write(result.records, checkpoint: &checkpoint)
+            checkpoint.offsets["\(topic)/\(partition.id)"] = next
+            try CheckpointFile.write(checkpoint, checkpointPath)
+        }
+        try? log.groups.commit(group: sink.group, memberID: nil, generation: nil,
+                               offsets: [TopicPartition(topic: topic, partition: partition.id): next])
+        stats.add(records: result.records.count, bytes: bytes, failed: result.failures.count)
+    }
+
+    /// Blocks until one of the readers' partitions has data at its position, or for
+    /// `timeoutMs` (appends wake it; nothing polls).
+    static func waitForData(_ readers: [PartitionReader], timeoutMs: Int) {
+        let woken = DispatchSemaphore(value: 0)
+        let waits = readers.map { reader in
+            Task { [partition = reader.partition, position = reader.position] in
+                await partition.waitForData(atOrAfter: position)
+                woken.signal()
+            }
+        }
+        _ = woken.wait(timeout: .now() + .milliseconds(timeoutMs))
+        for wait in waits { wait.cancel() }
+    }
+}

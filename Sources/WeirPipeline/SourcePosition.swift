@@ -1,0 +1,118 @@
+import Foundation
+import WeirLog
+
+/// How far a source has read one file: who the file is and the bytes of it already
+/// appended (up to the end of the last line appended).
+public struct FileCursor: Codable, Sendable, Equatable {
+    public var identity: FileIdentity
+    public var offset: UInt64
+}
+
+/// Where a source had got to when it appended a batch. It travels in the header
+/// `weir.position` of the batch's last record, so the records and the position become
+/// durable in the same append: after a crash the log holds both or neither.
+struct SourcePosition: Codable, Sendable {
+    static let header = "weir.position"
+
+    /// `<pipeline>.<source id>`: several sources may write one topic.
+    var source: String
+    /// Increases with every batch of the source; recovery applies positions in this order.
+    var seq: Int64
+    /// For `file` and `tail`: which file (a number the source gave it) and how far.
+    var slot: Int?
+    var file: FileCursor?
+    /// For `generate`: lines generated so far.
+    var generated: Int64?
+
+    func encoded() -> [UInt8] { Array((try? JSONEncoder().encode(self)) ?? Data()) }
+}
+
+/// Everything a source needs to continue: its files by slot, or its generated count.
+struct SourceState: Codable, Sendable, Equatable {
+    var seq: Int64 = 0
+    var files: [String: FileCursor] = [:]
+    var generated: Int64 = 0
+    var nextSlot = 0
+
+    mutating func apply(_ position: SourcePosition) {
+        seq = max(seq, position.seq)
+        if let slot = position.slot, let file = position.file {
+            files[String(slot)] = file
+            nextSlot = max(nextSlot, slot + 1)
+        }
+        if let generated = position.generated { self.generated = generated }
+    }
+
+    /// The slot of a file already known, now at `path` with identity `current`: same
+    /// device and inode with the same first bytes, or (a file moved, even across
+    /// devices) a match over a full-size fingerprint.
+    func slot(for path: String, _ current: FileIdentity, excluding open: Set<Int>) -> Int? {
+        let candidates = files.compactMap { key, cursor -> (Int, FileCursor)? in
+            guard let slot = Int(key), !open.contains(slot) else { return nil }
+            return (slot, cursor)
+        }
+        // Prefer the newest slot: a reused inode may match an old, finished file too.
+        return candidates.sorted { $0.0 > $1.0 }.first { _, cursor in
+            let sameInode = cursor.identity.device == current.device && cursor.identity.inode == current.inode
+            let fullPrint = cursor.identity.fingerprintLength == FileIdentity.fingerprintSize
+            return (sameInode || fullPrint) && cursor.identity.matches(current, path: path)
+        }?.0
+    }
+}
+
+/// A source's checkpoint file: its state as of an acknowledged append, and where in each
+/// partition to start looking for positions appended after it.
+struct SourceCheckpoint: Codable {
+    var state = SourceState()
+    var scanFrom: [Int64] = []
+
+    /// The state as the log has it: the checkpoint, then every position of this source
+    /// found in batches appended after it (a run that died before writing its checkpoint
+    /// still appended them).
+    static func recover(source: String, topic: Topic, path: String) throws -> (SourceState, [Int64]) {
+        var checkpoint = try CheckpointFile.read(SourceCheckpoint.self, path) ?? SourceCheckpoint()
+        if checkpoint.scanFrom.count != topic.partitions.count {
+            // First run (or the topic was recreated): nothing of this source can be in it
+            // unless an earlier run died before its first checkpoint, so scan it all.
+            checkpoint.scanFrom = topic.partitions.map(\.startOffset)
+        }
+        var found: [SourcePosition] = []
+        let decoder = JSONDecoder()
+        for partition in topic.partitions {
+            let from = max(checkpoint.scanFrom[partition.id], partition.startOffset)
+            var reader = PartitionReader(partition: partition, from: from)
+            try reader.read(upTo: partition.endOffset) { view in
+                guard view.headerCount > 0 else { return true }
+                for header in view.headers where header.key == SourcePosition.header {
+                    if let bytes = header.value, let position = try? decoder.decode(SourcePosition.self, from: Data(bytes)),
+                       position.source == source {
+                        found.append(position)
+                    }
+                }
+                return true
+            }
+        }
+        var state = checkpoint.state
+        for position in found.sorted(by: { $0.seq < $1.seq }) where position.seq > state.seq {
+            state.apply(position)
+        }
+        return (state, topic.partitions.map(\.endOffset))
+    }
+}
+
+/// Reads and writes the runner's JSON checkpoints durably; a damaged one is an error,
+/// never a silent restart from nothing (which could repeat or cut output).
+enum CheckpointFile {
+    static func read<T: Decodable>(_ type: T.Type, _ path: String) throws -> T? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw PipelineRunner.NotRunnable(description: "checkpoint \(path) cannot be read (\(error)); refusing to guess where to continue")
+        }
+    }
+
+    static func write(_ value: some Encodable, _ path: String) throws {
+        try DurableFile.write(Array(try JSONEncoder().encode(value)), to: path)
+    }
+}

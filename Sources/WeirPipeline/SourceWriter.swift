@@ -1,0 +1,113 @@
+import Foundation
+import WeirLog
+
+/// Appends what a source reads into its topic, one batch per chunk of input, with the
+/// source's position in the header of the chunk's last record.
+///
+/// A chunk goes whole to one partition (the next one round-robin, as Kafka's sticky
+/// partitioner does for unkeyed records), so it is one append: after a crash the log
+/// holds the chunk and its position together, or neither. The producer appends chunks in
+/// the order they were given, so what survives a crash is always a prefix of them.
+final class SourceWriter {
+    let source: String
+    let topic: Topic
+    let checkpointPath: String
+    private let producer: Producer
+    private var nextPartition = 0
+    private var chunkPartition: Int?
+    private var chunkRecords = 0
+    private var chunkBytes = 0
+    private(set) var state: SourceState
+    private var lastCheckpoint: Int64 = 0
+    /// A position changed without a record to carry it: only the checkpoint can keep it.
+    private var positionOutsideLog = false
+    let stats: ComponentStats
+
+    /// Recovers the source's state from its checkpoint and the log.
+    init(source: String, topic: Topic, checkpointPath: String, stats: ComponentStats) throws {
+        self.source = source
+        self.topic = topic
+        self.checkpointPath = checkpointPath
+        self.stats = stats
+        // Chunks are bounded by the readers; a batch never splits one.
+        producer = try Producer(topic: topic, maxBatchBytes: .max)
+        let (state, ends) = try SourceCheckpoint.recover(source: source, topic: topic, path: checkpointPath)
+        self.state = state
+        nextPartition = Int(state.seq % Int64(topic.partitions.count))
+        try CheckpointFile.write(SourceCheckpoint(state: state, scanFrom: ends), checkpointPath)
+    }
+
+    /// Queues one record of the current chunk; the chunk's last record carries `position`.
+    func add(_ value: UnsafeRawBufferPointer, timestamp: Int64, position: SourcePosition.Kind? = nil) throws {
+        let partition = chunkPartition ?? {
+            let chosen = nextPartition
+            nextPartition = (nextPartition + 1) % topic.partitions.count
+            chunkPartition = chosen
+            return chosen
+        }()
+        var headers: [RecordHeader] = []
+        if let position {
+            var record = SourcePosition(source: source, seq: state.seq + 1)
+            switch position {
+            case .file(let slot, let cursor):
+                record.slot = slot
+                record.file = cursor
+            case .generated(let count):
+                record.generated = count
+            }
+            state.apply(record)
+            headers = [RecordHeader(key: SourcePosition.header, value: record.encoded())]
+        }
+        try producer.send(key: nil, value: value, timestamp: timestamp, headers: headers, partition: partition)
+        chunkRecords += 1
+        chunkBytes += value.count
+        if position != nil {
+            stats.add(records: chunkRecords, bytes: chunkBytes)
+            chunkRecords = 0
+            chunkBytes = 0
+            try producer.endBatch(partition: partition)
+            chunkPartition = nil
+        }
+    }
+
+    /// Ends the current chunk of a source without positions (stdin).
+    func endChunk() throws {
+        guard let partition = chunkPartition else { return }
+        try producer.endBatch(partition: partition)
+        stats.add(records: chunkRecords, bytes: chunkBytes)
+        chunkRecords = 0
+        chunkBytes = 0
+        chunkPartition = nil
+    }
+
+    /// A position with no record (a file now known, or all of it skipped).
+    func note(_ position: SourcePosition.Kind) {
+        guard case .file(let slot, let cursor) = position else { return }
+        state.files[String(slot)] = cursor
+        state.nextSlot = max(state.nextSlot, slot + 1)
+        positionOutsideLog = true
+    }
+
+    /// Waits until everything is appended (durable as the topic's flush policy says),
+    /// then, at most once per `interval` ms (or when `force`), writes the checkpoint.
+    func flush(force: Bool = false, interval: Int64 = 1000) throws {
+        try producer.flush()
+        let now = currentTimeMillis()
+        guard force || positionOutsideLog || now - lastCheckpoint >= interval else { return }
+        lastCheckpoint = now
+        positionOutsideLog = false
+        try CheckpointFile.write(SourceCheckpoint(state: state, scanFrom: topic.partitions.map(\.endOffset)), checkpointPath)
+    }
+
+    func takeSlot() -> Int {
+        defer { state.nextSlot += 1 }
+        return state.nextSlot
+    }
+}
+
+extension SourcePosition {
+    enum Kind {
+        case file(slot: Int, FileCursor)
+        case generated(Int64)
+    }
+}

@@ -1,0 +1,77 @@
+import WeirLog
+
+/// The transforms between a sink and its topics, evaluated per batch read from one topic.
+struct TransformGraph {
+    let definition: PipelineDefinition
+    let sink: ComponentDefinition
+    let transforms: [String: any RecordTransform]
+    /// The topics the sink reads, directly or through transforms.
+    let topics: [String]
+    var transformIDs: [String] { transforms.keys.sorted() }
+
+    struct Result {
+        var records: [PipelineRecord] = []
+        var failures: [Failure] = []
+    }
+
+    struct Failure {
+        var record: PipelineRecord
+        var transform: String
+        var reason: String
+        var onError: String
+    }
+
+    struct Stop: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    init(definition: PipelineDefinition, sink: ComponentDefinition) throws {
+        self.definition = definition
+        self.sink = sink
+        var transforms: [String: any RecordTransform] = [:]
+        var topics = Set<String>()
+        var pending = sink.inputs
+        while let input = pending.popLast() {
+            if definition.topics[input] != nil {
+                topics.insert(input)
+                continue
+            }
+            let id = Self.producer(of: input, in: definition)
+            guard transforms[id] == nil, let component = definition.component(id) else { continue }
+            transforms[id] = try TransformFactory.make(component)
+            pending += component.inputs
+        }
+        self.transforms = transforms
+        self.topics = topics.sorted()
+    }
+
+    static func producer(of input: String, in definition: PipelineDefinition) -> String {
+        if definition.component(input) != nil { return input }
+        return String(input.split(separator: ".").dropLast().joined(separator: "."))
+    }
+
+    /// What reaches the sink from `batch`, read from `topic`. A failure in a transform
+    /// whose `on_error` is `fail` stops the run (before the batch is committed).
+    func process(_ batch: [PipelineRecord], from topic: String) throws -> Result {
+        var result = Result()
+        var cache: [String: TransformResult] = [:]
+        func records(of input: String) -> [PipelineRecord] {
+            if input == topic { return batch }
+            if definition.topics[input] != nil { return [] }
+            let id = Self.producer(of: input, in: definition)
+            if cache[id] == nil, let transform = transforms[id], let component = definition.component(id) {
+                let inputs = component.inputs.flatMap { records(of: $0) }
+                let output = transform.process(inputs)
+                result.failures += output.failures.map { Failure(record: $0.record, transform: id, reason: $0.reason, onError: component.onError) }
+                cache[id] = output
+            }
+            let name = input == id ? "" : String(input.dropFirst(id.count + 1))
+            return cache[id]?.outputs[name] ?? []
+        }
+        result.records = sink.inputs.flatMap { records(of: $0) }
+        if let fatal = result.failures.first(where: { $0.onError == "fail" }) {
+            throw Stop(description: "transform '\(fatal.transform)' (on_error: fail): \(fatal.reason)")
+        }
+        return result
+    }
+}
