@@ -16,6 +16,9 @@ public struct FileIdentity: Sendable, Hashable, Codable {
     /// CRC-32C of the first `fingerprintLength` bytes.
     public var fingerprint: UInt32
     public var fingerprintLength: Int
+    /// The fingerprinted bytes hold at least one whole line, so the fingerprint names
+    /// the file's first line (nil in checkpoints written before this was recorded).
+    public var coversLine: Bool?
 
     /// The identity of the file at `path` now, or nil if it cannot be opened.
     public static func of(path: String) -> FileIdentity? {
@@ -29,8 +32,9 @@ public struct FileIdentity: Sendable, Hashable, Codable {
     public static func of(fd: Int32) -> FileIdentity? {
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        guard let (fingerprint, length) = Self.fingerprint(fd: fd, upTo: fingerprintSize) else { return nil }
-        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), fingerprint: fingerprint, fingerprintLength: length)
+        guard let (fingerprint, length, coversLine) = Self.fingerprint(fd: fd, upTo: fingerprintSize) else { return nil }
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), fingerprint: fingerprint,
+                            fingerprintLength: length, coversLine: coversLine)
     }
 
     /// Whether the file now at `path` is the one this identity was taken from: same
@@ -51,7 +55,14 @@ public struct FileIdentity: Sendable, Hashable, Codable {
         return Self.fingerprint(fd: fd, upTo: fingerprintLength)?.0 == fingerprint
     }
 
-    private static func fingerprint(fd: Int32, upTo size: Int) -> (UInt32, Int)? {
+    /// Whether this (short) file's bytes are the beginning of the open file `fd`: a copy
+    /// of it still being written.
+    func isPrefix(of fd: Int32) -> Bool {
+        guard let (print, length, _) = Self.fingerprint(fd: fd, upTo: fingerprintLength) else { return false }
+        return length == fingerprintLength && print == fingerprint
+    }
+
+    private static func fingerprint(fd: Int32, upTo size: Int) -> (UInt32, Int, Bool)? {
         var buffer = [UInt8](repeating: 0, count: size)
         var filled = 0
         while filled < size {
@@ -60,6 +71,6 @@ public struct FileIdentity: Sendable, Hashable, Codable {
             if n == 0 { break }
             filled += n
         }
-        return (buffer[0..<filled].withUnsafeBytes { CRC32C.checksum($0) }, filled)
+        return (buffer[0..<filled].withUnsafeBytes { CRC32C.checksum($0) }, filled, buffer[0..<filled].contains(0x0a))
     }
 }

@@ -51,6 +51,10 @@ final class FileSource {
     private var arena = RecordArena()
     private var warned = Set<String>()
     private var dirty = false
+    /// The source has never run before: `read_from: end` applies to the files it finds
+    /// first. Files that appear later are read from their start, so no line written
+    /// between a rotation and the next scan is lost.
+    private let freshSource: Bool
 
     init(id: String, options: Options, writer: SourceWriter, deadLetters: DeadLetters, logger: Logger) {
         self.id = id
@@ -59,6 +63,7 @@ final class FileSource {
         self.deadLetters = deadLetters
         self.logger = logger
         scratch = [UInt8](repeating: 0, count: options.chunkSize)
+        freshSource = writer.state == SourceState()
     }
 
     /// Reads until `stop` says so; a bounded run (`file`, or `--once`) stops by itself
@@ -81,6 +86,8 @@ final class FileSource {
                 for _ in 0..<8 {
                     guard try readChunk(file) else { break }
                     progressed = true
+                    // A restart (truncation) replaced this file's entry: go on next round.
+                    if files[slot] !== file { break }
                 }
             }
             let finishing = stop.isSet || (bounded && !progressed)
@@ -133,9 +140,19 @@ final class FileSource {
                let cursor = writer.state.files[String(known)], cursor.offset <= size {
                 slot = known
                 offset = cursor.offset
+            } else if identity.fingerprintLength == 0 {
+                // Nothing to read yet, and nothing to tell it by: taken up once it has bytes.
+                close(fd)
+                continue
+            } else if let original = files.values.first(where: { $0.identity.matches(identity, path: path) || identity.isPrefix(of: $0.fd) }) {
+                // A copy of a file being read (copy-and-truncate in progress): the
+                // original is read on; the copy is taken up only if the original is cut.
+                logger.debug("copy of a file being read; not read twice", metadata: meta(["path": "\(path)", "original": "\(original.path)"]))
+                close(fd)
+                continue
             } else {
                 slot = writer.takeSlot()
-                if first && options.readFromEnd { offset = size }
+                if first && options.readFromEnd && freshSource { offset = size }
                 if options.follow || offset > 0 {
                     logger.debug("new file", metadata: meta(["path": "\(path)", "from": "\(offset)"]))
                 }
@@ -298,12 +315,21 @@ final class FileSource {
 
     /// The file at the same place now holds other content: what was read of the old
     /// content is appended, and the file continues as a new one from its start.
+    ///
+    /// Copy-and-truncate leaves the old content in a copy: if a glob finds one (a file
+    /// with the same first bytes, at least as long as what was read), the old slot goes on
+    /// in the copy, so lines written before the copy and not yet read are not lost.
     private func restart(_ file: FollowedFile, reason: String) throws {
         logger.warning("file \(reason); reading it again from the start", metadata: meta(["path": "\(file.path)"]))
-        arena.reset()
-        if let record = file.joiner?.take() { arena.add(record.bytes, end: record.end) }
-        try appendArena(file)
         files[file.slot] = nil
+        if let copy = findCopy(of: file) {
+            logger.info("continuing the old content in its copy", metadata: meta(["path": "\(copy.path)"]))
+            files[file.slot] = copy
+        } else {
+            arena.reset()
+            if let record = file.joiner?.take() { arena.add(record.bytes, end: record.end) }
+            try appendArena(file)
+        }
         let fd = dup(file.fd)
         guard fd >= 0, let identity = FileIdentity.of(fd: fd) else { return }
         let slot = writer.takeSlot()
@@ -311,6 +337,32 @@ final class FileSource {
         files[slot] = FollowedFile(slot: slot, path: file.path, fd: fd, identity: identity, offset: 0,
                                    multiline: options.multiline, now: monotonicMillis())
         dirty = true
+    }
+
+    /// A file under the globs, other than `file`, that holds the content `file` had: its
+    /// first bytes match and it is at least as long as what was read.
+    private func findCopy(of file: FollowedFile) -> FollowedFile? {
+        for path in Self.expand(options.patterns) where path != file.path {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            if let identity = FileIdentity.of(fd: fd), identity.inode != file.identity.inode || identity.device != file.identity.device,
+               file.identity.matches(identity, path: path), !files.values.contains(where: { $0.identity.inode == identity.inode && $0.identity.device == identity.device }) {
+                var info = stat()
+                if fstat(fd, &info) == 0, UInt64(info.st_size) >= file.readOffset {
+                    let copy = FollowedFile(slot: file.slot, path: path, fd: fd, identity: identity, offset: file.offset,
+                                            multiline: nil, now: monotonicMillis())
+                    copy.readOffset = file.readOffset
+                    copy.unfinished = file.unfinished
+                    copy.oversize = file.oversize
+                    copy.joiner = file.joiner
+                    copy.gone = true
+                    writer.note(.file(slot: copy.slot, copy.cursor))
+                    return copy
+                }
+            }
+            close(fd)
+        }
+        return nil
     }
 
     private func warnOnce(_ path: String, _ message: String) {

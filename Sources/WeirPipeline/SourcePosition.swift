@@ -45,7 +45,7 @@ struct SourceState: Codable, Sendable, Equatable {
 
     /// The slot of a file already known, now at `path` with identity `current`: same
     /// device and inode with the same first bytes, or (a file moved, even across
-    /// devices) a match over a full-size fingerprint.
+    /// devices) a match over a fingerprint that covers at least its first line.
     func slot(for path: String, _ current: FileIdentity, excluding open: Set<Int>) -> Int? {
         let candidates = files.compactMap { key, cursor -> (Int, FileCursor)? in
             guard let slot = Int(key), !open.contains(slot) else { return nil }
@@ -54,8 +54,10 @@ struct SourceState: Codable, Sendable, Equatable {
         // Prefer the newest slot: a reused inode may match an old, finished file too.
         return candidates.sorted { $0.0 > $1.0 }.first { _, cursor in
             let sameInode = cursor.identity.device == current.device && cursor.identity.inode == current.inode
-            let fullPrint = cursor.identity.fingerprintLength == FileIdentity.fingerprintSize
-            return (sameInode || fullPrint) && cursor.identity.matches(current, path: path)
+            // Across inodes (moved, copied) the fingerprint must be full or name the
+            // whole first line, as Vector's checksum fingerprint does.
+            let distinctive = cursor.identity.fingerprintLength == FileIdentity.fingerprintSize || cursor.identity.coversLine == true
+            return (sameInode || distinctive) && cursor.identity.matches(current, path: path)
         }?.0
     }
 }
