@@ -124,6 +124,7 @@ public struct ComponentCatalog: Sendable {
         ComponentSpec(type: "stdout", kind: .sink, summary: "prints records", options: [OptionSpec("encoding", .oneOf(["json", "text"]))]),
         ComponentSpec(type: "topic", kind: .sink, summary: "appends records to another topic", options: [
             OptionSpec("topic", .string, required: true), OptionSpec("key", .expression),
+            OptionSpec("encoding", .oneOf(["json", "text"])),
         ]),
         ComponentSpec(type: "http", kind: .sink, summary: "POSTs batches of JSON to a URL", options: [
             OptionSpec("url", .string, required: true), OptionSpec("batch_size", .integer(1...100_000)),

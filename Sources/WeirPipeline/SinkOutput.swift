@@ -67,22 +67,24 @@ final class BlackholeOutput: SinkOutput {
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {}
 }
 
-/// The `topic` sink: appends records into a topic of the same log (the `message` field,
-/// or the fields as JSON, as the value), keyed by the `key` expression when given, so
-/// pipelines chain. At least once: a run killed after the append and before its commit
+/// The `topic` sink: appends records into a topic of the same log, keyed by the `key`
+/// expression when given, so pipelines chain. The value is the record in `encoding`:
+/// `json` (the default: the fields, which a `parse_json` downstream gets back) or `text`. At least once: a run killed after the append and before its commit
 /// appends that batch again.
 final class TopicOutput: SinkOutput {
     let producer: Producer
     let key: Expression?
+    let encoding: RecordEncoding
 
-    init(topic: Topic, key: Expression?) throws {
+    init(topic: Topic, key: Expression?, encoding: RecordEncoding) throws {
         producer = try Producer(topic: topic)
         self.key = key
+        self.encoding = encoding
     }
 
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
         for record in records {
-            let value = Array(RecordEncoding.text.line(record).utf8)
+            let value = Array(encoding.line(record).utf8)
             var keyBytes = record.key
             if let key, let computed = try? key.evaluate(record.fields) {
                 switch computed {

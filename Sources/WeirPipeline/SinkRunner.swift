@@ -44,7 +44,8 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         case "stdout": output = StdoutOutput(writer: lines, encoding: RecordEncoding(sink.options["encoding"], default: .text))
         case "topic":
             guard case .string(let name) = sink.options["topic"] else { throw PipelineRunner.NotRunnable(description: "sink '\(sink.id)' has no topic") }
-            output = try TopicOutput(topic: try log.topic(name), key: sink.expressions["key"])
+            output = try TopicOutput(topic: try log.topic(name), key: sink.expressions["key"],
+                                     encoding: RecordEncoding(sink.options["encoding"], default: .json))
         case "blackhole": output = BlackholeOutput()
         default: throw PipelineRunner.NotRunnable(description: "sink type '\(sink.type)' of '\(sink.id)' does not run yet")
         }
@@ -64,16 +65,16 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         for _ in 0..<memberCount {
             members.append(try log.groups.join(group: sink.group, topics: Set(graph.topics), partitionCounts: counts, sessionTimeoutMs: 3_600_000).memberID)
         }
-        let assignments = try members.map { try log.groups.heartbeat(group: sink.group, memberID: $0).assignment }
+        let memberships = try members.map { try log.groups.heartbeat(group: sink.group, memberID: $0) }
         defer { for member in members { log.groups.leave(group: sink.group, memberID: member) } }
         let done = DispatchGroup()
-        for assignment in assignments where !assignment.isEmpty {
-            let parts = assignment.compactMap { tp in topics.first { $0.name == tp.topic }.map { ($0, $0.partitions[tp.partition]) } }
+        for membership in memberships where !membership.assignment.isEmpty {
+            let parts = membership.assignment.compactMap { tp in topics.first { $0.name == tp.topic }.map { ($0, $0.partitions[tp.partition]) } }
             done.enter()
             Thread.detachNewThread { [self] in
                 defer { done.leave() }
                 do {
-                    try member(parts, finish: finish, abort: abort)
+                    try member(membership, parts, finish: finish, abort: abort)
                 } catch {
                     firstError.withLock { $0 = $0 ?? "sink '\(sink.id)': \(error)" }
                     abort.set()
@@ -84,7 +85,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         if let error = firstError.withLock({ $0 }) { throw PipelineRunner.NotRunnable(description: error) }
     }
 
-    private func member(_ parts: [(Topic, Partition)], finish: StopFlag, abort: StopFlag) throws {
+    private func member(_ membership: GroupMembership, _ parts: [(Topic, Partition)], finish: StopFlag, abort: StopFlag) throws {
         var readers = commitLock.withLock {
             parts.map { topic, partition in
                 let key = "\(topic.name)/\(partition.id)"
@@ -93,6 +94,18 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             }
         }
         var finishing = false
+        var mirrored = monotonicMillis()
+        // The group's offsets mirror the checkpoint, at most once a second and at the end.
+        func mirror() {
+            let offsets = Dictionary(uniqueKeysWithValues: readers.map { (TopicPartition(topic: $0.0, partition: $0.1.partition.id), $0.1.position) })
+            do {
+                try log.groups.commit(group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
+            } catch {
+                logger.debug("group offsets not mirrored", metadata: ["sink": "\(sink.id)", "error": "\(error)"])
+            }
+            mirrored = monotonicMillis()
+        }
+        defer { mirror() }
         while !abort.isSet {
             // Once finishing, read up to the ends as they are now and stop there.
             if !finishing && finish.isSet { finishing = true }
@@ -104,6 +117,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
                 try step(topic: readers[i].0, reader: &readers[i].1, end: end)
                 progressed = true
             }
+            if monotonicMillis() - mirrored >= 1000 { mirror() }
             if !progressed {
                 if finishing { break }
                 Self.waitForData(readers.map(\.1), timeoutMs: 100)
@@ -112,7 +126,9 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     }
 
     /// Reads one batch, transforms it, writes it and commits.
-    private func step(topic: String, reader: inout PartitionReader, end: Int64) throws {
+    /// The reader moves on only when the batch is committed.
+    private func step(topic: String, reader committedReader: inout PartitionReader, end: Int64) throws {
+        var reader = committedReader
         var batch: [PipelineRecord] = []
         var bytes = 0
         try reader.read(upTo: end, limit: batchSize) { view in
@@ -141,9 +157,8 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             checkpoint.offsets["\(topic)/\(partition.id)"] = next
             try CheckpointFile.write(checkpoint, checkpointPath)
         }
-        try? log.groups.commit(group: sink.group, memberID: nil, generation: nil,
-                               offsets: [TopicPartition(topic: topic, partition: partition.id): next])
         stats.add(records: result.records.count, bytes: bytes, failed: result.failures.count)
+        committedReader = reader
     }
 
     /// Blocks until one of the readers' partitions has data at its position, or for
