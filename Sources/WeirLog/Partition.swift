@@ -35,6 +35,10 @@ public final class Partition: Sendable {
         /// Total bytes ever appended in this process; what fsync progress is measured in.
         var appendedBytes: Int64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        /// Waiters woken by `publish`, resumed by `resumeWoken()` once the lock is released:
+        /// resuming under the lock would deadlock against a task being cancelled, whose
+        /// cancellation handler takes the lock while the runtime holds the task's own.
+        var woken: [CheckedContinuation<Void, Never>] = []
         var nextWaiterID: UInt64 = 0
         var closed = false
         /// Set when an fsync failed: no append or sync is accepted after it.
@@ -178,7 +182,8 @@ public final class Partition: Sendable {
     func appendUnsynced(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws
         -> (base: Int64, appendedUpTo: Int64, mustSync: Bool)
     {
-        try state.withLock { state in
+        defer { resumeWoken() }
+        return try state.withLock { state in
             guard !state.closed else {
                 throw WeirLogError.io(operation: "append to closed partition", path: directory, errno: EBADF)
             }
@@ -215,9 +220,17 @@ public final class Partition: Sendable {
         guard offset > state.highWatermark || activeSize > state.visibleActiveSize else { return }
         state.highWatermark = max(state.highWatermark, offset)
         state.visibleActiveSize = max(state.visibleActiveSize, activeSize)
-        let waiters = state.waiters
+        state.woken += state.waiters.values
         state.waiters.removeAll()
-        for waiter in waiters.values { waiter.resume() }
+    }
+
+    /// Resumes the waiters `publish` woke; called with the lock released.
+    private func resumeWoken() {
+        let woken = state.withLock { state in
+            defer { state.woken.removeAll() }
+            return state.woken
+        }
+        for waiter in woken { waiter.resume() }
     }
 
     /// Validates a batch from outside before it touches the log: shape, length, CRC,
@@ -297,6 +310,7 @@ public final class Partition: Sendable {
                 if config.flush == .always, state.active.file === file { publish(&state, upTo: next, activeSize: activeSize) }
                 syncedBytes.max(appended)
             }
+            resumeWoken()
         }
     }
 

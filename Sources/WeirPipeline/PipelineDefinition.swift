@@ -7,6 +7,8 @@ public struct PipelineDefinition: Sendable {
     /// Topics the pipeline declares (created if missing).
     public var topics: [String: TopicConfig]
     public var components: [ComponentDefinition]
+    /// The file's `tests:` cases, which `weir test` runs.
+    public var tests: [PipelineTestCase] = []
 
     public func component(_ id: String) -> ComponentDefinition? { components.first { $0.id == id } }
 }

@@ -51,7 +51,7 @@ public struct PipelineLoader {
 }
 
 /// The walk over one file's node tree.
-private struct Checker {
+struct Checker {
     let file: String
     let catalog: ComponentCatalog
     let environment: [String: String]
@@ -200,7 +200,9 @@ private struct Checker {
             report(node, "the pipeline has no sources, transforms or sinks")
         }
         checkGraph(components, topics: topics, idNodes: idNodes)
-        return PipelineDefinition(name: name, file: file, topics: topics, components: components)
+        var definition = PipelineDefinition(name: name, file: file, topics: topics, components: components)
+        if let node = section("tests") { definition.tests = testCases(node, definition) }
+        return definition
     }
 
     mutating func topicConfig(_ node: Node, topic: String) -> TopicConfig {

@@ -1,11 +1,14 @@
 import WeirLog
 
-/// The transforms between a sink and its topics, evaluated per batch read from one topic.
+/// The transforms upstream of some outputs (a sink's inputs, or what a test checks),
+/// evaluated per batch: a batch read from a topic (or put into a transform by a test)
+/// flows through every transform downstream of it.
 struct TransformGraph {
     let definition: PipelineDefinition
-    let sink: ComponentDefinition
+    /// The outputs (topics, transforms, `<route>.<case>`) whose records are wanted.
+    let wanted: [String]
     let transforms: [String: any RecordTransform]
-    /// The topics the sink reads, directly or through transforms.
+    /// The topics read, directly or through transforms.
     let topics: [String]
     var transformIDs: [String] { transforms.keys.sorted() }
 
@@ -26,11 +29,15 @@ struct TransformGraph {
     }
 
     init(definition: PipelineDefinition, sink: ComponentDefinition) throws {
+        try self.init(definition: definition, wanted: sink.inputs)
+    }
+
+    init(definition: PipelineDefinition, wanted: [String]) throws {
         self.definition = definition
-        self.sink = sink
+        self.wanted = wanted
         var transforms: [String: any RecordTransform] = [:]
         var topics = Set<String>()
-        var pending = sink.inputs
+        var pending = wanted
         while let input = pending.popLast() {
             if definition.topics[input] != nil {
                 topics.insert(input)
@@ -50,17 +57,26 @@ struct TransformGraph {
         return String(input.split(separator: ".").dropLast().joined(separator: "."))
     }
 
-    /// What reaches the sink from `batch`, read from `topic`. A failure in a transform
-    /// whose `on_error` is `fail` stops the run (before the batch is committed).
+    /// What reaches the wanted outputs from `batch`, read from `topic`. A failure in a
+    /// transform whose `on_error` is `fail` stops the run (before the batch is committed).
     func process(_ batch: [PipelineRecord], from topic: String) throws -> Result {
+        let result = evaluate(injecting: batch, at: topic)
+        if let fatal = result.failures.first(where: { $0.onError == "fail" }) {
+            throw Stop(description: "transform '\(fatal.transform)' (on_error: fail): \(fatal.reason)")
+        }
+        return result
+    }
+
+    /// What reaches the wanted outputs when `batch` enters at `point`: read from that
+    /// topic, or given to that transform as its input.
+    func evaluate(injecting batch: [PipelineRecord], at point: String) -> Result {
         var result = Result()
         var cache: [String: TransformResult] = [:]
         func records(of input: String) -> [PipelineRecord] {
-            if input == topic { return batch }
-            if definition.topics[input] != nil { return [] }
+            if definition.topics[input] != nil { return input == point ? batch : [] }
             let id = Self.producer(of: input, in: definition)
             if cache[id] == nil, let transform = transforms[id], let component = definition.component(id) {
-                let inputs = component.inputs.flatMap { records(of: $0) }
+                let inputs = id == point ? batch : component.inputs.flatMap { records(of: $0) }
                 let output = transform.process(inputs)
                 result.failures += output.failures.map { Failure(record: $0.record, transform: id, reason: $0.reason, onError: component.onError) }
                 cache[id] = output
@@ -68,10 +84,7 @@ struct TransformGraph {
             let name = input == id ? "" : String(input.dropFirst(id.count + 1))
             return cache[id]?.outputs[name] ?? []
         }
-        result.records = sink.inputs.flatMap { records(of: $0) }
-        if let fatal = result.failures.first(where: { $0.onError == "fail" }) {
-            throw Stop(description: "transform '\(fatal.transform)' (on_error: fail): \(fatal.reason)")
-        }
+        result.records = wanted.flatMap { records(of: $0) }
         return result
     }
 }

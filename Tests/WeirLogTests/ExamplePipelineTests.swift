@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import WeirLog
+
+/// The example pipelines in `pipelines/`: their own `tests:` pass under `weir test`, and
+/// each runs end to end with `--once` on the samples in the repository.
+@Suite("Example pipelines")
+struct ExamplePipelineTests {
+    static let examples = ["ssh-failed-logins", "hdfs-blocks", "apache-levels", "java-exceptions"]
+
+    @Test("weir test runs every example's tests: cases and they pass")
+    func configTests() throws {
+        let files = (Self.examples + ["ssh-audit"]).map { Paths.packageRoot + "/pipelines/\($0).yaml" }
+        let result = try run(Paths.weir, ["test"] + files)
+        #expect(result.status == 0, "\(result.stdoutText)")
+        let passes = result.stdoutText.split(separator: "\n").filter { $0.hasPrefix("PASS ") }
+        #expect(passes.count >= 2 * Self.examples.count)
+        #expect(result.stdoutText.hasSuffix("\(passes.count) passed, 0 failed\n"))
+    }
+
+    @Test("a case that does not hold fails with what came out, and weir test exits 1")
+    func failingCase() throws {
+        let directory = TemporaryDirectory()
+        let text = try String(contentsOfFile: Paths.packageRoot + "/pipelines/ssh-failed-logins.yaml", encoding: .utf8)
+            .replacingOccurrences(of: #"'.user == "root"'"#, with: #"'.user == "admin"'"#)
+        let path = directory.path + "/broken.yaml"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let result = try run(Paths.weir, ["test", path])
+        #expect(result.status == 1)
+        #expect(result.stdoutText.contains("FAIL \(path):54: root is a user like any other"))
+        #expect(result.stdoutText.contains(#"does not satisfy .user == "admin": {"ip":"5.36.59.76""#))
+    }
+
+    @Test("a bad tests: section is a validation error with its position")
+    func badTestsSection() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/t.yaml"
+        try Data("""
+            topics: { raw: {} }
+            transforms:
+              up: { type: set, inputs: [raw], fields: { x: '1' } }
+            sinks:
+              out: { type: blackhole, inputs: [up] }
+            tests:
+              - name: wrong place
+                input: { at: nowhere, lines: [a] }
+                expect: { from: upp, conditions: ['.x =='] }
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        let result = try run(Paths.weir, ["validate", path])
+        #expect(result.status == 1)
+        #expect(result.stdoutText.contains("t.yaml:8:18: test 'wrong place' puts records at 'nowhere', which is neither a topic nor a transform"))
+        #expect(result.stdoutText.contains("t.yaml:9:21: test 'wrong place' expects records from 'upp', which is not a transform output (did you mean 'up'?)"))
+        #expect(result.stdoutText.contains("t.yaml:9:45: condition of test 'wrong place': expected a value"))
+        #expect(!result.stdoutText.contains("checks nothing"))
+    }
+
+    @Test("every example runs end to end with --once on the repository's samples")
+    func runOnce() throws {
+        let directory = TemporaryDirectory()
+        let environment = ["WEIR_SAMPLES": Paths.packageRoot + "/samples", "WEIR_OUT": directory.path + "/out"]
+        for example in Self.examples {
+            let result = try run(Paths.weir, ["run", "--once", "--quiet", "--data-dir", directory.path + "/data",
+                                              Paths.packageRoot + "/pipelines/\(example).yaml"], environment: environment)
+            #expect(result.status == 0, "\(example): \(result.stderr)")
+        }
+        let out = directory.path + "/out/"
+        let failed = lines(of: try Data(contentsOf: URL(fileURLWithPath: out + "ssh-failed-logins.jsonl")))
+        let source = lines(of: try Data(contentsOf: URL(fileURLWithPath: Paths.packageRoot + "/samples/loghub/OpenSSH_2k.log")))
+        #expect(failed.count >= source.filter { $0.contains("]: Failed password for") }.count - 3)
+        #expect(failed.allSatisfy { $0.contains("\"ip\":\"") && $0.contains("\"user\":\"") })
+        let blocks = lines(of: try Data(contentsOf: URL(fileURLWithPath: out + "hdfs-blocks.jsonl")))
+        #expect(blocks.count == 2000 && blocks.allSatisfy { $0.contains("\"block\":\"blk_") })
+        let javaErrors = lines(of: try Data(contentsOf: URL(fileURLWithPath: out + "java-errors.jsonl")))
+        #expect(javaErrors.count == 3)
+        #expect(javaErrors.filter { $0.contains("\"has_trace\":true") }.count == 2)
+        // Apache errors went to their own topic.
+        let errors = try run(Paths.weir, ["consume", "apache_error", "--data-dir", directory.path + "/data"])
+        let apache = lines(of: try Data(contentsOf: URL(fileURLWithPath: Paths.packageRoot + "/samples/loghub/Apache_2k.log")))
+        #expect(lines(of: errors.stdout).count == apache.filter { $0.contains("] [error] ") }.count)
+    }
+}
