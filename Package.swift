@@ -23,6 +23,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2"),
         .target(name: "CCRC32C", path: "Sources/CCRC32C", cSettings: [.unsafeFlags(["-O3"])]),
         .target(
             name: "WeirLog",
@@ -38,6 +39,7 @@ let package = Package(
             name: "WeirPipeline",
             dependencies: [
                 "WeirLog",
+                "CPCRE2",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],

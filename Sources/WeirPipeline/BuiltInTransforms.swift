@@ -94,7 +94,7 @@ extension FieldParser {
             }
             switch parse(text) {
             case .success(let fields):
-                for (name, value) in fields { record[field: name] = value }
+                record.merge(fields)
                 result.emit(record)
             case .failure(let failure):
                 result.fail(record, failure.reason)
@@ -107,28 +107,20 @@ extension FieldParser {
 /// `parse_regex`: the named captures of the pattern become string fields.
 struct ParseRegexTransform: FieldParser {
     let regex: CompiledRegex
-    let names: [String]
     let field: String
 
     init(pattern: String, field: String) throws {
         regex = try CompiledRegex(pattern)
         self.field = field
-        // NSRegularExpression does not list its group names; read them from the pattern.
-        let finder = try NSRegularExpression(pattern: #"\(\?<([A-Za-z][A-Za-z0-9]*)>"#)
-        names = finder.matches(in: pattern, range: NSRange(pattern.startIndex..., in: pattern)).compactMap { match in
-            Range(match.range(at: 1), in: pattern).map { String(pattern[$0]) }
-        }
     }
 
     var notAString: String { "parse_regex: field '\(field)' is not a string" }
 
     func parse(_ text: String) -> Result<[(String, Value)], ParseFailure> {
-        guard let match = regex.regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else {
+        guard let captures = regex.captures(text) else {
             return .failure(ParseFailure(reason: "parse_regex: '\(field)' does not match the pattern"))
         }
-        return .success(names.compactMap { name in
-            Range(match.range(withName: name), in: text).map { (name, .string(String(text[$0]))) }
-        })
+        return .success(captures.map { ($0.0, .string($0.1)) })
     }
 }
 

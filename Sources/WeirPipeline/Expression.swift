@@ -32,19 +32,3 @@ public indirect enum Expression: Sendable {
         self = try parser.parseAll()
     }
 }
-
-/// A regular expression compiled once at parse time. NSRegularExpression is immutable
-/// and documented as safe to use from several threads.
-public final class CompiledRegex: @unchecked Sendable {
-    public let pattern: String
-    let regex: NSRegularExpression
-
-    public init(_ pattern: String) throws {
-        self.pattern = pattern
-        regex = try NSRegularExpression(pattern: pattern)
-    }
-
-    public func matches(_ text: String) -> Bool {
-        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-    }
-}

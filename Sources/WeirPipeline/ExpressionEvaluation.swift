@@ -70,7 +70,7 @@ extension Expression {
             }
         case .contains:
             switch (a, b) {
-            case (.string(let text), .string(let part)): return text.contains(part)
+            case (.string(let text), .string(let part)): return Self.bytes(of: text, contain: part)
             case (.array(let items), let item): return items.contains { equal($0, item) }
             case (.null, _): return false
             case (.string, _): throw ExpressionError(column: column, "contains needs a string on its right when its left is a string, got \(b.typeName)")
@@ -78,9 +78,32 @@ extension Expression {
             }
         case .startsWith, .endsWith:
             switch (a, b) {
-            case (.string(let text), .string(let part)): return op == .startsWith ? text.hasPrefix(part) : text.hasSuffix(part)
+            // Bytes, not Characters: what Vector does, and many times faster.
+            case (.string(let text), .string(let part)):
+                return op == .startsWith ? text.utf8.starts(with: part.utf8) : text.utf8.reversed().starts(with: part.utf8.reversed())
             case (.null, _): return false
             default: throw ExpressionError(column: column, "\(op.rawValue) needs two strings, got \(a.typeName) and \(b.typeName)")
+            }
+        }
+    }
+
+    /// Whether `part`'s UTF-8 bytes occur in `text`'s: memchr for the first byte, memcmp
+    /// for the rest.
+    static func bytes(of text: String, contain part: String) -> Bool {
+        var text = text
+        var part = part
+        return text.withUTF8 { haystack in
+            part.withUTF8 { needle in
+                guard let first = needle.first else { return true }
+                guard let base = haystack.baseAddress, let wanted = needle.baseAddress, haystack.count >= needle.count else { return false }
+                var at = 0
+                let last = haystack.count - needle.count
+                while at <= last, let hit = memchr(base + at, Int32(first), last - at + 1) {
+                    let position = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + position, wanted, needle.count) == 0 { return true }
+                    at = position + 1
+                }
+                return false
             }
         }
     }

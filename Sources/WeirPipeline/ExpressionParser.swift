@@ -52,7 +52,7 @@ struct ExpressionParser {
             do {
                 return .matches(left, try CompiledRegex(pattern), column: token.column)
             } catch {
-                throw ExpressionError(column: token.column, "invalid regex '\(pattern)': \(error.localizedDescription)")
+                throw ExpressionError(column: token.column, "invalid regex '\(pattern)': \(error)")
             }
         }
         return .compare(Expression.ComparisonOperator(rawValue: name)!, left, right, column: token.column)

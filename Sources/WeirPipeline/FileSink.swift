@@ -48,24 +48,32 @@ public final class FileSink {
     /// Writes the batch after what is there, fsyncs, and returns the new length.
     @discardableResult
     public func write(_ batch: [PipelineRecord]) throws -> UInt64 {
+        try append(batch)
+        try sync()
+        return length
+    }
+
+    /// Writes the batch after what is there, without waiting for the disk; returns the
+    /// new length, which is durable once `sync()` returns.
+    @discardableResult
+    public func append(_ batch: [PipelineRecord]) throws -> UInt64 {
         guard !batch.isEmpty else { return length }
-        var text = ""
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(batch.count * 256)
+        let lines: RecordEncoding = encoding == .json ? .json : .text
         for record in batch {
-            switch encoding {
-            case .json:
-                guard case .object(var fields) = record.fields else { continue }
-                fields["_timestamp"] = .int(record.timestamp)
-                text += Value.object(fields).jsonText()
-            case .text:
-                if case .string(let message) = record[field: "message"] { text += message } else { text += record.fields.jsonText() }
-            }
-            text += "\n"
+            lines.write(record, into: &bytes)
+            bytes.append(0x0a)
         }
-        let data = Data(text.utf8)
+        let data = Data(bytes)
         try handle.seek(toOffset: length)
         try handle.write(contentsOf: data)
-        try handle.synchronize()
         length += UInt64(data.count)
         return length
+    }
+
+    /// Makes everything appended so far durable.
+    public func sync() throws {
+        try handle.synchronize()
     }
 }

@@ -25,7 +25,8 @@ final class FileSource {
         /// A file no glob finds any more is closed after it has not grown for this long.
         var closeIdleMs: Int64 = 5000
         var multiline: MultilineJoiner.Rule?
-        var chunkSize = 1 << 20
+        // One chunk is one batch: 256 KiB, as `weir produce` batches.
+        var chunkSize = 256 << 10
 
         init(_ component: ComponentDefinition) {
             if case .array(let items) = component.options["paths"] {
@@ -50,6 +51,8 @@ final class FileSource {
     private var scratch: [UInt8]
     private var arena = RecordArena()
     private var warned = Set<String>()
+    /// Paths the last scan found empty: not taken up yet.
+    private var emptyFiles = Set<String>()
     private var dirty = false
     /// The source has never run before: `read_from: end` applies to the files it finds
     /// first. Files that appear later are read from their start, so no line written
@@ -74,7 +77,7 @@ final class FileSource {
         var lastFlush = monotonicMillis()
         while true {
             let now = monotonicMillis()
-            if firstScan || (!bounded && now - lastScan >= options.scanIntervalMs) {
+            if firstScan || (!bounded && (now - lastScan >= options.scanIntervalMs || emptyFileGrew())) {
                 try scan(first: firstScan, now: now)
                 firstScan = false
                 lastScan = now
@@ -110,6 +113,7 @@ final class FileSource {
     // MARK: Finding files
 
     private func scan(first: Bool, now: Int64) throws {
+        emptyFiles.removeAll()
         var seen = Set<Int>()
         for path in Self.expand(options.patterns) {
             var info = stat()
@@ -141,8 +145,10 @@ final class FileSource {
                 slot = known
                 offset = cursor.offset
             } else if identity.fingerprintLength == 0 {
-                // Nothing to read yet, and nothing to tell it by: taken up once it has bytes.
+                // Nothing to read yet, and nothing to tell it by: taken up once it has
+                // bytes (watched every round, so its first lines wait for no scan).
                 close(fd)
+                emptyFiles.insert(path)
                 continue
             } else if let original = files.values.first(where: { $0.identity.matches(identity, path: path) || identity.isPrefix(of: $0.fd) }) {
                 // A copy of a file being read (copy-and-truncate in progress): the
@@ -173,6 +179,14 @@ final class FileSource {
             if let current = FileIdentity.of(fd: file.fd), !file.identity.matches(current, path: "/proc/self/fd/\(file.fd)") {
                 try restart(file, reason: "its first bytes changed")
             }
+        }
+    }
+
+    /// Whether a file the last scan found empty has bytes now.
+    private func emptyFileGrew() -> Bool {
+        emptyFiles.contains { path in
+            var info = stat()
+            return stat(path, &info) == 0 && info.st_size > 0
         }
     }
 

@@ -316,10 +316,10 @@ struct Checker {
         case .regex:
             guard let text = string(node, what) else { return }
             do {
-                _ = try NSRegularExpression(pattern: text)
+                _ = try CompiledRegex(text)
                 component.options[option.name] = .string(text)
             } catch {
-                report(node, "\(what) is not a valid regex: \(error.localizedDescription)")
+                report(node, "\(what) is not a valid regex: \(error)")
             }
         case .expressionMap:
             var values: [String: Value] = [:]
@@ -344,7 +344,7 @@ struct Checker {
                 switch entry.key {
                 case "start_pattern", "continuation_pattern":
                     guard let text = string(entry.value, inner) else { continue }
-                    if (try? NSRegularExpression(pattern: text)) == nil { report(entry.value, "\(inner) is not a valid regex") }
+                    do { _ = try CompiledRegex(text) } catch { report(entry.value, "\(inner) is not a valid regex: \(error)") }
                     values[entry.key] = .string(text)
                 case "max_lines": integer(entry.value, inner, 1...100_000).map { values[entry.key] = .int($0) }
                 case "timeout_ms": integer(entry.value, inner, 1...3_600_000).map { values[entry.key] = .int($0) }

@@ -17,15 +17,30 @@ public struct PipelineRecord: Sendable, Equatable {
         self.fields = .object(fields)
     }
 
-    /// A record made from a line (the value of a log record).
-    public init(message: String, timestamp: Int64, key: [UInt8]? = nil) {
-        self.init(key: key, timestamp: timestamp, fields: ["message": .string(message)])
+    /// A record made from a line (the value of a log record). Room for `capacity` fields
+    /// is made at once: parsing usually adds several.
+    public init(message: String, timestamp: Int64, key: [UInt8]? = nil, capacity: Int = 1) {
+        var fields = [String: Value](minimumCapacity: capacity)
+        fields["message"] = .string(message)
+        self.init(key: key, timestamp: timestamp, fields: fields)
+    }
+
+    /// Sets several fields at once, growing the fields' storage once.
+    public mutating func merge(_ pairs: [(String, Value)]) {
+        guard case .object(var all) = fields else { return }
+        fields = .null
+        all.reserveCapacity(all.count + pairs.count)
+        for (name, value) in pairs { all[name] = value }
+        fields = .object(all)
     }
 
     public subscript(field name: String) -> Value? {
         get { fields[path: [name]] }
         set {
             guard case .object(var all) = fields else { return }
+            // Let go of the record's reference first, so the dictionary is changed in
+            // place instead of copied for every field set.
+            fields = .null
             all[name] = newValue
             fields = .object(all)
         }

@@ -1,11 +1,19 @@
 import Foundation
 import WeirLog
 
-/// Where a sink sends what reaches it. `write` returns once the batch is as durable as
-/// the output can make it, and records in `checkpoint` what must be committed with the
-/// batch's input offsets (a file's length).
+/// Where a sink sends what reaches it. `write` hands over a batch and records in
+/// `checkpoint` what must be committed with the batch's input offsets (a file's length);
+/// `sync` makes everything written so far as durable as the output can make it. The
+/// runner calls `write` under its lock and `sync` (one at a time) outside it, so one
+/// member writes while another's fsync runs, and one fsync commits both.
 protocol SinkOutput: AnyObject {
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws
+    func sync() throws
+}
+
+extension SinkOutput {
+    /// Outputs that are done when `write` returns.
+    func sync() throws {}
 }
 
 /// A sink's progress: its output length and the next offset of each input partition,
@@ -36,14 +44,20 @@ enum RecordEncoding: String {
     }
 
     func line(_ record: PipelineRecord) -> String {
+        var bytes: [UInt8] = []
+        write(record, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the line (without newline) as UTF-8.
+    func write(_ record: PipelineRecord, into bytes: inout [UInt8]) {
         switch self {
         case .json:
-            guard case .object(var fields) = record.fields else { return record.fields.jsonText() }
-            fields["_timestamp"] = .int(record.timestamp)
-            return Value.object(fields).jsonText()
+            guard case .object(let fields) = record.fields else { return record.fields.writeJSON(into: &bytes) }
+            Value.writeJSONObject(fields, extra: ("_timestamp", .int(record.timestamp)), into: &bytes)
         case .text:
-            if case .string(let message) = record[field: "message"] { return message }
-            return record.fields.jsonText()
+            if case .string(let message) = record[field: "message"] { return bytes.append(contentsOf: message.utf8) }
+            record.fields.writeJSON(into: &bytes)
         }
     }
 }
@@ -120,6 +134,8 @@ final class FileOutput: SinkOutput {
 
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
         checkpoint.path = sink.path
-        checkpoint.length = try sink.write(records)
+        checkpoint.length = try sink.append(records)
     }
+
+    func sync() throws { try sink.sync() }
 }

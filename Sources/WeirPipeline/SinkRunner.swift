@@ -21,10 +21,17 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     let stats: ComponentStats
     let logger: Logger
     let checkpointPath: String
-    var batchSize = 10_000
+    private let store: SlottedCheckpoint
+    var batchSize = 4_000
     private let output: any SinkOutput
     private var checkpoint: SinkCheckpoint
+    /// Guards `output` writes, `checkpoint` and `writes`.
     private let commitLock = NSLock()
+    /// Guards syncs and `committedWrites`; taken without `commitLock` held.
+    private let syncLock = NSLock()
+    private var writes = 0
+    private let mirrorQueue = DispatchQueue(label: "weir.sink.mirror")
+    private var committedWrites = 0
     private let firstError = Mutex<String?>(nil)
 
     init(pipeline: PipelineDefinition, sink: ComponentDefinition, log: EmbeddedLog, checkpointDirectory: String,
@@ -36,8 +43,9 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         self.stats = stats
         self.logger = logger
         graph = try TransformGraph(definition: pipeline, sink: sink)
-        checkpointPath = checkpointDirectory + "/sink-\(sink.id).json"
-        let saved = try CheckpointFile.read(SinkCheckpoint.self, checkpointPath)
+        checkpointPath = checkpointDirectory + "/sink-\(sink.id).checkpoint"
+        store = try SlottedCheckpoint(path: checkpointPath)
+        let saved = try Self.readCheckpoint(store, legacy: checkpointDirectory + "/sink-\(sink.id).json")
         checkpoint = saved ?? SinkCheckpoint()
         switch sink.type {
         case "file": output = try FileOutput(component: sink, saved: saved, checkpointPath: checkpointPath)
@@ -49,6 +57,24 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         case "blackhole": output = BlackholeOutput()
         default: throw PipelineRunner.NotRunnable(description: "sink type '\(sink.type)' of '\(sink.id)' does not run yet")
         }
+    }
+
+    /// The last commit; a checkpoint file that holds no intact slot is an error, never a
+    /// silent start from nothing (which would cut the output file to nothing). Reads the
+    /// JSON checkpoint of earlier versions when there is no other.
+    private static func readCheckpoint(_ store: SlottedCheckpoint, legacy: String) throws -> SinkCheckpoint? {
+        if let payload = store.read() {
+            do {
+                return try JSONDecoder().decode(SinkCheckpoint.self, from: Data(payload))
+            } catch {
+                throw PipelineRunner.NotRunnable(description: "checkpoint \(store.path) cannot be decoded (\(error)); refusing to guess where to continue")
+            }
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: store.path))?[.size] as? Int ?? 0
+        if size > 0 {
+            throw PipelineRunner.NotRunnable(description: "checkpoint \(store.path) is damaged (no intact slot); refusing to guess where to continue")
+        }
+        return try CheckpointFile.read(SinkCheckpoint.self, legacy)
     }
 
     /// How many members read for this sink.
@@ -82,6 +108,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             }
         }
         done.wait()
+        mirrorQueue.sync {}
         if let error = firstError.withLock({ $0 }) { throw PipelineRunner.NotRunnable(description: error) }
     }
 
@@ -96,12 +123,15 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         var finishing = false
         var mirrored = monotonicMillis()
         // The group's offsets mirror the checkpoint, at most once a second and at the end.
+        // In the background: the offset store's durable write must not delay a batch.
         func mirror() {
             let offsets = Dictionary(uniqueKeysWithValues: readers.map { (TopicPartition(topic: $0.0, partition: $0.1.partition.id), $0.1.position) })
-            do {
-                try log.groups.commit(group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
-            } catch {
-                logger.debug("group offsets not mirrored", metadata: ["sink": "\(sink.id)", "error": "\(error)"])
+            mirrorQueue.async { [self] in
+                do {
+                    try log.groups.commit(group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
+                } catch {
+                    logger.debug("group offsets not mirrored", metadata: ["sink": "\(sink.id)", "error": "\(error)"])
+                }
             }
             mirrored = monotonicMillis()
         }
@@ -134,7 +164,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         try reader.read(upTo: end, limit: batchSize) { view in
             let message = view.value.map { String(decoding: $0, as: UTF8.self) } ?? ""
             bytes += view.value?.count ?? 0
-            var record = PipelineRecord(message: message, timestamp: view.timestamp, key: view.key.map(Array.init))
+            var record = PipelineRecord(message: message, timestamp: view.timestamp, key: view.key.map(Array.init), capacity: 8)
             if view.headerCount > 0 { record.headers = view.headers.filter { $0.key != SourcePosition.header } }
             batch.append(record)
             return true
@@ -152,13 +182,28 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         try deadLetters.flush()
         let partition = reader.partition
         let next = reader.position
-        try commitLock.withLock {
+        let written = try commitLock.withLock {
             try output.write(result.records, checkpoint: &checkpoint)
             checkpoint.offsets["\(topic)/\(partition.id)"] = next
-            try CheckpointFile.write(checkpoint, checkpointPath)
+            writes += 1
+            return writes
         }
+        try commit(upTo: written)
         stats.add(records: result.records.count, bytes: bytes, failed: result.failures.count)
         committedReader = reader
+    }
+
+    /// Makes the output durable, then the checkpoint, for every write up to `write`
+    /// (group commit: a member whose write an earlier sync covered returns at once).
+    private func commit(upTo write: Int) throws {
+        try syncLock.withLock {
+            guard committedWrites < write else { return }
+            // Everything in this snapshot was written before the sync below starts.
+            let (snapshot, upTo) = commitLock.withLock { (checkpoint, writes) }
+            try output.sync()
+            try store.write(Array(try JSONEncoder().encode(snapshot)))
+            committedWrites = upTo
+        }
     }
 
     /// Blocks until one of the readers' partitions has data at its position, or for

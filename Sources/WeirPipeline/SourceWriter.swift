@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import WeirLog
 
 /// Appends what a source reads into its topic, one batch per chunk of input, with the
@@ -21,6 +22,8 @@ final class SourceWriter {
     private var lastCheckpoint: Int64 = 0
     /// A position changed without a record to carry it: only the checkpoint can keep it.
     private var positionOutsideLog = false
+    private let checkpointQueue = DispatchQueue(label: "weir.source.checkpoint")
+    private let checkpointFailure = FirstError()
     let stats: ComponentStats
 
     /// Recovers the source's state from its checkpoint and the log.
@@ -89,14 +92,27 @@ final class SourceWriter {
     }
 
     /// Waits until everything is appended (durable as the topic's flush policy says),
-    /// then, at most once per `interval` ms (or when `force`), writes the checkpoint.
+    /// then, at most once per `interval` ms, writes the checkpoint: in the background (the
+    /// log already holds every position; the checkpoint only shortens the scan at the next
+    /// start), or at once when `force`d or when a position exists only in the state.
     func flush(force: Bool = false, interval: Int64 = 1000) throws {
         try producer.flush()
+        if let failed = checkpointFailure.error { throw failed }
         let now = currentTimeMillis()
         guard force || positionOutsideLog || now - lastCheckpoint >= interval else { return }
         lastCheckpoint = now
-        positionOutsideLog = false
-        try CheckpointFile.write(SourceCheckpoint(state: state, scanFrom: topic.partitions.map(\.endOffset)), checkpointPath)
+        let checkpoint = SourceCheckpoint(state: state, scanFrom: topic.partitions.map(\.endOffset))
+        let path = checkpointPath
+        if force || positionOutsideLog {
+            positionOutsideLog = false
+            checkpointQueue.sync {}
+            try CheckpointFile.write(checkpoint, path)
+        } else {
+            let failure = checkpointFailure
+            checkpointQueue.async {
+                do { try CheckpointFile.write(checkpoint, path) } catch { failure.record(error) }
+            }
+        }
     }
 
     func takeSlot() -> Int {
@@ -110,4 +126,13 @@ extension SourcePosition {
         case file(slot: Int, FileCursor)
         case generated(Int64)
     }
+}
+
+/// The first error of work done in the background, for the next caller to throw.
+final class FirstError: Sendable {
+    private let first = Mutex<(any Error)?>(nil)
+
+    var error: (any Error)? { first.withLock { $0 } }
+
+    func record(_ error: any Error) { first.withLock { $0 = $0 ?? error } }
 }

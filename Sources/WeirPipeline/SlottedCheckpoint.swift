@@ -1,0 +1,79 @@
+import Foundation
+import WeirLog
+
+/// A checkpoint rewritten after every batch (a sink's commit): two slots in one file,
+/// written in turn, each with a sequence number and a CRC. A write is one `pwrite` and
+/// one `fdatasync` — no temporary file, rename or directory fsync — and a write torn by a
+/// crash leaves the other slot, the previous commit, intact.
+///
+/// Slot layout: "WCK1", sequence (UInt64), length (UInt32), CRC-32C of sequence, length
+/// and payload (UInt32), payload; all little endian.
+final class SlottedCheckpoint {
+    static let slotSize = 256 << 10
+    private static let headerSize = 20
+    private static let magic: [UInt8] = Array("WCK1".utf8)
+
+    let path: String
+    private let fd: Int32
+    private var sequence: UInt64 = 0
+
+    init(path: String) throws {
+        self.path = path
+        let existed = FileManager.default.fileExists(atPath: path)
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PipelineRunner.NotRunnable(description: "cannot open checkpoint \(path): \(String(cString: strerror(errno)))") }
+        if !existed { try DurableFile.syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+    }
+
+    deinit { close(fd) }
+
+    /// The payload of the newest intact slot, or nil when neither holds one.
+    func read() -> [UInt8]? {
+        var best: (sequence: UInt64, payload: [UInt8])?
+        for slot in 0..<2 {
+            var header = [UInt8](repeating: 0, count: Self.headerSize)
+            guard pread(fd, &header, Self.headerSize, off_t(slot * Self.slotSize)) == Self.headerSize,
+                  Array(header[0..<4]) == Self.magic else { continue }
+            let sequence = header[4..<12].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let length = Int(header[12..<16].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+            let crc = header[16..<20].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            guard length <= Self.slotSize - Self.headerSize else { continue }
+            var payload = [UInt8](repeating: 0, count: length)
+            guard pread(fd, &payload, length, off_t(slot * Self.slotSize + Self.headerSize)) == length,
+                  Self.checksum(header[4..<16], payload) == crc else { continue }
+            if best.map({ sequence > $0.sequence }) ?? true { best = (sequence, payload) }
+        }
+        if let best { sequence = best.sequence }
+        return best?.payload
+    }
+
+    /// Writes `payload` into the older slot and makes it durable.
+    func write(_ payload: [UInt8]) throws {
+        guard payload.count <= Self.slotSize - Self.headerSize else {
+            throw PipelineRunner.NotRunnable(description: "checkpoint \(path) would need \(payload.count) bytes; a slot holds \(Self.slotSize - Self.headerSize)")
+        }
+        sequence += 1
+        var record = Self.magic
+        record += withUnsafeBytes(of: sequence.littleEndian, Array.init)
+        record += withUnsafeBytes(of: UInt32(payload.count).littleEndian, Array.init)
+        let crc = Self.checksum(record[4..<16], payload)
+        record += withUnsafeBytes(of: crc.littleEndian, Array.init)
+        record += payload
+        let offset = off_t(Int(sequence % 2) * Self.slotSize)
+        var written = 0
+        while written < record.count {
+            let n = record.withUnsafeBytes { pwrite(fd, $0.baseAddress! + written, record.count - written, offset + off_t(written)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw PipelineRunner.NotRunnable(description: "cannot write checkpoint \(path): \(String(cString: strerror(errno)))") }
+            written += n
+        }
+        guard fdatasync(fd) == 0 else {
+            throw PipelineRunner.NotRunnable(description: "cannot sync checkpoint \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func checksum(_ header: ArraySlice<UInt8>, _ payload: [UInt8]) -> UInt32 {
+        let head = header.withUnsafeBytes { CRC32C.checksum($0) }
+        return payload.withUnsafeBytes { CRC32C.checksum($0, continuing: head) }
+    }
+}
