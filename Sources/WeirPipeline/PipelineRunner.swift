@@ -52,9 +52,6 @@ public final class PipelineRunner: Sendable {
         var problems: [String] = []
         for component in definition.components {
             let place = "\(definition.file):\(component.line):\(component.column)"
-            if component.kind == .sink && component.type == "http" {
-                problems.append("\(place): sink type 'http' of '\(component.id)' does not run yet")
-            }
             if once && component.kind == .source && component.type == "generate" && component.options["count"] == nil {
                 problems.append("\(place): source '\(component.id)' has no count, so run --once would never end; give it a count")
             }
@@ -77,7 +74,7 @@ public final class PipelineRunner: Sendable {
         // Sinks first: one that refuses its output file stops the run before sources append.
         let sinks = try definition.components.filter { $0.kind == .sink }.map { sink in
             try SinkRunner(pipeline: definition, sink: sink, log: log, checkpointDirectory: checkpoints, lines: lines,
-                           deadLetters: deadLetters, stats: stats(of: sink.id), logger: logger)
+                           deadLetters: deadLetters, stats: stats(of: sink.id), abort: abort, logger: logger)
         }
         let sources = try definition.components.filter { $0.kind == .source }.map { source in
             try makeSource(source, once: once, deadLetters: deadLetters)

@@ -35,7 +35,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     private let firstError = Mutex<String?>(nil)
 
     init(pipeline: PipelineDefinition, sink: ComponentDefinition, log: EmbeddedLog, checkpointDirectory: String,
-         lines: any LineWriter, deadLetters: DeadLetters, stats: ComponentStats, logger: Logger) throws {
+         lines: any LineWriter, deadLetters: DeadLetters, stats: ComponentStats, abort: StopFlag, logger: Logger) throws {
         self.pipeline = pipeline
         self.sink = sink
         self.log = log
@@ -55,6 +55,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             output = try TopicOutput(topic: try log.topic(name), key: sink.expressions["key"],
                                      encoding: RecordEncoding(sink.options["encoding"], default: .json))
         case "blackhole": output = BlackholeOutput()
+        case "http": output = try HTTPOutput(component: sink, deadLetters: deadLetters, abort: abort, logger: logger)
         default: throw PipelineRunner.NotRunnable(description: "sink type '\(sink.type)' of '\(sink.id)' does not run yet")
         }
     }

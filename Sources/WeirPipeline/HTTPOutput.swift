@@ -1,0 +1,110 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import Synchronization
+
+/// The `http` sink: POSTs the records as a JSON array (each the fields plus
+/// `_timestamp`), `batch_size` records per request. A connection failure, a timeout or a
+/// 5xx is retried with exponential backoff (0.1 s doubling to 30 s; for ever unless
+/// `max_retries` says otherwise, which then stops the pipeline before the batch is
+/// committed); a 4xx means the records themselves were refused: they go to the
+/// dead-letter topic with the status and the start of the response. At least once: a
+/// run killed after a POST and before its commit posts that batch again.
+final class HTTPOutput: SinkOutput {
+    let url: URL
+    let batchSize: Int
+    let timeout: TimeInterval
+    let maxRetries: Int?
+    let component: String
+    let deadLetters: DeadLetters
+    let abort: StopFlag
+    let logger: Logger
+    private let session: URLSession
+
+    struct Failed: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    init(component: ComponentDefinition, deadLetters: DeadLetters, abort: StopFlag, logger: Logger) throws {
+        guard case .string(let text) = component.options["url"], let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else {
+            throw PipelineRunner.NotRunnable(description: "sink '\(component.id)' needs an http:// or https:// url")
+        }
+        self.url = url
+        batchSize = if case .int(let n) = component.options["batch_size"] { Int(n) } else { 1000 }
+        timeout = if case .int(let n) = component.options["timeout_ms"] { Double(n) / 1000 } else { 10 }
+        maxRetries = if case .int(let n) = component.options["max_retries"] { Int(n) } else { nil }
+        self.component = component.id
+        self.deadLetters = deadLetters
+        self.abort = abort
+        self.logger = logger
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        session = URLSession(configuration: configuration)
+    }
+
+    func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
+        var start = 0
+        while start < records.count {
+            let batch = Array(records[start..<min(records.count, start + batchSize)])
+            try post(batch)
+            start += batchSize
+        }
+        // Dead letters of refused batches are appended before the runner commits.
+        try deadLetters.flush()
+    }
+
+    private func post(_ batch: [PipelineRecord]) throws {
+        var body: [UInt8] = [UInt8(ascii: "[")]
+        for (i, record) in batch.enumerated() {
+            if i > 0 { body.append(UInt8(ascii: ",")) }
+            RecordEncoding.json.write(record, into: &body)
+        }
+        body.append(UInt8(ascii: "]"))
+        var request = URLRequest(url: url, timeoutInterval: timeout)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(body)
+        var attempt = 0
+        var delay = 0.1
+        while true {
+            let (status, text, error) = send(request)
+            if let status, (200..<300).contains(status) { return }
+            if let status, (400..<500).contains(status) {
+                let reason = "HTTP \(status) from \(url.absoluteString): \(text.prefix(200))"
+                logger.warning("records refused; sent to the dead-letter topic", metadata: ["sink": "\(component)", "reason": "\(reason)", "records": "\(batch.count)"])
+                for record in batch { deadLetters.add(record, reason: reason, component: component) }
+                return
+            }
+            let problem = status.map { "HTTP \($0): \(text.prefix(200))" } ?? "\(error.map { "\($0.localizedDescription)" } ?? "no response")"
+            attempt += 1
+            if let maxRetries, attempt > maxRetries {
+                throw Failed(description: "sink '\(component)': POST \(url.absoluteString) failed \(attempt) times, last: \(problem)")
+            }
+            logger.warning("POST failed; retrying", metadata: ["sink": "\(component)", "attempt": "\(attempt)", "in_seconds": "\(delay)", "problem": "\(problem)"])
+            // Sleep in small steps so an abort is not held up by a long backoff.
+            let until = Date().addingTimeInterval(delay)
+            while Date() < until {
+                if abort.isSet { throw Failed(description: "sink '\(component)': stopped while retrying \(url.absoluteString)") }
+                usleep(20_000)
+            }
+            delay = min(30, delay * 2)
+        }
+    }
+
+    /// One request, waited for: the status (nil without a response), the body as text, the error.
+    private func send(_ request: URLRequest) -> (Int?, String, (any Error)?) {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<(Int?, String, (any Error)?)>((nil, "", nil))
+        let task = session.dataTask(with: request) { data, response, error in
+            let status = (response as? HTTPURLResponse)?.statusCode
+            let text = data.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            outcome.withLock { $0 = (status, text, error) }
+            done.signal()
+        }
+        task.resume()
+        done.wait()
+        return outcome.withLock { $0 }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import WeirLog
+
+/// The `http` sink against a real HTTP server (Python's http.server on 127.0.0.1): a 503
+/// is retried with backoff, a 400 sends the batch to the dead-letter topic, and what the
+/// server accepted is every other record once.
+@Suite("http sink")
+struct HTTPSinkTests {
+    static let server = #"""
+    import http.server, json, sys
+    received, calls = sys.argv[1], [0]
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            calls[0] += 1
+            records = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if calls[0] == 1:
+                status, body = 503, b"warming up"
+            elif any("reject" in r.get("message", "") for r in records):
+                status, body = 400, b"record refused"
+            else:
+                with open(received, "a") as f:
+                    for r in records:
+                        f.write(r["message"] + "\n")
+                status, body = 200, b"ok"
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        def log_message(self, *args):
+            pass
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    print(server.server_port, flush=True)
+    server.serve_forever()
+    """#
+
+    @Test("503 is retried, a 400 batch goes to the dead-letter topic, the rest arrives once")
+    func retriesAndDeadLetters() throws {
+        let directory = TemporaryDirectory()
+        let received = directory.path + "/received.txt"
+        let server = try ChildProcess("/usr/bin/env", ["python3", "-c", Self.server, received])
+        defer {
+            kill(server.pid, SIGTERM)
+            _ = server.wait()
+        }
+        var portText = ""
+        while !portText.hasSuffix("\n") {
+            let byte = server.stdout.readData(ofLength: 1)
+            if byte.isEmpty { break }
+            portText += String(decoding: byte, as: UTF8.self)
+        }
+        let port = try #require(Int(portText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let input = directory.path + "/in.log"
+        try Data(((0..<6).map { "ok \($0)" } + ["reject 6", "ok 7"]).joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: input))
+        let pipeline = directory.path + "/http.yaml"
+        try Data("""
+            name: posting
+            topics: { raw: {} }
+            sources:
+              f: { type: file, paths: ["\(input)"], topic: raw }
+            sinks:
+              web: { type: http, inputs: [raw], url: "http://127.0.0.1:\(port)/ingest", batch_size: 2, timeout_ms: 5000 }
+            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+        let result = try weir(directory.path + "/data", ["run", "--once", "--quiet", pipeline])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("POST failed; retrying"))
+        // "ok 7" ends the file without a newline: appended at the end, as a batch of its own.
+        #expect(lines(of: try Data(contentsOf: URL(fileURLWithPath: received))) == (0..<6).map { "ok \($0)" } + ["ok 7"])
+        let letters = try weir(directory.path + "/data", ["consume", "posting.dlq", "--format", "json"])
+        let dead = try lines(of: letters.stdout).map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(dead.count == 1)
+        #expect((dead.first?["value"] as? String)?.contains("reject 6") == true)
+        let headers = (dead.first?["headers"] as? [[String: Any]] ?? []).reduce(into: [String: String]()) { all, header in
+            all[header["key"] as? String ?? ""] = header["value"] as? String
+        }
+        #expect(headers["weir.component"] == "web")
+        #expect(headers["weir.reason"] == "HTTP 400 from http://127.0.0.1:\(port)/ingest: record refused")
+    }
+}
