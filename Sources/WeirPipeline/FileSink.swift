@@ -35,6 +35,9 @@ public final class FileSink {
         }
         handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
         let size = try handle.seekToEnd()
+        if let committedLength, size < committedLength {
+            throw PipelineRunner.NotRunnable(description: "\(path) holds \(size) bytes but \(committedLength) were committed to it; it was cut or replaced outside Weir (restore it, or move it away and remove the sink's checkpoint to write it again from the start)")
+        }
         let keep = min(committedLength ?? 0, size)
         if keep < size {
             try handle.truncate(atOffset: keep)

@@ -39,6 +39,7 @@ final class FileSource {
             if case .int(let n) = component.options["max_line_bytes"] { maxLineBytes = Int(n) }
             oversizeToDeadLetters = component.options["oversize"] == .string("dlq")
             multiline = MultilineJoiner.Rule(component.options["multiline"])
+            multiline?.maxBytes = maxLineBytes
         }
     }
 
@@ -53,6 +54,8 @@ final class FileSource {
     private var warned = Set<String>()
     /// Paths the last scan found empty: not taken up yet.
     private var emptyFiles = Set<String>()
+    /// Idle files closed while a glob still finds them, as they were then.
+    private var parked: [String: Parked] = [:]
     private var dirty = false
     /// The source has never run before: `read_from: end` applies to the files it finds
     /// first. Files that appear later are read from their start, so no line written
@@ -66,7 +69,7 @@ final class FileSource {
         self.deadLetters = deadLetters
         self.logger = logger
         scratch = [UInt8](repeating: 0, count: options.chunkSize)
-        freshSource = writer.state == SourceState()
+        freshSource = writer.firstStart
     }
 
     /// Reads until `stop` says so; a bounded run (`file`, or `--once`) stops by itself
@@ -122,6 +125,10 @@ final class FileSource {
                 warnOnce(path, "not a regular file; skipped")
                 continue
             }
+            if parked[path] == Parked(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: UInt64(info.st_size)) {
+                continue
+            }
+            parked[path] = nil
             if let file = files.values.first(where: { !$0.gone && $0.identity.device == UInt64(info.st_dev) && $0.identity.inode == UInt64(info.st_ino) }) {
                 if file.path != path { logger.info("file renamed; still following it", metadata: meta(["from": "\(file.path)", "to": "\(path)"])) }
                 file.path = path
@@ -176,7 +183,7 @@ final class FileSource {
         // A file rewritten in place (copy-and-truncate, then written past the old end
         // before we looked) has different first bytes: read it again from the start.
         for file in files.values where !file.gone {
-            if let current = FileIdentity.of(fd: file.fd), !file.identity.matches(current, path: "/proc/self/fd/\(file.fd)") {
+            if let current = FileIdentity.of(fd: file.fd), !file.identity.matches(current, path: file.descriptorPath) {
                 try restart(file, reason: "its first bytes changed")
             }
         }
@@ -213,6 +220,11 @@ final class FileSource {
             return true
         }
         guard size > file.readOffset else { return false }
+        // Cut and rewritten past where we were since the last read: the first bytes tell.
+        if file.readOffset > 0, let current = FileIdentity.of(fd: file.fd), !file.identity.matches(current, path: file.descriptorPath) {
+            try restart(file, reason: "its first bytes changed")
+            return true
+        }
         let want = Int(min(size - file.readOffset, UInt64(scratch.count)))
         let n = scratch.withUnsafeMutableBytes { pread(file.fd, $0.baseAddress!, want, off_t(file.readOffset)) }
         guard n > 0 else {
@@ -245,7 +257,9 @@ final class FileSource {
         }
         file.readOffset += UInt64(n)
         file.lastGrowth = monotonicMillis()
-        if file.identity.fingerprintLength < FileIdentity.fingerprintSize, let grown = FileIdentity.of(fd: file.fd) {
+        // The fingerprint grows with a short file, only over the same first bytes.
+        if file.identity.fingerprintLength < FileIdentity.fingerprintSize, let grown = FileIdentity.of(fd: file.fd),
+           file.identity.matches(grown, path: file.descriptorPath) {
             file.identity = grown
         }
         try appendArena(file)
@@ -270,6 +284,9 @@ final class FileSource {
         if file.oversize || line.count > options.maxLineBytes {
             line = UnsafeRawBufferPointer(rebasing: line.prefix(options.maxLineBytes))
             if options.oversizeToDeadLetters {
+                // A record being joined ends before this line: out first, so the position
+                // never passes it.
+                if let record = file.joiner?.take() { arena.add(record.bytes, end: record.end) }
                 deadLetters.add(line, reason: "line longer than max_line_bytes (\(options.maxLineBytes))", component: id,
                                 headers: [RecordHeader(key: "weir.file", value: Array(file.path.utf8))])
                 arena.skip(end: end)
@@ -287,6 +304,9 @@ final class FileSource {
     /// Appends the records of the arena; the last carries the file's new position.
     private func appendArena(_ file: FollowedFile) throws {
         guard let last = arena.lastEnd else { return }
+        // Dead letters of this chunk (over-long lines) go first: the position about to be
+        // appended passes them, and must never become durable without them.
+        try deadLetters.flush()
         let now = currentTimeMillis()
         file.offset = last
         if arena.count == 0 {
@@ -319,12 +339,22 @@ final class FileSource {
         }
     }
 
+    /// Closes files read to their end that stopped growing `closeIdleMs` ago: gone ones
+    /// for good, the others parked (a scan takes a parked file up again once its size or
+    /// inode changes), so rotated files kept under the glob do not hold descriptors.
     private func closeIdleFiles(now: Int64, finishing: Bool) throws {
-        for file in files.values where file.gone && !file.holdsUnappended && now - file.lastGrowth >= options.closeIdleMs {
-            if let size = file.size, size > file.readOffset { continue }
-            logger.debug("closing file no glob finds any more", metadata: meta(["path": "\(file.path)"]))
+        for file in files.values where !file.holdsUnappended && now - file.lastGrowth >= options.closeIdleMs {
+            guard let size = file.size, size == file.readOffset, file.offset == file.readOffset else { continue }
+            logger.debug("closing idle file", metadata: meta(["path": "\(file.path)"]))
+            if !file.gone { parked[file.path] = Parked(device: file.identity.device, inode: file.identity.inode, size: size) }
             files[file.slot] = nil
         }
+    }
+
+    struct Parked: Equatable {
+        var device: UInt64
+        var inode: UInt64
+        var size: UInt64
     }
 
     /// The file at the same place now holds other content: what was read of the old
@@ -340,12 +370,22 @@ final class FileSource {
             logger.info("continuing the old content in its copy", metadata: meta(["path": "\(copy.path)"]))
             files[file.slot] = copy
         } else {
+            // No copy: what was read of the old content is appended as it is.
             arena.reset()
+            if !file.unfinished.isEmpty || file.oversize {
+                file.unfinished.withUnsafeBytes { completeLine($0, end: file.readOffset, file) }
+                file.unfinished.removeAll()
+                file.oversize = false
+            }
             if let record = file.joiner?.take() { arena.add(record.bytes, end: record.end) }
             try appendArena(file)
         }
         let fd = dup(file.fd)
-        guard fd >= 0, let identity = FileIdentity.of(fd: fd) else { return }
+        guard fd >= 0 else { return }
+        guard let identity = FileIdentity.of(fd: fd) else {
+            close(fd)
+            return
+        }
         let slot = writer.takeSlot()
         writer.note(.file(slot: slot, FileCursor(identity: identity, offset: 0)))
         files[slot] = FollowedFile(slot: slot, path: file.path, fd: fd, identity: identity, offset: 0,

@@ -40,6 +40,9 @@ final class FollowedFile {
 
     var cursor: FileCursor { FileCursor(identity: identity, offset: offset) }
 
+    /// The open file by its descriptor, for reads after it was renamed or deleted.
+    var descriptorPath: String { "/proc/self/fd/\(fd)" }
+
     var size: UInt64? {
         var info = stat()
         guard fstat(fd, &info) == 0 else { return nil }

@@ -52,6 +52,8 @@ struct GenerateSource {
                 }
             }
             generated += chunk
+            // Collects acknowledgements and, once a second, checkpoints.
+            try writer.flush()
         }
         try writer.flush(force: true)
     }

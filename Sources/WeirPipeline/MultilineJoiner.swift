@@ -13,6 +13,8 @@ struct MultilineJoiner {
         var continuation: CompiledRegex?
         var maxLines = 500
         var timeoutMs: Int64 = 1000
+        /// The source's max_line_bytes.
+        var maxBytes = 1 << 20
 
         init?(_ options: Value?) {
             guard case .object(let values) = options else { return nil }
@@ -47,8 +49,11 @@ struct MultilineJoiner {
         if pendingLines > 0 && (pendingLines >= rule.maxLines || rule.begins(String(decoding: line, as: UTF8.self))) {
             completed = take()
         }
-        if pendingLines > 0 { pending.append(0x0a) }
-        pending.append(contentsOf: line)
+        // A joined record is held to max_line_bytes too (the rest of its lines are dropped).
+        if pending.count < rule.maxBytes {
+            if pendingLines > 0 { pending.append(0x0a) }
+            pending.append(contentsOf: line.prefix(max(0, rule.maxBytes - pending.count)))
+        }
         pendingLines += 1
         pendingEnd = end
         return completed

@@ -48,7 +48,15 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         let saved = try Self.readCheckpoint(store, legacy: checkpointDirectory + "/sink-\(sink.id).json")
         checkpoint = saved ?? SinkCheckpoint()
         switch sink.type {
-        case "file": output = try FileOutput(component: sink, saved: saved, checkpointPath: checkpointPath)
+        case "file":
+            let file = try FileOutput(component: sink, saved: saved, checkpointPath: checkpointPath)
+            output = file
+            if saved == nil {
+                // Committed before the first write: a run killed during it restarts from an
+                // empty file instead of finding data no checkpoint accounts for.
+                checkpoint.path = file.sink.path
+                try store.write(Array(try JSONEncoder().encode(checkpoint)))
+            }
         case "stdout": output = StdoutOutput(writer: lines, encoding: RecordEncoding(sink.options["encoding"], default: .text))
         case "topic":
             guard case .string(let name) = sink.options["topic"] else { throw PipelineRunner.NotRunnable(description: "sink '\(sink.id)' has no topic") }
@@ -60,9 +68,8 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         }
     }
 
-    /// The last commit; a checkpoint file that holds no intact slot is an error, never a
-    /// silent start from nothing (which would cut the output file to nothing). Reads the
-    /// JSON checkpoint of earlier versions when there is no other.
+    /// The last commit, or nil when there is none. Reads the JSON checkpoint of earlier
+    /// versions when there is no other.
     private static func readCheckpoint(_ store: SlottedCheckpoint, legacy: String) throws -> SinkCheckpoint? {
         if let payload = store.read() {
             do {
@@ -71,10 +78,9 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
                 throw PipelineRunner.NotRunnable(description: "checkpoint \(store.path) cannot be decoded (\(error)); refusing to guess where to continue")
             }
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: store.path))?[.size] as? Int ?? 0
-        if size > 0 {
-            throw PipelineRunner.NotRunnable(description: "checkpoint \(store.path) is damaged (no intact slot); refusing to guess where to continue")
-        }
+        // No intact slot: nothing was committed (the first slot write is made before any
+        // output, and a torn write leaves the other slot). A file sink then still refuses
+        // an output file that holds data.
         return try CheckpointFile.read(SinkCheckpoint.self, legacy)
     }
 
@@ -117,7 +123,11 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         var readers = commitLock.withLock {
             parts.map { topic, partition in
                 let key = "\(topic.name)/\(partition.id)"
-                let start = checkpoint.offsets[key] ?? log.committedPosition(group: sink.group, partition: partition) ?? partition.startOffset
+                // A file sink's checkpoint is the whole truth (no offset: its file starts
+                // empty, so from the start); other sinks follow the group's offsets, which
+                // `weir groups reset-offsets` moves.
+                let group = sink.type == "file" ? nil : log.committedPosition(group: sink.group, partition: partition)
+                let start = checkpoint.offsets[key] ?? group ?? partition.startOffset
                 return (topic.name, PartitionReader(partition: partition, from: max(start, partition.startOffset)))
             }
         }

@@ -52,14 +52,16 @@ final class SlottedCheckpoint {
         guard payload.count <= Self.slotSize - Self.headerSize else {
             throw PipelineRunner.NotRunnable(description: "checkpoint \(path) would need \(payload.count) bytes; a slot holds \(Self.slotSize - Self.headerSize)")
         }
-        sequence += 1
+        // The sequence moves on only once the write is durable: after a failed write the
+        // next one goes to the same (older) slot, never over the last intact one.
+        let next = sequence + 1
         var record = Self.magic
-        record += withUnsafeBytes(of: sequence.littleEndian, Array.init)
+        record += withUnsafeBytes(of: next.littleEndian, Array.init)
         record += withUnsafeBytes(of: UInt32(payload.count).littleEndian, Array.init)
         let crc = Self.checksum(record[4..<16], payload)
         record += withUnsafeBytes(of: crc.littleEndian, Array.init)
         record += payload
-        let offset = off_t(Int(sequence % 2) * Self.slotSize)
+        let offset = off_t(Int(next % 2) * Self.slotSize)
         var written = 0
         while written < record.count {
             let n = record.withUnsafeBytes { pwrite(fd, $0.baseAddress! + written, record.count - written, offset + off_t(written)) }
@@ -70,6 +72,7 @@ final class SlottedCheckpoint {
         guard fdatasync(fd) == 0 else {
             throw PipelineRunner.NotRunnable(description: "cannot sync checkpoint \(path): \(String(cString: strerror(errno)))")
         }
+        sequence = next
     }
 
     private static func checksum(_ header: ArraySlice<UInt8>, _ payload: [UInt8]) -> UInt32 {

@@ -33,6 +33,9 @@ struct SourceState: Codable, Sendable, Equatable {
     var files: [String: FileCursor] = [:]
     var generated: Int64 = 0
     var nextSlot = 0
+    /// Set (and checkpointed) when the source first starts: `read_from: end` applies
+    /// only before it.
+    var started: Bool?
 
     mutating func apply(_ position: SourcePosition) {
         seq = max(seq, position.seq)
@@ -95,7 +98,11 @@ struct SourceCheckpoint: Codable {
             }
         }
         var state = checkpoint.state
+        // Only an unbroken run of positions: after a power loss one partition may keep a
+        // later chunk whose predecessor, in another partition, was not yet on disk; the
+        // chunks after a gap are read again (at least once) rather than skipped.
         for position in found.sorted(by: { $0.seq < $1.seq }) where position.seq > state.seq {
+            guard position.seq == state.seq + 1 else { break }
             state.apply(position)
         }
         return (state, topic.partitions.map(\.endOffset))

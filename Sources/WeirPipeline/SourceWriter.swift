@@ -19,6 +19,8 @@ final class SourceWriter {
     private var chunkRecords = 0
     private var chunkBytes = 0
     private(set) var state: SourceState
+    /// This source never ran before (its checkpoint says so).
+    let firstStart: Bool
     private var lastCheckpoint: Int64 = 0
     /// A position changed without a record to carry it: only the checkpoint can keep it.
     private var positionOutsideLog = false
@@ -34,7 +36,9 @@ final class SourceWriter {
         self.stats = stats
         // Chunks are bounded by the readers; a batch never splits one.
         producer = try Producer(topic: topic, maxBatchBytes: .max)
-        let (state, ends) = try SourceCheckpoint.recover(source: source, topic: topic, path: checkpointPath)
+        var (state, ends) = try SourceCheckpoint.recover(source: source, topic: topic, path: checkpointPath)
+        firstStart = state.started != true
+        state.started = true
         self.state = state
         nextPartition = Int(state.seq % Int64(topic.partitions.count))
         try CheckpointFile.write(SourceCheckpoint(state: state, scanFrom: ends), checkpointPath)

@@ -31,6 +31,7 @@ struct StdinSource {
                 return start
             }
             try writer.endChunk()
+            try writer.flush()
             carried = filled - consumed
             if consumed > 0, carried > 0 {
                 buffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: $0.baseAddress! + consumed, byteCount: carried) }
