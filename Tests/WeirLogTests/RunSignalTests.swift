@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import WeirLog
+
+/// `weir run` as a user runs it: until SIGTERM or SIGINT, with a summary line on stderr
+/// when stderr is not a terminal.
+@Suite("weir run: signals and summary")
+struct RunSignalTests {
+    func pipeline(_ directory: TemporaryDirectory) throws -> String {
+        let path = directory.path + "/steady.yaml"
+        try Data("""
+            name: steady
+            topics: { t: { partitions: 2 } }
+            sources:
+              g: { type: generate, rate: 5000, lines: ["tick"], topic: t }
+            sinks:
+              out: { type: file, inputs: [t], path: "\(directory.path)/out.txt", encoding: text }
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("SIGTERM and SIGINT stop the sources, drain, commit and exit 0 within seconds", arguments: [SIGTERM, SIGINT])
+    func gracefulStop(signal: Int32) throws {
+        let directory = TemporaryDirectory()
+        let child = try ChildProcess(Paths.weir, ["run", "--summary-interval", "0.2", "--data-dir", directory.path + "/data", try pipeline(directory)])
+        let errors = DataReader(child.stderr)
+        usleep(1_500_000)
+        let sent = Date()
+        kill(child.pid, signal)
+        let status = child.wait()
+        let took = Date().timeIntervalSince(sent)
+        let stderr = String(decoding: errors.finish(), as: UTF8.self)
+        #expect(status == 0, "\(stderr)")
+        #expect(took < 5, "took \(took) s")
+        #expect(stderr.contains("weir: stopping: sources stop, sinks drain and commit"))
+        // Periodic summaries (stderr is a pipe here, not a terminal).
+        #expect(stderr.contains("weir: steady: g ") && stderr.contains("rec/s") && stderr.contains("| out ") && stderr.contains(" lag "))
+        let written = lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/out.txt")))
+        let summary = try #require(stderr.split(separator: "\n").last { $0.contains("appended") })
+        #expect(summary.contains("appended \(written.count) records, wrote \(written.count)"), "\(summary)")
+        // Every generated line once (partitions interleave, so compare as sets).
+        #expect(written.count > 1000)
+        #expect(Set(written) == Set((0..<written.count).map { "tick \($0)" }))
+        // Everything appended was committed: the group has no lag.
+        let described = try weir(directory.path + "/data", ["groups", "describe", "steady.out"])
+        #expect(described.stdoutText.split(separator: "\n").dropFirst().allSatisfy { $0.hasSuffix(" 0") }, "\(described.stdoutText)")
+    }
+
+    @Test("weir run on an invalid file writes nothing and exits 1")
+    func invalid() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/bad.yaml"
+        try Data("sources:\n  g: { type: generat, topic: t }\n".utf8).write(to: URL(fileURLWithPath: path))
+        let result = try weir(directory.path + "/data", ["run", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("bad.yaml:2:"))
+        #expect(result.stderr.contains("did you mean 'generate'"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"))
+    }
+}
