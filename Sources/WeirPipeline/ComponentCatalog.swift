@@ -120,6 +120,7 @@ public struct ComponentCatalog: Sendable {
         ComponentSpec(type: "sample", kind: .transform, summary: "keeps one record in N", options: [OptionSpec("rate", .integer(1...Int64.max), required: true)]),
         ComponentSpec(type: "file", kind: .sink, summary: "writes records to files, exactly once", options: [
             OptionSpec("path", .string, required: true), OptionSpec("encoding", .oneOf(["json", "text"])),
+            OptionSpec("max_bytes", .integer(1...Int64.max)),
         ]),
         ComponentSpec(type: "stdout", kind: .sink, summary: "prints records", options: [OptionSpec("encoding", .oneOf(["json", "text"]))]),
         ComponentSpec(type: "topic", kind: .sink, summary: "appends records to another topic", options: [

@@ -75,6 +75,16 @@ public final class FileSink {
         return length
     }
 
+    /// Writes encoded lines after what is there; returns the new length.
+    @discardableResult
+    public func append(bytes: [UInt8]) throws -> UInt64 {
+        guard !bytes.isEmpty else { return length }
+        try handle.seek(toOffset: length)
+        try handle.write(contentsOf: Data(bytes))
+        length += UInt64(bytes.count)
+        return length
+    }
+
     /// Makes everything appended so far durable.
     public func sync() throws {
         try handle.synchronize()

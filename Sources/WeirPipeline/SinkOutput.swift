@@ -19,9 +19,14 @@ extension SinkOutput {
 /// A sink's progress: its output length and the next offset of each input partition,
 /// written together so output and offsets can never disagree.
 struct SinkCheckpoint: Codable {
-    /// The output file this checkpoint belongs to.
+    /// The `path` option of the file sink this checkpoint belongs to.
     var path: String?
+    /// Committed length of `path` (checkpoints of a single plain file, as first written).
     var length: UInt64 = 0
+    /// Committed length of every file a file sink wrote (date placeholders, rotation).
+    var files: [String: UInt64]?
+    /// Per file a template gives, the suffix rotation (`max_bytes`) has reached.
+    var rotation: [String: Int]?
     var offsets: [String: Int64] = [:]  // "topic/partition"
 }
 
@@ -111,31 +116,4 @@ final class TopicOutput: SinkOutput {
         }
         try producer.flush()
     }
-}
-
-/// The `file` sink: exactly once through `FileSink` (write, fsync, then the runner
-/// commits the length with the offsets; a restart cuts the file back to it).
-final class FileOutput: SinkOutput {
-    let sink: FileSink
-
-    /// Refuses to take over a file this sink did not write, or to follow its checkpoint
-    /// to a different path.
-    init(component: ComponentDefinition, saved: SinkCheckpoint?, checkpointPath: String) throws {
-        guard case .string(let path) = component.options["path"] else { throw PipelineRunner.NotRunnable(description: "sink '\(component.id)' has no path") }
-        if let committed = saved?.path, committed != path {
-            throw PipelineRunner.NotRunnable(description: "sink '\(component.id)' wrote \(committed) before and now points at \(path); remove \(checkpointPath) to start the new file from the beginning")
-        }
-        if saved == nil, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64, size > 0 {
-            throw PipelineRunner.NotRunnable(description: "sink '\(component.id)' would write \(path), which already holds data this pipeline did not write; move it away first")
-        }
-        let encoding = RecordEncoding(component.options["encoding"], default: .json)
-        sink = try FileSink(path: path, encoding: encoding == .text ? .text : .json, committedLength: saved?.length ?? 0)
-    }
-
-    func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
-        checkpoint.path = sink.path
-        checkpoint.length = try sink.append(records)
-    }
-
-    func sync() throws { try sink.sync() }
 }

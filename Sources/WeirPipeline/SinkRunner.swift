@@ -49,14 +49,8 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         checkpoint = saved ?? SinkCheckpoint()
         switch sink.type {
         case "file":
-            let file = try FileOutput(component: sink, saved: saved, checkpointPath: checkpointPath)
-            output = file
-            if saved == nil {
-                // Committed before the first write: a run killed during it restarts from an
-                // empty file instead of finding data no checkpoint accounts for.
-                checkpoint.path = file.sink.path
-                try store.write(Array(try JSONEncoder().encode(checkpoint)))
-            }
+            output = try FileOutput(component: sink, saved: saved, checkpointPath: checkpointPath,
+                                    createdPath: checkpointDirectory + "/sink-\(sink.id).files")
         case "stdout": output = StdoutOutput(writer: lines, encoding: RecordEncoding(sink.options["encoding"], default: .text))
         case "topic":
             guard case .string(let name) = sink.options["topic"] else { throw PipelineRunner.NotRunnable(description: "sink '\(sink.id)' has no topic") }

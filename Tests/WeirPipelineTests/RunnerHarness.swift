@@ -83,6 +83,8 @@ final class RunnerHarness: @unchecked Sendable {  // the run's result is behind 
     }
 
     func append(_ name: String, _ text: String) throws {
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path(name)).deletingLastPathComponent().path,
+                                                withIntermediateDirectories: true)
         let fd = open(path(name), O_WRONLY | O_CREAT | O_APPEND, 0o644)
         defer { close(fd) }
         _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }

@@ -1,0 +1,168 @@
+import Foundation
+import WeirLog
+
+/// The `file` sink: exactly once. Lines are written, fsynced (`sync`), then the runner
+/// commits every file's length with the input offsets; a restart cuts each file back to
+/// its committed length.
+///
+/// `path` may hold placeholders from the record timestamp (UTC): `%Y %m %d %H %M %S`, and
+/// `%%` for a percent sign. With `max_bytes`, a file that reached that size is continued
+/// in `<file>.1`, then `<file>.2`, …: files are never renamed, so a commit stays true.
+///
+/// A file is listed (durably, in `sink-<id>.files`) before the sink first writes to it,
+/// so after a crash a file it created but never committed is known as its own and cut to
+/// nothing, while a file it never listed that holds data is refused, never overwritten.
+final class FileOutput: SinkOutput {
+    let template: PathTemplate
+    let encoding: RecordEncoding
+    let maxBytes: UInt64?
+    let component: String
+    private let createdPath: String
+    private var created: Set<String>
+    /// Open files, by path; at most `maxOpen` that hold nothing unsynced are kept.
+    private var open: [String: FileSink] = [:]
+    private var unsynced = Set<String>()
+    private let maxOpen = 16
+
+    init(component: ComponentDefinition, saved: SinkCheckpoint?, checkpointPath: String, createdPath: String) throws {
+        guard case .string(let path) = component.options["path"] else { throw PipelineRunner.NotRunnable(description: "sink '\(component.id)' has no path") }
+        if let committed = saved?.path, committed != path {
+            throw PipelineRunner.NotRunnable(description: "sink '\(component.id)' wrote \(committed) before and now points at \(path); remove \(checkpointPath) to start the new file from the beginning")
+        }
+        template = try PathTemplate(path)
+        encoding = RecordEncoding(component.options["encoding"], default: .json)
+        maxBytes = if case .int(let n) = component.options["max_bytes"] { UInt64(n) } else { nil }
+        self.component = component.id
+        self.createdPath = createdPath
+        let listed = (try? String(contentsOfFile: createdPath, encoding: .utf8)) ?? ""
+        created = Set(listed.split(separator: "\n").map(String.init))
+        // Cut every file back to what was committed (nothing, for one listed but never committed).
+        let committed = Self.committedFiles(saved)
+        for file in created.union(committed.keys) where FileManager.default.fileExists(atPath: file) {
+            _ = try FileSink(path: file, encoding: .json, committedLength: committed[file] ?? 0)
+        }
+    }
+
+    /// Committed lengths by file, from either checkpoint shape.
+    static func committedFiles(_ checkpoint: SinkCheckpoint?) -> [String: UInt64] {
+        guard let checkpoint else { return [:] }
+        if let files = checkpoint.files { return files }
+        return checkpoint.path.map { [$0: checkpoint.length] } ?? [:]
+    }
+
+    func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
+        var files = Self.committedFiles(checkpoint)
+        var rotation = checkpoint.rotation ?? [:]
+        var pending: [String: [UInt8]] = [:]
+        var order: [String] = []
+        for record in records {
+            let base = template.expand(record.timestamp)
+            var index = rotation[base] ?? 0
+            var path = index == 0 ? base : "\(base).\(index)"
+            var line: [UInt8] = []
+            encoding.write(record, into: &line)
+            line.append(0x0a)
+            if let maxBytes {
+                let size = (files[path] ?? 0) + UInt64(pending[path]?.count ?? 0)
+                if size > 0 && size + UInt64(line.count) > maxBytes {
+                    index += 1
+                    rotation[base] = index
+                    path = "\(base).\(index)"
+                }
+            }
+            if pending[path] == nil {
+                order.append(path)
+                pending[path] = []
+            }
+            pending[path]!.append(contentsOf: line)
+            files[path] = files[path] ?? 0
+        }
+        for path in order {
+            let sink = try file(path, committed: Self.committedFiles(checkpoint)[path] ?? 0)
+            files[path] = try sink.append(bytes: pending[path]!)
+            unsynced.insert(path)
+        }
+        checkpoint.path = template.text
+        checkpoint.files = files
+        if !rotation.isEmpty { checkpoint.rotation = rotation }
+        if let length = files[template.text] { checkpoint.length = length }
+    }
+
+    func sync() throws {
+        for path in unsynced.sorted() { try open[path]?.sync() }
+        unsynced.removeAll()
+        // Keep the open files bounded (date placeholders move on): close synced ones.
+        if open.count > maxOpen {
+            for path in open.keys.sorted().prefix(open.count - maxOpen) { open[path] = nil }
+        }
+    }
+
+    /// The open file at `path` (`committed` bytes long, as `init` left it), listing it
+    /// first if this sink never wrote it.
+    private func file(_ path: String, committed: UInt64) throws -> FileSink {
+        if let sink = open[path] { return sink }
+        if !created.contains(path) {
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64, size > 0 {
+                throw PipelineRunner.NotRunnable(description: "sink '\(component)' would write \(path), which already holds data this pipeline did not write; move it away first")
+            }
+            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: createdPath).deletingLastPathComponent().path, withIntermediateDirectories: true)
+            let handle = Glibc.open(createdPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard handle >= 0 else { throw PipelineRunner.NotRunnable(description: "cannot list \(path) in \(createdPath)") }
+            defer { close(handle) }
+            let line = Array((path + "\n").utf8)
+            guard Glibc.write(handle, line, line.count) == line.count, fsync(handle) == 0 else {
+                throw PipelineRunner.NotRunnable(description: "cannot list \(path) in \(createdPath): \(String(cString: strerror(errno)))")
+            }
+            created.insert(path)
+        }
+        let sink = try FileSink(path: path, encoding: encoding == .text ? .text : .json, committedLength: committed)
+        open[path] = sink
+        return sink
+    }
+}
+
+/// A file path with date placeholders, filled in from a record's timestamp (UTC).
+struct PathTemplate {
+    let text: String
+    private let hasPlaceholders: Bool
+
+    init(_ text: String) throws {
+        self.text = text
+        var chars = Array(text)[...]
+        var found = false
+        while let percent = chars.firstIndex(of: "%") {
+            let next = chars.index(after: percent)
+            guard next < chars.endIndex, "YmdHMS%".contains(chars[next]) else {
+                throw PipelineRunner.NotRunnable(description: "path \(text): only %Y %m %d %H %M %S and %% may follow a %")
+            }
+            found = true
+            chars = chars[chars.index(after: next)...]
+        }
+        hasPlaceholders = found
+    }
+
+    func expand(_ millis: Int64) -> String {
+        guard hasPlaceholders else { return text }
+        var seconds = time_t(millis / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        var out = ""
+        var iterator = text.makeIterator()
+        while let char = iterator.next() {
+            guard char == "%", let code = iterator.next() else {
+                out.append(char)
+                continue
+            }
+            switch code {
+            case "Y": out += String(format: "%04d", Int(parts.tm_year) + 1900)
+            case "m": out += String(format: "%02d", Int(parts.tm_mon) + 1)
+            case "d": out += String(format: "%02d", Int(parts.tm_mday))
+            case "H": out += String(format: "%02d", Int(parts.tm_hour))
+            case "M": out += String(format: "%02d", Int(parts.tm_min))
+            case "S": out += String(format: "%02d", Int(parts.tm_sec))
+            default: out.append(code)
+            }
+        }
+        return out
+    }
+}
