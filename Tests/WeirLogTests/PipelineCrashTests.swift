@@ -8,7 +8,8 @@ import Testing
 /// copy-and-truncate), then restarted: the output must hold every kept line exactly once.
 @Suite("Pipeline crash safety under SIGKILL")
 struct PipelineCrashTests {
-    static let kills = 10
+    /// 10 in CI; `WEIR_CRASH_KILLS=200 swift test --filter PipelineCrashTests` for a long run.
+    static let kills = ProcessInfo.processInfo.environment["WEIR_CRASH_KILLS"].flatMap(Int.init) ?? 10
 
     @Test("every line reaches the output exactly once across kill -9, restarts and rotations")
     func killPipeline() throws {
@@ -44,7 +45,8 @@ struct PipelineCrashTests {
             let child = try ChildProcess(Paths.weir, ["run", "--quiet", "--data-dir", data, pipeline],
                                          environment: ["SWIFT_BACKTRACE": "enable=no"])
             let errors = DataReader(child.stderr)
-            usleep(UInt32.random(in: 150_000...900_000, using: &random))
+            // From during start-up (before the first commit) to well into the run.
+            usleep(UInt32.random(in: 20_000...900_000, using: &random))
             kill(child.pid, SIGKILL)
             statuses.append(child.wait())
             let text = String(decoding: errors.finish(), as: UTF8.self)
@@ -64,7 +66,7 @@ struct PipelineCrashTests {
         let repeated = counts.filter { $0.value > 1 }.keys.sorted()
         let foreign = Set(output).subtracting(expected)
         #expect(writer.rotations >= 4, "the writer should have rotated by rename and by copy-and-truncate")
-        #expect(expected.count > 5_000)
+        #expect(expected.count > 500 * Self.kills)
         #expect(missing.count == 0, "lines lost, first \(missing.prefix(5))")
         #expect(repeated.count == 0, "lines repeated, first \(repeated.prefix(5))")
         #expect(foreign.count == 0, "lines nobody wrote: \(foreign.prefix(5))")
