@@ -37,8 +37,10 @@ sinks:
 
 weir = subprocess.Popen([args.weir, "run", "--quiet", "--data-dir", os.path.join(args.workdir, "data"), pipeline],
                         stderr=subprocess.PIPE, text=True)
+# Up once the source has written its first checkpoint (the output file appears with the first line).
+started = os.path.join(args.workdir, "data", "pipelines", "latency", "source-tailed.json")
 deadline = time.time() + 10
-while not os.path.exists(output):
+while not os.path.exists(started):
     if time.time() > deadline or weir.poll() is not None:
         sys.exit("weir did not start: " + (weir.stderr.read() if weir.poll() is not None else "timeout"))
     time.sleep(0.01)
@@ -69,6 +71,8 @@ seen = 0
 buffer = b""
 position = 0
 give_up = None
+while not os.path.exists(output):
+    time.sleep(0.0005)
 with open(output, "rb") as out:
     while seen < total:
         out.seek(position)

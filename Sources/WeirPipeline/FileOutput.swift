@@ -53,35 +53,43 @@ final class FileOutput: SinkOutput {
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
         var files = Self.committedFiles(checkpoint)
         var rotation = checkpoint.rotation ?? [:]
-        var pending: [String: [UInt8]] = [:]
-        var order: [String] = []
+        // Records are encoded into one buffer while they go to the same file; it is
+        // written out when the path changes (a new day, a rotation) and at the end.
+        var currentPath = ""
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(min(records.count, 1024) * 256)
+        func flush() throws {
+            guard !currentPath.isEmpty, !buffer.isEmpty else { return }
+            let sink = try file(currentPath, committed: Self.committedFiles(checkpoint)[currentPath] ?? 0)
+            files[currentPath] = try sink.append(bytes: buffer)
+            unsynced.insert(currentPath)
+            buffer.removeAll(keepingCapacity: true)
+        }
         for record in records {
             let base = template.expand(record.timestamp)
-            var index = rotation[base] ?? 0
-            var path = index == 0 ? base : "\(base).\(index)"
-            var line: [UInt8] = []
-            encoding.write(record, into: &line)
-            line.append(0x0a)
+            let index = rotation[base] ?? 0
+            let path = index == 0 ? base : "\(base).\(index)"
+            if path != currentPath {
+                try flush()
+                currentPath = path
+            }
+            let before = buffer.count
+            encoding.write(record, into: &buffer)
+            buffer.append(0x0a)
             if let maxBytes {
-                let size = (files[path] ?? 0) + UInt64(pending[path]?.count ?? 0)
-                if size > 0 && size + UInt64(line.count) > maxBytes {
-                    index += 1
-                    rotation[base] = index
-                    path = "\(base).\(index)"
+                let size = (files[currentPath] ?? 0) + UInt64(before)
+                if size > 0 && size + UInt64(buffer.count - before) > maxBytes {
+                    // This line starts the next file.
+                    let line = Array(buffer[before...])
+                    buffer.removeSubrange(before...)
+                    try flush()
+                    rotation[base] = index + 1
+                    currentPath = "\(base).\(index + 1)"
+                    buffer.append(contentsOf: line)
                 }
             }
-            if pending[path] == nil {
-                order.append(path)
-                pending[path] = []
-            }
-            pending[path]!.append(contentsOf: line)
-            files[path] = files[path] ?? 0
         }
-        for path in order {
-            let sink = try file(path, committed: Self.committedFiles(checkpoint)[path] ?? 0)
-            files[path] = try sink.append(bytes: pending[path]!)
-            unsynced.insert(path)
-        }
+        try flush()
         checkpoint.path = template.text
         checkpoint.files = files
         if !rotation.isEmpty { checkpoint.rotation = rotation }
