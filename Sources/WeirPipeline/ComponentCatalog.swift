@@ -75,11 +75,17 @@ public struct ComponentCatalog: Sendable {
         switch kind {
         case .source:
             return [OptionSpec("type", .string, required: true), OptionSpec("topic", .string, required: true)]
-        case .transform, .sink:
+        case .transform:
             return [
                 OptionSpec("type", .string, required: true), OptionSpec("inputs", .stringList, required: true),
                 OptionSpec("group", .string), OptionSpec("parallelism", .integer(1...1024)),
                 OptionSpec("on_error", .oneOf(["dlq", "drop", "fail"])),
+            ]
+        case .sink:
+            return [
+                OptionSpec("type", .string, required: true), OptionSpec("inputs", .stringList, required: true),
+                OptionSpec("group", .string), OptionSpec("parallelism", .integer(1...1024)),
+                OptionSpec("on_error", .oneOf(["dlq", "drop", "fail"])), OptionSpec("max_lag", .integer(1...Int64.max)),
             ]
         }
     }

@@ -77,7 +77,7 @@ public final class PipelineRunner: Sendable {
                            deadLetters: deadLetters, stats: stats(of: sink.id), abort: abort, logger: logger)
         }
         let sources = try definition.components.filter { $0.kind == .source }.map { source in
-            try makeSource(source, once: once, deadLetters: deadLetters)
+            try makeSource(source, once: once, deadLetters: deadLetters, sinks: sinks, stop: stop)
         }
         let failure = Mutex<String?>(nil)
         let sourcesDone = StopFlag()
@@ -131,10 +131,26 @@ public final class PipelineRunner: Sendable {
         var run: @Sendable (StopFlag) throws -> Void
     }
 
-    private func makeSource(_ source: ComponentDefinition, once: Bool, deadLetters: DeadLetters) throws -> RunnableSource {
+    private func makeSource(_ source: ComponentDefinition, once: Bool, deadLetters: DeadLetters, sinks: [SinkRunner], stop: StopFlag) throws -> RunnableSource {
         let topic = try log.topic(source.topic!)
         let writer = try SourceWriter(source: "\(definition.name).\(source.id)", topic: topic,
                                       checkpointPath: checkpoints + "/source-\(source.id).json", stats: stats(of: source.id))
+        // Back-pressure: a sink of this pipeline more than its max_lag behind on this topic
+        // holds the source before its next chunk (so a slow sink slows the source, and
+        // retention never has to delete what a sink has not read).
+        let readers = sinks.filter { $0.graph.topics.contains(topic.name) }
+        if !readers.isEmpty {
+            writer.waitForRoom = { [logger] in
+                var warned = false
+                while !stop.isSet, let behind = readers.first(where: { $0.lag(of: topic.name) > $0.maxLag }) {
+                    if !warned {
+                        logger.debug("source waits for a slow sink", metadata: ["source": "\(source.id)", "sink": "\(behind.sink.id)"])
+                        warned = true
+                    }
+                    usleep(5_000)
+                }
+            }
+        }
         let box = UncheckedBox(writer)
         let logger = logger
         switch source.type {

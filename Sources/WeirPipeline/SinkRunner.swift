@@ -31,6 +31,16 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     private let syncLock = NSLock()
     private var writes = 0
     private let mirrorQueue = DispatchQueue(label: "weir.sink.mirror")
+    /// Where each partition's commits have got to, for `lag(of:)` (read by the sources'
+    /// back-pressure while a member may be blocked in the output).
+    private let positions = Mutex<[String: Position]>([:])
+    /// Sources writing this sink's topics wait while its lag is above this (`max_lag`).
+    let maxLag: Int64
+
+    struct Position: Sendable {
+        let partition: Partition
+        var offset: Int64
+    }
     private var committedWrites = 0
     private let firstError = Mutex<String?>(nil)
 
@@ -43,6 +53,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         self.stats = stats
         self.logger = logger
         graph = try TransformGraph(definition: pipeline, sink: sink)
+        maxLag = if case .int(let n) = sink.options["max_lag"] { n } else { 500_000 }
         checkpointPath = checkpointDirectory + "/sink-\(sink.id).checkpoint"
         store = try SlottedCheckpoint(path: checkpointPath)
         let saved = try Self.readCheckpoint(store, legacy: checkpointDirectory + "/sink-\(sink.id).json")
@@ -125,6 +136,9 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
                 return (topic.name, PartitionReader(partition: partition, from: max(start, partition.startOffset)))
             }
         }
+        positions.withLock { positions in
+            for (topic, reader) in readers { positions["\(topic)/\(reader.partition.id)"] = Position(partition: reader.partition, offset: reader.position) }
+        }
         var finishing = false
         var mirrored = monotonicMillis()
         // The group's offsets mirror the checkpoint, at most once a second and at the end.
@@ -196,6 +210,14 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         try commit(upTo: written)
         stats.add(records: result.records.count, bytes: bytes, failed: result.failures.count)
         committedReader = reader
+        positions.withLock { $0["\(topic)/\(partition.id)"]?.offset = next }
+    }
+
+    /// Records of `topic` appended but not yet committed by this sink, now.
+    func lag(of topic: String) -> Int64 {
+        positions.withLock { positions in
+            positions.values.filter { $0.partition.topic == topic }.reduce(0) { $0 + max(0, $1.partition.endOffset - $1.offset) }
+        }
     }
 
     /// Makes the output durable, then the checkpoint, for every write up to `write`

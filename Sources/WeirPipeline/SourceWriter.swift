@@ -27,6 +27,8 @@ final class SourceWriter {
     private let checkpointQueue = DispatchQueue(label: "weir.source.checkpoint")
     private let checkpointFailure = FirstError()
     let stats: ComponentStats
+    /// Called before each chunk: back-pressure (returns once the sinks have caught up).
+    var waitForRoom: () -> Void = {}
 
     /// Recovers the source's state from its checkpoint and the log.
     init(source: String, topic: Topic, checkpointPath: String, stats: ComponentStats) throws {
@@ -46,6 +48,7 @@ final class SourceWriter {
 
     /// Queues one record of the current chunk; the chunk's last record carries `position`.
     func add(_ value: UnsafeRawBufferPointer, timestamp: Int64, position: SourcePosition.Kind? = nil) throws {
+        if chunkPartition == nil { waitForRoom() }
         let partition = chunkPartition ?? {
             let chosen = nextPartition
             nextPartition = (nextPartition + 1) % topic.partitions.count

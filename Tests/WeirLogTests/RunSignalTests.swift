@@ -58,3 +58,38 @@ struct RunSignalTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"))
     }
 }
+
+/// Back-pressure: a sink that cannot keep up holds its sources back.
+@Suite("weir run: back-pressure")
+struct BackPressureTests {
+    @Test("a stdout sink nobody reads holds the source to max_lag; then everything arrives once")
+    func slowSinkSlowsSource() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/slow.yaml"
+        try Data("""
+            name: slow
+            topics: { t: {} }
+            sources:
+              g: { type: generate, count: 200000, lines: ["a line long enough to fill a pipe quickly, again and again"], topic: t }
+            sinks:
+              out: { type: stdout, inputs: [t], max_lag: 5000 }
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        let child = try ChildProcess(Paths.weir, ["run", "--once", "--summary-interval", "0.1", "--data-dir", directory.path + "/data", path])
+        let errors = DataReader(child.stderr)
+        // Read nothing for a while: the pipe fills, the sink blocks, its lag grows.
+        usleep(1_500_000)
+        let output = child.stdout.readDataToEndOfFile()
+        #expect(child.wait() == 0)
+        let stderr = String(decoding: errors.finish(), as: UTF8.self)
+        let lags = stderr.split(separator: "\n").compactMap { line -> Int? in
+            guard let range = line.range(of: " lag ") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+        #expect(lags.count >= 5, "\(stderr)")
+        // At most max_lag plus the chunk in flight (generate appends 10,000 lines a chunk).
+        #expect((lags.max() ?? 0) <= 5000 + 10_000, "lags \(lags)")
+        let printed = lines(of: output)
+        #expect(printed.count == 200_000)
+        #expect(Set(printed).count == 200_000)
+    }
+}
