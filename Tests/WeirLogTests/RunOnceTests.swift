@@ -78,6 +78,30 @@ struct RunOnceTests {
         #expect(!written.contains("uncommitted garbage"))
     }
 
+    @Test("several pipelines run in one process on one log")
+    func severalPipelines() throws {
+        let directory = TemporaryDirectory()
+        var files: [String] = []
+        for name in ["alpha", "beta"] {
+            let path = directory.path + "/\(name).yaml"
+            try Data("""
+                topics: { \(name)_t: { partitions: 2 } }
+                sources:
+                  g: { type: generate, count: 500, lines: ["\(name)"], topic: \(name)_t }
+                sinks:
+                  o: { type: file, inputs: [\(name)_t], path: "\(directory.path)/\(name).txt", encoding: text }
+                """.utf8).write(to: URL(fileURLWithPath: path))
+            files.append(path)
+        }
+        let result = try weir(directory.path + "/data", ["run", "--once", "--quiet"] + files)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("weir: alpha: appended 500 records, wrote 500"))
+        #expect(result.stderr.contains("weir: beta: appended 500 records, wrote 500"))
+        for name in ["alpha", "beta"] {
+            #expect(Set(lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/\(name).txt")))) == Set((0..<500).map { "\(name) \($0)" }))
+        }
+    }
+
     @Test("an invalid pipeline writes nothing")
     func invalidWritesNothing() throws {
         let directory = TemporaryDirectory()

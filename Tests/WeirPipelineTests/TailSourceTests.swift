@@ -53,6 +53,16 @@ struct TailSourceTests {
         #expect(h.lines("out.txt").sorted { Int($0)! < Int($1)! } == (1...10).map(String.init))
     }
 
+    @Test("a last line without newline is appended at shutdown, before its timeout")
+    func partialAtShutdown() throws {
+        let h = try RunnerHarness()
+        try h.append("p.log", "whole\nhalf a line")
+        try h.start(pipeline(h, paths: "p.log").replacingOccurrences(of: "partial_line_timeout_ms: 200", with: "partial_line_timeout_ms: 600000"))
+        h.waitUntil("the whole line") { h.lines("out.txt").count == 1 }
+        try h.stopAndWait()
+        #expect(h.lines("out.txt") == ["whole", "half a line"])
+    }
+
     @Test("a file renamed while weir was stopped is recognised and only its new lines are read")
     func renamedWhileStopped() throws {
         let h = try RunnerHarness()
