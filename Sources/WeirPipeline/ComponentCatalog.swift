@@ -76,10 +76,11 @@ public struct ComponentCatalog: Sendable {
         case .source:
             return [OptionSpec("type", .string, required: true), OptionSpec("topic", .string, required: true)]
         case .transform:
+            // No `group`: the topics upstream of a sink are read by that sink's group (its
+            // commits cover the transforms between), so a transform has none of its own.
             return [
                 OptionSpec("type", .string, required: true), OptionSpec("inputs", .stringList, required: true),
-                OptionSpec("group", .string), OptionSpec("parallelism", .integer(1...1024)),
-                OptionSpec("on_error", .oneOf(["dlq", "drop", "fail"])),
+                OptionSpec("parallelism", .integer(1...1024)), OptionSpec("on_error", .oneOf(["dlq", "drop", "fail"])),
             ]
         case .sink:
             return [
