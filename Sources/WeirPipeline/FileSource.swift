@@ -279,8 +279,7 @@ final class FileSource {
 
     /// A whole line (without its newline) ending at file offset `end`.
     private func completeLine(_ line: UnsafeRawBufferPointer, end: UInt64, _ file: FollowedFile) {
-        var line = line
-        if line.last == 0x0d { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
+        var line = StdinSource.trimmed(line)
         if file.oversize || line.count > options.maxLineBytes {
             line = UnsafeRawBufferPointer(rebasing: line.prefix(options.maxLineBytes))
             if options.oversizeToDeadLetters {

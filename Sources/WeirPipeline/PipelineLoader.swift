@@ -383,22 +383,30 @@ struct Checker {
 
     // MARK: The graph
 
+    /// Every output a transform offers, with the transform that offers it: its id, or for
+    /// a route `<id>.<case>` and `<id>._unmatched` (a route writes only to its cases).
+    static func transformOutputs(_ components: [ComponentDefinition]) -> [String: String] {
+        var producerOf: [String: String] = [:]
+        for transform in components where transform.kind == .transform {
+            guard transform.type == "route" else {
+                producerOf[transform.id] = transform.id
+                continue
+            }
+            let cases = if case .object(let routes) = transform.options["routes"] { Array(routes.keys) } else { [String]() }
+            for name in cases + ["_unmatched"] { producerOf["\(transform.id).\(name)"] = transform.id }
+        }
+        return producerOf
+    }
+
     mutating func checkGraph(_ components: [ComponentDefinition], topics: [String: TopicConfig], idNodes: [String: Node]) {
         let transforms = Dictionary(uniqueKeysWithValues: components.filter { $0.kind == .transform }.map { ($0.id, $0) })
-        // A route writes only to its cases; other transforms to their id.
-        var outputs = Set(transforms.values.filter { $0.type != "route" }.map(\.id))
-        var producerOf: [String: String] = Dictionary(uniqueKeysWithValues: outputs.map { ($0, $0) })
         for route in transforms.values where route.type == "route" {
-            if case .object(let cases) = route.options["routes"] {
-                for name in cases.keys {
-                    if name == "_unmatched" { report(idNodes[route.id], "route '\(route.id)' cannot name a case '_unmatched': that output is for records no case matched") }
-                    outputs.insert("\(route.id).\(name)")
-                    producerOf["\(route.id).\(name)"] = route.id
-                }
+            if case .object(let cases) = route.options["routes"], cases["_unmatched"] != nil {
+                report(idNodes[route.id], "route '\(route.id)' cannot name a case '_unmatched': that output is for records no case matched")
             }
-            outputs.insert("\(route.id)._unmatched")
-            producerOf["\(route.id)._unmatched"] = route.id
         }
+        let producerOf = Self.transformOutputs(components)
+        let outputs = Set(producerOf.keys)
         for id in transforms.keys where topics[id] != nil {
             report(idNodes[id], "'\(id)' is both a topic and a transform: inputs naming it would be ambiguous")
         }

@@ -49,7 +49,7 @@ extension Checker {
         if field("name") == nil { report(node, "a test case needs a name") }
         let what = "test '\(name ?? "?")'"
         var testCase = PipelineTestCase(name: name ?? "?", line: node.mark?.line ?? 1, at: "", input: [], from: "")
-        let transformOutputs = Self.outputs(of: definition)
+        let transformOutputs = Self.transformOutputs(definition.components).keys.sorted()
 
         if let input = field("input"), let parts = entries(input, "input of \(what)") {
             for part in parts {
@@ -114,15 +114,6 @@ extension Checker {
             report(node, "\(what) needs an expect")
         }
         return testCase
-    }
-
-    /// Every output a transform offers: its id, or a route's `<id>.<case>` and `<id>._unmatched`.
-    static func outputs(of definition: PipelineDefinition) -> [String] {
-        definition.components.filter { $0.kind == .transform }.flatMap { transform -> [String] in
-            guard transform.type == "route" else { return [transform.id] }
-            let cases = if case .object(let routes) = transform.options["routes"] { routes.keys.sorted() } else { [String]() }
-            return (cases + ["_unmatched"]).map { "\(transform.id).\($0)" }
-        }
     }
 
     /// A YAML node as a value: plain scalars are typed (numbers, booleans, null), quoted

@@ -44,6 +44,7 @@ struct StdinSource {
         try writer.flush(force: true)
     }
 
+    /// A line without the `\r` of a `\r\n` ending (every line source uses this).
     static func trimmed(_ line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
         line.last == 0x0d ? UnsafeRawBufferPointer(rebasing: line.dropLast()) : line
     }
