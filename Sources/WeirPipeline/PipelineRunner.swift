@@ -14,12 +14,14 @@ public import WeirLog
 ///   `generate` does the same with its count; `stdin` cannot be replayed;
 /// - a `file` sink commits its length with its input offsets in one durable checkpoint
 ///   and a restart cuts the file back to it: with the sources above, exactly once;
-/// - `stdout` and `topic` sinks are at least once (output is flushed before each commit);
+/// - `stdout`, `topic` and `http` sinks are at least once (output is flushed, or
+///   acknowledged, before each commit);
 /// - records a transform fails go to `<pipeline>.dlq` (at least once) unless `on_error`
 ///   says `drop` or `fail`.
 ///
 /// Between sources and sinks the log is the buffer: it is on disk, so memory does not
-/// grow with a slow sink; each member holds one batch (`batchSize` records) at a time.
+/// grow with a slow sink; each member holds one batch (`batchSize` records) at a time,
+/// and a source waits while a sink of its topic is more than `max_lag` records behind.
 public final class PipelineRunner: Sendable {
     public let definition: PipelineDefinition
     public let log: EmbeddedLog
