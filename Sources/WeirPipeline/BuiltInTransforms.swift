@@ -117,10 +117,10 @@ struct ParseRegexTransform: FieldParser {
     var notAString: String { "parse_regex: field '\(field)' is not a string" }
 
     func parse(_ text: String) -> Result<[(String, Value)], ParseFailure> {
-        guard let captures = regex.captures(text) else {
+        guard let captures = regex.captures(text, Value.string) else {
             return .failure(ParseFailure(reason: "parse_regex: '\(field)' does not match the pattern"))
         }
-        return .success(captures.map { ($0.0, .string($0.1)) })
+        return .success(captures)
     }
 }
 

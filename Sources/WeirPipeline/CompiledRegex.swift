@@ -47,16 +47,24 @@ public final class CompiledRegex: @unchecked Sendable {
 
     /// The named groups that took part in the match, as strings; nil when it does not match.
     public func captures(_ text: String) -> [(String, String)]? {
+        captures(text) { $0 }
+    }
+
+    /// The named groups that took part in the match, each made into `T` as it is cut out.
+    public func captures<T>(_ text: String, _ make: (String) -> T) -> [(String, T)]? {
         var text = text
         return text.withUTF8 { bytes in
             match(bytes) { vector in
-                groups.compactMap { group -> (String, String)? in
+                var result: [(String, T)] = []
+                result.reserveCapacity(groups.count)
+                for group in groups {
                     let start = vector[2 * group.number]
                     let end = vector[2 * group.number + 1]
                     // An unset group is PCRE2_UNSET (~0, which Swift cannot import).
-                    guard start != Int.max, start != -1, end >= start, end <= bytes.count else { return nil }
-                    return (group.name, String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+                    guard start != -1, end >= start, end <= bytes.count else { continue }
+                    result.append((group.name, make(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))))
                 }
+                return result
             }
         }
     }

@@ -22,6 +22,7 @@ final class FileOutput: SinkOutput {
     /// Open files, by path; at most `maxOpen` that hold nothing unsynced are kept.
     private var open: [String: FileSink] = [:]
     private var unsynced = Set<String>()
+    private var spareBuffer: [UInt8] = []
     private let maxOpen = 16
 
     init(component: ComponentDefinition, saved: SinkCheckpoint?, checkpointPath: String, createdPath: String) throws {
@@ -56,8 +57,10 @@ final class FileOutput: SinkOutput {
         // Records are encoded into one buffer while they go to the same file; it is
         // written out when the path changes (a new day, a rotation) and at the end.
         var currentPath = ""
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(min(records.count, 1024) * 256)
+        // The buffer of the last batch, reused: its pages are already mapped.
+        var buffer = spareBuffer
+        buffer.removeAll(keepingCapacity: true)
+        defer { spareBuffer = buffer }
         func flush() throws {
             guard !currentPath.isEmpty, !buffer.isEmpty else { return }
             let sink = try file(currentPath, committed: Self.committedFiles(checkpoint)[currentPath] ?? 0)
