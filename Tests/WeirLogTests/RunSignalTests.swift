@@ -93,3 +93,33 @@ struct BackPressureTests {
         #expect(Set(printed).count == 200_000)
     }
 }
+
+/// The live view when standard error is a terminal (a pty from util-linux `script`).
+@Suite("weir run: live view")
+struct LiveViewTests {
+    @Test("on a terminal the view is redrawn in place every second")
+    func redrawsInPlace() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/live.yaml"
+        try Data("""
+            name: live
+            topics: { t: {} }
+            sources:
+              g: { type: generate, rate: 2000, lines: ["tick"], topic: t }
+            sinks:
+              out: { type: blackhole, inputs: [t] }
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        let typescript = directory.path + "/typescript"
+        let child = try ChildProcess("/usr/bin/script", ["-qfec", "\(Paths.weir) run --data-dir \(directory.path)/data \(path)", typescript])
+        let output = DataReader(child.stdout)
+        usleep(2_600_000)
+        kill(child.pid, SIGINT)
+        #expect(child.wait() == 0)
+        _ = output.finish()
+        let text = try String(contentsOfFile: typescript, encoding: .utf8)
+        // The first drawing clears its line; the next ones move up over it first.
+        #expect(text.contains("\u{1B}[2Kweir: live: g "), "\(text)")
+        #expect(text.contains("\u{1B}[1A\u{1B}[2Kweir: live: g "), "\(text)")
+        #expect(text.contains("| out ") && text.contains(" lag "))
+    }
+}
