@@ -169,14 +169,6 @@ public final class Partition: Sendable {
         return first ?? endOffset
     }
 
-    /// Appends one batch that `RecordBatchBuilder` just built (so its CRC and records
-    /// need no second check), then syncs as the flush policy says.
-    func appendBuilt(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws -> Int64 {
-        let result = try appendUnsynced(batch, header: header)
-        if result.mustSync { try sync(upTo: result.appendedUpTo) }
-        return result.base
-    }
-
     /// Writes one batch at the end of the log under the lock, rolling first if needed;
     /// the base offset goes into the file, the caller's bytes are not modified.
     func appendUnsynced(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws
