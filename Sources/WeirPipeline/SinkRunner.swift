@@ -31,6 +31,11 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     private let syncLock = NSLock()
     private var writes = 0
     private let mirrorQueue = DispatchQueue(label: "weir.sink.mirror")
+    private let commitQueue = DispatchQueue(label: "weir.sink.commit")
+    private static let maxUncommitted = 4
+    private let uncommitted = DispatchSemaphore(value: SinkRunner.maxUncommitted)
+    /// Set by `run`: a failed background commit stops the members.
+    private var abortOnFailure: StopFlag?
     /// Where each partition's commits have got to, for `lag(of:)` (read by the sources'
     /// back-pressure while a member may be blocked in the output).
     private let positions = Mutex<[String: Position]>([:])
@@ -97,6 +102,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     /// Runs the members until `finish` is set and they have read everything there was
     /// when it was (or until `abort`). Throws the first member's error.
     func run(finish: StopFlag, abort: StopFlag) throws {
+        abortOnFailure = abort
         let topics = try graph.topics.map { try log.topic($0) }
         let counts = Dictionary(uniqueKeysWithValues: topics.map { ($0.name, $0.partitions.count) })
         var members: [String] = []
@@ -120,6 +126,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             }
         }
         done.wait()
+        commitQueue.sync {}
         mirrorQueue.sync {}
         if let error = firstError.withLock({ $0 }) { throw PipelineRunner.NotRunnable(description: error) }
     }
@@ -207,7 +214,17 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             writes += 1
             return writes
         }
-        try commit(upTo: written)
+        // Committed in the background, in order: the member goes on with its next batch
+        // while the fsync runs (a restart before the commit redoes the batch; the file is
+        // cut back to the last commit). At most `maxUncommitted` writes wait at once.
+        uncommitted.wait()
+        commitQueue.async { [self] in
+            defer { uncommitted.signal() }
+            do { try commit(upTo: written) } catch {
+                firstError.withLock { $0 = $0 ?? "sink '\(sink.id)': \(error)" }
+                abortOnFailure?.set()
+            }
+        }
         stats.add(records: result.records.count, bytes: bytes, failed: result.failures.count)
         committedReader = reader
         positions.withLock { $0["\(topic)/\(partition.id)"]?.offset = next }
