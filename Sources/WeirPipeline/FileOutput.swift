@@ -99,13 +99,17 @@ final class FileOutput: SinkOutput {
         if let length = files[template.text] { checkpoint.length = length }
     }
 
-    func sync() throws {
-        for path in unsynced.sorted() { try open[path]?.sync() }
+    /// Called under the runner's lock: takes the files written since the last sync (the
+    /// returned work fsyncs them, outside the lock) and closes files beyond `maxOpen` that
+    /// hold nothing unsynced (date placeholders move on).
+    func syncWork() -> SyncWork {
+        let dirty = unsynced.sorted().compactMap { open[$0] }
         unsynced.removeAll()
-        // Keep the open files bounded (date placeholders move on): close synced ones.
         if open.count > maxOpen {
-            for path in open.keys.sorted().prefix(open.count - maxOpen) { open[path] = nil }
+            let held = Set(dirty.map(\.path))
+            for path in open.keys.sorted() where !held.contains(path) && open.count > maxOpen { open[path] = nil }
         }
+        return { for sink in dirty { try sink.sync() } }
     }
 
     /// The open file at `path` (`committed` bytes long, as `init` left it), listing it

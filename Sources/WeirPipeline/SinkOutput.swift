@@ -2,18 +2,21 @@ import Foundation
 import WeirLog
 
 /// Where a sink sends what reaches it. `write` hands over a batch and records in
-/// `checkpoint` what must be committed with the batch's input offsets (a file's length);
-/// `sync` makes everything written so far as durable as the output can make it. The
-/// runner calls `write` under its lock and `sync` (one at a time) outside it, so one
-/// member writes while another's fsync runs, and one fsync commits both.
+/// `checkpoint` what must be committed with the batch's input offsets (a file's length).
+/// `syncWork` says what makes everything written so far durable: the runner asks for it
+/// under the same lock as `write`, and runs it (one at a time) outside that lock, so one
+/// member writes while the fsync of another's batch runs, and one fsync commits both.
 protocol SinkOutput: AnyObject {
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws
-    func sync() throws
+    func syncWork() -> SyncWork
 }
+
+/// The durable half of a commit, run without the output's lock.
+typealias SyncWork = () throws -> Void
 
 extension SinkOutput {
     /// Outputs that are done when `write` returns.
-    func sync() throws {}
+    func syncWork() -> SyncWork { {} }
 }
 
 /// A sink's progress: its output length and the next offset of each input partition,

@@ -243,8 +243,8 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         try syncLock.withLock {
             guard committedWrites < write else { return }
             // Everything in this snapshot was written before the sync below starts.
-            let (snapshot, upTo) = commitLock.withLock { (checkpoint, writes) }
-            try output.sync()
+            let (snapshot, upTo, work) = commitLock.withLock { (checkpoint, writes, output.syncWork()) }
+            try work()
             try store.write(Array(try JSONEncoder().encode(snapshot)))
             committedWrites = upTo
         }

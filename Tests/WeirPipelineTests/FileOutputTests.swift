@@ -59,6 +59,36 @@ struct FileOutputTests {
         #expect(names.flatMap { h.lines($0) }.sorted() == lines)
     }
 
+    @Test("two members writing 40 dated files (more than stay open) commit every line once")
+    func manyFilesTwoMembers() throws {
+        let h = try RunnerHarness()
+        let days = (1...40).map { String(format: "2024-03-%02d", ($0 - 1) % 28 + 1).replacingOccurrences(of: "2024-03", with: $0 > 28 ? "2024-04" : "2024-03") }
+        let lines = (0..<8000).map { "\(days[$0 % days.count]) event \($0)" }
+        try h.append("in.log", lines.joined(separator: "\n") + "\n")
+        let yaml = """
+            name: dated
+            topics: { t: { partitions: 4 } }
+            sources:
+              f: { type: file, paths: ["\(h.path("in.log"))"], topic: t }
+            transforms:
+              fields: { type: parse_regex, inputs: [t], pattern: '^(?<day>\\S+) ' }
+              stamped: { type: timestamp, inputs: [fields], field: day, format: yyyy-MM-dd }
+            sinks:
+              out: { type: file, inputs: [stamped], path: "\(h.path("out/%Y-%m-%d.log"))", encoding: text, parallelism: 2 }
+            """
+        try h.runOnce(yaml)
+        let files = try FileManager.default.contentsOfDirectory(atPath: h.path("out"))
+        #expect(files.count == 40)
+        var all: [String] = []
+        for file in files {
+            let day = String(file.dropLast(4))
+            let held = h.lines("out/" + file)
+            #expect(held.allSatisfy { $0.hasPrefix(day + " ") })
+            all += held
+        }
+        #expect(all.sorted() == lines.sorted())
+    }
+
     @Test("a bad placeholder is a validation error")
     func badPlaceholder() throws {
         let h = try RunnerHarness()
