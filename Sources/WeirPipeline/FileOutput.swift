@@ -63,7 +63,7 @@ final class FileOutput: SinkOutput {
         defer { spareBuffer = buffer }
         func flush() throws {
             guard !currentPath.isEmpty, !buffer.isEmpty else { return }
-            let sink = try file(currentPath, committed: Self.committedFiles(checkpoint)[currentPath] ?? 0)
+            let sink = try file(currentPath, committed: files[currentPath] ?? 0)
             files[currentPath] = try sink.append(bytes: buffer)
             unsynced.insert(currentPath)
             buffer.removeAll(keepingCapacity: true)
@@ -120,7 +120,9 @@ final class FileOutput: SinkOutput {
             if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64, size > 0 {
                 throw PipelineRunner.NotRunnable(description: "sink '\(component)' would write \(path), which already holds data this pipeline did not write; move it away first")
             }
-            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: createdPath).deletingLastPathComponent().path, withIntermediateDirectories: true)
+            let directory = URL(fileURLWithPath: createdPath).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let firstListing = !FileManager.default.fileExists(atPath: createdPath)
             let handle = Glibc.open(createdPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard handle >= 0 else { throw PipelineRunner.NotRunnable(description: "cannot list \(path) in \(createdPath)") }
             defer { close(handle) }
@@ -128,6 +130,8 @@ final class FileOutput: SinkOutput {
             guard Glibc.write(handle, line, line.count) == line.count, fsync(handle) == 0 else {
                 throw PipelineRunner.NotRunnable(description: "cannot list \(path) in \(createdPath): \(String(cString: strerror(errno)))")
             }
+            // The list itself must survive a power loss as surely as the file it names.
+            if firstListing { try DurableFile.syncDirectory(directory) }
             created.insert(path)
         }
         let sink = try FileSink(path: path, encoding: encoding == .text ? .text : .json, committedLength: committed)

@@ -9,8 +9,9 @@ import Synchronization
 /// `_timestamp`), `batch_size` records per request. A connection failure, a timeout or a
 /// 5xx is retried with exponential backoff (0.1 s doubling to 30 s; for ever unless
 /// `max_retries` says otherwise, which then stops the pipeline before the batch is
-/// committed); a 4xx means the records themselves were refused: they go to the
-/// dead-letter topic with the status and the start of the response. At least once: a
+/// committed); so are 408, 429 and redirects (not followed: a POST would become a GET).
+/// Any other 4xx means the records themselves were refused: they go to the dead-letter
+/// topic with the status and the start of the response. At least once: a
 /// run killed after a POST and before its commit posts that batch again.
 final class HTTPOutput: SinkOutput {
     let url: URL
@@ -41,7 +42,8 @@ final class HTTPOutput: SinkOutput {
         self.logger = logger
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
-        session = URLSession(configuration: configuration)
+        configuration.timeoutIntervalForResource = timeout
+        session = URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
     }
 
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
@@ -69,14 +71,17 @@ final class HTTPOutput: SinkOutput {
         var attempt = 0
         var delay = 0.1
         while true {
-            let (status, text, error) = send(request)
+            let (status, text, error) = try send(request)
             if let status, (200..<300).contains(status) { return }
-            if let status, (400..<500).contains(status) {
+            // A 4xx refuses the records, except 408 and 429, which ask to try again later.
+            if let status, (400..<500).contains(status), status != 408, status != 429 {
                 let reason = "HTTP \(status) from \(url.absoluteString): \(text.prefix(200))"
                 logger.warning("records refused; sent to the dead-letter topic", metadata: ["sink": "\(component)", "reason": "\(reason)", "records": "\(batch.count)"])
                 for record in batch { deadLetters.add(record, reason: reason, component: component) }
                 return
             }
+            // A redirect is not followed (a POST would become a GET and the records would be
+            // lost): it is a failure like a 5xx, for the URL to be fixed.
             let problem = status.map { "HTTP \($0): \(text.prefix(200))" } ?? "\(error.map { "\($0.localizedDescription)" } ?? "no response")"
             attempt += 1
             if let maxRetries, attempt > maxRetries {
@@ -93,8 +98,9 @@ final class HTTPOutput: SinkOutput {
         }
     }
 
-    /// One request, waited for: the status (nil without a response), the body as text, the error.
-    private func send(_ request: URLRequest) -> (Int?, String, (any Error)?) {
+    /// One request, waited for: the status (nil without a response), the body as text, the
+    /// error. An abort cancels it rather than wait for the server.
+    private func send(_ request: URLRequest) throws -> (Int?, String, (any Error)?) {
         let done = DispatchSemaphore(value: 0)
         let outcome = Mutex<(Int?, String, (any Error)?)>((nil, "", nil))
         let task = session.dataTask(with: request) { data, response, error in
@@ -104,7 +110,20 @@ final class HTTPOutput: SinkOutput {
             done.signal()
         }
         task.resume()
-        done.wait()
+        while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            if abort.isSet {
+                task.cancel()
+                throw Failed(description: "sink '\(component)': stopped while posting to \(url.absoluteString)")
+            }
+        }
         return outcome.withLock { $0 }
+    }
+}
+
+/// Refuses every redirect: the 3xx response itself comes back to the sink.
+private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }

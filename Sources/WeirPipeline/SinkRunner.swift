@@ -32,6 +32,13 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     private var writes = 0
     private let mirrorQueue = DispatchQueue(label: "weir.sink.mirror")
     private let commitQueue = DispatchQueue(label: "weir.sink.commit")
+    /// Under `syncLock`: the first failed commit, the last durable one, when offsets
+    /// were last mirrored to the group.
+    private var commitFailure: (any Error)?
+    private var lastCommitted: SinkCheckpoint?
+    private var mirrored: Int64 = 0
+    /// Which member owns each partition (set before the members start).
+    private var owners: [TopicPartition: GroupMembership] = [:]
     private static let maxUncommitted = 4
     private let uncommitted = DispatchSemaphore(value: SinkRunner.maxUncommitted)
     /// Set by `run`: a failed background commit stops the members.
@@ -110,6 +117,9 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             members.append(try log.groups.join(group: sink.group, topics: Set(graph.topics), partitionCounts: counts, sessionTimeoutMs: 3_600_000).memberID)
         }
         let memberships = try members.map { try log.groups.heartbeat(group: sink.group, memberID: $0) }
+        for membership in memberships {
+            for tp in membership.assignment { owners[tp] = membership }
+        }
         defer { for member in members { log.groups.leave(group: sink.group, memberID: member) } }
         let done = DispatchGroup()
         for membership in memberships where !membership.assignment.isEmpty {
@@ -127,6 +137,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         }
         done.wait()
         commitQueue.sync {}
+        syncLock.withLock { if let lastCommitted { mirror(lastCommitted) } }
         mirrorQueue.sync {}
         if let error = firstError.withLock({ $0 }) { throw PipelineRunner.NotRunnable(description: error) }
     }
@@ -147,21 +158,6 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             for (topic, reader) in readers { positions["\(topic)/\(reader.partition.id)"] = Position(partition: reader.partition, offset: reader.position) }
         }
         var finishing = false
-        var mirrored = monotonicMillis()
-        // The group's offsets mirror the checkpoint, at most once a second and at the end.
-        // In the background: the offset store's durable write must not delay a batch.
-        func mirror() {
-            let offsets = Dictionary(uniqueKeysWithValues: readers.map { (TopicPartition(topic: $0.0, partition: $0.1.partition.id), $0.1.position) })
-            mirrorQueue.async { [self] in
-                do {
-                    try log.groups.commit(group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
-                } catch {
-                    logger.debug("group offsets not mirrored", metadata: ["sink": "\(sink.id)", "error": "\(error)"])
-                }
-            }
-            mirrored = monotonicMillis()
-        }
-        defer { mirror() }
         while !abort.isSet {
             // Once finishing, read up to the ends as they are now and stop there.
             if !finishing && finish.isSet { finishing = true }
@@ -173,7 +169,6 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
                 try step(topic: readers[i].0, reader: &readers[i].1, end: end)
                 progressed = true
             }
-            if monotonicMillis() - mirrored >= 1000 { mirror() }
             if !progressed {
                 if finishing { break }
                 Self.waitForData(readers.map(\.1), timeoutMs: 100)
@@ -241,12 +236,46 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     /// (group commit: a member whose write an earlier sync covered returns at once).
     private func commit(upTo write: Int) throws {
         try syncLock.withLock {
+            // After a failed commit nothing more is committed: a later fsync can succeed
+            // although the earlier bytes never reached the disk.
+            if let failed = commitFailure { throw failed }
             guard committedWrites < write else { return }
             // Everything in this snapshot was written before the sync below starts.
             let (snapshot, upTo, work) = commitLock.withLock { (checkpoint, writes, output.syncWork()) }
-            try work()
-            try store.write(Array(try JSONEncoder().encode(snapshot)))
+            do {
+                try work()
+                try store.write(Array(try JSONEncoder().encode(snapshot)))
+            } catch {
+                commitFailure = PipelineRunner.NotRunnable(description: "commit of sink '\(sink.id)' failed: \(error)")
+                throw error
+            }
             committedWrites = upTo
+            lastCommitted = snapshot
+            if monotonicMillis() - mirrored >= 1000 { mirror(snapshot) }
+        }
+    }
+
+    /// Copies committed offsets to the group (for `weir groups describe`, and where
+    /// non-file sinks start), in the background, each partition by the member that owns
+    /// it. Only offsets of a durable commit are mirrored.
+    private func mirror(_ snapshot: SinkCheckpoint) {
+        mirrored = monotonicMillis()
+        let owners = self.owners
+        mirrorQueue.async { [self] in
+            var byMember: [String: (GroupMembership, [TopicPartition: Int64])] = [:]
+            for (key, offset) in snapshot.offsets {
+                guard let slash = key.lastIndex(of: "/"), let partition = Int(key[key.index(after: slash)...]) else { continue }
+                let tp = TopicPartition(topic: String(key[..<slash]), partition: partition)
+                guard let owner = owners[tp] else { continue }
+                byMember[owner.memberID, default: (owner, [:])].1[tp] = offset
+            }
+            for (membership, offsets) in byMember.values {
+                do {
+                    try log.groups.commit(group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
+                } catch {
+                    logger.debug("group offsets not mirrored", metadata: ["sink": "\(sink.id)", "error": "\(error)"])
+                }
+            }
         }
     }
 

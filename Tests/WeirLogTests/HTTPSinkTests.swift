@@ -12,6 +12,12 @@ struct HTTPSinkTests {
     received, calls = sys.argv[1], [0]
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
+            if self.path == "/moved":
+                self.send_response(302)
+                self.send_header("Location", "/ingest")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             calls[0] += 1
             records = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             if calls[0] == 1:
@@ -34,22 +40,61 @@ struct HTTPSinkTests {
     server.serve_forever()
     """#
 
-    @Test("503 is retried, a 400 batch goes to the dead-letter topic, the rest arrives once")
-    func retriesAndDeadLetters() throws {
-        let directory = TemporaryDirectory()
-        let received = directory.path + "/received.txt"
+    /// Starts the server; its port, and the process to stop.
+    func startServer(_ received: String) throws -> (Int, ChildProcess) {
         let server = try ChildProcess("/usr/bin/env", ["python3", "-c", Self.server, received])
-        defer {
-            kill(server.pid, SIGTERM)
-            _ = server.wait()
-        }
         var portText = ""
         while !portText.hasSuffix("\n") {
             let byte = server.stdout.readData(ofLength: 1)
             if byte.isEmpty { break }
             portText += String(decoding: byte, as: UTF8.self)
         }
-        let port = try #require(Int(portText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        guard let port = Int(portText.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(server.pid, SIGKILL)
+            _ = server.wait()
+            throw POSIXError(.EIO)
+        }
+        return (port, server)
+    }
+
+    @Test("a redirect is not followed (a POST would turn into a GET): with max_retries it stops the run, nothing committed")
+    func redirectIsAFailure() throws {
+        let directory = TemporaryDirectory()
+        let received = directory.path + "/received.txt"
+        let (port, server) = try startServer(received)
+        defer {
+            kill(server.pid, SIGTERM)
+            _ = server.wait()
+        }
+        let input = directory.path + "/in.log"
+        try Data("one\ntwo\n".utf8).write(to: URL(fileURLWithPath: input))
+        let pipeline = directory.path + "/moved.yaml"
+        try Data("""
+            name: moved
+            topics: { raw: {} }
+            sources:
+              f: { type: file, paths: ["\(input)"], topic: raw }
+            sinks:
+              web: { type: http, inputs: [raw], url: "http://127.0.0.1:\(port)/moved", max_retries: 1 }
+            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+        let result = try weir(directory.path + "/data", ["run", "--once", "--quiet", pipeline])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("failed 2 times, last: HTTP 302"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: received))
+        // Nothing was committed: the group has no offsets yet.
+        let described = try weir(directory.path + "/data", ["groups", "describe", "moved.web"])
+        #expect(!described.stdoutText.contains(" 2 "), "\(described.stdoutText)")
+    }
+
+    @Test("503 is retried, a 400 batch goes to the dead-letter topic, the rest arrives once")
+    func retriesAndDeadLetters() throws {
+        let directory = TemporaryDirectory()
+        let received = directory.path + "/received.txt"
+        let (port, server) = try startServer(received)
+        defer {
+            kill(server.pid, SIGTERM)
+            _ = server.wait()
+        }
         let input = directory.path + "/in.log"
         // One chunk, so one batch: the POSTs are [ok 0, ok 1] (503, then again), [ok 2, ok 3],
         // [ok 4, ok 5], [reject 6, reject 7] (400).
