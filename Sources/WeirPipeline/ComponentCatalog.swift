@@ -25,6 +25,24 @@ public enum OptionKind: Sendable, Equatable {
     case mapping
 }
 
+extension OptionKind {
+    /// How `weir plugins describe` names it.
+    public var name: String {
+        switch self {
+        case .string: "string"
+        case .integer(let range): range == Int64.min...Int64.max ? "integer" : "integer \(range.lowerBound)…\(range.upperBound)"
+        case .bool: "bool"
+        case .stringList: "list of strings"
+        case .oneOf(let values): values.joined(separator: " | ")
+        case .expression: "expression"
+        case .regex: "regex"
+        case .expressionMap: "mapping of names to expressions"
+        case .stringMap: "mapping of names to strings"
+        case .mapping: "mapping"
+        }
+    }
+}
+
 public struct OptionSpec: Sendable {
     public var name: String
     public var kind: OptionKind
@@ -43,12 +61,15 @@ public struct ComponentSpec: Sendable {
     public var kind: ComponentKind
     public var summary: String
     public var options: [OptionSpec]
+    /// The plugin.yaml of an out-of-process plugin; nil for a built-in.
+    public var origin: String?
 
-    public init(type: String, kind: ComponentKind, summary: String, options: [OptionSpec]) {
+    public init(type: String, kind: ComponentKind, summary: String, options: [OptionSpec], origin: String? = nil) {
         self.type = type
         self.kind = kind
         self.summary = summary
         self.options = options
+        self.origin = origin
     }
 }
 

@@ -20,7 +20,7 @@ public struct Diagnostic: Sendable, Hashable, Comparable, CustomStringConvertibl
 }
 
 /// "did you mean …?" for a misspelt name: the closest candidate within a small edit distance.
-func suggestion(for word: String, among candidates: some Sequence<String>) -> String {
+public func suggestion(for word: String, among candidates: some Sequence<String>) -> String {
     let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
     guard let best = scored.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }), best.1 <= max(2, word.count / 3) else { return "" }
     return " (did you mean '\(best.0)'?)"

@@ -12,11 +12,13 @@ struct TestCommand: ParsableCommand {
             """
     )
 
+    @OptionGroup var plugins: PluginOptions
     @Argument(help: "Pipeline files.") var files: [String]
 
     func run() throws {
-        let loader = PipelineLoader()
-        var failed = 0
+        let (discovery, loader) = plugins.discover(for: files)
+        for problem in discovery.diagnostics { print(problem) }
+        var failed = discovery.diagnostics.count
         var passed = 0
         for file in files {
             let (definition, diagnostics) = loader.load(path: file)

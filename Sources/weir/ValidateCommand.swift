@@ -8,11 +8,13 @@ struct ValidateCommand: ParsableCommand {
         discussion: "Prints every problem as file:line:column: message and exits 1 if there is any."
     )
 
+    @OptionGroup var plugins: PluginOptions
     @Argument(help: "Pipeline files.") var files: [String]
 
     func run() throws {
-        let loader = PipelineLoader()
-        var problems = 0
+        let (discovery, loader) = plugins.discover(for: files)
+        for problem in discovery.diagnostics { print(problem) }
+        var problems = discovery.diagnostics.count
         for file in files {
             let (definition, diagnostics) = loader.load(path: file)
             for diagnostic in diagnostics { print(diagnostic) }

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Finds out-of-process plugins: every `<dir>/<name>/plugin.yaml` under, in this order,
+/// `--plugins-dir`, the folders of `WEIR_PLUGINS_PATH` (colon-separated) and the
+/// `plugins/` folder beside each pipeline file. The first plugin of a name wins; a name
+/// found again later, or one a built-in already has, is an error with both places.
+public struct PluginDiscovery: Sendable {
+    public var manifests: [PluginManifest] = []
+    public var diagnostics: [Diagnostic] = []
+
+    /// - Parameter environment: where `WEIR_PLUGINS_PATH` is read; the process's when nil.
+    public init(pluginsDirectory: String?, pipelineFiles: [String], environment: [String: String]? = nil) {
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        var folders: [String] = []
+        if let pluginsDirectory { folders.append(pluginsDirectory) }
+        if let path = environment["WEIR_PLUGINS_PATH"] { folders += path.split(separator: ":").map(String.init) }
+        for file in pipelineFiles { folders.append(URL(fileURLWithPath: file).deletingLastPathComponent().path + "/plugins") }
+        var seenFolders = Set<String>()
+        for folder in folders {
+            let resolved = URL(fileURLWithPath: folder).standardizedFileURL.path
+            guard seenFolders.insert(resolved).inserted else { continue }
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: resolved)) ?? []).sorted()
+            for name in names where FileManager.default.fileExists(atPath: "\(resolved)/\(name)/plugin.yaml") {
+                let (manifest, problems) = PluginManifest.load(directory: "\(resolved)/\(name)")
+                diagnostics += problems
+                guard let manifest else { continue }
+                if ComponentCatalog.builtIn.spec(manifest.kind, manifest.name) != nil {
+                    diagnostics.append(Diagnostic(file: "\(resolved)/\(name)/plugin.yaml", line: 1, column: 1,
+                                                  message: "plugin '\(manifest.name)' has the name of a built-in \(manifest.kind.rawValue); rename it"))
+                } else if let earlier = manifests.first(where: { $0.name == manifest.name && $0.kind == manifest.kind }) {
+                    diagnostics.append(Diagnostic(file: "\(resolved)/\(name)/plugin.yaml", line: 1, column: 1,
+                                                  message: "plugin '\(manifest.name)' is already defined by \(earlier.directory)/plugin.yaml"))
+                } else {
+                    manifests.append(manifest)
+                }
+            }
+        }
+    }
+
+    /// The built-in types plus these plugins.
+    public var catalog: ComponentCatalog {
+        var catalog = ComponentCatalog.builtIn
+        for manifest in manifests { catalog.register(manifest.spec) }
+        return catalog
+    }
+}

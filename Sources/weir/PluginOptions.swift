@@ -1,0 +1,75 @@
+import ArgumentParser
+import WeirPipeline
+
+/// Where commands that read pipeline files look for out-of-process plugins.
+struct PluginOptions: ParsableArguments {
+    @Option(name: .customLong("plugins-dir"), help: ArgumentHelp(
+        "A folder of plugins (<name>/plugin.yaml), searched before $WEIR_PLUGINS_PATH and the plugins/ folder beside each pipeline file.",
+        valueName: "dir"))
+    var pluginsDir: String?
+
+    /// The plugins for `files`, and a loader that knows them.
+    func discover(for files: [String]) -> (PluginDiscovery, PipelineLoader) {
+        let discovery = PluginDiscovery(pluginsDirectory: pluginsDir, pipelineFiles: files)
+        return (discovery, PipelineLoader(catalog: discovery.catalog))
+    }
+}
+
+struct PluginsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plugins",
+        abstract: "List and describe component types: built-in and out-of-process plugins.",
+        subcommands: [List.self, Describe.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every type with its kind, origin (built-in or the plugin.yaml) and summary.")
+        @OptionGroup var plugins: PluginOptions
+        @Argument(help: "Pipeline files whose plugins/ folders to search too.") var files: [String] = []
+
+        func run() throws {
+            let (discovery, _) = plugins.discover(for: files)
+            for problem in discovery.diagnostics { printError(problem.description) }
+            let catalog = discovery.catalog
+            var rows: [[String]] = []
+            for kind in ComponentKind.allCases {
+                for type in catalog.types(of: kind) {
+                    let spec = catalog.spec(kind, type)!
+                    rows.append([type, kind.rawValue, spec.origin ?? "built-in", spec.summary])
+                }
+            }
+            let widths = (0..<3).map { column in rows.map { $0[column].count }.max() ?? 0 }
+            for row in rows {
+                print((0..<3).map { row[$0].padded(widths[$0]) }.joined(separator: "  ") + "  " + row[3])
+            }
+            if !discovery.diagnostics.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    struct Describe: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A type's options.")
+        @OptionGroup var plugins: PluginOptions
+        @Argument(help: "The type (as in type: of a pipeline file).") var name: String
+        @Argument(help: "Pipeline files whose plugins/ folders to search too.") var files: [String] = []
+
+        func run() throws {
+            let (discovery, _) = plugins.discover(for: files)
+            let catalog = discovery.catalog
+            let specs = ComponentKind.allCases.compactMap { catalog.spec($0, name) }
+            guard !specs.isEmpty else {
+                let known = ComponentKind.allCases.flatMap { catalog.types(of: $0) }
+                printError("weir: no component type '\(name)'\(suggestion(for: name, among: known))")
+                throw ExitCode(1)
+            }
+            for spec in specs {
+                print("\(spec.type) (\(spec.kind.rawValue), \(spec.origin ?? "built-in")): \(spec.summary)")
+                let manifest = discovery.manifests.first { $0.name == spec.type && $0.kind == spec.kind }
+                if let manifest { print("  command: \(manifest.command.joined(separator: " "))") }
+                for option in spec.options {
+                    let description = manifest?.optionDescriptions[option.name].map { " — \($0)" } ?? ""
+                    print("  \(option.name): \(option.kind.name)\(option.required ? ", required" : "")\(description)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import WeirLog
+
+/// Out-of-process plugins found in plugins/ folders (issue 4, first part): manifests are
+/// checked with positions, pipelines naming them validate against their option schema,
+/// `weir plugins list/describe` show them. Running them is not built yet and is refused.
+@Suite("plugins: discovery and validation")
+struct PluginDiscoveryTests {
+    func setUp(_ directory: TemporaryDirectory, manifest: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory.path + "/plugins/mask_pii", withIntermediateDirectories: true)
+        try Data(manifest.utf8).write(to: URL(fileURLWithPath: directory.path + "/plugins/mask_pii/plugin.yaml"))
+        let pipeline = directory.path + "/p.yaml"
+        try Data("""
+            topics: { raw: {} }
+            sources:
+              f: { type: file, paths: ["\(directory.path)/in.log"], topic: raw }
+            transforms:
+              masked: { type: mask_pii, inputs: [raw], replacment: "***" }
+            sinks:
+              out: { type: stdout, inputs: [masked] }
+            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+        return pipeline
+    }
+
+    static let manifest = """
+        name: mask_pii
+        kind: transform
+        command: ["python3", "mask.py"]
+        description: masks IP and e-mail addresses in the message
+        options:
+          fields: { type: list, description: fields to mask }
+          replacement: { type: string, required: true }
+        """
+
+    @Test("a pipeline using a plugin is checked against its option schema, with positions")
+    func validateAgainstSchema() throws {
+        let directory = TemporaryDirectory()
+        let pipeline = try setUp(directory, manifest: Self.manifest)
+        let result = try run(Paths.weir, ["validate", pipeline])
+        #expect(result.status == 1)
+        #expect(result.stdoutText.contains("p.yaml:5:11: transform 'masked' (mask_pii) needs 'replacement'"))
+        #expect(result.stdoutText.contains("p.yaml:5:44: unknown option 'replacment' for transform type mask_pii (did you mean 'replacement'?)"))
+
+        try Data(try String(contentsOfFile: pipeline, encoding: .utf8).replacingOccurrences(of: "replacment", with: "replacement").utf8)
+            .write(to: URL(fileURLWithPath: pipeline))
+        #expect(try run(Paths.weir, ["validate", pipeline]).status == 0)
+        // An unknown type still lists the plugin among the known ones.
+        let unknown = try run(Paths.weir, ["validate", pipeline.replacingOccurrences(of: "p.yaml", with: "q.yaml")])
+        #expect(unknown.status == 1)
+
+        // Running plugins is not built yet: refused, one clear line, nothing written.
+        let ran = try weir(directory.path + "/data", ["run", "--once", pipeline])
+        #expect(ran.status == 1)
+        #expect(ran.stderr.contains("'masked' uses the plugin 'mask_pii'") && ran.stderr.contains("not built yet"))
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"))
+    }
+
+    @Test("a bad plugin.yaml is reported with its positions")
+    func badManifest() throws {
+        let directory = TemporaryDirectory()
+        let pipeline = try setUp(directory, manifest: """
+            name: mask_pii
+            kind: filter
+            command: []
+            options:
+              fields: { type: lists }
+            """)
+        let result = try run(Paths.weir, ["validate", pipeline])
+        #expect(result.status == 1)
+        let manifest = directory.path + "/plugins/mask_pii/plugin.yaml"
+        #expect(result.stdoutText.contains("\(manifest):2:7: kind must be source, transform or sink, not 'filter'"))
+        #expect(result.stdoutText.contains("\(manifest):3:10: command must name the program to start"))
+        #expect(result.stdoutText.contains("\(manifest):5:19: type of option 'fields' must be string, integer, bool or list, not 'lists'"))
+    }
+
+    @Test("plugins list shows built-ins and plugins with their origin; describe shows a plugin's options; WEIR_PLUGINS_PATH is searched")
+    func listAndDescribe() throws {
+        let directory = TemporaryDirectory()
+        _ = try setUp(directory, manifest: Self.manifest)
+        let listed = try run(Paths.weir, ["plugins", "list"], environment: ["WEIR_PLUGINS_PATH": directory.path + "/plugins"])
+        #expect(listed.status == 0)
+        let lines = listed.stdoutText.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("mask_pii") && $0.contains("transform") && $0.contains("/plugins/mask_pii/plugin.yaml") && $0.hasSuffix("masks IP and e-mail addresses in the message") })
+        #expect(lines.contains { $0.hasPrefix("parse_regex") && $0.contains("built-in") })
+        let described = try run(Paths.weir, ["plugins", "describe", "mask_pii", "--plugins-dir", directory.path + "/plugins"])
+        #expect(described.stdoutText.contains("command: python3 mask.py"))
+        #expect(described.stdoutText.contains("replacement: string, required"))
+        #expect(described.stdoutText.contains("fields: list of strings — fields to mask"))
+        let missing = try run(Paths.weir, ["plugins", "describe", "parse_regx"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no component type 'parse_regx' (did you mean 'parse_regex'?)"))
+    }
+
+    @Test("a plugin named like a built-in is refused")
+    func shadowing() throws {
+        let directory = TemporaryDirectory()
+        let pipeline = try setUp(directory, manifest: Self.manifest.replacingOccurrences(of: "name: mask_pii", with: "name: filter"))
+        let result = try run(Paths.weir, ["validate", pipeline])
+        #expect(result.status == 1)
+        #expect(result.stdoutText.contains("plugin 'filter' has the name of a built-in transform; rename it"))
+    }
+}
