@@ -7,7 +7,12 @@ public enum TransformFactory {
         public var description: String
     }
 
-    public static func make(_ component: ComponentDefinition) throws -> any RecordTransform {
+    /// The transform for `component`: a built-in, or one of `plugins` run out of process.
+    public static func make(_ component: ComponentDefinition, plugins: [PluginManifest] = []) throws -> any RecordTransform {
+        if let plugin = plugins.first(where: { $0.name == component.type && $0.kind == .transform }),
+           ComponentCatalog.builtIn.spec(.transform, component.type) == nil {
+            return PluginTransform(manifest: plugin, options: component.options)
+        }
         func string(_ name: String) -> String? {
             if case .string(let text) = component.options[name] { return text }
             return nil

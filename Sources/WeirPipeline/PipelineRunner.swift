@@ -40,8 +40,13 @@ public final class PipelineRunner: Sendable {
         public var description: String
     }
 
-    public init(definition: PipelineDefinition, log: EmbeddedLog, logger: Logger = Logger(label: "weir.pipeline")) throws {
+    /// Out-of-process plugins the pipeline's transforms may name.
+    let plugins: [PluginManifest]
+
+    public init(definition: PipelineDefinition, log: EmbeddedLog, logger: Logger = Logger(label: "weir.pipeline"),
+                plugins: [PluginManifest] = []) throws {
         self.definition = definition
+        self.plugins = plugins
         self.log = log
         self.logger = logger
         checkpoints = log.directory + "/pipelines/" + definition.name
@@ -76,7 +81,7 @@ public final class PipelineRunner: Sendable {
         // Sinks first: one that refuses its output file stops the run before sources append.
         let sinks = try definition.components.filter { $0.kind == .sink }.map { sink in
             try SinkRunner(pipeline: definition, sink: sink, log: log, checkpointDirectory: checkpoints, lines: lines,
-                           deadLetters: deadLetters, stats: stats(of: sink.id), abort: abort, logger: logger)
+                           deadLetters: deadLetters, stats: stats(of: sink.id), abort: abort, logger: logger, plugins: plugins)
         }
         let sources = try definition.components.filter { $0.kind == .source }.map { source in
             try makeSource(source, once: once, deadLetters: deadLetters, sinks: sinks, stop: stop)

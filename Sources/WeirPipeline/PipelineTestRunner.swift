@@ -9,15 +9,15 @@ public enum PipelineTestRunner {
         public var passed: Bool { problems.isEmpty }
     }
 
-    public static func run(_ definition: PipelineDefinition) -> [Outcome] {
-        definition.tests.map { run($0, definition) }
+    public static func run(_ definition: PipelineDefinition, plugins: [PluginManifest] = []) -> [Outcome] {
+        definition.tests.map { run($0, definition, plugins: plugins) }
     }
 
-    static func run(_ test: PipelineTestCase, _ definition: PipelineDefinition) -> Outcome {
+    static func run(_ test: PipelineTestCase, _ definition: PipelineDefinition, plugins: [PluginManifest]) -> Outcome {
         var outcome = Outcome(name: test.name, line: test.line, problems: [])
         let graph: TransformGraph
         do {
-            graph = try TransformGraph(definition: definition, wanted: [test.from])
+            graph = try TransformGraph(definition: definition, wanted: [test.from], plugins: plugins)
         } catch {
             outcome.problems.append("\(error)")
             return outcome

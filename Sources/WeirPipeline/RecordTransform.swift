@@ -8,6 +8,9 @@ public protocol RecordTransform: Sendable {
 public struct TransformResult: Sendable, Equatable {
     public var outputs: [String: [PipelineRecord]] = [:]
     public var failures: [Failure] = []
+    /// The transform cannot work at all (a plugin that never started): the run stops
+    /// before the batch is committed.
+    public var fatal: String?
 
     public struct Failure: Sendable, Equatable {
         public var record: PipelineRecord

@@ -57,14 +57,15 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     private let firstError = Mutex<String?>(nil)
 
     init(pipeline: PipelineDefinition, sink: ComponentDefinition, log: EmbeddedLog, checkpointDirectory: String,
-         lines: any LineWriter, deadLetters: DeadLetters, stats: ComponentStats, abort: StopFlag, logger: Logger) throws {
+         lines: any LineWriter, deadLetters: DeadLetters, stats: ComponentStats, abort: StopFlag, logger: Logger,
+         plugins: [PluginManifest] = []) throws {
         self.pipeline = pipeline
         self.sink = sink
         self.log = log
         self.deadLetters = deadLetters
         self.stats = stats
         self.logger = logger
-        graph = try TransformGraph(definition: pipeline, sink: sink)
+        graph = try TransformGraph(definition: pipeline, sink: sink, plugins: plugins)
         maxLag = if case .int(let n) = sink.options["max_lag"] { n } else { 500_000 }
         checkpointPath = checkpointDirectory + "/sink-\(sink.id).checkpoint"
         store = try SlottedCheckpoint(path: checkpointPath)

@@ -15,6 +15,7 @@ struct TransformGraph {
     struct Result {
         var records: [PipelineRecord] = []
         var failures: [Failure] = []
+        var fatal: String?
     }
 
     struct Failure {
@@ -28,11 +29,11 @@ struct TransformGraph {
         var description: String
     }
 
-    init(definition: PipelineDefinition, sink: ComponentDefinition) throws {
-        try self.init(definition: definition, wanted: sink.inputs)
+    init(definition: PipelineDefinition, sink: ComponentDefinition, plugins: [PluginManifest] = []) throws {
+        try self.init(definition: definition, wanted: sink.inputs, plugins: plugins)
     }
 
-    init(definition: PipelineDefinition, wanted: [String]) throws {
+    init(definition: PipelineDefinition, wanted: [String], plugins: [PluginManifest] = []) throws {
         self.definition = definition
         self.wanted = wanted
         var transforms: [String: any RecordTransform] = [:]
@@ -45,7 +46,7 @@ struct TransformGraph {
             }
             let id = Self.producer(of: input, in: definition)
             guard transforms[id] == nil, let component = definition.component(id) else { continue }
-            transforms[id] = try TransformFactory.make(component)
+            transforms[id] = try TransformFactory.make(component, plugins: plugins)
             pending += component.inputs
         }
         self.transforms = transforms
@@ -61,6 +62,7 @@ struct TransformGraph {
     /// transform whose `on_error` is `fail` stops the run (before the batch is committed).
     func process(_ batch: [PipelineRecord], from topic: String) throws -> Result {
         let result = evaluate(injecting: batch, at: topic)
+        if let fatal = result.fatal { throw Stop(description: fatal) }
         if let fatal = result.failures.first(where: { $0.onError == "fail" }) {
             throw Stop(description: "transform '\(fatal.transform)' (on_error: fail): \(fatal.reason)")
         }
@@ -79,6 +81,7 @@ struct TransformGraph {
                 let inputs = id == point ? batch : component.inputs.flatMap { records(of: $0) }
                 let output = transform.process(inputs)
                 result.failures += output.failures.map { Failure(record: $0.record, transform: id, reason: $0.reason, onError: component.onError) }
+                if let fatal = output.fatal { result.fatal = result.fatal ?? "transform '\(id)': \(fatal)" }
                 cache[id] = output
             }
             let name = input == id ? "" : String(input.dropFirst(id.count + 1))
