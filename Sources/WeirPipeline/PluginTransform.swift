@@ -169,12 +169,14 @@ final class PluginProcess {
     func readLine(timeoutMs: Int32) throws -> [UInt8]? {
         let deadline = monotonicMillis() + Int64(timeoutMs)
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var scanned = 0  // bytes of `pending` already searched for a newline
         while true {
-            if let newline = pending.firstIndex(of: 0x0a) {
+            if let newline = pending[scanned...].firstIndex(of: 0x0a) {
                 let line = Array(pending[..<newline])
                 pending.removeSubrange(...newline)
                 return line
             }
+            scanned = pending.count
             let left = deadline - monotonicMillis()
             guard left > 0 else { throw PluginTransform.Broken(description: "it did not answer within \(timeoutMs) ms") }
             var ready = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
