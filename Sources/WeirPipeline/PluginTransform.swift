@@ -1,4 +1,5 @@
 import Foundation
+import WeirLog
 import Synchronization
 
 /// A transform run by an out-of-process plugin (`plugins/README.md` has the protocol):
@@ -120,34 +121,16 @@ final class PluginProcess {
         var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
         guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else { throw PluginTransform.Broken(description: "cannot make pipes") }
         for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for number in [SIGPIPE, SIGTERM, SIGINT] { sigaddset(&defaults, number) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         // `env -C` starts the command in the plugin's folder.
-        let arguments = ["/usr/bin/env", "-C", directory] + command
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, "/usr/bin/env", &actions, &attributes, argv, environ)
+        let spawned = Result { () throws(ChildSpawn.SpawnError) -> Int32 in
+            try ChildSpawn.spawn("/usr/bin/env", ["-C", directory] + command, descriptors: [0: toChild[0], 1: fromChild[1]])
+        }
         close(toChild[0])
         close(fromChild[1])
-        guard status == 0 else {
+        guard case .success(let pid) = spawned else {
             close(toChild[1])
             close(fromChild[0])
-            throw PluginTransform.Broken(description: "cannot start \(command.joined(separator: " ")): \(String(cString: strerror(status)))")
+            throw PluginTransform.Broken(description: "cannot start \(command.joined(separator: " ")): \(spawned)")
         }
         self.pid = pid
         input = toChild[1]
