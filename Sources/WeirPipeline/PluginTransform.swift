@@ -7,7 +7,7 @@ import Synchronization
 /// `{"type":"init","options":{…}}` once, then `{"type":"batch","id":N,"records":[…]}`
 /// per batch (each record `{"timestamp":ms,"fields":{…}}`), and reads one line back per
 /// batch: `{"id":N,"records":[…]}`, or `{"id":N,"error":"…"}` when the plugin refuses the
-/// batch. The plugin's stderr is Weir's.
+/// batch. The plugin's stderr goes to Weir's, each line prefixed with its name.
 ///
 /// A plugin that exits, prints a line that is not such a reply, or takes longer than
 /// 30 s is stopped (SIGKILL) and started again, and the batch is sent again, up to 3
@@ -73,7 +73,7 @@ final class PluginTransform: RecordTransform, @unchecked Sendable {  // mutable 
 
     private func exchange(_ batch: [PipelineRecord]) throws -> TransformResult {
         if process == nil {
-            let started = try PluginProcess(command: manifest.command, directory: manifest.directory)
+            let started = try PluginProcess(name: manifest.name, command: manifest.command, directory: manifest.directory)
             var line: [UInt8] = Array(#"{"type":"init","options":"#.utf8)
             Value.object(options).writeJSON(into: &line)
             line += Array("}\n".utf8)
@@ -117,25 +117,49 @@ final class PluginProcess {
     private let output: Int32
     private var pending: [UInt8] = []
 
-    init(command: [String], directory: String) throws {
-        var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
-        guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else { throw PluginTransform.Broken(description: "cannot make pipes") }
-        for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    init(name: String, command: [String], directory: String) throws {
+        var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0], errors: [Int32] = [0, 0]
+        guard pipe(&toChild) == 0, pipe(&fromChild) == 0, pipe(&errors) == 0 else { throw PluginTransform.Broken(description: "cannot make pipes") }
+        for fd in toChild + fromChild + errors { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         // `env -C` starts the command in the plugin's folder.
         let spawned = Result { () throws(ChildSpawn.SpawnError) -> Int32 in
-            try ChildSpawn.spawn("/usr/bin/env", ["-C", directory] + command, descriptors: [0: toChild[0], 1: fromChild[1]])
+            try ChildSpawn.spawn("/usr/bin/env", ["-C", directory] + command, descriptors: [0: toChild[0], 1: fromChild[1], 2: errors[1]])
         }
         close(toChild[0])
         close(fromChild[1])
+        close(errors[1])
         guard case .success(let pid) = spawned else {
             close(toChild[1])
             close(fromChild[0])
+            close(errors[0])
             throw PluginTransform.Broken(description: "cannot start \(command.joined(separator: " ")): \(spawned)")
         }
         self.pid = pid
         input = toChild[1]
         output = fromChild[0]
         signal(SIGPIPE, SIG_IGN)
+        Self.relay(errors[0], prefix: "weir: plugin \(name): ")
+    }
+
+    /// Copies the plugin's stderr to Weir's, each line prefixed with the plugin's name,
+    /// until the plugin closes it (exits).
+    private static func relay(_ fd: Int32, prefix: String) {
+        Thread.detachNewThread {
+            defer { close(fd) }
+            var pending: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                pending += chunk[0..<n]
+                while let newline = pending.firstIndex(of: 0x0a) {
+                    FileHandle.standardError.write(Data(Array(prefix.utf8) + pending[...newline]))
+                    pending.removeSubrange(...newline)
+                }
+            }
+            if !pending.isEmpty { FileHandle.standardError.write(Data(Array(prefix.utf8) + pending + [0x0a])) }
+        }
     }
 
     func write(_ bytes: [UInt8]) throws {

@@ -37,6 +37,8 @@ struct PluginRunTests {
             sys.path.insert(0, "\(Paths.packageRoot)/plugins")
             import weir_plugin
             def upper(record, options):
+                if record["fields"]["message"] == "line 0":
+                    print("saw the first line", file=sys.stderr, flush=True)
                 if not os.path.exists("crashed.once"):
                     open("crashed.once", "w").close()
                     os._exit(3)
@@ -58,6 +60,8 @@ struct PluginRunTests {
         let result = try weir(directory.path + "/data", ["run", "--once", "--quiet", pipeline])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("plugin flaky: it exited (or closed its stdout) without answering; restarting it"))
+        // The plugin's stderr, line by line, with its name.
+        #expect(result.stderr.contains("weir: plugin flaky: saw the first line\n"))
         #expect(lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/out.txt"))) == (0..<100).map { "LINE \($0)" })
     }
 }
