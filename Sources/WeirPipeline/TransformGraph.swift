@@ -8,6 +8,8 @@ struct TransformGraph {
     /// The outputs (topics, transforms, `<route>.<case>`) whose records are wanted.
     let wanted: [String]
     let transforms: [String: any RecordTransform]
+    /// Which transform offers each output (the loader's one definition of outputs).
+    let producerOf: [String: String]
     /// The topics read, directly or through transforms.
     let topics: [String]
     var transformIDs: [String] { transforms.keys.sorted() }
@@ -36,6 +38,7 @@ struct TransformGraph {
     init(definition: PipelineDefinition, wanted: [String], plugins: [PluginManifest] = []) throws {
         self.definition = definition
         self.wanted = wanted
+        producerOf = Checker.transformOutputs(definition.components)
         var transforms: [String: any RecordTransform] = [:]
         var topics = Set<String>()
         var pending = wanted
@@ -44,18 +47,12 @@ struct TransformGraph {
                 topics.insert(input)
                 continue
             }
-            let id = Self.producer(of: input, in: definition)
-            guard transforms[id] == nil, let component = definition.component(id) else { continue }
+            guard let id = producerOf[input], transforms[id] == nil, let component = definition.component(id) else { continue }
             transforms[id] = try TransformFactory.make(component, plugins: plugins)
             pending += component.inputs
         }
         self.transforms = transforms
         self.topics = topics.sorted()
-    }
-
-    static func producer(of input: String, in definition: PipelineDefinition) -> String {
-        if definition.component(input) != nil { return input }
-        return String(input.split(separator: ".").dropLast().joined(separator: "."))
     }
 
     /// What reaches the wanted outputs from `batch`, read from `topic`. A failure in a
@@ -76,7 +73,7 @@ struct TransformGraph {
         var cache: [String: TransformResult] = [:]
         func records(of input: String) -> [PipelineRecord] {
             if definition.topics[input] != nil { return input == point ? batch : [] }
-            let id = Self.producer(of: input, in: definition)
+            guard let id = producerOf[input] else { return [] }
             if cache[id] == nil, let transform = transforms[id], let component = definition.component(id) {
                 let inputs = id == point ? batch : component.inputs.flatMap { records(of: $0) }
                 let output = transform.process(inputs)
