@@ -7,7 +7,7 @@ public final class ComponentStats: Sendable {
     public let id: String
     public let kind: ComponentKind
     private let counters = Mutex<Counts>(Counts())
-    private let lags = Mutex<[String: Int64]>([:])
+    private let lagSource = Mutex<(@Sendable () -> Int64)?>(nil)
 
     public struct Counts: Sendable, Equatable {
         public var records = 0
@@ -25,10 +25,11 @@ public final class ComponentStats: Sendable {
 
     public var counts: Counts { counters.withLock { $0 } }
 
-    /// Records in the sink's input topics not yet committed (sinks only).
-    public var lag: Int64 { lags.withLock { $0.values.reduce(0, +) } }
+    /// Records in the sink's input topics not yet written (sinks only), as the sink
+    /// itself counts them for back-pressure.
+    public var lag: Int64 { lagSource.withLock { $0 }?() ?? 0 }
 
-    func setLag(_ lag: Int64, partition: String) { lags.withLock { $0[partition] = lag } }
+    func measureLag(with source: @escaping @Sendable () -> Int64) { lagSource.withLock { $0 = source } }
 
     func add(records: Int, bytes: Int, failed: Int = 0) {
         counters.withLock {

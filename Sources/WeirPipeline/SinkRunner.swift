@@ -84,6 +84,8 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         case "http": output = try HTTPOutput(component: sink, deadLetters: deadLetters, abort: abort, logger: logger)
         default: throw PipelineRunner.NotRunnable(description: "sink type '\(sink.type)' of '\(sink.id)' does not run yet")
         }
+        // The live view shows the lag back-pressure uses (the stats outlive the runner).
+        stats.measureLag { [weak self] in self?.lag() ?? 0 }
     }
 
     /// The last commit, or nil when there is none. Reads the JSON checkpoint of earlier
@@ -165,7 +167,6 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             var progressed = false
             for i in readers.indices where !abort.isSet {
                 let end = readers[i].1.partition.endOffset
-                stats.setLag(end - readers[i].1.position, partition: "\(readers[i].0)/\(readers[i].1.partition.id)")
                 guard readers[i].1.position < end else { continue }
                 try step(topic: readers[i].0, reader: &readers[i].1, end: end)
                 progressed = true
@@ -226,10 +227,11 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         positions.withLock { $0["\(topic)/\(partition.id)"]?.offset = next }
     }
 
-    /// Records of `topic` appended but not yet committed by this sink, now.
-    func lag(of topic: String) -> Int64 {
+    /// Records of `topic` (of every input topic when nil) appended but not yet written
+    /// by this sink, now.
+    func lag(of topic: String? = nil) -> Int64 {
         positions.withLock { positions in
-            positions.values.filter { $0.partition.topic == topic }.reduce(0) { $0 + max(0, $1.partition.endOffset - $1.offset) }
+            positions.values.filter { topic == nil || $0.partition.topic == topic }.reduce(0) { $0 + max(0, $1.partition.endOffset - $1.offset) }
         }
     }
 
