@@ -60,7 +60,6 @@ public final class FileSink {
     /// new length, which is durable once `sync()` returns.
     @discardableResult
     public func append(_ batch: [PipelineRecord]) throws -> UInt64 {
-        guard !batch.isEmpty else { return length }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(batch.count * 256)
         let lines: RecordEncoding = encoding == .json ? .json : .text
@@ -68,11 +67,7 @@ public final class FileSink {
             lines.write(record, into: &bytes)
             bytes.append(0x0a)
         }
-        let data = Data(bytes)
-        try handle.seek(toOffset: length)
-        try handle.write(contentsOf: data)
-        length += UInt64(data.count)
-        return length
+        return try append(bytes: bytes)
     }
 
     /// Writes encoded lines after what is there; returns the new length.
