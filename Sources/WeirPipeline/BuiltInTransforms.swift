@@ -1,62 +1,6 @@
 import Foundation
 import Synchronization
 
-/// Builds the transform a validated component definition describes.
-public enum TransformFactory {
-    public struct Unsupported: Error, CustomStringConvertible {
-        public var description: String
-    }
-
-    /// The transform for `component`: a built-in, or one of `plugins` run out of process.
-    public static func make(_ component: ComponentDefinition, plugins: [PluginManifest] = []) throws -> any RecordTransform {
-        if let plugin = plugins.first(where: { $0.name == component.type && $0.kind == .transform }),
-           ComponentCatalog.builtIn.spec(.transform, component.type) == nil {
-            return PluginTransform(manifest: plugin, options: component.options)
-        }
-        func string(_ name: String) -> String? {
-            if case .string(let text) = component.options[name] { return text }
-            return nil
-        }
-        func strings(_ name: String) -> [String] {
-            guard case .array(let items) = component.options[name] else { return [] }
-            return items.compactMap { if case .string(let text) = $0 { text } else { nil } }
-        }
-        func named(_ option: String) -> [(String, Expression)] {
-            component.expressions.filter { $0.key.hasPrefix(option + ".") }
-                .map { (String($0.key.dropFirst(option.count + 1)), $0.value) }
-                .sorted { $0.0 < $1.0 }
-        }
-        switch component.type {
-        case "filter":
-            return FilterTransform(condition: component.expressions["condition"]!)
-        case "parse_regex":
-            return try ParseRegexTransform(pattern: string("pattern")!, field: string("field") ?? "message")
-        case "parse_json":
-            return ParseJSONTransform(field: string("field") ?? "message")
-        case "parse_logfmt":
-            return ParseLogfmtTransform(field: string("field") ?? "message")
-        case "set":
-            return SetTransform(fields: named("fields"))
-        case "rename":
-            guard case .object(let pairs) = component.options["fields"] else { return RenameTransform(pairs: []) }
-            return RenameTransform(pairs: pairs.compactMap { key, value in
-                if case .string(let to) = value { (key, to) } else { nil }
-            }.sorted { $0.0 < $1.0 })
-        case "remove":
-            return RemoveTransform(fields: strings("fields"))
-        case "route":
-            return RouteTransform(routes: named("routes"))
-        case "timestamp":
-            return TimestampTransform(field: string("field")!, format: string("format")!)
-        case "sample":
-            guard case .int(let rate) = component.options["rate"] else { throw Unsupported(description: "sample needs a rate") }
-            return SampleTransform(rate: rate)
-        default:
-            throw Unsupported(description: "transform type '\(component.type)' is not built yet")
-        }
-    }
-}
-
 /// `filter`: keeps the records for which the condition holds.
 struct FilterTransform: RecordTransform {
     let condition: Expression

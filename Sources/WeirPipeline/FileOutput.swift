@@ -13,6 +13,7 @@ import WeirLog
 /// so after a crash a file it created but never committed is known as its own and cut to
 /// nothing, while a file it never listed that holds data is refused, never overwritten.
 final class FileOutput: SinkOutput {
+    var offsetsOnlyInCheckpoint: Bool { true }
     let template: PathTemplate
     let encoding: RecordEncoding
     let maxBytes: UInt64?
@@ -125,7 +126,7 @@ final class FileOutput: SinkOutput {
             let firstListing = !FileManager.default.fileExists(atPath: createdPath)
             let handle = Glibc.open(createdPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard handle >= 0 else { throw PipelineRunner.NotRunnable(description: "cannot list \(path) in \(createdPath)") }
-            defer { close(handle) }
+            defer { Glibc.close(handle) }
             let line = Array((path + "\n").utf8)
             guard Glibc.write(handle, line, line.count) == line.count, fsync(handle) == 0 else {
                 throw PipelineRunner.NotRunnable(description: "cannot list \(path) in \(createdPath): \(String(cString: strerror(errno)))")

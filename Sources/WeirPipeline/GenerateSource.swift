@@ -5,25 +5,20 @@ import WeirLog
 /// `n mod templates` followed by ` n`; `count` lines in all (forever without it), at most
 /// `rate` per second (as fast as possible without it). Its position is the number of
 /// lines generated, so a restart continues the count.
-struct GenerateSource {
-    let writer: SourceWriter
+struct GenerateSource: PipelineSource {
     var count: Int64?
     var rate: Int64?
     var templates: [String]
 
-    init(writer: SourceWriter, component: ComponentDefinition) {
-        self.writer = writer
-        if case .int(let n) = component.options["count"] { count = n }
-        if case .int(let n) = component.options["rate"] { rate = n }
-        if case .array(let items) = component.options["lines"] {
-            templates = items.compactMap { if case .string(let text) = $0 { text } else { nil } }
-        } else {
-            templates = []
-        }
+    init(options: ComponentOptions) {
+        count = options.int("count")
+        rate = options.int("rate")
+        templates = options.strings("lines")
         if templates.isEmpty { templates = ["generated line"] }
     }
 
-    func run(stop: StopFlag) throws {
+    func run(_ context: SourceContext) throws {
+        let (writer, stop) = (context.writer, context.stop)
         var generated = writer.state.generated
         let started = monotonicMillis()
         let startCount = generated

@@ -32,4 +32,12 @@ public struct ComponentDefinition: Sendable {
     public var expressions: [String: Expression]
     public var line: Int
     public var column: Int
+    /// Where each option's value is written.
+    public var optionPlaces: [String: FilePlace] = [:]
+}
+
+/// A line and column of a pipeline file.
+public struct FilePlace: Sendable, Equatable {
+    public var line: Int
+    public var column: Int
 }

@@ -8,11 +8,11 @@ import Yams
 /// Decoding goes through Yams' node tree, which keeps a mark on every node, so each
 /// message points at the key or value it is about.
 public struct PipelineLoader {
-    public var catalog: ComponentCatalog
+    public var catalog: ComponentRegistry
     public var environment: [String: String]
 
     /// - Parameter environment: what `${VAR}` reads; the process environment when nil.
-    public init(catalog: ComponentCatalog = .builtIn, environment: [String: String]? = nil) {
+    public init(catalog: ComponentRegistry = .builtIn, environment: [String: String]? = nil) {
         self.catalog = catalog
         self.environment = environment ?? ProcessInfo.processInfo.environment
     }
@@ -53,7 +53,7 @@ public struct PipelineLoader {
 /// The walk over one file's node tree.
 struct Checker {
     let file: String
-    let catalog: ComponentCatalog
+    let catalog: ComponentRegistry
     let environment: [String: String]
     var diagnostics: [Diagnostic] = []
 
@@ -61,7 +61,7 @@ struct Checker {
     static let topicKeys = ["partitions", "compression", "compression_level", "flush", "flush_interval_ms",
                             "flush_interval_bytes", "segment_bytes", "segment_ms", "retention_bytes", "retention_ms"]
 
-    init(file: String, catalog: ComponentCatalog, environment: [String: String]) {
+    init(file: String, catalog: ComponentRegistry, environment: [String: String]) {
         self.file = file
         self.catalog = catalog
         self.environment = environment
@@ -256,7 +256,8 @@ struct Checker {
             report(typeEntry.value, "unknown \(kind.rawValue) type '\(type)'\(suggestion(for: type, among: known)); known: \(known.joined(separator: ", "))")
             return nil
         }
-        let options = ComponentCatalog.commonOptions(kind) + spec.options
+        let options = ComponentRegistry.commonOptions(kind) + spec.options
+        let problemsBefore = diagnostics.count
         var component = ComponentDefinition(
             id: id, kind: kind, type: type, inputs: [], topic: nil, group: "\(pipeline).\(id)", parallelism: 1,
             onError: "dlq", options: [:], expressions: [:], line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
@@ -266,10 +267,22 @@ struct Checker {
                 report(entry.keyNode, "unknown option '\(entry.key)' for \(kind.rawValue) type \(type)\(suggestion(for: entry.key, among: names)); it takes \(names.joined(separator: ", "))")
                 continue
             }
+            component.optionPlaces[entry.key] = FilePlace(line: entry.value.mark?.line ?? 1, column: entry.value.mark?.column ?? 1)
             checkOption(option, entry.value, into: &component)
         }
         for option in options where option.required && !fields.contains(where: { $0.key == option.name }) {
             report(node, "\(kind.rawValue) '\(id)' (\(type)) needs '\(option.name)'")
+        }
+        // What only the component can judge, once its options have the right types.
+        if diagnostics.count == problemsBefore {
+            do {
+                try catalog.check(ComponentOptions(component, pipeline: pipeline))
+            } catch let error as OptionError {
+                let place = error.place
+                diagnostics.append(Diagnostic(file: file, line: place.line, column: place.column, message: error.description))
+            } catch {
+                diagnostics.append(Diagnostic(file: file, line: component.line, column: component.column, message: "\(kind.rawValue) '\(id)': \(error)"))
+            }
         }
         return component
     }

@@ -9,6 +9,9 @@ public struct PipelineRecord: Sendable, Equatable {
     public var headers: [RecordHeader]
     /// Always an `object`.
     public var fields: Value
+    /// The log record it came from, when read from a topic (sinks use it to write
+    /// idempotently).
+    public var origin: RecordOrigin?
 
     public init(key: [UInt8]? = nil, timestamp: Int64, headers: [RecordHeader] = [], fields: [String: Value]) {
         self.key = key
@@ -44,5 +47,18 @@ public struct PipelineRecord: Sendable, Equatable {
             all[name] = newValue
             fields = .object(all)
         }
+    }
+}
+
+/// Where a record was read: topic, partition and offset.
+public struct RecordOrigin: Sendable, Equatable {
+    public var topic: String
+    public var partition: Int
+    public var offset: Int64
+
+    public init(topic: String, partition: Int, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
     }
 }

@@ -40,13 +40,13 @@ public final class PipelineRunner: Sendable {
         public var description: String
     }
 
-    /// Out-of-process plugins the pipeline's transforms may name.
-    let plugins: [PluginManifest]
+    /// What every `type:` is built from: the built-ins and any plugins.
+    let registry: ComponentRegistry
 
     public init(definition: PipelineDefinition, log: EmbeddedLog, logger: Logger = Logger(label: "weir.pipeline"),
-                plugins: [PluginManifest] = []) throws {
+                registry: ComponentRegistry = .builtIn) throws {
         self.definition = definition
-        self.plugins = plugins
+        self.registry = registry
         self.log = log
         self.logger = logger
         checkpoints = log.directory + "/pipelines/" + definition.name
@@ -81,7 +81,7 @@ public final class PipelineRunner: Sendable {
         // Sinks first: one that refuses its output file stops the run before sources append.
         let sinks = try definition.components.filter { $0.kind == .sink }.map { sink in
             try SinkRunner(pipeline: definition, sink: sink, log: log, checkpointDirectory: checkpoints, lines: lines,
-                           deadLetters: deadLetters, stats: stats(of: sink.id), abort: abort, logger: logger, plugins: plugins)
+                           deadLetters: deadLetters, stats: stats(of: sink.id), abort: abort, logger: logger, registry: registry)
         }
         let sources = try definition.components.filter { $0.kind == .source }.map { source in
             try makeSource(source, once: once, deadLetters: deadLetters, sinks: sinks, stop: stop)
@@ -138,6 +138,7 @@ public final class PipelineRunner: Sendable {
         var run: @Sendable (StopFlag) throws -> Void
     }
 
+
     private func makeSource(_ source: ComponentDefinition, once: Bool, deadLetters: DeadLetters, sinks: [SinkRunner], stop: StopFlag) throws -> RunnableSource {
         let topic = try log.topic(source.topic!)
         let writer = try SourceWriter(source: "\(definition.name).\(source.id)", topic: topic,
@@ -158,22 +159,11 @@ public final class PipelineRunner: Sendable {
                 }
             }
         }
-        let box = UncheckedBox(writer)
-        let logger = logger
-        switch source.type {
-        case "file", "tail":
-            let options = FileSource.Options(source)
-            return RunnableSource(id: source.id) { stop in
-                let reader = FileSource(id: source.id, options: options, writer: box.value, deadLetters: deadLetters, logger: logger)
-                try reader.run(bounded: once || !options.follow, stop: stop)
-            }
-        case "stdin":
-            return RunnableSource(id: source.id) { stop in try StdinSource(writer: box.value).run(stop: stop) }
-        case "generate":
-            return RunnableSource(id: source.id) { stop in try GenerateSource(writer: box.value, component: source).run(stop: stop) }
-        default:
-            throw NotRunnable(description: "source type '\(source.type)' of '\(source.id)' does not run yet")
-        }
+        let options = ComponentOptions(source, pipeline: definition.name)
+        let plugin = try registry.makeSource(options)
+        let context = SourceContext(options: options, once: once, stop: stop, logger: logger, writer: writer, deadLetters: deadLetters)
+        let box = UncheckedBox(context)
+        return RunnableSource(id: source.id) { _ in try plugin.run(box.value) }
     }
 }
 

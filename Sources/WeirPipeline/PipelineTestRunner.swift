@@ -9,20 +9,21 @@ public enum PipelineTestRunner {
         public var passed: Bool { problems.isEmpty }
     }
 
-    public static func run(_ definition: PipelineDefinition, plugins: [PluginManifest] = []) -> [Outcome] {
-        definition.tests.map { run($0, definition, plugins: plugins) }
+    public static func run(_ definition: PipelineDefinition, registry: ComponentRegistry = .builtIn) -> [Outcome] {
+        definition.tests.map { run($0, definition, registry: registry) }
     }
 
-    static func run(_ test: PipelineTestCase, _ definition: PipelineDefinition, plugins: [PluginManifest]) -> Outcome {
+    static func run(_ test: PipelineTestCase, _ definition: PipelineDefinition, registry: ComponentRegistry) -> Outcome {
         var outcome = Outcome(name: test.name, line: test.line, problems: [])
         let graph: TransformGraph
         do {
-            graph = try TransformGraph(definition: definition, wanted: [test.from], plugins: plugins)
+            graph = try TransformGraph(definition: definition, wanted: [test.from], registry: registry)
         } catch {
             outcome.problems.append("\(error)")
             return outcome
         }
         let result = graph.evaluate(injecting: test.input, at: test.at)
+        graph.close()
         for failure in result.failures {
             outcome.problems.append("transform '\(failure.transform)' failed a record: \(failure.reason)")
         }

@@ -8,8 +8,13 @@ public struct PluginDiscovery: Sendable {
     public var manifests: [PluginManifest] = []
     public var diagnostics: [Diagnostic] = []
 
+    /// The registry the plugins are added to (the built-ins, and any Swift plugins).
+    public let base: ComponentRegistry
+
     /// - Parameter environment: where `WEIR_PLUGINS_PATH` is read; the process's when nil.
-    public init(pluginsDirectory: String?, pipelineFiles: [String], environment: [String: String]? = nil) {
+    public init(pluginsDirectory: String?, pipelineFiles: [String], environment: [String: String]? = nil,
+                base: ComponentRegistry = .builtIn) {
+        self.base = base
         let environment = environment ?? ProcessInfo.processInfo.environment
         var folders: [String] = []
         if let pluginsDirectory { folders.append(pluginsDirectory) }
@@ -17,14 +22,14 @@ public struct PluginDiscovery: Sendable {
         for file in pipelineFiles { folders.append(URL(fileURLWithPath: file).deletingLastPathComponent().path + "/plugins") }
         var seenFolders = Set<String>()
         for folder in folders {
-            let resolved = URL(fileURLWithPath: folder).standardizedFileURL.path
+            let resolved = URL(fileURLWithPath: folder).standardizedFileURL.resolvingSymlinksInPath().path
             guard seenFolders.insert(resolved).inserted else { continue }
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: resolved)) ?? []).sorted()
             for name in names where FileManager.default.fileExists(atPath: "\(resolved)/\(name)/plugin.yaml") {
                 let (manifest, problems) = PluginManifest.load(directory: "\(resolved)/\(name)")
                 diagnostics += problems
                 guard let manifest else { continue }
-                if ComponentCatalog.builtIn.spec(manifest.kind, manifest.name) != nil {
+                if base.spec(manifest.kind, manifest.name) != nil {
                     diagnostics.append(Diagnostic(file: "\(resolved)/\(name)/plugin.yaml", line: 1, column: 1,
                                                   message: "plugin '\(manifest.name)' has the name of a built-in \(manifest.kind.rawValue); rename it"))
                 } else if let earlier = manifests.first(where: { $0.name == manifest.name && $0.kind == manifest.kind }) {
@@ -37,10 +42,10 @@ public struct PluginDiscovery: Sendable {
         }
     }
 
-    /// The built-in types plus these plugins.
-    public var catalog: ComponentCatalog {
-        var catalog = ComponentCatalog.builtIn
-        for manifest in manifests { catalog.register(manifest.spec) }
-        return catalog
+    /// The base registry plus these plugins, each run out of process.
+    public var registry: ComponentRegistry {
+        var registry = base
+        for manifest in manifests { manifest.register(in: &registry) }
+        return registry
     }
 }

@@ -30,7 +30,7 @@ public struct PluginManifest: Sendable {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             return (nil, [Diagnostic(file: path, line: 1, column: 1, message: "the file cannot be read as UTF-8 text")])
         }
-        var checker = Checker(file: path, catalog: ComponentCatalog(), environment: [:])
+        var checker = Checker(file: path, catalog: ComponentRegistry(), environment: [:])
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -44,10 +44,6 @@ public struct PluginManifest: Sendable {
         return (checker.diagnostics.isEmpty ? manifest : nil, checker.diagnostics.sorted())
     }
 
-    /// The component type a pipeline names it by.
-    var spec: ComponentSpec {
-        ComponentSpec(type: name, kind: kind, summary: description, options: options, origin: directory + "/plugin.yaml")
-    }
 }
 
 extension Checker {
@@ -104,7 +100,7 @@ extension Checker {
                         report(part.keyNode, "unknown key '\(part.key)' in option '\(entry.key)'; it takes type, required, description")
                     }
                 }
-                if ComponentCatalog.commonOptions(manifest.kind).contains(where: { $0.name == entry.key }) {
+                if ComponentRegistry.commonOptions(manifest.kind).contains(where: { $0.name == entry.key }) {
                     report(entry.keyNode, "option '\(entry.key)' is one every \(manifest.kind.rawValue) has; a plugin cannot declare it")
                 }
                 manifest.options.append(OptionSpec(entry.key, kind, required: required))

@@ -1,8 +1,16 @@
 /// A transform over batches of records: records in, records out on named outputs
 /// ("" is the default output; `route` adds one per case), and the records it could not
 /// handle with the reason, which the runner sends where the component's `on_error` says.
+///
+/// `process` may be called by several members at once (`parallelism`), each with its own
+/// batch; `close` is called once when the run ends.
 public protocol RecordTransform: Sendable {
     func process(_ batch: [PipelineRecord]) -> TransformResult
+    func close()
+}
+
+extension RecordTransform {
+    public func close() {}
 }
 
 public struct TransformResult: Sendable, Equatable {
@@ -22,6 +30,6 @@ public struct TransformResult: Sendable, Equatable {
     /// The default output.
     public var records: [PipelineRecord] { outputs[""] ?? [] }
 
-    mutating func emit(_ record: PipelineRecord, to output: String = "") { outputs[output, default: []].append(record) }
-    mutating func fail(_ record: PipelineRecord, _ reason: String) { failures.append(Failure(record: record, reason: reason)) }
+    public mutating func emit(_ record: PipelineRecord, to output: String = "") { outputs[output, default: []].append(record) }
+    public mutating func fail(_ record: PipelineRecord, _ reason: String) { failures.append(Failure(record: record, reason: reason)) }
 }

@@ -1,27 +1,65 @@
 import Foundation
+public import Logging
 import WeirLog
 
-/// Where a sink sends what reaches it. `write` hands over a batch and records in
-/// `checkpoint` what must be committed with the batch's input offsets (a file's length).
-/// `syncWork` says what makes everything written so far durable: the runner asks for it
-/// under the same lock as `write`, and runs it (one at a time) outside that lock, so one
-/// member writes while the fsync of another's batch runs, and one fsync commits both.
-protocol SinkOutput: AnyObject {
+/// A sink: where the records reaching it go.
+///
+/// `write` hands over one batch (from one member at a time) and returns once the sink
+/// has it: that return is the acknowledgement after which the batch's input offsets are
+/// committed (a throw stops the run, nothing of the batch committed). A sink whose
+/// output must be made durable says how in `syncWork`: the runner asks for it under the
+/// same lock as `write` and runs it, one at a time, before the commit, so one member
+/// writes while another's fsync runs and one fsync covers both. `checkpoint` holds what
+/// the built-in file sink commits with the offsets (its file lengths); other sinks leave
+/// it alone. `close` is called once when the run ends.
+public protocol SinkOutput: AnyObject {
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws
     func syncWork() -> SyncWork
+    func close()
+    /// Its checkpoint's offsets are the whole truth of where it got to (the file sink's
+    /// output starts empty with them), so the group's offsets, which `weir groups
+    /// reset-offsets` moves, are not read.
+    var offsetsOnlyInCheckpoint: Bool { get }
+    /// Several members may call `write` at the same time (it has no `syncWork` and
+    /// leaves `checkpoint` alone).
+    var writesConcurrently: Bool { get }
 }
 
 /// The durable half of a commit, run without the output's lock.
-typealias SyncWork = () throws -> Void
+public typealias SyncWork = () throws -> Void
 
 extension SinkOutput {
     /// Outputs that are done when `write` returns.
-    func syncWork() -> SyncWork { {} }
+    public func syncWork() -> SyncWork { {} }
+    public func close() {}
+    public var offsetsOnlyInCheckpoint: Bool { false }
+    public var writesConcurrently: Bool { false }
+}
+
+/// What a sink is made from: its options, and what the run offers it.
+public struct SinkSetup {
+    public let options: ComponentOptions
+    public let logger: Logger
+    /// Set when the run stops at once: a sink waiting (retrying) should give up.
+    public let abort: StopFlag
+    let log: EmbeddedLog
+    let lines: any LineWriter
+    let deadLetters: DeadLetters
+    /// The sink's last commit, and where its checkpoint files are.
+    let saved: SinkCheckpoint?
+    let checkpointPath: String
+    let createdPath: String
+
+    /// Sends a record the sink refuses (and will refuse again) to the pipeline's
+    /// dead-letter topic with the reason, before the batch's commit.
+    public func deadLetter(_ record: PipelineRecord, reason: String) {
+        deadLetters.add(record, reason: reason, component: options.id)
+    }
 }
 
 /// A sink's progress: its output length and the next offset of each input partition,
 /// written together so output and offsets can never disagree.
-struct SinkCheckpoint: Codable {
+public struct SinkCheckpoint: Codable, Sendable {
     /// The `path` option of the file sink this checkpoint belongs to.
     var path: String?
     /// Committed length of `path` (checkpoints of a single plain file, as first written).

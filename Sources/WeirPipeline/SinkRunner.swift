@@ -58,32 +58,22 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
 
     init(pipeline: PipelineDefinition, sink: ComponentDefinition, log: EmbeddedLog, checkpointDirectory: String,
          lines: any LineWriter, deadLetters: DeadLetters, stats: ComponentStats, abort: StopFlag, logger: Logger,
-         plugins: [PluginManifest] = []) throws {
+         registry: ComponentRegistry = .builtIn) throws {
         self.pipeline = pipeline
         self.sink = sink
         self.log = log
         self.deadLetters = deadLetters
         self.stats = stats
         self.logger = logger
-        graph = try TransformGraph(definition: pipeline, sink: sink, plugins: plugins)
+        graph = try TransformGraph(definition: pipeline, sink: sink, registry: registry)
         maxLag = if case .int(let n) = sink.options["max_lag"] { n } else { 500_000 }
         checkpointPath = checkpointDirectory + "/sink-\(sink.id).checkpoint"
         store = try SlottedCheckpoint(path: checkpointPath)
         let saved = try Self.readCheckpoint(store, legacy: checkpointDirectory + "/sink-\(sink.id).json")
         checkpoint = saved ?? SinkCheckpoint()
-        switch sink.type {
-        case "file":
-            output = try FileOutput(component: sink, saved: saved, checkpointPath: checkpointPath,
-                                    createdPath: checkpointDirectory + "/sink-\(sink.id).files")
-        case "stdout": output = StdoutOutput(writer: lines, encoding: RecordEncoding(sink.options["encoding"], default: .text))
-        case "topic":
-            guard case .string(let name) = sink.options["topic"] else { throw PipelineRunner.NotRunnable(description: "sink '\(sink.id)' has no topic") }
-            output = try TopicOutput(topic: try log.topic(name), key: sink.expressions["key"],
-                                     encoding: RecordEncoding(sink.options["encoding"], default: .json))
-        case "blackhole": output = BlackholeOutput()
-        case "http": output = try HTTPOutput(component: sink, deadLetters: deadLetters, abort: abort, logger: logger)
-        default: throw PipelineRunner.NotRunnable(description: "sink type '\(sink.type)' of '\(sink.id)' does not run yet")
-        }
+        output = try registry.makeSink(SinkSetup(
+            options: ComponentOptions(sink, pipeline: pipeline.name), logger: logger, abort: abort, log: log, lines: lines,
+            deadLetters: deadLetters, saved: saved, checkpointPath: checkpointPath, createdPath: checkpointDirectory + "/sink-\(sink.id).files"))
         // The live view shows the lag back-pressure uses (the stats outlive the runner).
         stats.measureLag { [weak self] in self?.lag() ?? 0 }
     }
@@ -142,6 +132,8 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         commitQueue.sync {}
         syncLock.withLock { if let lastCommitted { mirror(lastCommitted) } }
         mirrorQueue.sync {}
+        output.close()
+        graph.close()
         if let error = firstError.withLock({ $0 }) { throw PipelineRunner.NotRunnable(description: error) }
     }
 
@@ -149,10 +141,9 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         var readers = commitLock.withLock {
             parts.map { topic, partition in
                 let key = "\(topic.name)/\(partition.id)"
-                // A file sink's checkpoint is the whole truth (no offset: its file starts
-                // empty, so from the start); other sinks follow the group's offsets, which
-                // `weir groups reset-offsets` moves.
-                let group = sink.type == "file" ? nil : log.committedPosition(group: sink.group, partition: partition)
+                // A sink whose checkpoint is the whole truth starts from it (or from the
+                // start); others follow the group's offsets, which reset-offsets moves.
+                let group = output.offsetsOnlyInCheckpoint ? nil : log.committedPosition(group: sink.group, partition: partition)
                 let start = checkpoint.offsets[key] ?? group ?? partition.startOffset
                 return (topic.name, PartitionReader(partition: partition, from: max(start, partition.startOffset)))
             }
@@ -182,12 +173,14 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     /// The reader moves on only when the batch is committed.
     private func step(topic: String, reader committedReader: inout PartitionReader, end: Int64) throws {
         var reader = committedReader
+        let partition = reader.partition
         var batch: [PipelineRecord] = []
         var bytes = 0
         try reader.read(upTo: end, limit: batchSize) { view in
             let message = view.value.map { String(decoding: $0, as: UTF8.self) } ?? ""
             bytes += view.value?.count ?? 0
             var record = PipelineRecord(message: message, timestamp: view.timestamp, key: view.key.map(Array.init), capacity: 8)
+            record.origin = RecordOrigin(topic: topic, partition: partition.id, offset: view.offset)
             if view.headerCount > 0 { record.headers = view.headers.filter { $0.key != SourcePosition.header } }
             batch.append(record)
             return true
@@ -203,13 +196,26 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             deadLetters.add(failure.record, reason: failure.reason, component: failure.transform)
         }
         try deadLetters.flush()
-        let partition = reader.partition
         let next = reader.position
-        let written = try commitLock.withLock {
-            try output.write(result.records, checkpoint: &checkpoint)
-            checkpoint.offsets["\(topic)/\(partition.id)"] = next
-            writes += 1
-            return writes
+        let written: Int
+        if output.writesConcurrently {
+            // Members write at once (a plugin with a process each); the checkpoint only
+            // takes the offsets.
+            var unused = SinkCheckpoint()
+            try output.write(result.records, checkpoint: &unused)
+            try deadLetters.flush()
+            written = commitLock.withLock {
+                checkpoint.offsets["\(topic)/\(partition.id)"] = next
+                writes += 1
+                return writes
+            }
+        } else {
+            written = try commitLock.withLock {
+                try output.write(result.records, checkpoint: &checkpoint)
+                checkpoint.offsets["\(topic)/\(partition.id)"] = next
+                writes += 1
+                return writes
+            }
         }
         // Committed in the background, in order: the member goes on with its next batch
         // while the fsync runs (a restart before the commit redoes the batch; the file is

@@ -23,6 +23,8 @@ struct SourcePosition: Codable, Sendable {
     var file: FileCursor?
     /// For `generate`: lines generated so far.
     var generated: Int64?
+    /// For other sources (plugins): their own position, opaque to Weir.
+    var opaque: String?
 
     func encoded() -> [UInt8] { Array((try? JSONEncoder().encode(self)) ?? Data()) }
 }
@@ -32,6 +34,7 @@ struct SourceState: Codable, Sendable, Equatable {
     var seq: Int64 = 0
     var files: [String: FileCursor] = [:]
     var generated: Int64 = 0
+    var opaque: String?
     var nextSlot = 0
     /// Set (and checkpointed) when the source first starts: `read_from: end` applies
     /// only before it.
@@ -44,6 +47,7 @@ struct SourceState: Codable, Sendable, Equatable {
             nextSlot = max(nextSlot, slot + 1)
         }
         if let generated = position.generated { self.generated = generated }
+        if let opaque = position.opaque { self.opaque = opaque }
     }
 
     /// The slot of a file already known, now at `path` with identity `current`: same

@@ -47,7 +47,8 @@ final class SourceWriter {
     }
 
     /// Queues one record of the current chunk; the chunk's last record carries `position`.
-    func add(_ value: UnsafeRawBufferPointer, timestamp: Int64, position: SourcePosition.Kind? = nil) throws {
+    func add(_ value: UnsafeRawBufferPointer, key: [UInt8]? = nil, timestamp: Int64, headers extra: [RecordHeader] = [],
+             position: SourcePosition.Kind? = nil) throws {
         if chunkPartition == nil { waitForRoom() }
         let partition = chunkPartition ?? {
             let chosen = nextPartition
@@ -55,7 +56,7 @@ final class SourceWriter {
             chunkPartition = chosen
             return chosen
         }()
-        var headers: [RecordHeader] = []
+        var headers = extra
         if let position {
             var record = SourcePosition(source: source, seq: state.seq + 1)
             switch position {
@@ -64,11 +65,17 @@ final class SourceWriter {
                 record.file = cursor
             case .generated(let count):
                 record.generated = count
+            case .opaque(let text):
+                record.opaque = text
             }
             state.apply(record)
-            headers = [RecordHeader(key: SourcePosition.header, value: record.encoded())]
+            headers.append(RecordHeader(key: SourcePosition.header, value: record.encoded()))
         }
-        try producer.send(key: nil, value: value, timestamp: timestamp, headers: headers, partition: partition)
+        if let key {
+            try key.withUnsafeBytes { try producer.send(key: $0, value: value, timestamp: timestamp, headers: headers, partition: partition) }
+        } else {
+            try producer.send(key: nil, value: value, timestamp: timestamp, headers: headers, partition: partition)
+        }
         chunkRecords += 1
         chunkBytes += value.count
         if position != nil {
@@ -92,9 +99,13 @@ final class SourceWriter {
 
     /// A position with no record (a file now known, or all of it skipped).
     func note(_ position: SourcePosition.Kind) {
-        guard case .file(let slot, let cursor) = position else { return }
-        state.files[String(slot)] = cursor
-        state.nextSlot = max(state.nextSlot, slot + 1)
+        switch position {
+        case .file(let slot, let cursor):
+            state.files[String(slot)] = cursor
+            state.nextSlot = max(state.nextSlot, slot + 1)
+        case .generated(let count): state.generated = count
+        case .opaque(let text): state.opaque = text
+        }
         positionOutsideLog = true
     }
 
@@ -132,6 +143,8 @@ extension SourcePosition {
     enum Kind {
         case file(slot: Int, FileCursor)
         case generated(Int64)
+        /// A plugin's own position, kept as it gave it.
+        case opaque(String)
     }
 }
 

@@ -3,11 +3,11 @@ import WeirLog
 
 /// The `stdin` source: lines of standard input until its end (or until the run stops).
 /// Standard input cannot be read twice, so it has no position to resume from.
-struct StdinSource {
-    let writer: SourceWriter
+struct StdinSource: PipelineSource {
     var fd: Int32 = 0
 
-    func run(stop: StopFlag) throws {
+    func run(_ context: SourceContext) throws {
+        let (writer, stop) = (context.writer, context.stop)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var carried = 0
         while !stop.isSet {

@@ -31,11 +31,11 @@ struct TransformGraph {
         var description: String
     }
 
-    init(definition: PipelineDefinition, sink: ComponentDefinition, plugins: [PluginManifest] = []) throws {
-        try self.init(definition: definition, wanted: sink.inputs, plugins: plugins)
+    init(definition: PipelineDefinition, sink: ComponentDefinition, registry: ComponentRegistry) throws {
+        try self.init(definition: definition, wanted: sink.inputs, registry: registry)
     }
 
-    init(definition: PipelineDefinition, wanted: [String], plugins: [PluginManifest] = []) throws {
+    init(definition: PipelineDefinition, wanted: [String], registry: ComponentRegistry) throws {
         self.definition = definition
         self.wanted = wanted
         producerOf = Checker.transformOutputs(definition.components)
@@ -48,11 +48,16 @@ struct TransformGraph {
                 continue
             }
             guard let id = producerOf[input], transforms[id] == nil, let component = definition.component(id) else { continue }
-            transforms[id] = try TransformFactory.make(component, plugins: plugins)
+            transforms[id] = try registry.makeTransform(ComponentOptions(component, pipeline: definition.name))
             pending += component.inputs
         }
         self.transforms = transforms
         self.topics = topics.sorted()
+    }
+
+    /// Ends every transform's work (plugins' processes).
+    func close() {
+        for transform in transforms.values { transform.close() }
     }
 
     /// What reaches the wanted outputs from `batch`, read from `topic`. A failure in a

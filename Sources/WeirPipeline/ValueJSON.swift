@@ -54,7 +54,7 @@ extension Value {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    private static func writeJSONString(_ text: String, into out: inout [UInt8]) {
+    static func writeJSONString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in

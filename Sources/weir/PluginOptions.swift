@@ -11,7 +11,7 @@ struct PluginOptions: ParsableArguments {
     /// The plugins for `files`, and a loader that knows them.
     func discover(for files: [String]) -> (PluginDiscovery, PipelineLoader) {
         let discovery = PluginDiscovery(pluginsDirectory: pluginsDir, pipelineFiles: files)
-        return (discovery, PipelineLoader(catalog: discovery.catalog))
+        return (discovery, PipelineLoader(catalog: discovery.registry))
     }
 }
 
@@ -30,7 +30,7 @@ struct PluginsCommand: ParsableCommand {
         func run() throws {
             let (discovery, _) = plugins.discover(for: files)
             for problem in discovery.diagnostics { printError(problem.description) }
-            let catalog = discovery.catalog
+            let catalog = discovery.registry
             var rows: [[String]] = []
             for kind in ComponentKind.allCases {
                 for type in catalog.types(of: kind) {
@@ -54,7 +54,7 @@ struct PluginsCommand: ParsableCommand {
 
         func run() throws {
             let (discovery, _) = plugins.discover(for: files)
-            let catalog = discovery.catalog
+            let catalog = discovery.registry
             let specs = ComponentKind.allCases.compactMap { catalog.spec($0, name) }
             guard !specs.isEmpty else {
                 let known = ComponentKind.allCases.flatMap { catalog.types(of: $0) }

@@ -26,7 +26,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds sinks may take to drain after a stop signal.") var drainTimeout: Double = 5
 
     func run() throws {
-        let (definitions, manifests) = try loadAll()
+        let (definitions, registry) = try loadAll()
         let output = LockedStandardOutput()
         let stop = StopFlag()
         let abort = StopFlag()
@@ -34,7 +34,7 @@ struct RunCommand: ParsableCommand {
         defer { signals.cancel() }
         do {
             try global.withLog { log in
-                let runners = try definitions.map { try PipelineRunner(definition: $0, log: log, logger: global.logger, plugins: manifests) }
+                let runners = try definitions.map { try PipelineRunner(definition: $0, log: log, logger: global.logger, registry: registry) }
                 let progress = quiet ? nil : RunProgress(runners: runners, interval: summaryInterval)
                 progress?.start()
                 let results = runAll(runners, stop: stop, abort: abort, output: output)
@@ -61,7 +61,7 @@ struct RunCommand: ParsableCommand {
     }
 
     /// Validates every file before anything runs: an invalid one writes nothing.
-    private func loadAll() throws -> ([PipelineDefinition], [PluginManifest]) {
+    private func loadAll() throws -> ([PipelineDefinition], ComponentRegistry) {
         let (discovery, loader) = plugins.discover(for: files)
         var definitions: [PipelineDefinition] = []
         var problems: [String] = discovery.diagnostics.map(\.description)
@@ -69,10 +69,6 @@ struct RunCommand: ParsableCommand {
             let (definition, diagnostics) = loader.load(path: file)
             problems += diagnostics.map(\.description)
             guard let definition else { continue }
-            for component in definition.components where component.kind != .transform && ComponentCatalog.builtIn.spec(component.kind, component.type) == nil {
-                let origin = discovery.catalog.spec(component.kind, component.type)?.origin ?? "?"
-                problems.append("\(definition.file):\(component.line):\(component.column): '\(component.id)' uses the \(component.kind.rawValue) plugin '\(component.type)' (\(origin)); only transform plugins run so far (issue 4)")
-            }
             do {
                 try PipelineRunner.checkRunnable(definition, once: once)
                 definitions.append(definition)
@@ -88,7 +84,7 @@ struct RunCommand: ParsableCommand {
             for problem in problems { printError(problem) }
             throw ExitCode(1)
         }
-        return (definitions, discovery.manifests)
+        return (definitions, discovery.registry)
     }
 
     /// Runs every pipeline on its own thread; one that fails stops the others.

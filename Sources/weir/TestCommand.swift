@@ -28,7 +28,7 @@ struct TestCommand: ParsableCommand {
                 continue
             }
             if definition.tests.isEmpty { print("\(file): no tests") }
-            for outcome in PipelineTestRunner.run(definition, plugins: discovery.manifests) {
+            for outcome in PipelineTestRunner.run(definition, registry: discovery.registry) {
                 if outcome.passed {
                     passed += 1
                     print("PASS \(file):\(outcome.line): \(outcome.name)")

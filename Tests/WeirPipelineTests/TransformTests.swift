@@ -8,7 +8,7 @@ func makeTransform(_ yaml: String) throws -> any RecordTransform {
     let text = "topics:\n  raw: {}\ntransforms:\n  t:\n" + yaml.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n    inputs: [raw]\n"
     let (definition, diagnostics) = PipelineLoader(environment: [:]).load(text: text, file: "t.yaml", defaultName: "t")
     #expect(diagnostics.isEmpty, "\(diagnostics)")
-    return try TransformFactory.make(try #require(definition?.component("t")))
+    return try ComponentRegistry.builtIn.makeTransform(ComponentOptions(try #require(definition?.component("t")), pipeline: "t"))
 }
 
 @Suite("Built-in transforms")

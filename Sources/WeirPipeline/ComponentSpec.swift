@@ -1,0 +1,74 @@
+/// What kind of component a `type:` names.
+public enum ComponentKind: String, Sendable, CaseIterable {
+    case source, transform, sink
+
+    /// The section of a pipeline file that holds this kind.
+    public var section: String { rawValue + "s" }
+}
+
+/// The shape of one option of a component, for validation.
+public enum OptionKind: Sendable, Equatable {
+    case string
+    case integer(ClosedRange<Int64>)
+    case bool
+    case stringList
+    case oneOf([String])
+    /// An expression of docs/expressions.md.
+    case expression
+    /// A regular expression.
+    case regex
+    /// A mapping of names to expressions (`set`, `route`).
+    case expressionMap
+    /// A mapping of names to strings (`rename`).
+    case stringMap
+    /// A nested mapping checked by the component itself (`multiline`).
+    case mapping
+}
+
+extension OptionKind {
+    /// How `weir plugins describe` names it.
+    public var name: String {
+        switch self {
+        case .string: "string"
+        case .integer(let range): range == Int64.min...Int64.max ? "integer" : "integer \(range.lowerBound)…\(range.upperBound)"
+        case .bool: "bool"
+        case .stringList: "list of strings"
+        case .oneOf(let values): values.joined(separator: " | ")
+        case .expression: "expression"
+        case .regex: "regex"
+        case .expressionMap: "mapping of names to expressions"
+        case .stringMap: "mapping of names to strings"
+        case .mapping: "mapping"
+        }
+    }
+}
+
+public struct OptionSpec: Sendable {
+    public var name: String
+    public var kind: OptionKind
+    public var required: Bool
+
+    public init(_ name: String, _ kind: OptionKind, required: Bool = false) {
+        self.name = name
+        self.kind = kind
+        self.required = required
+    }
+}
+
+/// A component type as a pipeline file may name it, with its options.
+public struct ComponentSpec: Sendable {
+    public var type: String
+    public var kind: ComponentKind
+    public var summary: String
+    public var options: [OptionSpec]
+    /// The plugin.yaml of an out-of-process plugin; nil for a built-in.
+    public var origin: String?
+
+    public init(type: String, kind: ComponentKind, summary: String, options: [OptionSpec], origin: String? = nil) {
+        self.type = type
+        self.kind = kind
+        self.summary = summary
+        self.options = options
+        self.origin = origin
+    }
+}

@@ -1,0 +1,84 @@
+public import Logging
+public import WeirLog
+
+/// A source: reads its input and appends it, a batch at a time, into its topic.
+///
+/// `run` is called on a thread of its own and may block (read files, pipes, sockets). It
+/// returns when `context.stop` is set, or, when `context.once` is set, at the end of what
+/// there is to read now. Records go in with `context.append`; each call is one batch to
+/// one partition, appended together with the position given, so after a crash the log
+/// holds both or neither, and `context.position` hands the last one back at the next
+/// start. `context.flush()` is the acknowledgement: when it returns, everything appended
+/// before is in the log (as durable as the topic's flush policy makes it).
+public protocol PipelineSource: Sendable {
+    func run(_ context: SourceContext) throws
+}
+
+/// What a source is given to run.
+public final class SourceContext: @unchecked Sendable {  // used by the source's own thread only
+    public let options: ComponentOptions
+    /// `weir run --once`: read what there is, then return.
+    public let once: Bool
+    public let stop: StopFlag
+    public let logger: Logger
+    let writer: SourceWriter
+    let deadLetters: DeadLetters
+
+    init(options: ComponentOptions, once: Bool, stop: StopFlag, logger: Logger, writer: SourceWriter, deadLetters: DeadLetters) {
+        self.options = options
+        self.once = once
+        self.stop = stop
+        self.logger = logger
+        self.writer = writer
+        self.deadLetters = deadLetters
+    }
+
+    /// The position stored with the last batch the log holds (nil at the first start).
+    public var position: String? { writer.state.opaque }
+
+    /// This source never ran before on this log.
+    public var firstStart: Bool { writer.firstStart }
+
+    /// Appends `records` as one batch, with `position` (opaque to Weir: whatever lets the
+    /// source continue after them). With no records, the position is kept in the
+    /// source's checkpoint instead. Waits first while a sink of the topic is more than
+    /// its `max_lag` behind.
+    public func append(_ records: [SourceRecord], position: String?) throws {
+        guard let last = records.indices.last else {
+            if let position { writer.note(.opaque(position)) }
+            return
+        }
+        for (i, record) in records.enumerated() {
+            try record.value.withUnsafeBytes { value in
+                try writer.add(value, key: record.key, timestamp: record.timestamp ?? currentTimeMillis(), headers: record.headers,
+                               position: i == last ? position.map { .opaque($0) } : nil)
+            }
+        }
+        if position == nil { try writer.endChunk() }
+    }
+
+    /// Waits until everything appended is in the log, and checkpoints once a second.
+    public func flush() throws { try writer.flush() }
+
+    /// Sends a record the source cannot append (too long, undecodable) to the pipeline's
+    /// dead-letter topic with the reason.
+    public func deadLetter(_ value: [UInt8], reason: String) {
+        value.withUnsafeBytes { deadLetters.add($0, reason: reason, component: options.id) }
+    }
+}
+
+/// One record a source appends.
+public struct SourceRecord: Sendable {
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    /// Milliseconds since the epoch; now when nil.
+    public var timestamp: Int64?
+    public var headers: [RecordHeader]
+
+    public init(key: [UInt8]? = nil, value: [UInt8], timestamp: Int64? = nil, headers: [RecordHeader] = []) {
+        self.key = key
+        self.value = value
+        self.timestamp = timestamp
+        self.headers = headers
+    }
+}

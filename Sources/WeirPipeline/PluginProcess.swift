@@ -1,0 +1,192 @@
+import Foundation
+import WeirLog
+
+/// Why a plugin's process cannot go on: it exited, hung, or wrote something that is not
+/// the protocol. The process is killed and started again.
+struct PluginFault: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A plugin's process with pipes to its stdin and stdout.
+final class PluginProcess {
+    let pid: pid_t
+    private let input: Int32
+    private let output: Int32
+    private var pending: [UInt8] = []
+
+    init(name: String, command: [String], directory: String) throws(PluginFault) {
+        var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0], errors: [Int32] = [0, 0]
+        guard pipe(&toChild) == 0, pipe(&fromChild) == 0, pipe(&errors) == 0 else { throw PluginFault(description: "cannot make pipes") }
+        for fd in toChild + fromChild + errors { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        // `env -C` starts the command in the plugin's folder.
+        let spawned = Result { () throws(ChildSpawn.SpawnError) -> Int32 in
+            try ChildSpawn.spawn("/usr/bin/env", ["-C", directory] + command, descriptors: [0: toChild[0], 1: fromChild[1], 2: errors[1]])
+        }
+        Glibc.close(toChild[0])
+        Glibc.close(fromChild[1])
+        Glibc.close(errors[1])
+        guard case .success(let pid) = spawned else {
+            Glibc.close(toChild[1])
+            Glibc.close(fromChild[0])
+            Glibc.close(errors[0])
+            throw PluginFault(description: "cannot start \(command.joined(separator: " ")): \(spawned)")
+        }
+        self.pid = pid
+        input = toChild[1]
+        output = fromChild[0]
+        signal(SIGPIPE, SIG_IGN)
+        Self.relay(errors[0], prefix: "weir: plugin \(name): ")
+    }
+
+    /// Copies the plugin's stderr to Weir's, each line prefixed with the plugin's name,
+    /// until the plugin closes it (exits).
+    private static func relay(_ fd: Int32, prefix: String) {
+        Thread.detachNewThread {
+            defer { Glibc.close(fd) }
+            var pending: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                pending += chunk[0..<n]
+                while let newline = pending.firstIndex(of: 0x0a) {
+                    FileHandle.standardError.write(Data(Array(prefix.utf8) + pending[...newline]))
+                    pending.removeSubrange(...newline)
+                }
+            }
+            if !pending.isEmpty { FileHandle.standardError.write(Data(Array(prefix.utf8) + pending + [0x0a])) }
+        }
+    }
+
+    func write(_ bytes: [UInt8]) throws(PluginFault) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(input, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw PluginFault(description: "its stdin is closed (\(String(cString: strerror(errno))))") }
+            done += n
+        }
+    }
+
+    /// The next line from the plugin's stdout (without the newline); nil at its end.
+    func readLine(timeoutMs: Int32) throws(PluginFault) -> [UInt8]? {
+        let deadline = monotonicMillis() + Int64(timeoutMs)
+        while true {
+            switch nextLine(waitMs: Int(min(deadline - monotonicMillis(), 1000))) {
+            case .line(let line): return line
+            case .end: return nil
+            case .nothing:
+                guard monotonicMillis() < deadline else { throw PluginFault(description: "it did not answer within \(timeoutMs) ms") }
+            }
+        }
+    }
+
+    enum Read {
+        case line([UInt8])
+        case end
+        /// No whole line within the wait.
+        case nothing
+    }
+
+    private var chunk = [UInt8](repeating: 0, count: 64 << 10)
+    /// Bytes of `pending` already searched for a newline.
+    private var scanned = 0
+
+    /// The next line, if one arrives within `waitMs`.
+    func nextLine(waitMs: Int) -> Read {
+        let deadline = monotonicMillis() + Int64(max(waitMs, 0))
+        while true {
+            if let newline = pending[scanned...].firstIndex(of: 0x0a) {
+                let line = Array(pending[..<newline])
+                pending.removeSubrange(...newline)
+                scanned = 0
+                return .line(line)
+            }
+            scanned = pending.count
+            let left = deadline - monotonicMillis()
+            guard left > 0 else { return .nothing }
+            var ready = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+            let polled = poll(&ready, 1, Int32(left))
+            if polled <= 0 { continue }
+            let n = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                if pending.isEmpty { return .end }
+                // A last line without a newline.
+                defer {
+                    pending.removeAll()
+                    scanned = 0
+                }
+                return .line(pending)
+            }
+            pending += chunk[0..<n]
+        }
+    }
+
+    /// Kills it at once (it crashed, hangs or talks nonsense) and reaps it.
+    func kill() {
+        closePipes()
+        Glibc.kill(pid, SIGKILL)
+        reap(waitMs: nil)
+    }
+
+    /// Shuts it down politely: the close message and the end of its stdin, then SIGTERM
+    /// after `graceMs`, then SIGKILL after as long again.
+    func close(graceMs: Int) {
+        try? write(Array(#"{"type":"close"}"#.utf8) + [0x0a])
+        closePipes()
+        if reap(waitMs: graceMs) { return }
+        Glibc.kill(pid, SIGTERM)
+        if reap(waitMs: graceMs) { return }
+        Glibc.kill(pid, SIGKILL)
+        reap(waitMs: nil)
+    }
+
+    private var pipesOpen = true
+
+    private func closePipes() {
+        guard pipesOpen else { return }
+        pipesOpen = false
+        Glibc.close(input)
+        Glibc.close(output)
+    }
+
+    deinit { if status == nil { kill() } }
+
+    /// Its wait status, once reaped.
+    private(set) var status: Int32?
+
+    /// Waits for it to exit, at most `waitMs` (for ever when nil); true once reaped.
+    @discardableResult
+    private func reap(waitMs: Int?) -> Bool {
+        if status != nil { return true }
+        let deadline = monotonicMillis() + Int64(waitMs ?? 0)
+        var raw: Int32 = 0
+        while true {
+            let reaped = waitpid(pid, &raw, waitMs == nil ? 0 : WNOHANG)
+            if reaped == pid {
+                status = raw
+                return true
+            }
+            if reaped < 0 && errno != EINTR {
+                status = -1
+                return true
+            }
+            if waitMs != nil {
+                if monotonicMillis() >= deadline { return false }
+                usleep(10_000)
+            }
+        }
+    }
+
+    /// After its stdout ended: its wait status once it exits within `waitMs` (else nil).
+    func waitForExit(waitMs: Int) -> Int32? {
+        reap(waitMs: waitMs) ? status : nil
+    }
+
+    /// "status 3" or "signal 9" for a wait status.
+    static func describe(_ status: Int32) -> String {
+        status & 0x7f == 0 ? "status \((status >> 8) & 0xff)" : "signal \(status & 0x7f)"
+    }
+}

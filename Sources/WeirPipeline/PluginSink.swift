@@ -1,0 +1,73 @@
+import Foundation
+import Synchronization
+import Logging
+import WeirLog
+
+/// A sink run by an out-of-process plugin: Weir writes `{"type":"batch","id":N,
+/// "records":[…]}` and the plugin acknowledges with `{"id":N}` once the records are
+/// stored — naming any it refuses with `"failed":[{"index":i,"error":"…"}]` (they go to
+/// the dead-letter topic) — or refuses the batch with `{"id":N,"error":"…"}` (sent
+/// again, then dead-lettered). Only after the acknowledgement are the batch's offsets
+/// committed, so a restart sends the unacknowledged batches again: a plugin that stores
+/// idempotently by `topic`/`partition`/`offset` is exactly once.
+///
+/// `parallelism: N` gives N processes, written to at the same time by the N members.
+final class PluginSink: SinkOutput, @unchecked Sendable {  // workers are handed out under `lock`
+    let manifest: PluginManifest
+    let setup: SinkSetup
+    private let lock = NSCondition()
+    private var idle: [PluginWorker]
+    private var all: [PluginWorker]
+    private let nextID = Atomic<Int>(0)
+
+    var writesConcurrently: Bool { true }
+
+    init(manifest: PluginManifest, setup: SinkSetup) {
+        self.manifest = manifest
+        self.setup = setup
+        let answered = StopFlag()
+        let line = PluginManifest.initLine(setup.options)
+        all = (0..<max(setup.options.parallelism, 1)).map { _ in
+            PluginWorker(manifest: manifest, settings: PluginSettings(setup.options), initLine: line, answered: answered)
+        }
+        idle = all
+    }
+
+    func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
+        guard !records.isEmpty else { return }
+        let worker = lock.withLock {
+            while idle.isEmpty { lock.wait() }
+            return idle.removeLast()
+        }
+        defer {
+            lock.withLock {
+                idle.append(worker)
+                lock.signal()
+            }
+        }
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        var line: [UInt8] = Array(#"{"type":"batch","id":\#(id),"records":["#.utf8)
+        for (i, record) in records.enumerated() {
+            if i > 0 { line.append(UInt8(ascii: ",")) }
+            PluginWire.append(record, to: &line)
+        }
+        line += Array("]}\n".utf8)
+        switch worker.call(line, id: id) {
+        case .fatal(let reason):
+            throw PipelineRunner.NotRunnable(description: reason)
+        case .failed(let reason):
+            setup.logger.warning("batch sent to the dead-letter topic", metadata: ["sink": "\(setup.options.id)", "reason": "\(reason)"])
+            for record in records { setup.deadLetter(record, reason: reason) }
+        case .reply(let reply):
+            for (index, reason) in PluginManifest.failures(in: reply, batchSize: records.count) {
+                setup.deadLetter(records[index], reason: "plugin \(manifest.name): \(reason)")
+            }
+        }
+    }
+
+    func close() {
+        lock.withLock {
+            for worker in all { worker.close() }
+        }
+    }
+}
