@@ -112,13 +112,11 @@ final class PluginProcess {
             let n = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress!, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 {
-                if pending.isEmpty { return .end }
-                // A last line without a newline.
-                defer {
-                    pending.removeAll()
-                    scanned = 0
-                }
-                return .line(pending)
+                // A last line without its newline is torn (the plugin died writing it):
+                // it is not protocol, and what ended the plugin says more.
+                pending.removeAll()
+                scanned = 0
+                return .end
             }
             pending += chunk[0..<n]
         }

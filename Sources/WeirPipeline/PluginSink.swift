@@ -37,7 +37,7 @@ final class PluginSink: SinkOutput, @unchecked Sendable {  // workers are handed
         guard !records.isEmpty else { return }
         let worker = lock.withLock {
             while idle.isEmpty { lock.wait() }
-            return idle.removeLast()
+            return idle.removeFirst()  // in turn, so every process takes batches
         }
         defer {
             lock.withLock {

@@ -30,7 +30,7 @@ final class PluginTransform: RecordTransform, @unchecked Sendable {  // workers 
     func process(_ batch: [PipelineRecord]) -> TransformResult {
         let worker = lock.withLock {
             while idle.isEmpty { lock.wait() }
-            return idle.removeLast()
+            return idle.removeFirst()  // in turn, so every process takes batches
         }
         defer {
             lock.withLock {

@@ -71,14 +71,27 @@ final class PluginWorker {
             process = started
             try started.write(initLine)
         }
-        try process!.write(line)
-        guard let text = try process!.readLine(timeoutMs: settings.timeoutMs) else {
-            throw PluginFault(description: "it exited (or closed its stdout) without answering batch \(id)")
+        let process = process!
+        let text: [UInt8]?
+        do {
+            try process.write(line)
+            text = try process.readLine(timeoutMs: settings.timeoutMs)
+        } catch {
+            throw exited(process, id: id) ?? error
+        }
+        guard let text else {
+            throw exited(process, id: id) ?? PluginFault(description: "it closed its stdout without answering batch \(id)")
         }
         guard case .object(let reply)? = try? JSONValueParser.parse(text), reply["id"] == .int(Int64(id)) else {
             throw PluginFault(description: "it wrote a line that is not the reply to batch \(id): \(PluginSettings.excerpt(text))")
         }
         return reply
+    }
+
+    /// "it exited with status 3 …" when the process has ended (its pipes broke because of it).
+    private func exited(_ process: PluginProcess, id: Int) -> PluginFault? {
+        guard let status = process.waitForExit(waitMs: 500) else { return nil }
+        return PluginFault(description: "it exited with \(PluginProcess.describe(status)) without answering batch \(id)")
     }
 
     func close() {

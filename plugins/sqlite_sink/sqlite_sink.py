@@ -15,6 +15,7 @@ def setup(options):
     table = options.get("table", "records")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table):
         raise SystemExit(f"table {table!r} must be a plain SQL name")
+    os.makedirs(os.path.dirname(os.path.abspath(options["path"])), exist_ok=True)
     db = sqlite3.connect(options["path"])
     db.execute("PRAGMA journal_mode=WAL")
     db.execute(f"""CREATE TABLE IF NOT EXISTS {table} (

@@ -1,0 +1,318 @@
+import Foundation
+import Testing
+@testable import WeirLog
+
+/// A folder with `plugins/<name>/` (a plugin.yaml and a Python program that may import
+/// the repository's weir_plugin helper), an input file of numbered lines and a pipeline.
+struct PluginBench {
+    let directory = TemporaryDirectory()
+    var root: String { directory.path }
+    var pipeline: String { root + "/p.yaml" }
+    var data: String { root + "/data" }
+
+    func plugin(_ name: String, kind: String, options: String = "", python: String) throws {
+        let folder = root + "/plugins/" + name
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data("""
+            name: \(name)
+            kind: \(kind)
+            command: ["python3", "-u", "\(name).py"]
+            description: a plugin made by a test
+            \(options.isEmpty ? "" : "options:\n" + options)
+            """.utf8).write(to: URL(fileURLWithPath: folder + "/plugin.yaml"))
+        let preamble = "import json, os, sys, time\nsys.path.insert(0, \(String(reflecting: Paths.packageRoot + "/plugins")))\nimport weir_plugin\n"
+        try Data((preamble + python).utf8).write(to: URL(fileURLWithPath: folder + "/\(name).py"))
+    }
+
+    /// `count` lines `line 0`, `line 1`, … in in.log.
+    func input(_ count: Int) throws {
+        try Data((0..<count).map { "line \($0)\n" }.joined().utf8).write(to: URL(fileURLWithPath: root + "/in.log"))
+    }
+
+    func write(_ yaml: String) throws {
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: pipeline))
+    }
+
+    func run(_ extra: [String] = []) throws -> CommandResult {
+        try WeirLogTests.run(Paths.weir, ["run", "--once", "--quiet", "--data-dir", data] + extra + [pipeline])
+    }
+
+    func output(_ name: String = "out.txt") throws -> [String] {
+        guard FileManager.default.fileExists(atPath: root + "/" + name) else { return [] }
+        return lines(of: try Data(contentsOf: URL(fileURLWithPath: root + "/" + name)))
+    }
+
+    /// The dead letters of pipeline `p`: value and reason of each.
+    func deadLetters() throws -> [(value: String, reason: String)] {
+        let log = try EmbeddedLog(directory: data)
+        defer { try? log.close() }
+        guard let topic = try? log.topic("p.dlq") else { return [] }
+        return try readAll(topic).map { consumed in
+            let record = consumed.record
+            let reason = record.headers.first { $0.key == "weir.reason" }?.value.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            return (String(decoding: record.value ?? [], as: UTF8.self), reason)
+        }
+    }
+}
+
+/// The protocol's faults, injected by purpose-built plugins: each test shows the run
+/// goes on (or stops with one clear line when the plugin cannot run at all), that no
+/// record is lost, and where the retried or dead-lettered records went.
+@Suite("plugins: faults")
+struct PluginFaultTests {
+    /// A transform plugin that upper-cases messages, with one fault on its second batch
+    /// (once: a marker file in its folder remembers it), or a fault for good.
+    static let faulty = """
+        mode, batches = None, 0
+        for line in sys.stdin:
+            message = json.loads(line)
+            if message["type"] == "init":
+                mode = message["options"]["mode"]
+                if mode == "crash_at_start":
+                    sys.exit(1)
+                continue
+            if message["type"] != "batch":
+                break
+            batches += 1
+            if batches == 2 and not os.path.exists("fault.done"):
+                open("fault.done", "w").close()
+                if mode == "exit":
+                    os._exit(3)
+                if mode == "hang":
+                    time.sleep(3600)
+                if mode == "garbage":
+                    print("this is not a reply " + "x" * 500)
+                    continue
+            if mode == "fail_every":
+                print(json.dumps({"id": message["id"], "error": "refusing every batch"}))
+                continue
+            records = [dict(r, fields=dict(r["fields"], message=r["fields"]["message"].upper())) for r in message["records"]]
+            print(json.dumps({"id": message["id"], "records": records}))
+        """
+
+    /// 10,000 lines: three batches of the sink's 4,000.
+    static let lineCount = 10_000
+    static var shouted: [String] { (0..<lineCount).map { "LINE \($0)" } }
+
+    func transformBench(mode: String) throws -> PluginBench {
+        let bench = PluginBench()
+        try bench.plugin("faulty", kind: "transform", options: "  mode: { type: string, required: true }", python: Self.faulty)
+        try bench.input(Self.lineCount)
+        try bench.write("""
+            name: p
+            topics: { raw: {} }
+            sources:
+              f: { type: file, paths: ["\(bench.root)/in.log"], topic: raw }
+            transforms:
+              up: { type: faulty, inputs: [raw], mode: \(mode), timeout_ms: 500 }
+            sinks:
+              out: { type: file, inputs: [up], path: "\(bench.root)/out.txt", encoding: text }
+            """)
+        return bench
+    }
+
+    @Test("a plugin that exits, hangs or writes garbage on a batch is restarted and the batch sent again: every record once",
+          arguments: [
+              ("exit", "it exited with status 3 without answering batch 2; restarting it (attempt 1 of 3)"),
+              ("hang", "it did not answer within 500 ms; restarting it (attempt 1 of 3)"),
+              ("garbage", "it wrote a line that is not the reply to batch 2: this is not a reply xxx"),
+          ])
+    func restartAndResend(mode: String, message: String) throws {
+        let bench = try transformBench(mode: mode)
+        let result = try bench.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("weir: plugin faulty: " + message), "\(result.stderr)")
+        if mode == "garbage" { #expect(result.stderr.contains("… (520 bytes)"), "the offending line is shown truncated") }
+        #expect(try bench.output().sorted() == Self.shouted.sorted())
+        #expect(try bench.deadLetters().isEmpty)
+        #expect(result.stderr.contains("appended 10000 records, wrote 10000, 0 failed"))
+    }
+
+    @Test("a plugin that refuses every batch: each is tried max_attempts times, then every record is dead-lettered with the reason")
+    func failEveryBatch() throws {
+        let bench = try transformBench(mode: "fail_every")
+        let result = try bench.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("weir: plugin faulty: batch 1 refused: refusing every batch (attempt 3 of 3)"))
+        #expect(try bench.output().isEmpty)
+        let letters = try bench.deadLetters()
+        #expect(letters.count == Self.lineCount)
+        #expect(letters.allSatisfy { $0.reason == "plugin faulty: refusing every batch" })
+        #expect(Set(letters.map(\.value)) == Set((0..<Self.lineCount).map { #"{"message":"line \#($0)"}"# }))
+        #expect(result.stderr.contains("appended 10000 records, wrote 0, 10000 failed"))
+    }
+
+    @Test("a plugin that crashes at every start stops the run with one clear line, commits nothing, and a fixed plugin then gets every record")
+    func crashAtStart() throws {
+        let bench = try transformBench(mode: "crash_at_start")
+        let result = try bench.run()
+        #expect(result.status == 1)
+        let pluginFile = bench.root + "/plugins/faulty/plugin.yaml"
+        #expect(result.stderr.contains("weir: p: sink 'out': transform 'up': plugin faulty (\(pluginFile)) cannot run: it exited with status 1 without answering batch 1\n"), "\(result.stderr)")
+        #expect(try bench.output().isEmpty)
+        #expect(try bench.deadLetters().isEmpty)
+
+        let fixed = try String(contentsOfFile: bench.pipeline, encoding: .utf8).replacingOccurrences(of: "mode: crash_at_start", with: "mode: upper")
+        try bench.write(fixed)
+        let again = try bench.run()
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try bench.output().sorted() == Self.shouted.sorted())
+    }
+
+    @Test("parallelism: 3 runs three processes of a transform plugin, and every record comes out once")
+    func parallelProcesses() throws {
+        let bench = PluginBench()
+        try bench.plugin("pids", kind: "transform", python: """
+            def tag(record, options):
+                record["fields"]["pid"] = os.getpid()
+                return record
+            weir_plugin.run_transform(tag)
+            """)
+        try bench.input(30_000)
+        try bench.write("""
+            name: p
+            topics: { raw: { partitions: 3 } }
+            sources:
+              f: { type: file, paths: ["\(bench.root)/in.log"], topic: raw }
+            transforms:
+              tagged: { type: pids, inputs: [raw], parallelism: 3 }
+            sinks:
+              out: { type: file, inputs: [tagged], path: "\(bench.root)/out.txt", encoding: json }
+            """)
+        let result = try bench.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        let out = try bench.output()
+        #expect(out.count == 30_000)
+        let pids = Set(out.compactMap { line in line.range(of: #""pid":\d+"#, options: .regularExpression).map { String(line[$0]) } })
+        #expect(pids.count == 3, "\(pids)")
+    }
+
+    @Test("a sink plugin that exits mid-batch gets the batch again; records it refuses by index go to the dead-letter topic")
+    func sinkFaults() throws {
+        let bench = PluginBench()
+        // Stores "<partition>/<offset> <message>" lines, dying halfway through its second
+        // batch once; refuses messages ending in 7.
+        try bench.plugin("store", kind: "sink", options: "  path: { type: string, required: true }", python: """
+            batches = 0
+            def store(records, out):
+                global batches
+                batches += 1
+                refused = []
+                for index, record in enumerate(records):
+                    if record["fields"]["message"].endswith("7"):
+                        refused.append((index, "sevens are not stored"))
+                        continue
+                    out.write(f'{record["partition"]}/{record["offset"]} {record["fields"]["message"]}\\n')
+                    if batches == 2 and index == len(records) // 2 and not os.path.exists("fault.done"):
+                        open("fault.done", "w").close()
+                        out.flush()
+                        os._exit(9)
+                out.flush()
+                return refused
+            weir_plugin.run_sink(store, setup=lambda options: open(options["path"], "a"))
+            """)
+        try bench.input(Self.lineCount)
+        try bench.write("""
+            name: p
+            topics: { raw: {} }
+            sources:
+              f: { type: file, paths: ["\(bench.root)/in.log"], topic: raw }
+            sinks:
+              out: { type: store, inputs: [raw], path: "\(bench.root)/stored.txt" }
+            """)
+        let result = try bench.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("weir: plugin store: it exited with status 9 without answering batch 2; restarting it"))
+        let stored = try bench.output("stored.txt")
+        // At least once into the plugin; keyed by partition/offset it is exactly once.
+        var byKey: [String: String] = [:]
+        for line in stored {
+            let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+            #expect(byKey[parts[0]] == nil || byKey[parts[0]] == parts[1])
+            byKey[parts[0]] = parts[1]
+        }
+        let kept = (0..<Self.lineCount).map { "line \($0)" }.filter { !$0.hasSuffix("7") }
+        #expect(byKey.values.sorted() == kept.sorted())
+        #expect(stored.count > kept.count, "the half-stored batch was sent again")
+        let letters = try bench.deadLetters()
+        #expect(letters.count == Self.lineCount / 10)
+        #expect(letters.allSatisfy { $0.reason == "plugin store: sevens are not stored" })
+    }
+
+    /// A source plugin counting to `total` in batches of 50, position = the count so far,
+    /// writing its pid to pids.txt; with `crash_after` it exits (once) after the batch that
+    /// passes that count.
+    static let counter = """
+        with open("pids.txt", "a") as pids:
+            pids.write(f"{os.getpid()}\\n")
+        init = json.loads(sys.stdin.readline())
+        options, position = init["options"], init["position"] or 0
+        total, crash_after = options["total"], options.get("crash_after", -1)
+        while position < total:
+            batch = list(range(position + 1, min(position + 50, total) + 1))
+            print(json.dumps({"records": [{"value": f"row {n}"} for n in batch], "position": batch[-1]}))
+            position = batch[-1]
+            if 0 <= crash_after < position and not os.path.exists("fault.done"):
+                open("fault.done", "w").close()
+                sys.stdout.write('{"records": [{"value": "half a li')  # a torn last line
+                os._exit(5)
+            time.sleep(options.get("pause_ms", 0) / 1000)
+        print(json.dumps({"type": "end"}))
+        """
+
+    func sourceBench(total: Int, extra: String) throws -> PluginBench {
+        let bench = PluginBench()
+        try bench.plugin("counter", kind: "source", options: """
+              total: { type: integer, required: true }
+              crash_after: { type: integer }
+              pause_ms: { type: integer }
+            """, python: Self.counter)
+        try bench.write("""
+            name: p
+            topics: { rows: { partitions: 2 } }
+            sources:
+              c: { type: counter, topic: rows, total: \(total)\(extra) }
+            sinks:
+              out: { type: file, inputs: [rows], path: "\(bench.root)/out.txt", encoding: text }
+            """)
+        return bench
+    }
+
+    @Test("a source plugin that crashes is restarted from its stored position: no gap, no repeat")
+    func sourceCrash() throws {
+        let bench = try sourceBench(total: 2_000, extra: ", crash_after: 1000")
+        let result = try bench.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("weir: plugin counter: it exited with status 5; restarting it from its last stored position"))
+        let out = try bench.output()
+        #expect(out.count == 2_000)
+        #expect(Set(out) == Set((1...2_000).map { "row \($0)" }))
+    }
+
+    @Test("a source plugin killed with SIGKILL along with the runner resumes from its stored position: no gap, no repeat")
+    func sourceKill() throws {
+        let bench = try sourceBench(total: 20_000, extra: ", pause_ms: 5")
+        var random = SeededGenerator(seed: 11)
+        let kills = 6
+        for _ in 0..<kills {
+            let child = try ChildProcess(Paths.weir, ["run", "--quiet", "--data-dir", bench.data, bench.pipeline],
+                                         environment: ["SWIFT_BACKTRACE": "enable=no"])
+            let errors = DataReader(child.stderr)
+            usleep(UInt32.random(in: 150_000...700_000, using: &random))
+            kill(child.pid, SIGKILL)
+            let pids = try String(contentsOfFile: bench.root + "/plugins/counter/pids.txt", encoding: .utf8).split(separator: "\n")
+            if let last = pids.last.flatMap({ pid_t($0) }) { kill(last, SIGKILL) }
+            #expect(child.wait() == 128 + SIGKILL)
+            _ = errors.finish()
+        }
+        let last = try bench.run()
+        #expect(last.status == 0, "\(last.stderr)")
+        let out = try bench.output()
+        var seen = Set<String>()
+        let repeated = out.filter { !seen.insert($0).inserted }
+        #expect(repeated.isEmpty, "repeated: \(repeated.prefix(5))")
+        #expect(seen == Set((1...20_000).map { "row \($0)" }), "missing: \(Set((1...20_000).map { "row \($0)" }).subtracting(seen).count)")
+        let starts = try String(contentsOfFile: bench.root + "/plugins/counter/pids.txt", encoding: .utf8).split(separator: "\n").count
+        #expect(starts == kills + 1)
+    }
+}
