@@ -45,11 +45,18 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "DedupePlugin",
+            dependencies: ["WeirPipeline"],
+            path: "Examples/DedupePlugin",
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "weir",
             dependencies: [
                 "WeirLog",
                 "WeirPipeline",
+                "DedupePlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -68,7 +75,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeirPipelineTests",
-            dependencies: ["WeirPipeline", "WeirLog"],
+            dependencies: ["WeirPipeline", "WeirLog", "DedupePlugin"],
             swiftSettings: upcoming
         ),
     ],

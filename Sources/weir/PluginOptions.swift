@@ -10,7 +10,7 @@ struct PluginOptions: ParsableArguments {
 
     /// The plugins for `files`, and a loader that knows them.
     func discover(for files: [String]) -> (PluginDiscovery, PipelineLoader) {
-        let discovery = PluginDiscovery(pluginsDirectory: pluginsDir, pipelineFiles: files)
+        let discovery = PluginDiscovery(pluginsDirectory: pluginsDir, pipelineFiles: files, base: SwiftPlugins.registry)
         return (discovery, PipelineLoader(catalog: discovery.registry))
     }
 }

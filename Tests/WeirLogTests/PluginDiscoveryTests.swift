@@ -85,6 +85,7 @@ struct PluginDiscoveryTests {
         let lines = listed.stdoutText.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("mask_pii") && $0.contains("transform") && $0.contains("/plugins/mask_pii/plugin.yaml") && $0.hasSuffix("masks IP and e-mail addresses in the message") })
         #expect(lines.contains { $0.hasPrefix("parse_regex") && $0.contains("built-in") })
+        #expect(lines.contains { $0.hasPrefix("dedupe") && $0.contains("Swift plugin (Examples/DedupePlugin)") })
         let described = try run(Paths.weir, ["plugins", "describe", "mask_pii", "--plugins-dir", directory.path + "/plugins"])
         #expect(described.stdoutText.contains("command: python3 mask.py"))
         #expect(described.stdoutText.contains("replacement: string, required"))
