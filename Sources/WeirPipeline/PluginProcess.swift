@@ -34,6 +34,12 @@ final class PluginProcess {
         self.pid = pid
         input = toChild[1]
         output = fromChild[0]
+        // Writes never block: a plugin that stops reading is caught by the timeout.
+        _ = fcntl(input, F_SETFL, fcntl(input, F_GETFL) | O_NONBLOCK)
+        // Room for a whole request and a whole reply in the pipes (1 MiB, Linux's limit
+        // for unprivileged processes; the default is 64 KiB), so neither side waits for the
+        // other to read while it has work.
+        for fd in [input, output] { _ = fcntl(fd, 1031 /* F_SETPIPE_SZ */, 1 << 20) }
         signal(SIGPIPE, SIG_IGN)
         Self.relay(errors[0], prefix: "weir: plugin \(name): ")
     }
@@ -59,13 +65,99 @@ final class PluginProcess {
         }
     }
 
-    func write(_ bytes: [UInt8]) throws(PluginFault) {
+    /// Writes all of `bytes`, waiting at most `timeoutMs` for the plugin to read them.
+    func write(_ bytes: [UInt8], timeoutMs: Int32 = 30_000) throws(PluginFault) {
         var done = 0
+        let deadline = monotonicMillis() + Int64(timeoutMs)
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(input, $0.baseAddress! + done, bytes.count - done) }
+            done += try writeSome(bytes, from: done)
+            if done < bytes.count {
+                let left = deadline - monotonicMillis()
+                guard left > 0 else { throw PluginFault(description: "it did not read its stdin within \(timeoutMs) ms") }
+                var ready = pollfd(fd: input, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&ready, 1, Int32(min(left, 1000)))
+            }
+        }
+    }
+
+    /// Writes what the pipe takes now; 0 when it is full.
+    private func writeSome(_ bytes: [UInt8], from start: Int) throws(PluginFault) -> Int {
+        while true {
+            let n = bytes.withUnsafeBytes { Glibc.write(input, $0.baseAddress! + start, bytes.count - start) }
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
+            throw PluginFault(description: "its stdin is closed (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// Sends requests `0..<count` (request i is `line(i)`, made when the pipe can take it)
+    /// while reading the replies, one line each, in order, handed to `reply`: the plugin
+    /// works on one request while Weir encodes the next and reads the last answer.
+    /// `timeoutMs` is the longest wait for a reply (or for room to write).
+    func exchange(count: Int, line: (Int) -> [UInt8], timeoutMs: Int32, reply: (Int, [UInt8]) throws(PluginFault) -> Void) throws(PluginFault) {
+        var sending: [UInt8] = []
+        var sent = 0      // bytes of `sending` written
+        var made = 0      // requests made
+        var answered = 0  // replies read
+        var deadline = monotonicMillis() + Int64(timeoutMs)
+        // Set when its stdin broke: replies already written are still read, up to its end.
+        var broken: PluginFault?
+        while answered < count {
+            if broken == nil && sent == sending.count && made < count {
+                sending = line(made)
+                sent = 0
+                made += 1
+            }
+            if broken == nil && sent < sending.count {
+                do { sent += try writeSome(sending, from: sent) } catch { broken = error }
+            }
+            while answered < count, let text = takeLine() {
+                try reply(answered, text)
+                answered += 1
+                deadline = monotonicMillis() + Int64(timeoutMs)
+            }
+            guard answered < count else { break }
+            // The request went whole and another is due: make it before waiting.
+            if broken == nil && sent == sending.count && made < count { continue }
+            let left = deadline - monotonicMillis()
+            guard left > 0 else { throw PluginFault(description: "it did not answer within \(timeoutMs) ms") }
+            var fds = [pollfd(fd: output, events: Int16(POLLIN), revents: 0)]
+            if broken == nil && sent < sending.count { fds.append(pollfd(fd: input, events: Int16(POLLOUT), revents: 0)) }
+            let polled = poll(&fds, nfds_t(fds.count), Int32(min(left, 1000)))
+            if polled < 0 && errno != EINTR { throw PluginFault(description: "poll failed (\(String(cString: strerror(errno))))") }
+            if fds[0].revents != 0 {
+                guard fill() else { throw broken ?? PluginFault(description: "it closed its stdout") }
+            }
+        }
+    }
+
+    /// A whole line from what was read, if there is one.
+    private func takeLine() -> [UInt8]? {
+        guard let newline = pending[scanned...].firstIndex(of: 0x0a) else {
+            scanned = pending.count
+            return nil
+        }
+        let line = Array(pending[..<newline])
+        pending.removeSubrange(...newline)
+        scanned = 0
+        return line
+    }
+
+    /// Reads what the plugin wrote; false at the end of its stdout (a torn last line,
+    /// written by a plugin that died, is dropped: it is not protocol).
+    private func fill() -> Bool {
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress!, $0.count) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw PluginFault(description: "its stdin is closed (\(String(cString: strerror(errno))))") }
-            done += n
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return true }
+            if n <= 0 {
+                pending.removeAll()
+                scanned = 0
+                return false
+            }
+            pending += chunk[0..<n]
+            return true
         }
     }
 
@@ -97,28 +189,12 @@ final class PluginProcess {
     func nextLine(waitMs: Int) -> Read {
         let deadline = monotonicMillis() + Int64(max(waitMs, 0))
         while true {
-            if let newline = pending[scanned...].firstIndex(of: 0x0a) {
-                let line = Array(pending[..<newline])
-                pending.removeSubrange(...newline)
-                scanned = 0
-                return .line(line)
-            }
-            scanned = pending.count
+            if let line = takeLine() { return .line(line) }
             let left = deadline - monotonicMillis()
             guard left > 0 else { return .nothing }
             var ready = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
-            let polled = poll(&ready, 1, Int32(left))
-            if polled <= 0 { continue }
-            let n = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 {
-                // A last line without its newline is torn (the plugin died writing it):
-                // it is not protocol, and what ended the plugin says more.
-                pending.removeAll()
-                scanned = 0
-                return .end
-            }
-            pending += chunk[0..<n]
+            if poll(&ready, 1, Int32(left)) <= 0 { continue }
+            if !fill() { return .end }
         }
     }
 
@@ -132,7 +208,7 @@ final class PluginProcess {
     /// Shuts it down politely: the close message and the end of its stdin, then SIGTERM
     /// after `graceMs`, then SIGKILL after as long again.
     func close(graceMs: Int) {
-        try? write(Array(#"{"type":"close"}"#.utf8) + [0x0a])
+        try? write(Array(#"{"type":"close"}"#.utf8) + [0x0a], timeoutMs: Int32(graceMs))
         closePipes()
         if reap(waitMs: graceMs) { return }
         Glibc.kill(pid, SIGTERM)

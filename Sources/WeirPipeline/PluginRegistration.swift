@@ -54,4 +54,24 @@ extension PluginManifest {
         }
         return failed
     }
+
+    /// Records per request: a batch goes as several, so the plugin works on one while
+    /// Weir encodes the next and reads the answer to the last.
+    static let requestSize = 1_000
+
+    /// `{"type":"batch","id":N,"records":[…]}` and its newline.
+    static func request(id: Int, _ records: ArraySlice<PipelineRecord>) -> [UInt8] {
+        var line: [UInt8] = Array(#"{"type":"batch","id":\#(id),"records":["#.utf8)
+        for (i, record) in records.enumerated() {
+            if i > 0 { line.append(UInt8(ascii: ",")) }
+            PluginWire.append(record, to: &line)
+        }
+        line += Array("]}\n".utf8)
+        return line
+    }
+
+    /// A batch cut into requests of `requestSize`.
+    static func requests(_ batch: [PipelineRecord]) -> [Range<Int>] {
+        stride(from: 0, to: batch.count, by: requestSize).map { $0..<min($0 + requestSize, batch.count) }
+    }
 }

@@ -45,22 +45,22 @@ final class PluginSink: SinkOutput, @unchecked Sendable {  // workers are handed
                 lock.signal()
             }
         }
-        let id = nextID.add(1, ordering: .relaxed).newValue
-        var line: [UInt8] = Array(#"{"type":"batch","id":\#(id),"records":["#.utf8)
-        for (i, record) in records.enumerated() {
-            if i > 0 { line.append(UInt8(ascii: ",")) }
-            PluginWire.append(record, to: &line)
-        }
-        line += Array("]}\n".utf8)
-        switch worker.call(line, id: id) {
-        case .fatal(let reason):
-            throw PipelineRunner.NotRunnable(description: reason)
-        case .failed(let reason):
-            setup.logger.warning("batch sent to the dead-letter topic", metadata: ["sink": "\(setup.options.id)", "reason": "\(reason)"])
-            for record in records { setup.deadLetter(record, reason: reason) }
-        case .reply(let reply):
-            for (index, reason) in PluginManifest.failures(in: reply, batchSize: records.count) {
-                setup.deadLetter(records[index], reason: "plugin \(manifest.name): \(reason)")
+        let parts = PluginManifest.requests(records)
+        let first = nextID.add(parts.count, ordering: .relaxed).newValue - parts.count + 1
+        let ids = parts.indices.map { first + $0 }
+        let outcomes = worker.call(ids) { PluginManifest.request(id: ids[$0], records[parts[$0]]) }
+        for (part, outcome) in zip(parts, outcomes) {
+            let stored = records[part]
+            switch outcome {
+            case .fatal(let reason):
+                throw PipelineRunner.NotRunnable(description: reason)
+            case .failed(let reason):
+                setup.logger.warning("records sent to the dead-letter topic", metadata: ["sink": "\(setup.options.id)", "reason": "\(reason)"])
+                for record in stored { setup.deadLetter(record, reason: reason) }
+            case .reply(let reply):
+                for (index, reason) in PluginManifest.failures(in: reply, batchSize: stored.count) {
+                    setup.deadLetter(stored[stored.startIndex + index], reason: "plugin \(manifest.name): \(reason)")
+                }
             }
         }
     }

@@ -38,42 +38,48 @@ final class PluginTransform: RecordTransform, @unchecked Sendable {  // workers 
                 lock.signal()
             }
         }
-        let id = nextID.add(1, ordering: .relaxed).newValue
-        var line: [UInt8] = Array(#"{"type":"batch","id":\#(id),"records":["#.utf8)
-        for (i, record) in batch.enumerated() {
-            if i > 0 { line.append(UInt8(ascii: ",")) }
-            PluginWire.append(record, to: &line)
-        }
-        line += Array("]}\n".utf8)
+        let parts = PluginManifest.requests(batch)
+        let first = nextID.add(parts.count, ordering: .relaxed).newValue - parts.count + 1
+        let ids = parts.indices.map { first + $0 }
+        let outcomes = worker.call(ids) { PluginManifest.request(id: ids[$0], batch[parts[$0]]) }
         var result = TransformResult()
-        switch worker.call(line, id: id) {
-        case .fatal(let reason):
-            result.fatal = reason
-        case .failed(let reason):
-            for record in batch { result.fail(record, reason) }
-        case .reply(let reply):
-            let failed = PluginManifest.failures(in: reply, batchSize: batch.count)
-            for (index, reason) in failed.sorted(by: { $0.key < $1.key }) { result.fail(batch[index], "plugin \(manifest.name): \(reason)") }
-            guard case .array(let records)? = reply["records"] else {
-                if reply["records"] != nil || failed.count < batch.count {
-                    // Neither records nor every record failed: not an answer Weir can use.
-                    for (i, record) in batch.enumerated() where failed[i] == nil {
-                        result.fail(record, "plugin \(manifest.name): its reply to batch \(id) has no \"records\" array")
-                    }
-                }
+        for (part, outcome) in zip(parts, outcomes) {
+            let inputs = batch[part]
+            switch outcome {
+            case .fatal(let reason):
+                result.fatal = reason
                 return result
-            }
-            for item in records {
-                do {
-                    result.emit(try PluginWire.record(item))
-                } catch {
-                    // A reply record Weir cannot read: the batch's inputs cannot be told
-                    // apart, so the bad output itself is dead-lettered with its text.
-                    result.fail(PipelineRecord(timestamp: currentTimeMillis(), fields: ["reply": item]), "plugin \(manifest.name): \(error)")
-                }
+            case .failed(let reason):
+                for record in inputs { result.fail(record, reason) }
+            case .reply(let reply):
+                collect(reply, inputs: inputs, into: &result)
             }
         }
         return result
+    }
+
+    /// The records of a reply, and the inputs it names as failed.
+    private func collect(_ reply: [String: Value], inputs: ArraySlice<PipelineRecord>, into result: inout TransformResult) {
+        let failed = PluginManifest.failures(in: reply, batchSize: inputs.count)
+        for (index, reason) in failed.sorted(by: { $0.key < $1.key }) {
+            result.fail(inputs[inputs.startIndex + index], "plugin \(manifest.name): \(reason)")
+        }
+        guard case .array(let records)? = reply["records"] else {
+            // Neither records nor every input failed: not an answer Weir can use.
+            for (i, record) in inputs.enumerated() where failed[i] == nil {
+                result.fail(record, "plugin \(manifest.name): its reply has no \"records\" array")
+            }
+            return
+        }
+        for item in records {
+            do {
+                result.emit(try PluginWire.record(item))
+            } catch {
+                // A reply record Weir cannot read: the inputs cannot be told apart, so
+                // the bad output itself is dead-lettered with its text.
+                result.fail(PipelineRecord(timestamp: currentTimeMillis(), fields: ["reply": item]), "plugin \(manifest.name): \(error)")
+            }
+        }
     }
 
     /// Shuts every process down (close message, SIGTERM, SIGKILL).

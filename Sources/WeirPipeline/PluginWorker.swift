@@ -2,15 +2,16 @@ import Foundation
 import Synchronization
 import WeirLog
 
-/// One process of a transform or sink plugin, and how a batch gets an answer from it.
+/// One process of a transform or sink plugin, and how its requests get answers.
 ///
-/// `call` sends a batch line and waits for the reply with the batch's id. A plugin that
-/// exits, writes a line that is not a reply (logged, truncated), or stays silent for
-/// `timeoutMs` is killed and started again, after a pause that doubles with each restart
-/// in a row (0.1 s up to 5 s), and the batch is sent again. A reply with `"error"` is
-/// the plugin refusing the batch: it is sent again too. After `maxAttempts` the batch
-/// fails with the last reason — or, when no process of the plugin ever answered, the
-/// plugin cannot run at all and the run stops with the reason.
+/// `call` sends a batch as several requests (each its own id) and reads the replies while
+/// it writes, so the plugin works on one request while Weir encodes the next. A plugin
+/// that exits, writes a line that is not the reply due (logged, truncated), or stays
+/// silent for `timeoutMs` is killed and started again, after a pause that doubles with
+/// each restart in a row (0.1 s up to 5 s), and the requests not yet answered are sent
+/// again. A reply with `"error"` is the plugin refusing that request: it is sent again
+/// too. After `maxAttempts` a request fails with its last reason — or, when no process
+/// of the plugin ever answered, the plugin cannot run at all and the run stops.
 final class PluginWorker {
     let manifest: PluginManifest
     let settings: PluginSettings
@@ -38,60 +39,66 @@ final class PluginWorker {
         case fatal(String)
     }
 
-    func call(_ line: [UInt8], id: Int) -> Outcome {
-        var lastProblem = ""
+    /// The outcome of each request: `ids[i]` is its id, `line(i)` its line.
+    func call(_ ids: [Int], line: (Int) -> [UInt8]) -> [Outcome] {
+        var replies = [[String: Value]?](repeating: nil, count: ids.count)
+        var problems = [String](repeating: "", count: ids.count)
         for attempt in 1...settings.maxAttempts {
+            let due = ids.indices.filter { replies[$0] == nil }
+            guard !due.isEmpty else { break }
             if restartsInARow > 0 || attempt > 1 {
                 usleep(UInt32(min(100_000 << min(max(restartsInARow, attempt) - 1, 6), 5_000_000)))
             }
             do {
-                let reply = try exchange(line, id: id)
-                answered.set()
+                try exchange(due.map { ids[$0] }, line: { line(due[$0]) }) { index, reply in
+                    let request = due[index]
+                    if case .string(let refusal)? = reply["error"] {
+                        problems[request] = refusal
+                        settings.say(manifest, "batch \(ids[request]) refused: \(refusal) (attempt \(attempt) of \(settings.maxAttempts))")
+                    } else {
+                        replies[request] = reply
+                    }
+                }
                 restartsInARow = 0
-                guard case .string(let refusal)? = reply["error"] else { return .reply(reply) }
-                lastProblem = refusal
-                settings.say(manifest, "batch \(id) refused: \(refusal) (attempt \(attempt) of \(settings.maxAttempts))")
             } catch {
-                lastProblem = error.description
+                for request in due where replies[request] == nil && problems[request].isEmpty { problems[request] = error.description }
                 process?.kill()
                 process = nil
                 restartsInARow += 1
-                settings.say(manifest, "\(lastProblem); restarting it (attempt \(attempt) of \(settings.maxAttempts))")
+                settings.say(manifest, "\(error.description); restarting it (attempt \(attempt) of \(settings.maxAttempts))")
             }
         }
-        if !answered.isSet {
-            return .fatal("plugin \(manifest.name) (\(manifest.directory)/plugin.yaml) cannot run: \(lastProblem)")
+        return ids.indices.map { request in
+            if let reply = replies[request] { return .reply(reply) }
+            if !answered.isSet {
+                return .fatal("plugin \(manifest.name) (\(manifest.directory)/plugin.yaml) cannot run: \(problems[request])")
+            }
+            return .failed("plugin \(manifest.name): \(problems[request])")
         }
-        return .failed("plugin \(manifest.name): \(lastProblem)")
     }
 
-    private func exchange(_ line: [UInt8], id: Int) throws(PluginFault) -> [String: Value] {
+    private func exchange(_ ids: [Int], line: (Int) -> [UInt8], reply: (Int, [String: Value]) -> Void) throws(PluginFault) {
         if process == nil {
             let started = try PluginProcess(name: manifest.name, command: manifest.command, directory: manifest.directory)
             process = started
-            try started.write(initLine)
+            try started.write(initLine, timeoutMs: settings.timeoutMs)
         }
         let process = process!
-        let text: [UInt8]?
+        var done = 0
         do {
-            try process.write(line)
-            text = try process.readLine(timeoutMs: settings.timeoutMs)
+            try process.exchange(count: ids.count, line: line, timeoutMs: settings.timeoutMs) { (index, text) throws(PluginFault) in
+                guard case .object(let object)? = try? JSONValueParser.parse(text), object["id"] == .int(Int64(ids[index])) else {
+                    throw PluginFault(description: "it wrote a line that is not the reply to batch \(ids[index]): \(PluginSettings.excerpt(text))")
+                }
+                answered.set()
+                reply(index, object)
+                done += 1
+            }
         } catch {
-            throw exited(process, id: id) ?? error
+            // When its pipes broke because it ended, say how it ended.
+            guard let status = process.waitForExit(waitMs: 500) else { throw error }
+            throw PluginFault(description: "it exited with \(PluginProcess.describe(status)) without answering batch \(ids[done])")
         }
-        guard let text else {
-            throw exited(process, id: id) ?? PluginFault(description: "it closed its stdout without answering batch \(id)")
-        }
-        guard case .object(let reply)? = try? JSONValueParser.parse(text), reply["id"] == .int(Int64(id)) else {
-            throw PluginFault(description: "it wrote a line that is not the reply to batch \(id): \(PluginSettings.excerpt(text))")
-        }
-        return reply
-    }
-
-    /// "it exited with status 3 …" when the process has ended (its pipes broke because of it).
-    private func exited(_ process: PluginProcess, id: Int) -> PluginFault? {
-        guard let status = process.waitForExit(waitMs: 500) else { return nil }
-        return PluginFault(description: "it exited with \(PluginProcess.describe(status)) without answering batch \(id)")
     }
 
     func close() {
