@@ -1,7 +1,7 @@
 import Foundation
 
 /// Finds out-of-process plugins: every `<dir>/<name>/plugin.yaml` under, in this order,
-/// `--plugins-dir`, the folders of `WEIR_PLUGINS_PATH` (colon-separated) and the
+/// each `--plugins-dir`, the folders of `WEIR_PLUGINS_PATH` (colon-separated) and the
 /// `plugins/` folder beside each pipeline file. The first plugin of a name wins; a name
 /// found again later, or one a built-in already has, is an error with both places.
 public struct PluginDiscovery: Sendable {
@@ -12,12 +12,12 @@ public struct PluginDiscovery: Sendable {
     public let base: ComponentRegistry
 
     /// - Parameter environment: where `WEIR_PLUGINS_PATH` is read; the process's when nil.
-    public init(pluginsDirectory: String?, pipelineFiles: [String], environment: [String: String]? = nil,
+    public init(pluginsDirectories: [String], pipelineFiles: [String], environment: [String: String]? = nil,
                 base: ComponentRegistry = .builtIn) {
         self.base = base
         let environment = environment ?? ProcessInfo.processInfo.environment
         var folders: [String] = []
-        if let pluginsDirectory { folders.append(pluginsDirectory) }
+        folders += pluginsDirectories
         if let path = environment["WEIR_PLUGINS_PATH"] { folders += path.split(separator: ":").map(String.init) }
         for file in pipelineFiles { folders.append(URL(fileURLWithPath: file).deletingLastPathComponent().path + "/plugins") }
         var seenFolders = Set<String>()

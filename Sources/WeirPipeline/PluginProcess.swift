@@ -10,6 +10,7 @@ struct PluginFault: Error, CustomStringConvertible {
 /// A plugin's process with pipes to its stdin and stdout.
 final class PluginProcess {
     let pid: pid_t
+    let name: String
     private let input: Int32
     private let output: Int32
     private var pending: [UInt8] = []
@@ -32,6 +33,7 @@ final class PluginProcess {
             throw PluginFault(description: "cannot start \(command.joined(separator: " ")): \(spawned)")
         }
         self.pid = pid
+        self.name = name
         input = toChild[1]
         output = fromChild[0]
         // Writes never block: a plugin that stops reading is caught by the timeout.
@@ -211,10 +213,16 @@ final class PluginProcess {
         try? write(Array(#"{"type":"close"}"#.utf8) + [0x0a], timeoutMs: Int32(graceMs))
         closePipes()
         if reap(waitMs: graceMs) { return }
+        say("still running \(graceMs) ms after the close message; sending SIGTERM")
         Glibc.kill(pid, SIGTERM)
         if reap(waitMs: graceMs) { return }
+        say("still running \(graceMs) ms after SIGTERM; sending SIGKILL")
         Glibc.kill(pid, SIGKILL)
         reap(waitMs: nil)
+    }
+
+    private func say(_ message: String) {
+        FileHandle.standardError.write(Data("weir: plugin \(name): \(message)\n".utf8))
     }
 
     private var pipesOpen = true

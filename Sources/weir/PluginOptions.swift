@@ -4,13 +4,13 @@ import WeirPipeline
 /// Where commands that read pipeline files look for out-of-process plugins.
 struct PluginOptions: ParsableArguments {
     @Option(name: .customLong("plugins-dir"), help: ArgumentHelp(
-        "A folder of plugins (<name>/plugin.yaml), searched before $WEIR_PLUGINS_PATH and the plugins/ folder beside each pipeline file.",
+        "A folder of plugins (<name>/plugin.yaml; may be repeated), searched before $WEIR_PLUGINS_PATH and the plugins/ folder beside each pipeline file.",
         valueName: "dir"))
-    var pluginsDir: String?
+    var pluginsDirs: [String] = []
 
     /// The plugins for `files`, and a loader that knows them.
     func discover(for files: [String]) -> (PluginDiscovery, PipelineLoader) {
-        let discovery = PluginDiscovery(pluginsDirectory: pluginsDir, pipelineFiles: files, base: SwiftPlugins.registry)
+        let discovery = PluginDiscovery(pluginsDirectories: pluginsDirs, pipelineFiles: files, base: SwiftPlugins.registry)
         return (discovery, PipelineLoader(catalog: discovery.registry))
     }
 }

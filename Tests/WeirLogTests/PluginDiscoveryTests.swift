@@ -45,9 +45,31 @@ struct PluginDiscoveryTests {
         try Data(try String(contentsOfFile: pipeline, encoding: .utf8).replacingOccurrences(of: "replacment", with: "replacement").utf8)
             .write(to: URL(fileURLWithPath: pipeline))
         #expect(try run(Paths.weir, ["validate", pipeline]).status == 0)
-        // An unknown type still lists the plugin among the known ones.
-        let unknown = try run(Paths.weir, ["validate", pipeline.replacingOccurrences(of: "p.yaml", with: "q.yaml")])
+        // A misspelt plugin type, and options of the wrong type on source and sink
+        // plugins (the examples of plugins/), each at its place.
+        let elsewhere = TemporaryDirectory()
+        let other = elsewhere.path + "/q.yaml"
+        try Data("""
+            topics: { raw: {} }
+            sources:
+              rows: { type: sqlite_rows, topic: raw, path: db.sqlite, table: [t], batch: lots }
+            transforms:
+              masked: { type: mask_pi, inputs: [raw] }
+            sinks:
+              db: { type: sqlite_sink, inputs: [raw], paht: out.db, timeout_ms: 0 }
+            """.utf8).write(to: URL(fileURLWithPath: other))
+        let unknown = try run(Paths.weir, ["validate", "--plugins-dir", Paths.packageRoot + "/plugins", other])
         #expect(unknown.status == 1)
+        for expected in [
+            "q.yaml:3:66: table of 'rows' must be a single value, not a list",
+            "q.yaml:3:78: batch of 'rows' must be an integer, not 'lots'",
+            "q.yaml:5:19: unknown transform type 'mask_pi' (did you mean 'mask_pii'?); known: dedupe, filter, mask_pii, parse_json",
+            "q.yaml:7:7: sink 'db' (sqlite_sink) needs 'path'",
+            "q.yaml:7:43: unknown option 'paht' for sink type sqlite_sink (did you mean 'path'?); it takes inputs, group, parallelism, on_error, max_lag, path, table, timeout_ms, max_attempts",
+            "q.yaml:7:69: timeout_ms of 'db' must be 1…3600000, not 0",
+        ] {
+            #expect(unknown.stdoutText.contains(expected), "\(expected) in \(unknown.stdoutText)")
+        }
 
         // This plugin's program does not exist: the run stops with one clear line, nothing committed.
         try Data("a\nb\n".utf8).write(to: URL(fileURLWithPath: directory.path + "/in.log"))

@@ -159,6 +159,48 @@ struct PluginFaultTests {
         #expect(try bench.output().sorted() == Self.shouted.sorted())
     }
 
+    @Test("at the end a plugin gets the close message, then SIGTERM, then SIGKILL: one that ignores both is still stopped")
+    func shutdown() throws {
+        let bench = PluginBench()
+        try bench.plugin("stubborn", kind: "transform", python: """
+            import signal
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            with open("pid.txt", "w") as f:
+                f.write(str(os.getpid()))
+            for line in sys.stdin:
+                message = json.loads(line)
+                if message["type"] == "close":
+                    print("got close", file=sys.stderr, flush=True)
+                    break
+                if message["type"] == "batch":
+                    print(json.dumps({"id": message["id"], "records": message["records"]}), flush=True)
+            while True:
+                time.sleep(1)
+            """)
+        try bench.input(100)
+        try bench.write("""
+            name: p
+            topics: { raw: {} }
+            sources:
+              f: { type: file, paths: ["\(bench.root)/in.log"], topic: raw }
+            transforms:
+              same: { type: stubborn, inputs: [raw] }
+            sinks:
+              out: { type: file, inputs: [same], path: "\(bench.root)/out.txt", encoding: text }
+            """)
+        let result = try bench.run()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try bench.output().count == 100)
+        #expect(result.stderr.contains("""
+            weir: plugin stubborn: got close
+            weir: plugin stubborn: still running 2000 ms after the close message; sending SIGTERM
+            weir: plugin stubborn: still running 2000 ms after SIGTERM; sending SIGKILL
+
+            """), "\(result.stderr)")
+        let pid = try #require(pid_t(try String(contentsOfFile: bench.root + "/plugins/stubborn/pid.txt", encoding: .utf8)))
+        #expect(kill(pid, 0) == -1 && errno == ESRCH, "the plugin is gone (and reaped)")
+    }
+
     @Test("parallelism: 3 runs three processes of a transform plugin, and every record comes out once")
     func parallelProcesses() throws {
         let bench = PluginBench()
