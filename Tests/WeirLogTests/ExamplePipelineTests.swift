@@ -10,7 +10,7 @@ struct ExamplePipelineTests {
 
     @Test("weir test runs every example's tests: cases and they pass")
     func configTests() throws {
-        let files = (Self.examples + ["ssh-audit"]).map { Paths.packageRoot + "/pipelines/\($0).yaml" }
+        let files = (Self.examples + ["ssh-audit", "ssh-masked", "ssh-to-sqlite", "sqlite-invalid-users"]).map { Paths.packageRoot + "/pipelines/\($0).yaml" }
         let result = try run(Paths.weir, ["test"] + files)
         #expect(result.status == 0, "\(result.stdoutText)")
         let passes = result.stdoutText.split(separator: "\n").filter { $0.hasPrefix("PASS ") }
