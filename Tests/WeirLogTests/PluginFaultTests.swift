@@ -336,14 +336,19 @@ struct PluginFaultTests {
         let bench = try sourceBench(total: 20_000, extra: ", pause_ms: 5")
         var random = SeededGenerator(seed: 11)
         let kills = 6
-        for _ in 0..<kills {
+        let pidFile = bench.root + "/plugins/counter/pids.txt"
+        func pids() -> [pid_t] {
+            ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
+        }
+        for run in 0..<kills {
             let child = try ChildProcess(Paths.weir, ["run", "--quiet", "--data-dir", bench.data, bench.pipeline],
                                          environment: ["SWIFT_BACKTRACE": "enable=no"])
             let errors = DataReader(child.stderr)
-            usleep(UInt32.random(in: 150_000...700_000, using: &random))
+            // Once this run's plugin has started, kill both somewhere in its stream.
+            for _ in 0..<2_000 where pids().count <= run { usleep(5_000) }
+            usleep(UInt32.random(in: 20_000...500_000, using: &random))
             kill(child.pid, SIGKILL)
-            let pids = try String(contentsOfFile: bench.root + "/plugins/counter/pids.txt", encoding: .utf8).split(separator: "\n")
-            if let last = pids.last.flatMap({ pid_t($0) }) { kill(last, SIGKILL) }
+            if let last = pids().last { kill(last, SIGKILL) }
             #expect(child.wait() == 128 + SIGKILL)
             _ = errors.finish()
         }
@@ -354,7 +359,6 @@ struct PluginFaultTests {
         let repeated = out.filter { !seen.insert($0).inserted }
         #expect(repeated.isEmpty, "repeated: \(repeated.prefix(5))")
         #expect(seen == Set((1...20_000).map { "row \($0)" }), "missing: \(Set((1...20_000).map { "row \($0)" }).subtracting(seen).count)")
-        let starts = try String(contentsOfFile: bench.root + "/plugins/counter/pids.txt", encoding: .utf8).split(separator: "\n").count
-        #expect(starts == kills + 1)
+        #expect(pids().count == kills + 1)
     }
 }
