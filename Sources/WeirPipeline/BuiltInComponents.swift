@@ -40,7 +40,11 @@ extension ComponentRegistry {
         registry.register(ComponentSpec(type: "file", kind: .sink, summary: "writes records to files, exactly once", options: [
             OptionSpec("path", .string, required: true), OptionSpec("encoding", .oneOf(["json", "text"])),
             OptionSpec("max_bytes", .integer(1...Int64.max)),
-        ]), sink: { try FileOutput(component: $0.options.component, saved: $0.saved, checkpointPath: $0.checkpointPath, createdPath: $0.createdPath) })
+        ]), check: { options in
+            guard (try? PathTemplate(try options.required("path"))) != nil else {
+                throw options.invalid("path", "may have only %Y %m %d %H %M %S (from the record timestamp, UTC) and %% after a %")
+            }
+        }, sink: { try FileOutput(component: $0.options.component, saved: $0.saved, checkpointPath: $0.checkpointPath, createdPath: $0.createdPath) })
         registry.register(ComponentSpec(type: "stdout", kind: .sink, summary: "prints records", options: [OptionSpec("encoding", .oneOf(["json", "text"]))]), sink: { StdoutOutput(writer: $0.lines, encoding: RecordEncoding($0.options["encoding"], default: .text)) })
         registry.register(ComponentSpec(type: "topic", kind: .sink, summary: "appends records to another topic", options: [
             OptionSpec("topic", .string, required: true), OptionSpec("key", .expression),

@@ -17,6 +17,8 @@ struct GenerateSource: PipelineSource {
         if templates.isEmpty { templates = ["generated line"] }
     }
 
+    var endlessReason: String? { count == nil ? "it has no count; give it one" : nil }
+
     func run(_ context: SourceContext) throws {
         let (writer, stop) = (context.writer, context.stop)
         var generated = writer.state.generated

@@ -428,9 +428,6 @@ struct Checker {
             if component.kind == .source, let topic = component.topic, topics[topic] == nil {
                 report(node, "source '\(component.id)' writes topic '\(topic)', which is not declared under topics\(suggestion(for: topic, among: topics.keys))")
             }
-            if component.type == "file", component.kind == .sink, case .string(let path) = component.options["path"], (try? PathTemplate(path)) == nil {
-                report(node, "path of sink '\(component.id)': only %Y %m %d %H %M %S (from the record timestamp, UTC) and %% may follow a %")
-            }
             if component.type == "topic", component.kind == .sink, case .string(let topic) = component.options["topic"], topics[topic] == nil {
                 report(node, "sink '\(component.id)' writes topic '\(topic)', which is not declared under topics\(suggestion(for: topic, among: topics.keys))")
             }

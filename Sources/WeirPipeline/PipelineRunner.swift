@@ -54,13 +54,14 @@ public final class PipelineRunner: Sendable {
         try FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
     }
 
-    /// Refuses, before anything is written, what cannot run.
-    public static func checkRunnable(_ definition: PipelineDefinition, once: Bool) throws {
+    /// Refuses, before anything is written, what cannot run: a source that would never
+    /// end under `--once`.
+    public static func checkRunnable(_ definition: PipelineDefinition, once: Bool, registry: ComponentRegistry = .builtIn) throws {
         var problems: [String] = []
-        for component in definition.components {
+        for component in definition.components where once && component.kind == .source {
             let place = "\(definition.file):\(component.line):\(component.column)"
-            if once && component.kind == .source && component.type == "generate" && component.options["count"] == nil {
-                problems.append("\(place): source '\(component.id)' has no count, so run --once would never end; give it a count")
+            if let source = try? registry.makeSource(ComponentOptions(component, pipeline: definition.name)), let reason = source.endlessReason {
+                problems.append("\(place): source '\(component.id)' would never end under run --once: \(reason)")
             }
         }
         if !problems.isEmpty { throw NotRunnable(description: problems.joined(separator: "\n")) }
@@ -73,7 +74,7 @@ public final class PipelineRunner: Sendable {
     /// its end and every sink has caught up. `abort` stops at once, committing nothing
     /// more. `lines` receives what `stdout` sinks print.
     public func run(once: Bool, stop: StopFlag, abort: StopFlag = StopFlag(), lines: any LineWriter = PrintLineWriter()) throws -> Summary {
-        try Self.checkRunnable(definition, once: once)
+        try Self.checkRunnable(definition, once: once, registry: registry)
         for (name, config) in definition.topics.sorted(by: { $0.key < $1.key }) where (try? log.topic(name)) == nil {
             _ = try log.createTopic(name, config: config)
         }

@@ -12,6 +12,12 @@ public import WeirLog
 /// before is in the log (as durable as the topic's flush policy makes it).
 public protocol PipelineSource: Sendable {
     func run(_ context: SourceContext) throws
+    /// Why this source would never end under `weir run --once`, or nil (the default).
+    var endlessReason: String? { get }
+}
+
+extension PipelineSource {
+    public var endlessReason: String? { nil }
 }
 
 /// What a source is given to run.

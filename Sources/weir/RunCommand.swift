@@ -70,7 +70,7 @@ struct RunCommand: ParsableCommand {
             problems += diagnostics.map(\.description)
             guard let definition else { continue }
             do {
-                try PipelineRunner.checkRunnable(definition, once: once)
+                try PipelineRunner.checkRunnable(definition, once: once, registry: discovery.registry)
                 definitions.append(definition)
             } catch {
                 problems.append("\(error)")

@@ -176,7 +176,7 @@ struct RunOnceSafetyTests {
             .write(to: URL(fileURLWithPath: path))
         let result = try weir(directory.path + "/data", ["run", "--once", path])
         #expect(result.status != 0)
-        #expect(result.stderr.contains("endless.yaml:3:6: source 'g' has no count, so run --once would never end"))
+        #expect(result.stderr.contains("endless.yaml:3:6: source 'g' would never end under run --once: it has no count; give it one"))
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"))
     }
 }

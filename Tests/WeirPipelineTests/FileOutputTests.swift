@@ -89,10 +89,12 @@ struct FileOutputTests {
         #expect(all.sorted() == lines.sorted())
     }
 
-    @Test("a bad placeholder is a validation error")
+    @Test("a bad placeholder is a validation error at the path")
     func badPlaceholder() throws {
         let h = try RunnerHarness()
         let (_, diagnostics) = PipelineLoader().load(text: yaml(h, path: "/tmp/%Q.log"), file: "p.yaml", defaultName: "p")
-        #expect(diagnostics.contains { $0.message.contains("only %Y %m %d %H %M %S") })
+        #expect(diagnostics.map(\.description) == [
+            "p.yaml:9:47: sink 'out': path may have only %Y %m %d %H %M %S (from the record timestamp, UTC) and %% after a %",
+        ])
     }
 }
