@@ -10,9 +10,11 @@ public enum ChildSpawn {
     /// - Parameters:
     ///   - descriptors: which of the caller's descriptors become the child's 0, 1, 2.
     ///   - environment: "NAME=value" entries; the caller's environment when nil.
+    ///   - ownProcessGroup: the child leads a process group of its own (its pid), so a
+    ///     signal to `-pid` reaches what it starts too, and a terminal's Ctrl-C does not.
     /// - Returns: the child's pid; throws the `posix_spawn` error number.
     public static func spawn(_ executable: String, _ arguments: [String], descriptors: [Int32: Int32],
-                             environment: [String]? = nil) throws(SpawnError) -> Int32 {
+                             environment: [String]? = nil, ownProcessGroup: Bool = false) throws(SpawnError) -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -27,7 +29,12 @@ public enum ChildSpawn {
         sigemptyset(&defaults)
         for number in [SIGPIPE, SIGTERM, SIGINT] { sigaddset(&defaults, number) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if ownProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { $0.map { strdup($0) } + [nil] }
         defer {

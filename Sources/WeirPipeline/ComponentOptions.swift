@@ -6,9 +6,17 @@ public struct ComponentOptions: Sendable {
     /// The pipeline's name.
     public let pipeline: String
 
+    /// Set when the run aborts (for components that wait or retry).
+    let abort: StopFlag?
+
     public init(_ component: ComponentDefinition, pipeline: String) {
+        self.init(component, pipeline: pipeline, abort: nil)
+    }
+
+    init(_ component: ComponentDefinition, pipeline: String, abort: StopFlag?) {
         self.component = component
         self.pipeline = pipeline
+        self.abort = abort
     }
 
     public var id: String { component.id }

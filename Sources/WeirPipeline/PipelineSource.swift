@@ -54,17 +54,33 @@ public final class SourceContext: @unchecked Sendable {  // used by the source's
             if let position { writer.note(.opaque(position)) }
             return
         }
+        var positionAppended = false
         for (i, record) in records.enumerated() {
+            if record.value.count + (record.key?.count ?? 0) > Producer.maxRecordBytes {
+                // Too big for the log: its first MiB goes to the dead-letter topic with the
+                // reason, and the batch goes on.
+                deadLetter(Array(record.value.prefix(1 << 20)), reason: "a record of \(record.value.count) bytes is over the log's limit of \(Producer.maxRecordBytes)")
+                continue
+            }
+            let carries = i == last ? position : nil
             try record.value.withUnsafeBytes { value in
                 try writer.add(value, key: record.key, timestamp: record.timestamp ?? currentTimeMillis(), headers: record.headers,
-                               position: i == last ? position.map { .opaque($0) } : nil)
+                               position: carries.map { .opaque($0) })
             }
+            positionAppended = carries != nil
         }
-        if position == nil { try writer.endChunk() }
+        if !positionAppended {
+            try writer.endChunk()
+            if let position { writer.note(.opaque(position)) }
+        }
     }
 
-    /// Waits until everything appended is in the log, and checkpoints once a second.
-    public func flush() throws { try writer.flush() }
+    /// Waits until everything appended (and dead-lettered) is in the log, and
+    /// checkpoints once a second.
+    public func flush() throws {
+        try deadLetters.flush()
+        try writer.flush()
+    }
 
     /// Sends a record the source cannot append (too long, undecodable) to the pipeline's
     /// dead-letter topic with the reason.

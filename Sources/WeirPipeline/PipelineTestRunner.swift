@@ -24,6 +24,10 @@ public enum PipelineTestRunner {
         }
         let result = graph.evaluate(injecting: test.input, at: test.at)
         graph.close()
+        if let fatal = result.fatal {
+            outcome.problems.append(fatal)
+            return outcome
+        }
         for failure in result.failures {
             outcome.problems.append("transform '\(failure.transform)' failed a record: \(failure.reason)")
         }

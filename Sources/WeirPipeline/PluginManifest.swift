@@ -100,7 +100,7 @@ extension Checker {
                         report(part.keyNode, "unknown key '\(part.key)' in option '\(entry.key)'; it takes type, required, description")
                     }
                 }
-                if ComponentRegistry.commonOptions(manifest.kind).contains(where: { $0.name == entry.key }) {
+                if (ComponentRegistry.commonOptions(manifest.kind) + PluginManifest.commonOptions).contains(where: { $0.name == entry.key }) {
                     report(entry.keyNode, "option '\(entry.key)' is one every \(manifest.kind.rawValue) has; a plugin cannot declare it")
                 }
                 manifest.options.append(OptionSpec(entry.key, kind, required: required))

@@ -15,13 +15,31 @@ final class PluginProcess {
     private let output: Int32
     private var pending: [UInt8] = []
 
+    private static let spawning = NSLock()
+
     init(name: String, command: [String], directory: String) throws(PluginFault) {
-        var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0], errors: [Int32] = [0, 0]
-        guard pipe(&toChild) == 0, pipe(&fromChild) == 0, pipe(&errors) == 0 else { throw PluginFault(description: "cannot make pipes") }
-        for fd in toChild + fromChild + errors { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        // `env -C` starts the command in the plugin's folder.
+        // Pipes are made close-on-exec under one lock with the spawn: a plugin spawned by
+        // another thread meanwhile must not inherit these ends (it would hold this
+        // plugin's pipes open past its death).
+        Self.spawning.lock()
+        defer { Self.spawning.unlock() }
+        var opened: [Int32] = []
+        for _ in 0..<3 {
+            var ends: [Int32] = [0, 0]
+            guard pipe(&ends) == 0 else {
+                let reason = String(cString: strerror(errno))
+                for fd in opened { Glibc.close(fd) }
+                throw PluginFault(description: "cannot make pipes (\(reason))")
+            }
+            for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            opened += ends
+        }
+        let (toChild, fromChild, errors) = (Array(opened[0...1]), Array(opened[2...3]), Array(opened[4...5]))
+        // `env -C` starts the command in the plugin's folder, in a process group of its
+        // own, so the signals of a shutdown reach whatever the command starts.
         let spawned = Result { () throws(ChildSpawn.SpawnError) -> Int32 in
-            try ChildSpawn.spawn("/usr/bin/env", ["-C", directory] + command, descriptors: [0: toChild[0], 1: fromChild[1], 2: errors[1]])
+            try ChildSpawn.spawn("/usr/bin/env", ["-C", directory] + command, descriptors: [0: toChild[0], 1: fromChild[1], 2: errors[1]],
+                                 ownProcessGroup: true)
         }
         Glibc.close(toChild[0])
         Glibc.close(fromChild[1])
@@ -42,7 +60,7 @@ final class PluginProcess {
         // for unprivileged processes; the default is 64 KiB), so neither side waits for the
         // other to read while it has work.
         for fd in [input, output] { _ = fcntl(fd, 1031 /* F_SETPIPE_SZ */, 1 << 20) }
-        signal(SIGPIPE, SIG_IGN)
+        Glibc.signal(SIGPIPE, SIG_IGN)
         Self.relay(errors[0], prefix: "weir: plugin \(name): ")
     }
 
@@ -97,7 +115,9 @@ final class PluginProcess {
     /// while reading the replies, one line each, in order, handed to `reply`: the plugin
     /// works on one request while Weir encodes the next and reads the last answer.
     /// `timeoutMs` is the longest wait for a reply (or for room to write).
-    func exchange(count: Int, line: (Int) -> [UInt8], timeoutMs: Int32, reply: (Int, [UInt8]) throws(PluginFault) -> Void) throws(PluginFault) {
+    /// `cancel` set ends the wait at once (the run is aborting).
+    func exchange(count: Int, line: (Int) -> [UInt8], timeoutMs: Int32, cancel: StopFlag?,
+                  reply: (Int, [UInt8]) throws(PluginFault) -> Void) throws(PluginFault) {
         var sending: [UInt8] = []
         var sent = 0      // bytes of `sending` written
         var made = 0      // requests made
@@ -124,12 +144,17 @@ final class PluginProcess {
             if broken == nil && sent == sending.count && made < count { continue }
             let left = deadline - monotonicMillis()
             guard left > 0 else { throw PluginFault(description: "it did not answer within \(timeoutMs) ms") }
+            if cancel?.isSet == true { throw PluginWorker.cancelled }
             var fds = [pollfd(fd: output, events: Int16(POLLIN), revents: 0)]
             if broken == nil && sent < sending.count { fds.append(pollfd(fd: input, events: Int16(POLLOUT), revents: 0)) }
-            let polled = poll(&fds, nfds_t(fds.count), Int32(min(left, 1000)))
+            let polled = poll(&fds, nfds_t(fds.count), Int32(min(left, 200)))
             if polled < 0 && errno != EINTR { throw PluginFault(description: "poll failed (\(String(cString: strerror(errno))))") }
             if fds[0].revents != 0 {
-                guard fill() else { throw broken ?? PluginFault(description: "it closed its stdout") }
+                switch fill() {
+                case .data: break
+                case .end: throw broken ?? PluginFault(description: "it closed its stdout")
+                case .tooLong: throw Self.tooLong
+                }
             }
         }
     }
@@ -146,41 +171,42 @@ final class PluginProcess {
         return line
     }
 
-    /// Reads what the plugin wrote; false at the end of its stdout (a torn last line,
-    /// written by a plugin that died, is dropped: it is not protocol).
-    private func fill() -> Bool {
+    /// The longest line a plugin may write; a longer one is a fault, not unbounded memory.
+    static let maxLineBytes = 256 << 20
+
+    private enum Filled {
+        case data
+        /// The end of its stdout (a torn last line, written by a plugin that died, is
+        /// dropped: it is not protocol).
+        case end
+        case tooLong
+    }
+
+    /// Reads what the plugin wrote.
+    private func fill() -> Filled {
         while true {
             let n = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress!, $0.count) }
             if n < 0 && errno == EINTR { continue }
-            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return true }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return .data }
             if n <= 0 {
                 pending.removeAll()
                 scanned = 0
-                return false
+                return .end
             }
             pending += chunk[0..<n]
-            return true
+            return pending.count - scanned > Self.maxLineBytes ? .tooLong : .data
         }
     }
 
-    /// The next line from the plugin's stdout (without the newline); nil at its end.
-    func readLine(timeoutMs: Int32) throws(PluginFault) -> [UInt8]? {
-        let deadline = monotonicMillis() + Int64(timeoutMs)
-        while true {
-            switch nextLine(waitMs: Int(min(deadline - monotonicMillis(), 1000))) {
-            case .line(let line): return line
-            case .end: return nil
-            case .nothing:
-                guard monotonicMillis() < deadline else { throw PluginFault(description: "it did not answer within \(timeoutMs) ms") }
-            }
-        }
-    }
+    static let tooLong = PluginFault(description: "it wrote a line of more than \(maxLineBytes >> 20) MiB")
 
     enum Read {
         case line([UInt8])
         case end
         /// No whole line within the wait.
         case nothing
+        /// A line longer than `maxLineBytes`.
+        case tooLong
     }
 
     private var chunk = [UInt8](repeating: 0, count: 64 << 10)
@@ -196,29 +222,55 @@ final class PluginProcess {
             guard left > 0 else { return .nothing }
             var ready = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
             if poll(&ready, 1, Int32(left)) <= 0 { continue }
-            if !fill() { return .end }
+            switch fill() {
+            case .data: continue
+            case .end: return .end
+            case .tooLong: return .tooLong
+            }
         }
     }
 
     /// Kills it at once (it crashed, hangs or talks nonsense) and reaps it.
     func kill() {
         closePipes()
-        Glibc.kill(pid, SIGKILL)
+        signal(SIGKILL)
         reap(waitMs: nil)
+    }
+
+    /// Signals its process group, unless it is reaped (its pid may be someone else's).
+    private func signal(_ number: Int32) {
+        guard status == nil else { return }
+        Glibc.kill(-pid, number)
     }
 
     /// Shuts it down politely: the close message and the end of its stdin, then SIGTERM
     /// after `graceMs`, then SIGKILL after as long again.
-    func close(graceMs: Int) {
-        try? write(Array(#"{"type":"close"}"#.utf8) + [0x0a], timeoutMs: Int32(graceMs))
-        closePipes()
-        if reap(waitMs: graceMs) { return }
-        say("still running \(graceMs) ms after the close message; sending SIGTERM")
-        Glibc.kill(pid, SIGTERM)
-        if reap(waitMs: graceMs) { return }
-        say("still running \(graceMs) ms after SIGTERM; sending SIGKILL")
-        Glibc.kill(pid, SIGKILL)
-        reap(waitMs: nil)
+    /// - Parameter closeSent: the close message went already, and its grace time is over.
+    func close(graceMs: Int, closeSent: Bool = false) {
+        Self.close([self], graceMs: graceMs, closeSent: closeSent)
+    }
+
+    /// Shuts several down at once, each step for all of them together (so the wait is
+    /// the grace time once, not once per process).
+    static func close(_ processes: [PluginProcess], graceMs: Int, closeSent: Bool = false) {
+        for process in processes {
+            if !closeSent { try? process.write(Array(#"{"type":"close"}"#.utf8) + [0x0a], timeoutMs: 100) }
+            process.closePipes()
+        }
+        var running = processes.filter { !$0.reap(waitMs: 0) }
+        for (signal, name) in [(SIGTERM, "SIGTERM"), (SIGKILL, "SIGKILL")] {
+            let deadline = monotonicMillis() + Int64(closeSent && signal == SIGTERM ? 0 : graceMs)
+            while !running.isEmpty && monotonicMillis() < deadline {
+                usleep(10_000)
+                running = running.filter { !$0.reap(waitMs: 0) }
+            }
+            let after = signal == SIGTERM ? "the close message" : "SIGTERM"
+            for process in running {
+                process.say("still running \(graceMs) ms after \(after); sending \(name)")
+                process.signal(signal)
+            }
+        }
+        for process in running { process.reap(waitMs: nil) }
     }
 
     private func say(_ message: String) {
@@ -234,7 +286,10 @@ final class PluginProcess {
         Glibc.close(output)
     }
 
-    deinit { if status == nil { kill() } }
+    deinit {
+        if status == nil { kill() }
+        closePipes()
+    }
 
     /// Its wait status, once reaped.
     private(set) var status: Int32?

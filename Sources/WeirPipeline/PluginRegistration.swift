@@ -57,7 +57,7 @@ extension PluginManifest {
 
     /// Records per request: a batch goes as several, so the plugin works on one while
     /// Weir encodes the next and reads the answer to the last.
-    static let requestSize = 1_000
+    static let requestSize = 250
 
     /// `{"type":"batch","id":N,"records":[…]}` and its newline.
     static func request(id: Int, _ records: ArraySlice<PipelineRecord>) -> [UInt8] {

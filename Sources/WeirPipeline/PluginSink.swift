@@ -28,7 +28,7 @@ final class PluginSink: SinkOutput, @unchecked Sendable {  // workers are handed
         let answered = StopFlag()
         let line = PluginManifest.initLine(setup.options)
         all = (0..<max(setup.options.parallelism, 1)).map { _ in
-            PluginWorker(manifest: manifest, settings: PluginSettings(setup.options), initLine: line, answered: answered)
+            PluginWorker(manifest: manifest, settings: PluginSettings(setup.options), initLine: line, answered: answered, cancel: setup.abort)
         }
         idle = all
     }
@@ -66,8 +66,6 @@ final class PluginSink: SinkOutput, @unchecked Sendable {  // workers are handed
     }
 
     func close() {
-        lock.withLock {
-            for worker in all { worker.close() }
-        }
+        PluginWorker.close(lock.withLock { all })
     }
 }

@@ -46,7 +46,7 @@ struct PluginSource: PipelineSource {
                 var line = Array(#"{"type":"init","once":\#(context.once),"position":"#.utf8)
                 line += Array((context.position ?? "null").utf8)
                 line += Array(#","options":"#.utf8) + PluginManifest.optionsJSON(context.options) + Array("}\n".utf8)
-                try process.write(line)
+                try process.write(line, timeoutMs: settings.timeoutMs)
             } catch {
                 lastProblem = error.description
                 settings.say(manifest, "\(lastProblem); restarting it")
@@ -66,7 +66,7 @@ struct PluginSource: PipelineSource {
                 while monotonicMillis() < deadline, case .line(let line) = process.nextLine(waitMs: Int(deadline - monotonicMillis())) {
                     guard (try? accept(line, context)) == true else { break }
                 }
-                process.close(graceMs: settings.graceMs)
+                process.close(graceMs: settings.graceMs, closeSent: true)
             case .fault(let reason):
                 lastProblem = reason
                 process.kill()
@@ -82,6 +82,7 @@ struct PluginSource: PipelineSource {
         while !context.stop.isSet {
             switch process.nextLine(waitMs: 100) {
             case .nothing: continue
+            case .tooLong: return .fault(PluginProcess.tooLong.description)
             case .end:
                 guard let status = process.waitForExit(waitMs: settings.graceMs) else { return .fault("it closed its stdout but did not exit") }
                 return status == 0 ? .finished : .fault("it exited with \(PluginProcess.describe(status))")

@@ -21,11 +21,11 @@ final class PluginTransform: RecordTransform, @unchecked Sendable {  // workers 
         let answered = StopFlag()
         let line = PluginManifest.initLine(options)
         idle = (0..<max(options.parallelism, 1)).map { _ in
-            PluginWorker(manifest: manifest, settings: PluginSettings(options), initLine: line, answered: answered)
+            PluginWorker(manifest: manifest, settings: PluginSettings(options), initLine: line, answered: answered, cancel: options.abort)
         }
     }
 
-    deinit { for worker in idle { worker.close() } }
+    deinit { PluginWorker.close(idle) }
 
     func process(_ batch: [PipelineRecord]) -> TransformResult {
         let worker = lock.withLock {
@@ -84,8 +84,6 @@ final class PluginTransform: RecordTransform, @unchecked Sendable {  // workers 
 
     /// Shuts every process down (close message, SIGTERM, SIGKILL).
     func close() {
-        lock.withLock {
-            for worker in idle { worker.close() }
-        }
+        PluginWorker.close(lock.withLock { idle })
     }
 }

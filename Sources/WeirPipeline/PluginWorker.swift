@@ -12,7 +12,7 @@ import WeirLog
 /// again. A reply with `"error"` is the plugin refusing that request: it is sent again
 /// too. After `maxAttempts` a request fails with its last reason — or, when no process
 /// of the plugin ever answered, the plugin cannot run at all and the run stops.
-final class PluginWorker {
+final class PluginWorker: @unchecked Sendable {  // one caller at a time: its pool hands it out under a lock
     let manifest: PluginManifest
     let settings: PluginSettings
     /// Shared by a plugin's processes: one that answered proves the plugin can run.
@@ -21,12 +21,18 @@ final class PluginWorker {
     private var process: PluginProcess?
     private var restartsInARow = 0
 
-    init(manifest: PluginManifest, settings: PluginSettings, initLine: [UInt8], answered: StopFlag) {
+    /// Set when the run aborts: a call in progress stops waiting and retrying.
+    let cancel: StopFlag?
+
+    init(manifest: PluginManifest, settings: PluginSettings, initLine: [UInt8], answered: StopFlag, cancel: StopFlag?) {
         self.manifest = manifest
         self.settings = settings
         self.initLine = initLine
         self.answered = answered
+        self.cancel = cancel
     }
+
+    static let cancelled = PluginFault(description: "the run stopped")
 
     deinit { process?.kill() }
 
@@ -46,6 +52,9 @@ final class PluginWorker {
         for attempt in 1...settings.maxAttempts {
             let due = ids.indices.filter { replies[$0] == nil }
             guard !due.isEmpty else { break }
+            // Aborting: nothing of this batch is committed, so its records are not failed
+            // (which would dead-letter them) but the call is.
+            if cancel?.isSet == true { return ids.map { _ in .fatal(Self.cancelled.description) } }
             if restartsInARow > 0 || attempt > 1 {
                 usleep(UInt32(min(100_000 << min(max(restartsInARow, attempt) - 1, 6), 5_000_000)))
             }
@@ -61,7 +70,7 @@ final class PluginWorker {
                 }
                 restartsInARow = 0
             } catch {
-                for request in due where replies[request] == nil && problems[request].isEmpty { problems[request] = error.description }
+                for request in due where replies[request] == nil { problems[request] = error.description }
                 process?.kill()
                 process = nil
                 restartsInARow += 1
@@ -86,7 +95,7 @@ final class PluginWorker {
         let process = process!
         var done = 0
         do {
-            try process.exchange(count: ids.count, line: line, timeoutMs: settings.timeoutMs) { (index, text) throws(PluginFault) in
+            try process.exchange(count: ids.count, line: line, timeoutMs: settings.timeoutMs, cancel: cancel) { (index, text) throws(PluginFault) in
                 guard case .object(let object)? = try? JSONValueParser.parse(text), object["id"] == .int(Int64(ids[index])) else {
                     throw PluginFault(description: "it wrote a line that is not the reply to batch \(ids[index]): \(PluginSettings.excerpt(text))")
                 }
@@ -102,8 +111,14 @@ final class PluginWorker {
     }
 
     func close() {
-        process?.close(graceMs: settings.graceMs)
-        process = nil
+        Self.close([self])
+    }
+
+    /// Shuts the processes of several workers down together.
+    static func close(_ workers: [PluginWorker]) {
+        let processes = workers.compactMap(\.process)
+        for worker in workers { worker.process = nil }
+        PluginProcess.close(processes, graceMs: workers.first?.settings.graceMs ?? 2_000)
     }
 }
 

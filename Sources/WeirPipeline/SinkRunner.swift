@@ -65,7 +65,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         self.deadLetters = deadLetters
         self.stats = stats
         self.logger = logger
-        graph = try TransformGraph(definition: pipeline, sink: sink, registry: registry)
+        graph = try TransformGraph(definition: pipeline, sink: sink, registry: registry, abort: abort)
         maxLag = if case .int(let n) = sink.options["max_lag"] { n } else { 500_000 }
         checkpointPath = checkpointDirectory + "/sink-\(sink.id).checkpoint"
         store = try SlottedCheckpoint(path: checkpointPath)
@@ -187,13 +187,21 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         }
         let result = try graph.process(batch, from: topic)
         var dropped = 0
+        // One warning per component and reason in a batch, with the count (a plugin that
+        // refuses a batch fails thousands of records for one reason).
+        var warnings: [String: (component: String, reason: String, records: Int)] = [:]
         for failure in result.failures {
             if failure.onError == "drop" {
                 dropped += 1
                 continue
             }
-            logger.warning("record sent to the dead-letter topic", metadata: ["sink": "\(sink.id)", "component": "\(failure.transform)", "reason": "\(failure.reason)"])
+            warnings[failure.transform + "\u{0}" + failure.reason, default: (failure.transform, failure.reason, 0)].records += 1
             deadLetters.add(failure.record, reason: failure.reason, component: failure.transform)
+        }
+        for warning in warnings.values.sorted(by: { ($0.component, $0.reason) < ($1.component, $1.reason) }) {
+            logger.warning("\(warning.records == 1 ? "record" : "\(warning.records) records") sent to the dead-letter topic", metadata: [
+                "sink": "\(sink.id)", "component": "\(warning.component)", "reason": "\(warning.reason)",
+            ])
         }
         try deadLetters.flush()
         let next = reader.position
@@ -212,6 +220,9 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         } else {
             written = try commitLock.withLock {
                 try output.write(result.records, checkpoint: &checkpoint)
+                // What the output dead-lettered is appended before its offsets can be
+                // committed (a commit snapshots the checkpoint under this lock).
+                try deadLetters.flush()
                 checkpoint.offsets["\(topic)/\(partition.id)"] = next
                 writes += 1
                 return writes

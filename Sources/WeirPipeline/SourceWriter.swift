@@ -57,6 +57,7 @@ final class SourceWriter {
             return chosen
         }()
         var headers = extra
+        var applied: SourcePosition?
         if let position {
             var record = SourcePosition(source: source, seq: state.seq + 1)
             switch position {
@@ -68,7 +69,7 @@ final class SourceWriter {
             case .opaque(let text):
                 record.opaque = text
             }
-            state.apply(record)
+            applied = record
             headers.append(RecordHeader(key: SourcePosition.header, value: record.encoded()))
         }
         if let key {
@@ -76,6 +77,9 @@ final class SourceWriter {
         } else {
             try producer.send(key: nil, value: value, timestamp: timestamp, headers: headers, partition: partition)
         }
+        // Only a position whose record is queued counts (a refused one must not reach
+        // the checkpoint).
+        if let applied { state.apply(applied) }
         chunkRecords += 1
         chunkBytes += value.count
         if position != nil {

@@ -31,11 +31,11 @@ struct TransformGraph {
         var description: String
     }
 
-    init(definition: PipelineDefinition, sink: ComponentDefinition, registry: ComponentRegistry) throws {
-        try self.init(definition: definition, wanted: sink.inputs, registry: registry)
+    init(definition: PipelineDefinition, sink: ComponentDefinition, registry: ComponentRegistry, abort: StopFlag? = nil) throws {
+        try self.init(definition: definition, wanted: sink.inputs, registry: registry, abort: abort)
     }
 
-    init(definition: PipelineDefinition, wanted: [String], registry: ComponentRegistry) throws {
+    init(definition: PipelineDefinition, wanted: [String], registry: ComponentRegistry, abort: StopFlag? = nil) throws {
         self.definition = definition
         self.wanted = wanted
         producerOf = Checker.transformOutputs(definition.components)
@@ -48,7 +48,7 @@ struct TransformGraph {
                 continue
             }
             guard let id = producerOf[input], transforms[id] == nil, let component = definition.component(id) else { continue }
-            transforms[id] = try registry.makeTransform(ComponentOptions(component, pipeline: definition.name))
+            transforms[id] = try registry.makeTransform(ComponentOptions(component, pipeline: definition.name, abort: abort))
             pending += component.inputs
         }
         self.transforms = transforms
