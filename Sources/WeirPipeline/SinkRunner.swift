@@ -122,6 +122,9 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
                 defer { done.leave() }
                 do {
                     try member(membership, parts, finish: finish, abort: abort)
+                } catch where abort.isSet {
+                    // Cut short by the abort (a drain timeout, or another failure already
+                    // recorded): the batch is not committed, which is all an abort asks.
                 } catch {
                     firstError.withLock { $0 = $0 ?? "sink '\(sink.id)': \(error)" }
                     abort.set()

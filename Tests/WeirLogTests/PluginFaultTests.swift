@@ -159,6 +159,51 @@ struct PluginFaultTests {
         #expect(try bench.output().sorted() == Self.shouted.sorted())
     }
 
+    @Test("a stop while a plugin hangs: the drain timeout cuts the wait short, nothing of that batch is committed, and the next run gets every record once")
+    func abortWhileHanging() throws {
+        let bench = try transformBench(mode: "hang")
+        try bench.write(try String(contentsOfFile: bench.pipeline, encoding: .utf8).replacingOccurrences(of: "timeout_ms: 500", with: "timeout_ms: 600000"))
+        let child = try ChildProcess(Paths.weir, ["run", "--quiet", "--drain-timeout", "1", "--data-dir", bench.data, bench.pipeline])
+        let errors = DataReader(child.stderr)
+        // The plugin hangs in its second batch.
+        for _ in 0..<2_000 where !FileManager.default.fileExists(atPath: bench.root + "/plugins/faulty/fault.done") { usleep(5_000) }
+        let stopped = Date()
+        kill(child.pid, SIGTERM)
+        let status = child.wait()
+        let seconds = Date().timeIntervalSince(stopped)
+        let text = String(decoding: errors.finish(), as: UTF8.self)
+        #expect(status == 0, "\(text)")
+        #expect(seconds < 10, "the 600 s timeout was cut short by the drain timeout: \(seconds) s")
+        #expect(!text.contains("cannot run"), "\(text)")
+        #expect(try bench.output().count < Self.lineCount)
+
+        let fixed = try String(contentsOfFile: bench.pipeline, encoding: .utf8).replacingOccurrences(of: "mode: hang", with: "mode: upper")
+        try bench.write(fixed)
+        let again = try bench.run()
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try bench.output().sorted() == Self.shouted.sorted())
+    }
+
+    @Test("weir test fails a case whose plugin cannot run, even when the case only has conditions")
+    func testCommandWithBrokenPlugin() throws {
+        let bench = PluginBench()
+        try bench.plugin("missing", kind: "transform", python: "sys.exit(2)\n")
+        try bench.write("""
+            topics: { raw: {} }
+            transforms:
+              t: { type: missing, inputs: [raw] }
+            sinks:
+              out: { type: blackhole, inputs: [t] }
+            tests:
+              - name: nothing comes out
+                input: { at: raw, lines: [a] }
+                expect: { from: t, count: 0 }
+            """)
+        let result = try WeirLogTests.run(Paths.weir, ["test", bench.pipeline])
+        #expect(result.status == 1)
+        #expect(result.stdoutText.contains("cannot run: it exited with status 2"), "\(result.stdoutText)")
+    }
+
     @Test("at the end a plugin gets the close message, then SIGTERM, then SIGKILL: one that ignores both is still stopped")
     func shutdown() throws {
         let bench = PluginBench()
