@@ -1,7 +1,4 @@
-import Foundation
-import Synchronization
 import Logging
-import WeirLog
 
 /// A sink run by an out-of-process plugin: Weir writes `{"type":"batch","id":N,
 /// "records":[…]}` and the plugin acknowledges with `{"id":N}` once the records are
@@ -12,50 +9,27 @@ import WeirLog
 /// idempotently by `topic`/`partition`/`offset` is exactly once.
 ///
 /// `parallelism: N` gives N processes, written to at the same time by the N members.
-final class PluginSink: SinkOutput, @unchecked Sendable {  // workers are handed out under `lock`
+final class PluginSink: SinkOutput, @unchecked Sendable {  // its state is the pool's, which locks
     let manifest: PluginManifest
     let setup: SinkSetup
-    private let lock = NSCondition()
-    private var idle: [PluginWorker]
-    private var all: [PluginWorker]
-    private let nextID = Atomic<Int>(0)
+    private let pool: PluginWorkerPool
 
     var writesConcurrently: Bool { true }
 
     init(manifest: PluginManifest, setup: SinkSetup) {
         self.manifest = manifest
         self.setup = setup
-        let answered = StopFlag()
-        let line = PluginManifest.initLine(setup.options)
-        all = (0..<max(setup.options.parallelism, 1)).map { _ in
-            PluginWorker(manifest: manifest, settings: PluginSettings(setup.options), initLine: line, answered: answered, cancel: setup.abort)
-        }
-        idle = all
+        pool = PluginWorkerPool(manifest: manifest, options: setup.options, abort: setup.abort)
     }
 
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
         guard !records.isEmpty else { return }
-        let worker = lock.withLock {
-            while idle.isEmpty { lock.wait() }
-            return idle.removeFirst()  // in turn, so every process takes batches
-        }
-        defer {
-            lock.withLock {
-                idle.append(worker)
-                lock.signal()
-            }
-        }
-        let parts = PluginManifest.requests(records)
-        let first = nextID.add(parts.count, ordering: .relaxed).newValue - parts.count + 1
-        let ids = parts.indices.map { first + $0 }
-        let outcomes = worker.call(ids) { PluginManifest.request(id: ids[$0], records[parts[$0]]) }
-        for (part, outcome) in zip(parts, outcomes) {
-            let stored = records[part]
+        for (stored, outcome) in pool.call(records) {
             switch outcome {
             case .fatal(let reason):
                 throw PipelineRunner.NotRunnable(description: reason)
             case .failed(let reason):
-                setup.logger.warning("records sent to the dead-letter topic", metadata: ["sink": "\(setup.options.id)", "reason": "\(reason)"])
+                setup.logger.warning("\(stored.count) records sent to the dead-letter topic", metadata: ["sink": "\(setup.options.id)", "reason": "\(reason)"])
                 for record in stored { setup.deadLetter(record, reason: reason) }
             case .reply(let reply):
                 for (index, reason) in PluginManifest.failures(in: reply, batchSize: stored.count) {
@@ -65,7 +39,5 @@ final class PluginSink: SinkOutput, @unchecked Sendable {  // workers are handed
         }
     }
 
-    func close() {
-        PluginWorker.close(lock.withLock { all })
-    }
+    func close() { pool.close() }
 }

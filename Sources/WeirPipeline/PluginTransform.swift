@@ -8,43 +8,18 @@ import WeirLog
 /// "error":"…"}]` naming input records it could not handle (they go where `on_error`
 /// says), or `{"id":N,"error":"…"}` refusing the whole batch. Faults and retries are
 /// `PluginWorker`'s. `parallelism: N` runs N processes; each batch goes to a free one.
-final class PluginTransform: RecordTransform, @unchecked Sendable {  // workers are handed out under `lock`
+final class PluginTransform: RecordTransform {
     let manifest: PluginManifest
-    private let settings: PluginSettings
-    private let lock = NSCondition()
-    private var idle: [PluginWorker]
-    private let nextID = Atomic<Int>(0)
+    private let pool: PluginWorkerPool
 
     init(manifest: PluginManifest, options: ComponentOptions) {
         self.manifest = manifest
-        settings = PluginSettings(options)
-        let answered = StopFlag()
-        let line = PluginManifest.initLine(options)
-        idle = (0..<max(options.parallelism, 1)).map { _ in
-            PluginWorker(manifest: manifest, settings: PluginSettings(options), initLine: line, answered: answered, cancel: options.abort)
-        }
+        pool = PluginWorkerPool(manifest: manifest, options: options, abort: options.abort)
     }
 
-    deinit { PluginWorker.close(idle) }
-
     func process(_ batch: [PipelineRecord]) -> TransformResult {
-        let worker = lock.withLock {
-            while idle.isEmpty { lock.wait() }
-            return idle.removeFirst()  // in turn, so every process takes batches
-        }
-        defer {
-            lock.withLock {
-                idle.append(worker)
-                lock.signal()
-            }
-        }
-        let parts = PluginManifest.requests(batch)
-        let first = nextID.add(parts.count, ordering: .relaxed).newValue - parts.count + 1
-        let ids = parts.indices.map { first + $0 }
-        let outcomes = worker.call(ids) { PluginManifest.request(id: ids[$0], batch[parts[$0]]) }
         var result = TransformResult()
-        for (part, outcome) in zip(parts, outcomes) {
-            let inputs = batch[part]
+        for (inputs, outcome) in pool.call(batch) {
             switch outcome {
             case .fatal(let reason):
                 result.fatal = reason
@@ -83,7 +58,5 @@ final class PluginTransform: RecordTransform, @unchecked Sendable {  // workers 
     }
 
     /// Shuts every process down (close message, SIGTERM, SIGKILL).
-    func close() {
-        PluginWorker.close(lock.withLock { idle })
-    }
+    func close() { pool.close() }
 }
