@@ -64,7 +64,8 @@ extension Checker {
                     testCase.input += (stringList(part.value, "lines of \(what)") ?? []).map { PipelineRecord(message: $0, timestamp: 0) }
                 case "records":
                     for record in part.value.sequence ?? [] {
-                        if case .object(let values) = value(record) {
+                        guard let converted = value(record, "a record of \(what)") else { continue }
+                        if case .object(let values) = converted {
                             testCase.input.append(PipelineRecord(timestamp: 0, fields: values))
                         } else {
                             report(record, "records of \(what) must be mappings of fields")
@@ -95,7 +96,7 @@ extension Checker {
                         report(part.value, "records of \(what) must be a list of mappings")
                         continue
                     }
-                    testCase.records = list.map { value($0) }
+                    testCase.records = list.compactMap { value($0, "an expected record of \(what)") }
                 case "conditions":
                     for condition in part.value.sequence ?? [part.value] {
                         guard let text = string(condition, "a condition of \(what)"),
@@ -116,9 +117,25 @@ extension Checker {
         return testCase
     }
 
-    /// A YAML node as a value: plain scalars are typed (numbers, booleans, null), quoted
-    /// ones are strings.
-    func value(_ node: Node) -> Value {
+    /// Values from a file hold at most this many items and nest at most this deep: YAML
+    /// aliases can make a few lines stand for billions of items ("billion laughs").
+    static let maxValueItems = 100_000
+    static let maxValueDepth = 64
+
+    /// A YAML node as a value, or nil (reported at the node) when it is too big.
+    mutating func value(_ node: Node, _ what: String) -> Value? {
+        var budget = Self.maxValueItems
+        guard let converted = Self.value(node, depth: 0, budget: &budget) else {
+            report(node, "\(what) is too big: more than \(Self.maxValueItems) items or \(Self.maxValueDepth) levels (YAML aliases expand in place)")
+            return nil
+        }
+        return converted
+    }
+
+    /// Plain scalars are typed (numbers, booleans, null), quoted ones are strings.
+    private static func value(_ node: Node, depth: Int, budget: inout Int) -> Value? {
+        budget -= 1
+        guard budget >= 0, depth <= maxValueDepth else { return nil }
         switch node {
         case .scalar(let scalar):
             guard scalar.style == .plain else { return .string(scalar.string) }
@@ -129,10 +146,19 @@ extension Checker {
             if let int = Int64(text) { return .int(int) }
             if let double = Double(text), text.contains(where: { $0 == "." || $0 == "e" }) { return .double(double) }
             return .string(text)
-        case .sequence(let sequence): return .array(sequence.map { value($0) })
+        case .sequence(let sequence):
+            var items: [Value] = []
+            for item in sequence {
+                guard let converted = value(item, depth: depth + 1, budget: &budget) else { return nil }
+                items.append(converted)
+            }
+            return .array(items)
         case .mapping(let mapping):
             var object: [String: Value] = [:]
-            for (key, item) in mapping { object[key.scalar?.string ?? ""] = value(item) }
+            for (key, item) in mapping {
+                guard let converted = value(item, depth: depth + 1, budget: &budget) else { return nil }
+                object[key.scalar?.string ?? ""] = converted
+            }
             return .object(object)
         case .alias: return .null
         }

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+@testable import WeirLog
+
+/// The bad-input corpus of docs/bad-input.md: each input has the outcome the table
+/// says, and none crashes or hangs `weir`.
+@Suite("bad input corpus")
+struct BadInputTests {
+    @Test("garbage, invalid UTF-8, NUL bytes, an empty file, a directory and a 100 MB line in a file source's glob")
+    func hostileFiles() throws {
+        let directory = TemporaryDirectory()
+        let input = directory.path + "/in"
+        try FileManager.default.createDirectory(atPath: input + "/dir.log", withIntermediateDirectories: true)
+        var random = SeededGenerator(seed: 5)
+        let garbage = (0..<200_000).map { _ in UInt8.random(in: 0...255, using: &random) }
+        try Data(garbage).write(to: URL(fileURLWithPath: input + "/garbage.log"))
+        try Data([0x6f, 0x6b, 0x0a, 0xff, 0xfe, 0x20, 0xc3, 0x28, 0x0a]).write(to: URL(fileURLWithPath: input + "/bad-utf8.log"))
+        try Data([0x61, 0x00, 0x62, 0x0a]).write(to: URL(fileURLWithPath: input + "/nul.log"))
+        try Data().write(to: URL(fileURLWithPath: input + "/empty.log"))
+        var big = Data(repeating: 0x78, count: 100 << 20)
+        big.append(contentsOf: Array("\nafter the big line\n".utf8))
+        try big.write(to: URL(fileURLWithPath: input + "/big.log"))
+        let pipeline = directory.path + "/p.yaml"
+        try Data("""
+            name: p
+            topics: { raw: {} }
+            sources:
+              f: { type: file, paths: ["\(input)/*"], topic: raw }
+            sinks:
+              out: { type: file, inputs: [raw], path: "\(directory.path)/out.txt", encoding: text }
+            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+        let result = try weir(directory.path + "/data", ["run", "--once", "--quiet", pipeline])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("path=\(input)/dir.log source=f [WeirPipeline] not a regular file; skipped"))
+        #expect(result.stderr.contains("line longer than max_line_bytes; truncated"))
+        // Every line arrives once: the garbage file's lines (split at \n), the two of
+        // each small file, the big line cut to 1 MiB and the line after it.
+        let garbageLines = garbage.split(separator: 0x0a, omittingEmptySubsequences: false).count
+        let out = try Data(contentsOf: URL(fileURLWithPath: directory.path + "/out.txt"))
+        let lines = out.split(separator: 0x0a, omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count == garbageLines + 2 + 1 + 2)
+        #expect(lines.contains { $0.count == 1 << 20 && $0.allSatisfy { $0 == 0x78 } })
+        #expect(lines.contains(Data("after the big line".utf8)[...]))
+        #expect(lines.contains(Data([0x61, 0x00, 0x62])[...]), "a NUL byte is kept")
+        #expect(lines.contains(Data("\u{FFFD}\u{FFFD} \u{FFFD}(".utf8)[...]), "invalid UTF-8 becomes U+FFFD in a text output")
+        // The log holds the bytes as read.
+        let consumed = try weir(directory.path + "/data", ["consume", "raw"])
+        #expect(consumed.stdout.range(of: Data([0xff, 0xfe, 0x20, 0xc3, 0x28])) != nil)
+        #expect(try weir(directory.path + "/data", ["log", "verify"]).status == 0)
+    }
+
+    @Test("globs in a directory that does not exist match nothing: file appends nothing, tail keeps looking, no error")
+    func missingDirectory() throws {
+        let directory = TemporaryDirectory()
+        let pipeline = directory.path + "/m.yaml"
+        try Data("""
+            name: m
+            topics: { raw: {} }
+            sources:
+              f: { type: file, paths: ["\(directory.path)/nowhere/*.log"], topic: raw }
+              t: { type: tail, paths: ["\(directory.path)/nowhere/either/*.log"], topic: raw }
+            sinks:
+              out: { type: blackhole, inputs: [raw] }
+            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+        let result = try weir(directory.path + "/data", ["run", "--once", pipeline])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("weir: m: appended 0 records, wrote 0, 0 failed"))
+    }
+
+    @Test("a YAML bomb (billion laughs) and YAML nested 200,000 deep are validation errors at their place, at once")
+    func yamlBombs() throws {
+        let directory = TemporaryDirectory()
+        var definitions = "        - { x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol] }\n"
+        for (previous, name) in zip("abcdefgh", "bcdefghi") {
+            definitions += "        - { x-\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "] }\n"
+        }
+        let head = """
+            topics: { raw: {} }
+            transforms:
+              t: { type: set, inputs: [raw], fields: { x: '1' } }
+            sinks:
+              out: { type: blackhole, inputs: [t] }
+            tests:
+              - name: bomb
+                expect: { from: t, count: 1 }
+                input:
+                  at: raw
+                  records:
+
+            """
+        try Data((head + definitions).utf8).write(to: URL(fileURLWithPath: directory.path + "/bomb.yaml"))
+        let started = Date()
+        let bomb = try run(Paths.weir, ["validate", directory.path + "/bomb.yaml"])
+        #expect(bomb.status == 1)
+        #expect(bomb.stdoutText.contains("bomb.yaml:19:11: a record of test 'bomb' is too big: more than 100000 items or 64 levels"), "\(bomb.stdoutText)")
+        #expect(Date().timeIntervalSince(started) < 20)
+
+        let deep = head + "        - { x: " + String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + " }\n"
+        try Data(deep.utf8).write(to: URL(fileURLWithPath: directory.path + "/deep.yaml"))
+        let nested = try run(Paths.weir, ["validate", directory.path + "/deep.yaml"])
+        #expect(nested.status == 1)
+        #expect(nested.stdoutText.contains("deep.yaml:12:11: YAML syntax:"), "\(nested.stdoutText.prefix(300))")
+        #expect(nested.stdoutText.contains("nesting"), "\(nested.stdoutText.prefix(300))")
+    }
+
+    @Test("JSON nested 100,000 deep fails its record (dead-lettered), and a backtracking regex is bounded")
+    func deepJSONAndBacktracking() throws {
+        let directory = TemporaryDirectory()
+        let deepJSON = #"{"a":"# + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
+        let words = String(repeating: "abcde ", count: 40) + "!"
+        try Data((deepJSON + "\n" + words + "\n" + #"{"ok":1}"# + "\n").utf8).write(to: URL(fileURLWithPath: directory.path + "/in.log"))
+        let pipeline = directory.path + "/p.yaml"
+        try Data("""
+            name: p
+            topics: { raw: {} }
+            sources:
+              f: { type: file, paths: ["\(directory.path)/in.log"], topic: raw }
+            transforms:
+              json: { type: parse_json, inputs: [raw] }
+              words: { type: parse_regex, inputs: [raw], pattern: '^(?<w>(\\w+\\s?)*)$' }
+            sinks:
+              a: { type: file, inputs: [json], path: "\(directory.path)/json.txt", encoding: json }
+              b: { type: file, inputs: [words], path: "\(directory.path)/words.txt", encoding: json }
+            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+        let result = try weir(directory.path + "/data", ["run", "--once", "--quiet", pipeline])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/json.txt"))).count == 1, "only {\"ok\":1} parses")
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/words.txt"), "nothing matched, so nothing was written")
+        // parse_json fails two of the three lines, parse_regex all three.
+        let letters = try weir(directory.path + "/data", ["consume", "p.dlq"])
+        #expect(lines(of: letters.stdout).count == 5)
+    }
+}
