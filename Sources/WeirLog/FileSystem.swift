@@ -120,23 +120,22 @@ enum FileSystem {
     }
 
     static func write(_ fd: FileDescriptor, at offset: Int64, _ bytes: UnsafeRawBufferPointer, path: String) throws {
-        do {
-            _ = try fd.writeAll(toAbsoluteOffset: offset, bytes)
-        } catch let error as Errno {
-            throw WeirLogError.io(operation: "write", path: path, errno: error.rawValue)
-        }
+        try write(fd, at: offset, [bytes], path: path)
     }
 
     /// Writes the buffers back to back at `offset` with one `pwritev` (more if it is short).
+    /// On a full disk it waits for space (`DiskSpace`) and goes on where it stopped.
     static func write(_ fd: FileDescriptor, at offset: Int64, _ buffers: [UnsafeRawBufferPointer], path: String) throws {
         var pending = buffers.filter { $0.count > 0 }
         var position = offset
+        defer { DiskSpace.wrote(path: path) }
         while !pending.isEmpty {
             let vectors = pending.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
             let n = vectors.withUnsafeBufferPointer { Glibc.pwritev(fd.rawValue, $0.baseAddress, Int32($0.count), off_t(position)) }
             if n < 0 {
-                if errno == EINTR { continue }
-                throw WeirLogError.io(operation: "write", path: path, errno: errno)
+                let code = errno
+                if code == EINTR || DiskSpace.waitIfFull(code, path: path) { continue }
+                throw WeirLogError.io(operation: "write", path: path, errno: code)
             }
             position += Int64(n)
             var written = n

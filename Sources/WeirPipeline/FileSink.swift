@@ -74,8 +74,15 @@ public final class FileSink {
     @discardableResult
     public func append(bytes: [UInt8]) throws -> UInt64 {
         guard !bytes.isEmpty else { return length }
-        try handle.seek(toOffset: length)
-        try handle.write(contentsOf: Data(bytes))
+        // pwrite at the committed length; a full disk waits for space (`DiskSpace`).
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(handle.fileDescriptor, $0.baseAddress! + written, bytes.count - written, off_t(length) + off_t(written)) }
+            if n < 0 && (errno == EINTR || DiskSpace.waitIfFull(errno, path: path)) { continue }
+            guard n > 0 else { throw PipelineRunner.NotRunnable(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+            written += n
+        }
+        DiskSpace.wrote(path: path)
         length += UInt64(bytes.count)
         return length
     }

@@ -65,10 +65,11 @@ final class SlottedCheckpoint {
         var written = 0
         while written < record.count {
             let n = record.withUnsafeBytes { pwrite(fd, $0.baseAddress! + written, record.count - written, offset + off_t(written)) }
-            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EINTR || DiskSpace.waitIfFull(errno, path: path)) { continue }
             guard n > 0 else { throw PipelineRunner.NotRunnable(description: "cannot write checkpoint \(path): \(String(cString: strerror(errno)))") }
             written += n
         }
+        DiskSpace.wrote(path: path)
         guard fdatasync(fd) == 0 else {
             throw PipelineRunner.NotRunnable(description: "cannot sync checkpoint \(path): \(String(cString: strerror(errno)))")
         }
