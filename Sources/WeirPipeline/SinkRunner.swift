@@ -147,7 +147,16 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
                 // A sink whose checkpoint is the whole truth starts from it (or from the
                 // start); others follow the group's offsets, which reset-offsets moves.
                 let group = output.offsetsOnlyInCheckpoint ? nil : log.committedPosition(group: sink.group, partition: partition)
-                let start = checkpoint.offsets[key] ?? group ?? partition.startOffset
+                var start = checkpoint.offsets[key] ?? group ?? partition.startOffset
+                if start > partition.endOffset {
+                    // The partition is shorter than what was committed: its topic was
+                    // deleted and made again, or a power loss took an unsynced tail that
+                    // was already written. What it holds now (and gets next) is new.
+                    logger.warning("committed offset is past the end of the partition (topic recreated, or its tail lost); reading from its end", metadata: [
+                        "sink": "\(sink.id)", "partition": "\(key)", "committed": "\(start)", "end": "\(partition.endOffset)",
+                    ])
+                    start = partition.endOffset
+                }
                 return (topic.name, PartitionReader(partition: partition, from: max(start, partition.startOffset)))
             }
         }

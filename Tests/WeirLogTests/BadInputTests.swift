@@ -67,6 +67,33 @@ struct BadInputTests {
         #expect(result.stderr.contains("weir: m: appended 0 records, wrote 0, 0 failed"))
     }
 
+    @Test("a topic directory deleted under a pipeline: the next run makes the topic again and its sink reads the new records, each once")
+    func deletedTopic() throws {
+        let directory = TemporaryDirectory()
+        let pipeline = directory.path + "/p.yaml"
+        func write(count: Int) throws {
+            try Data("""
+                name: p
+                topics: { raw: { partitions: 2 } }
+                sources:
+                  g: { type: generate, topic: raw, count: \(count) }
+                sinks:
+                  out: { type: file, inputs: [raw], path: "\(directory.path)/out.txt", encoding: text }
+                """.utf8).write(to: URL(fileURLWithPath: pipeline))
+        }
+        let data = directory.path + "/data"
+        try write(count: 1000)
+        #expect(try weir(data, ["run", "--once", "--quiet", pipeline]).status == 0)
+        try FileManager.default.removeItem(atPath: data + "/topics/raw")
+        try write(count: 2000)
+        let again = try weir(data, ["run", "--once", "--quiet", pipeline])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("committed offset is past the end of the partition (topic recreated, or its tail lost); reading from its end"))
+        let out = lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/out.txt")))
+        #expect(out.count == 2000)
+        #expect(Set(out) == Set((0..<2000).map { "generated line \($0)" }))
+    }
+
     @Test("a YAML bomb (billion laughs) and YAML nested 200,000 deep are validation errors at their place, at once")
     func yamlBombs() throws {
         let directory = TemporaryDirectory()
