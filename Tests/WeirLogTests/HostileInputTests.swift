@@ -63,6 +63,29 @@ struct HostileInputTests {
         try log.close()
     }
 
+    /// Found by Fuzz/FuzzRecordBatch (a timeout under ASan): a CRC-valid gzip batch whose
+    /// trailer claims 4 GiB made every read of it allocate (and zero) 256 MiB.
+    static let lyingGzipTrailer = "AAAAAAYAAAAAAAWcAAAAAAI1DtsiAAEAAAAxAAABohfMvKAAAAGiF8y8oP//////////////////AAAAMh+LCAAAAAAABAPFWE1rJFUUrRdEREREREREniIyI3ZR9eq7xh5MTAajmTEkQWRijJWql06Rrqq2qjqZzo9wIeJCXAwyCxeSxSxcDEFczEIGVy5kEBciLmQWMr9AvK86puvjVafaJGQR0oTknvvOOfcrB1OCIKD9qVnqYlnCkm5rmq3qeMHZWL6Ok2TLWyUqkaQ1G8d0h8YJxYHT6/lhB7tb1N1mHzo0dTwv9sPNCG9GMQ4TMXDieOB0ve1Nx91z90Q3CvCqbCgiUVRRkUXZ1NfwpuN3qYdbePG95eX5mYU5PLM0N/1ua/4anl5Zmbu6uPKS8A0ShCn0JWqQ33y443R9D/cTGuNduhE4SQqfNmPALkILdyHqI+i7JlH9sNdP11lMp59urcf0kz5NUhv7fLTVXkzZL64J+4DxKLrZBKPnBOv90L9xgfFtsz+/aA/pxT0nSS4Nn9QPt8NoNxS+BskeQ583kYwbmMWnYeq7TupHYaZCP6aXcDfqhE5A27jve20J0+G3NB20IS0cMwraON6KkrRdpBMLD+Gtj6M/Sm81eS66MhSdvWs3ir3MMDVccpTDvShOsWJaRGfmJBnLT1RY5iK/FYUhdbM3u90oAedtDErGwEX5nswFNmyJ2KpRfpIChcENTGQiqoZINFWUVS0X+Cvg6in06RFXENiwlUrGOgQuODoF21lDN2tENCURKkm2dOEA4j2N9pvEa+TlIU6RiGeKRNTly7Vb1iZ4Pv4bfPws+v3Ix2OI4AY+BR9Tl7Q00jKllqK2gEzRDVshOGyrJbOWBZVPRSdw9qLQ2U3YT+AXsPAnMP4c+qXIOGhc6plMwWPdXqPqoc91SZeGPv8JMJ9H3zfBXKIu9XfA3p6fuEPPV21jY1m28cyAZl8jtQ9AlBdy8wBEMW1Scad5nvPgxdw8GJNfoXqOnwc4Nw/GRG1UQyO0EbNsHrxcrKM6Zrl2r60jNg9eyc2DMclzA59CHfHmwau5eZClpEjlCmEuOrZCRlzWzwOLaMZoHlwos8xH5rbt0ktG8t0E+V5Dn+UKEApIJaUnEbXctkE2mLFsByESEWVJEmXDEolkCncg4uvo2yYRG5kuQxolzPwmFpioTZhri1q/3QK/SeiLXN+eLPAp+K1EJRb+gscS9GuJS5WnzrGGq1XssCkT1VSHZvsZUFV0twlqbVMuPaWuLz8A0nX0W550xVbk8gMNsB9XzVMgXRMVXdQs0dBFbwCbou+2vKTb8ntiFDhhSrtiSFP4jLN1tR1HUZot2mahscqKrSq8tHm6sBiHs+sIfKiCShRLGarwD6hgo4d5FRRbK58whFET0CRxOhROmR51UhiRGk59+KGNV7mNqAn+mnAfEngD3WuSwOzRSIbDycYrUQTnVDjAfHmSbDvOkhjV9X1wwmV0r+gE/nMXp6/CC4MopnUAE239/8cArAu9WexCdeKwbOHG2PFdmh1CF7HfgWWMXZiBcwM0S2OfwjGk48tYEW4DDTPoVo4GYthaecQo2hkWhAwrvqXBSQu7eN70P8KbZ9GdnB9YauVRkaU23vQFgOzyUTXFMEcb4ZXCRliLUtt88gB1nYcR/XaF6HIJK2fZefJplol+sLCwsLCwsLCwsLCwsKdCdHkRz1KbmGhD0nNEL1SI5qKcmOhrFaIrONY5OXqxQnT5KlBYahMTbclmjuilCtFclBMTvVIhuoyjyudE9PtFok1bKne1LLVJidYky7JGreODItF1KCcm+nqRaMApLy0q+x/KWS0t41rHhxWiy10tS21ioomev9o/qhDNRTkR0ew4+bhwnBAguoLDhmHhKu51HC/wD++TPFXCDxBxA93Oz7C6iI2Ok/+QRnvMv3NHm5J6FgAA"
+
+    @Test("a gzip trailer that lies about the size does not decide the allocation (fuzz finding)")
+    func lyingGzipTrailer() throws {
+        let bytes = try #require(Data(base64Encoded: Self.lyingGzipTrailer))
+        _ = try? bytes.withUnsafeBytes { try RecordBatch(parsing: $0) }
+        // A trailer may claim at most what deflate can expand to: 1032 times the input.
+        var claim = [UInt8](repeating: 0, count: 100)
+        claim[0] = 0x1f
+        claim[1] = 0x8b
+        claim.replaceSubrange(96..<100, with: [0xff, 0xff, 0xff, 0xff])
+        #expect(claim.withUnsafeBytes { Gzip.initialCapacity(for: $0) } == 100 * 1032 + 64)
+        // An honest trailer is still the first guess.
+        let text = Array(String(repeating: "weir ", count: 10_000).utf8)
+        let compressed = ByteWriter()
+        try text.withUnsafeBytes { try Gzip.compress($0, level: 1, into: compressed) }
+        let framed = Array(UnsafeRawBufferPointer(start: compressed.pointer, count: compressed.count))
+        #expect(framed.withUnsafeBytes { Gzip.initialCapacity(for: $0) } == text.count + 1)
+        #expect(try framed.withUnsafeBytes { try Gzip.decompress($0) } == text)
+    }
+
     @Test("an appended batch must number its records 0…n-1")
     func externalBatchCounts() throws {
         let directory = TemporaryDirectory()
