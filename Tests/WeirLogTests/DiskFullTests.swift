@@ -62,4 +62,28 @@ struct DiskFullTests {
         #expect(Set(out) == Set((0..<60000).map { "\(line) \($0)" }))
         #expect(try weir(disk.path + "/data", ["log", "verify"]).status == 0)
     }
+
+    @Test("a read-only data directory is refused at start with one line, and nothing is touched",
+          .enabled(if: SmallFilesystem.available, "needs to mount a tmpfs (root)"))
+    func readOnly() throws {
+        let disk = try #require(SmallFilesystem(megabytes: 8))
+        let directory = TemporaryDirectory()
+        let pipeline = directory.path + "/p.yaml"
+        try Data("""
+            name: p
+            topics: { raw: {} }
+            sources:
+              g: { type: generate, topic: raw, count: 100 }
+            sinks:
+              out: { type: file, inputs: [raw], path: "\(directory.path)/out.txt", encoding: text }
+            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+        #expect(try weir(disk.path + "/data", ["run", "--once", "--quiet", pipeline]).status == 0)
+        #expect(try run("/bin/mount", ["-o", "remount,ro", disk.path]).status == 0)
+        let result = try weir(disk.path + "/data", ["run", "--once", "--quiet", pipeline])
+        #expect(result.status == 1)
+        #expect(result.stderr == "Error: open lock file \(disk.path)/data/.lock: Read-only file system\n", "\(result.stderr)")
+        #expect(lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/out.txt"))).count == 100)
+        #expect(try run("/bin/mount", ["-o", "remount,rw", disk.path]).status == 0)
+        #expect(try weir(disk.path + "/data", ["log", "verify"]).status == 0)
+    }
 }
