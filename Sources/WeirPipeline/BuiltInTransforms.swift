@@ -80,7 +80,9 @@ struct ParseJSONTransform: FieldParser {
     var notAString: String { "parse_json: '\(field)' is not a JSON object" }
 
     func parse(_ text: String) -> Result<[(String, Value)], ParseFailure> {
-        guard case .object(let object)? = try? JSONDecoder().decode(Value.self, from: Data(text.utf8)) else {
+        var text = text
+        // The byte parser: no Foundation bridging, and nesting is capped (512 levels).
+        guard case .object(let object)? = text.withUTF8({ try? JSONValueParser.parse(UnsafeRawBufferPointer($0)) }) else {
             return .failure(ParseFailure(reason: notAString))
         }
         return .success(object.map { ($0.key, $0.value) })
