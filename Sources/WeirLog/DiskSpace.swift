@@ -21,7 +21,7 @@ public enum DiskSpace {
     /// when the disk (or the quota) is full and the write should be tried again; false
     /// for any other error.
     public static func waitIfFull(_ code: Int32, path: String) -> Bool {
-        guard code == ENOSPC || code == EDQUOT else { return false }
+        guard code == ENOSPC || code == EDQUOT, !stopped.load(ordering: .acquiring) else { return false }
         let first = waiting.withLock { $0.insert(path).inserted }
         if first {
             waitingCount.add(1, ordering: .relaxed)
@@ -30,6 +30,12 @@ public enum DiskSpace {
         usleep(retryMicroseconds)
         return true
     }
+
+    private static let stopped = Atomic<Bool>(false)
+
+    /// From now on a full disk fails the write instead (the run is ending: a stop signal
+    /// and its drain time are over).
+    public static func stopWaiting() { stopped.store(true, ordering: .releasing) }
 
     /// After a write on `path` succeeded: says so when it had been waiting for space.
     public static func wrote(path: String) {

@@ -128,7 +128,6 @@ enum FileSystem {
     static func write(_ fd: FileDescriptor, at offset: Int64, _ buffers: [UnsafeRawBufferPointer], path: String) throws {
         var pending = buffers.filter { $0.count > 0 }
         var position = offset
-        defer { DiskSpace.wrote(path: path) }
         while !pending.isEmpty {
             let vectors = pending.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
             let n = vectors.withUnsafeBufferPointer { Glibc.pwritev(fd.rawValue, $0.baseAddress, Int32($0.count), off_t(position)) }
@@ -149,6 +148,7 @@ enum FileSystem {
                 }
             }
         }
+        DiskSpace.wrote(path: path)
     }
 
     static func truncate(_ fd: FileDescriptor, to size: Int64, path: String) throws {

@@ -10,12 +10,25 @@ public final class Topic: Sendable {
     public let directory: String
     public let partitions: [Partition]
 
+    /// Who this topic is: made once, when the topic is created (or first opened by a
+    /// version that did not have it), so a reader that committed offsets can tell a topic
+    /// deleted and made again under the same name from its own.
+    public let incarnation: String
+
     static let configFile = "topic.json"
+    static let incarnationFile = "incarnation"
 
     init(name: String, directory: String, config: TopicConfig, clean: Bool, logger: Logger) throws {
         self.name = name
         self.config = config
         self.directory = directory
+        let incarnationPath = directory + "/" + Self.incarnationFile
+        if let existing = try? FileSystem.readWholeFile(incarnationPath), !existing.isEmpty {
+            incarnation = String(decoding: existing, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        } else {
+            incarnation = UUID().uuidString
+            try FileSystem.writeAtomically(incarnationPath, Array((incarnation + "\n").utf8))
+        }
         self.partitions = try (0..<config.partitions).map { id in
             try Partition(topic: name, id: id, directory: "\(directory)/\(id)", config: config, clean: clean, logger: logger)
         }

@@ -18,6 +18,8 @@ struct JSONValueParser {
     /// The value the whole of `bytes` holds (surrounding whitespace allowed).
     static func parse(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> Value {
         var parser = JSONValueParser(bytes: bytes)
+        // A UTF-8 byte order mark (files written on Windows) is not part of the text.
+        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { parser.at = 3 }
         let value = try parser.value(depth: 0)
         parser.skipSpace()
         guard parser.at == bytes.count else { throw parser.failure("unexpected text after the value") }
@@ -105,27 +107,35 @@ struct JSONValueParser {
         }
     }
 
+    /// A number as JSON writes it: `-`? (`0` | [1-9][0-9]*) (`.` [0-9]+)? ([eE] [+-]? [0-9]+)?.
+    /// Integers that fit in 64 bits are `.int`; the rest `.double`, unless that is infinite.
     private mutating func number() throws(Failure) -> Value {
         let start = at
-        var integral = true
-        if at < bytes.count, bytes[at] == UInt8(ascii: "-") { at += 1 }
-        let digitsStart = at
-        while at < bytes.count {
-            let byte = bytes[at]
-            if byte >= 0x30 && byte <= 0x39 {
-                at += 1
-            } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
-                        || ((byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")) && !integral) {
-                integral = false
-                at += 1
-            } else {
-                break
-            }
+        func digits(_ parser: inout JSONValueParser) -> Int {
+            let from = parser.at
+            while parser.at < parser.bytes.count, parser.bytes[parser.at] >= 0x30, parser.bytes[parser.at] <= 0x39 { parser.at += 1 }
+            return parser.at - from
         }
-        guard at > digitsStart else { throw failure("not a JSON value") }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "-") { at += 1 }
+        let integerStart = at
+        let integerDigits = digits(&self)
+        guard integerDigits > 0 else { throw Failure(offset: start, message: "not a JSON value") }
+        guard integerDigits == 1 || bytes[integerStart] != 0x30 else { throw Failure(offset: start, message: "a number with a leading zero") }
+        var integral = true
+        if at < bytes.count, bytes[at] == UInt8(ascii: ".") {
+            at += 1
+            integral = false
+            guard digits(&self) > 0 else { throw Failure(offset: start, message: "a number with no digits after its point") }
+        }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "e") || bytes[at] == UInt8(ascii: "E") {
+            at += 1
+            integral = false
+            if at < bytes.count, bytes[at] == UInt8(ascii: "+") || bytes[at] == UInt8(ascii: "-") { at += 1 }
+            guard digits(&self) > 0 else { throw Failure(offset: start, message: "a number with no digits in its exponent") }
+        }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)
         if integral, let n = Int64(text) { return .int(n) }
-        guard let d = Double(text) else { throw Failure(offset: start, message: "'\(text)' is not a number") }
+        guard let d = Double(text), d.isFinite else { throw Failure(offset: start, message: "'\(text)' is out of range") }
         return .double(d)
     }
 

@@ -56,6 +56,9 @@ struct Checker {
     let catalog: ComponentRegistry
     let environment: [String: String]
     var diagnostics: [Diagnostic] = []
+    /// Items all the values taken from this file may still hold (`value(_:_:)`): one
+    /// budget for the file, so many aliases of a big value cannot add up to billions.
+    var valueItemsLeft = Checker.maxValueItems
 
     static let topLevelKeys = ["name", "topics", "sources", "transforms", "sinks", "tests"]
     static let topicKeys = ["partitions", "compression", "compression_level", "flush", "flush_interval_ms",

@@ -61,6 +61,14 @@ extension Checker {
                     }
                     testCase.at = at
                 case "lines":
+                    // Counted against the file's budget too: `lines: *alias` in many tests.
+                    let count = part.value.sequence?.count ?? 1
+                    guard valueItemsLeft >= count else {
+                        report(part.value, "lines of \(what) are too many: the file's values may hold \(Self.maxValueItems) items (YAML aliases expand in place)")
+                        valueItemsLeft = 0
+                        continue
+                    }
+                    valueItemsLeft -= count
                     testCase.input += (stringList(part.value, "lines of \(what)") ?? []).map { PipelineRecord(message: $0, timestamp: 0) }
                 case "records":
                     for record in part.value.sequence ?? [] {
@@ -117,16 +125,16 @@ extension Checker {
         return testCase
     }
 
-    /// Values from a file hold at most this many items and nest at most this deep: YAML
-    /// aliases can make a few lines stand for billions of items ("billion laughs").
+    /// The values of a file hold at most this many items together, and nest at most this
+    /// deep: YAML aliases can make a few lines stand for billions of items ("billion laughs").
     static let maxValueItems = 100_000
     static let maxValueDepth = 64
 
     /// A YAML node as a value, or nil (reported at the node) when it is too big.
     mutating func value(_ node: Node, _ what: String) -> Value? {
-        var budget = Self.maxValueItems
-        guard let converted = Self.value(node, depth: 0, budget: &budget) else {
-            report(node, "\(what) is too big: more than \(Self.maxValueItems) items or \(Self.maxValueDepth) levels (YAML aliases expand in place)")
+        guard valueItemsLeft > 0, let converted = Self.value(node, depth: 0, budget: &valueItemsLeft) else {
+            report(node, "\(what) is too big: the file's values may hold \(Self.maxValueItems) items and \(Self.maxValueDepth) levels (YAML aliases expand in place)")
+            valueItemsLeft = 0
             return nil
         }
         return converted

@@ -69,6 +69,8 @@ public struct SinkCheckpoint: Codable, Sendable {
     /// Per file a template gives, the suffix rotation (`max_bytes`) has reached.
     var rotation: [String: Int]?
     var offsets: [String: Int64] = [:]  // "topic/partition"
+    /// Per topic, the incarnation the offsets belong to (`Topic.incarnation`).
+    var incarnations: [String: String]?
 }
 
 /// Lines for standard output, shared by every `stdout` sink of a process.

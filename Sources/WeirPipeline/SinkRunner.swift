@@ -142,17 +142,25 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
 
     private func member(_ membership: GroupMembership, _ parts: [(Topic, Partition)], finish: StopFlag, abort: StopFlag) throws {
         var readers = commitLock.withLock {
-            parts.map { topic, partition in
+            // The offsets this sink commits from now on are of these incarnations.
+            defer { for (topic, _) in parts { checkpoint.incarnations = (checkpoint.incarnations ?? [:]).merging([topic.name: topic.incarnation]) { $1 } } }
+            return parts.map { topic, partition in
                 let key = "\(topic.name)/\(partition.id)"
                 // A sink whose checkpoint is the whole truth starts from it (or from the
                 // start); others follow the group's offsets, which reset-offsets moves.
                 let group = output.offsetsOnlyInCheckpoint ? nil : log.committedPosition(group: sink.group, partition: partition)
                 var start = checkpoint.offsets[key] ?? group ?? partition.startOffset
-                if start > partition.endOffset {
-                    // The partition is shorter than what was committed: its topic was
-                    // deleted and made again, or a power loss took an unsynced tail that
-                    // was already written. What it holds now (and gets next) is new.
-                    logger.warning("committed offset is past the end of the partition (topic recreated, or its tail lost); reading from its end", metadata: [
+                if let committedTo = checkpoint.incarnations?[topic.name], committedTo != topic.incarnation {
+                    // The topic was deleted and made again: what it holds is all new.
+                    logger.warning("the topic was made again since this sink committed; reading it from its start", metadata: [
+                        "sink": "\(sink.id)", "partition": "\(key)", "committed": "\(start)",
+                    ])
+                    start = partition.startOffset
+                } else if start > partition.endOffset {
+                    // The same topic, shorter than what was committed: a power loss took an
+                    // unsynced tail that this sink had already written. Records appended
+                    // from here on are new.
+                    logger.warning("committed offset is past the end of the partition (its tail was lost); reading from its end", metadata: [
                         "sink": "\(sink.id)", "partition": "\(key)", "committed": "\(start)", "end": "\(partition.endOffset)",
                     ])
                     start = partition.endOffset

@@ -122,7 +122,11 @@ final class SignalHandler {
                 }
                 printError("weir: stopping: sources stop, sinks drain and commit (signal again to exit at once)")
                 stop.set()
-                DispatchQueue.global().asyncAfter(deadline: .now() + drainTimeout) { abort.set() }
+                DispatchQueue.global().asyncAfter(deadline: .now() + drainTimeout) {
+                    abort.set()
+                    // A write still waiting for disk space fails now, so the run can end.
+                    DiskSpace.stopWaiting()
+                }
             }
             source.resume()
             sources.append(source)
