@@ -105,6 +105,24 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         abortOnFailure = abort
         let topics = try graph.topics.map { try log.topic($0) }
         let counts = Dictionary(uniqueKeysWithValues: topics.map { ($0.name, $0.partitions.count) })
+        // A topic deleted and made again since the last commit is read from its start:
+        // the offsets committed (here and in the group) were of the one before.
+        let recreated = commitLock.withLock { () -> Set<String> in
+            var recreated = Set<String>()
+            var incarnations = checkpoint.incarnations ?? [:]
+            for topic in topics {
+                if let committedTo = incarnations[topic.name], committedTo != topic.incarnation {
+                    recreated.insert(topic.name)
+                    checkpoint.offsets = checkpoint.offsets.filter { !$0.key.hasPrefix(topic.name + "/") }
+                    logger.warning("the topic was made again since this sink committed; reading it from its start", metadata: [
+                        "sink": "\(sink.id)", "topic": "\(topic.name)",
+                    ])
+                }
+                incarnations[topic.name] = topic.incarnation
+            }
+            checkpoint.incarnations = incarnations
+            return recreated
+        }
         var members: [String] = []
         for _ in 0..<memberCount {
             members.append(try log.groups.join(group: sink.group, topics: Set(graph.topics), partitionCounts: counts, sessionTimeoutMs: 3_600_000).memberID)
@@ -121,7 +139,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             Thread.detachNewThread { [self] in
                 defer { done.leave() }
                 do {
-                    try member(membership, parts, finish: finish, abort: abort)
+                    try member(membership, parts, recreated: recreated, finish: finish, abort: abort)
                 } catch where abort.isSet {
                     // Cut short by the abort (a drain timeout, or another failure already
                     // recorded): the batch is not committed, which is all an abort asks.
@@ -140,23 +158,16 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         if let error = firstError.withLock({ $0 }) { throw PipelineRunner.NotRunnable(description: error) }
     }
 
-    private func member(_ membership: GroupMembership, _ parts: [(Topic, Partition)], finish: StopFlag, abort: StopFlag) throws {
+    private func member(_ membership: GroupMembership, _ parts: [(Topic, Partition)], recreated: Set<String>, finish: StopFlag, abort: StopFlag) throws {
         var readers = commitLock.withLock {
-            // The offsets this sink commits from now on are of these incarnations.
-            defer { for (topic, _) in parts { checkpoint.incarnations = (checkpoint.incarnations ?? [:]).merging([topic.name: topic.incarnation]) { $1 } } }
-            return parts.map { topic, partition in
+            parts.map { topic, partition in
                 let key = "\(topic.name)/\(partition.id)"
                 // A sink whose checkpoint is the whole truth starts from it (or from the
                 // start); others follow the group's offsets, which reset-offsets moves.
-                let group = output.offsetsOnlyInCheckpoint ? nil : log.committedPosition(group: sink.group, partition: partition)
+                let group = output.offsetsOnlyInCheckpoint || recreated.contains(topic.name)
+                    ? nil : log.committedPosition(group: sink.group, partition: partition)
                 var start = checkpoint.offsets[key] ?? group ?? partition.startOffset
-                if let committedTo = checkpoint.incarnations?[topic.name], committedTo != topic.incarnation {
-                    // The topic was deleted and made again: what it holds is all new.
-                    logger.warning("the topic was made again since this sink committed; reading it from its start", metadata: [
-                        "sink": "\(sink.id)", "partition": "\(key)", "committed": "\(start)",
-                    ])
-                    start = partition.startOffset
-                } else if start > partition.endOffset {
+                if start > partition.endOffset {
                     // The same topic, shorter than what was committed: a power loss took an
                     // unsynced tail that this sink had already written. Records appended
                     // from here on are new.

@@ -67,7 +67,7 @@ struct BadInputTests {
         #expect(result.stderr.contains("weir: m: appended 0 records, wrote 0, 0 failed"))
     }
 
-    @Test("a topic directory deleted under a pipeline: the next run makes the topic again and its sink reads the new records, each once")
+    @Test("a topic directory deleted under a pipeline: the next run makes the topic again and its sink's two members read the new records, each once")
     func deletedTopic() throws {
         let directory = TemporaryDirectory()
         let pipeline = directory.path + "/p.yaml"
@@ -78,7 +78,7 @@ struct BadInputTests {
                 sources:
                   g: { type: generate, topic: raw, count: \(count) }
                 sinks:
-                  out: { type: file, inputs: [raw], path: "\(directory.path)/out.txt", encoding: text }
+                  out: { type: file, inputs: [raw], path: "\(directory.path)/out.txt", encoding: text, parallelism: 2 }
                 """.utf8).write(to: URL(fileURLWithPath: pipeline))
         }
         let data = directory.path + "/data"
