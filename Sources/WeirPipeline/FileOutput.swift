@@ -128,7 +128,15 @@ final class FileOutput: SinkOutput {
             guard handle >= 0 else { throw PipelineRunner.NotRunnable(description: "cannot list \(path) in \(createdPath)") }
             defer { Glibc.close(handle) }
             let line = Array((path + "\n").utf8)
-            guard Glibc.write(handle, line, line.count) == line.count, fsync(handle) == 0 else {
+            var written = 0
+            while written < line.count {
+                let n = line.withUnsafeBytes { Glibc.write(handle, $0.baseAddress! + written, line.count - written) }
+                if n < 0 && (errno == EINTR || DiskSpace.waitIfFull(errno, path: createdPath)) { continue }
+                guard n > 0 else { throw PipelineRunner.NotRunnable(description: "cannot list \(path) in \(createdPath): \(String(cString: strerror(errno)))") }
+                written += n
+            }
+            DiskSpace.wrote(path: createdPath)
+            guard fsync(handle) == 0 else {
                 throw PipelineRunner.NotRunnable(description: "cannot list \(path) in \(createdPath): \(String(cString: strerror(errno)))")
             }
             // The list itself must survive a power loss as surely as the file it names.
