@@ -49,17 +49,21 @@ def _describe(error):
     return f"{type(error).__name__}: {error}"
 
 
-def run_transform(function, setup=None):
-    """Calls function(record, state) for every record; state is setup(options), or the
-    options. A record whose call raises goes to Weir's dead-letter topic with the error."""
+def _batches(setup):
+    """Each batch Weir sends, with the state: setup(options), or the options."""
     state = None
     for message in _messages():
         if message.get("type") == "init":
             options = message.get("options") or {}
             state = setup(options) if setup else options
-            continue
-        if message.get("type") != "batch":
-            continue
+        elif message.get("type") == "batch":
+            yield message, state
+
+
+def run_transform(function, setup=None):
+    """Calls function(record, state) for every record; state is setup(options), or the
+    options. A record whose call raises goes to Weir's dead-letter topic with the error."""
+    for message, state in _batches(setup):
         out, failed = [], []
         for index, record in enumerate(message["records"]):
             try:
@@ -79,14 +83,7 @@ def run_sink(function, setup=None):
     """Calls function(records, state) per batch; state is setup(options), or the options.
     It returns None, or [(index, reason), ...] for records it refuses for good (they go
     to the dead-letter topic). If it raises, Weir sends the batch again."""
-    state = None
-    for message in _messages():
-        if message.get("type") == "init":
-            options = message.get("options") or {}
-            state = setup(options) if setup else options
-            continue
-        if message.get("type") != "batch":
-            continue
+    for message, state in _batches(setup):
         try:
             refused = function(message["records"], state) or []
         except Exception as error:
