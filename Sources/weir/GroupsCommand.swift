@@ -11,20 +11,42 @@ struct GroupsCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List groups with committed offsets, one per line.")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: FormatOption
 
         func run() throws {
-            for name in try global.withLog({ $0.groups.groupNames }) { print(name) }
+            let names = try global.withLog { $0.groups.groupNames }
+            if output.json { return try output.print(names.map { ["name": $0] }) }
+            for name in names { print(name) }
         }
     }
 
     struct Describe: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Per partition: committed offset, end offset and lag.")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: FormatOption
         @Argument var group: String
+
+        struct Description: Encodable {
+            var group: String
+            var partitions: [Row]
+        }
+
+        struct Row: Encodable {
+            var topic: String
+            var partition: Int
+            var committed: Int64
+            var end: Int64
+            var lag: Int64
+        }
 
         func run() throws {
             let rows = try global.withLog { try $0.describeGroup(group) }
             guard !rows.isEmpty else { throw WeirLogError.unknownGroup(group) }
+            if output.json {
+                return try output.print(Description(group: group, partitions: rows.map {
+                    Row(topic: $0.topic, partition: $0.partition, committed: $0.committed, end: $0.end, lag: $0.lag)
+                }))
+            }
             print("topic".padded(20) + "  partition  committed   end         lag")
             for row in rows {
                 print(row.topic.padded(20) + "  " + "\(row.partition)".padded(9) + "  " + "\(row.committed)".padded(10)

@@ -25,7 +25,15 @@ struct PluginsCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every type with its kind, origin (built-in or the plugin.yaml) and summary.")
         @OptionGroup var plugins: PluginOptions
+        @OptionGroup var output: FormatOption
         @Argument(help: "Pipeline files whose plugins/ folders to search too.") var files: [String] = []
+
+        struct Entry: Encodable {
+            var type: String
+            var kind: String
+            var origin: String
+            var summary: String
+        }
 
         func run() throws {
             let (discovery, _) = plugins.discover(for: files)
@@ -38,6 +46,11 @@ struct PluginsCommand: ParsableCommand {
                     rows.append([type, kind.rawValue, spec.origin ?? "built-in", spec.summary])
                 }
             }
+            if output.json {
+                try output.print(rows.map { Entry(type: $0[0], kind: $0[1], origin: $0[2], summary: $0[3]) })
+                if !discovery.diagnostics.isEmpty { throw ExitCode(1) }
+                return
+            }
             let widths = (0..<3).map { column in rows.map { $0[column].count }.max() ?? 0 }
             for row in rows {
                 print((0..<3).map { row[$0].padded(widths[$0]) }.joined(separator: "  ") + "  " + row[3])
@@ -49,8 +62,25 @@ struct PluginsCommand: ParsableCommand {
     struct Describe: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A type's options.")
         @OptionGroup var plugins: PluginOptions
+        @OptionGroup var output: FormatOption
         @Argument(help: "The type (as in type: of a pipeline file).") var name: String
         @Argument(help: "Pipeline files whose plugins/ folders to search too.") var files: [String] = []
+
+        struct Description: Encodable {
+            var type: String
+            var kind: String
+            var origin: String
+            var summary: String
+            var command: [String]?
+            var options: [Option]
+        }
+
+        struct Option: Encodable {
+            var name: String
+            var type: String
+            var required: Bool
+            var description: String?
+        }
 
         func run() throws {
             let (discovery, _) = plugins.discover(for: files)
@@ -60,6 +90,15 @@ struct PluginsCommand: ParsableCommand {
                 let known = ComponentKind.allCases.flatMap { catalog.types(of: $0) }
                 printError("weir: no component type '\(name)'\(suggestion(for: name, among: known))")
                 throw ExitCode(1)
+            }
+            if output.json {
+                return try output.print(specs.map { spec in
+                    let manifest = discovery.manifests.first { $0.name == spec.type && $0.kind == spec.kind }
+                    return Description(type: spec.type, kind: spec.kind.rawValue, origin: spec.origin ?? "built-in", summary: spec.summary,
+                                       command: manifest?.command, options: spec.options.map {
+                                           Option(name: $0.name, type: $0.kind.name, required: $0.required, description: manifest?.optionDescriptions[$0.name])
+                                       })
+                })
             }
             for spec in specs {
                 print("\(spec.type) (\(spec.kind.rawValue), \(spec.origin ?? "built-in")): \(spec.summary)")

@@ -48,18 +48,83 @@ struct TopicsCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List topic names, one per line.")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: FormatOption
+
+        struct Entry: Encodable {
+            var name: String
+            var partitions: Int
+            var compression: String
+        }
 
         func run() throws {
-            for name in try global.withLog({ $0.topicNames }) { print(name) }
+            let entries = try global.withLog { log in
+                try log.topicNames.map { name in
+                    let topic = try log.topic(name)
+                    return Entry(name: name, partitions: topic.partitions.count, compression: "\(topic.config.compression)")
+                }
+            }
+            if output.json { return try output.print(entries) }
+            for entry in entries { print(entry.name) }
         }
     }
 
     struct Describe: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a topic's configuration and each partition's offsets and size.")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: FormatOption
         @Argument var name: String
 
+        struct Description: Encodable {
+            var name: String
+            var incarnation: String
+            var config: Config
+            var partitions: [PartitionState]
+        }
+
+        /// The topic's settings, named as in a pipeline file's `topics:`; `null` for no limit.
+        struct Config: Encodable {
+            var config: TopicConfig
+
+            enum Keys: String, CodingKey {
+                case partitions, compression, compressionLevel, flush, flushIntervalMs, flushIntervalBytes
+                case segmentBytes, segmentMs, retentionBytes, retentionMs
+            }
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Keys.self)
+                try container.encode(config.partitions, forKey: .partitions)
+                try container.encode("\(config.compression)", forKey: .compression)
+                try container.encode(config.compressionLevel, forKey: .compressionLevel)
+                try container.encode(config.flush.rawValue, forKey: .flush)
+                try container.encode(config.flushIntervalMs, forKey: .flushIntervalMs)
+                try container.encode(config.flushIntervalBytes, forKey: .flushIntervalBytes)
+                try container.encode(config.segmentBytes, forKey: .segmentBytes)
+                try container.encode(config.segmentMs, forKey: .segmentMs)
+                try container.encode(config.retentionBytes, forKey: .retentionBytes)
+                try container.encode(config.retentionMs, forKey: .retentionMs)
+            }
+        }
+
+        struct PartitionState: Encodable {
+            var partition: Int
+            var startOffset: Int64
+            var endOffset: Int64
+            var records: Int64
+            var sizeBytes: Int64
+            var segments: Int
+        }
+
         func run() throws {
+            if output.json {
+                let description = try global.withLog { log -> Description in
+                    let topic = try log.topic(name)
+                    return Description(name: topic.name, incarnation: topic.incarnation, config: Config(config: topic.config), partitions: topic.partitions.map { p in
+                        PartitionState(partition: p.id, startOffset: p.startOffset, endOffset: p.endOffset, records: p.endOffset - p.startOffset,
+                                       sizeBytes: Int64(p.sizeInBytes), segments: p.segmentCount)
+                    })
+                }
+                return try output.print(description)
+            }
             let text = try global.withLog { log -> String in
                 let topic = try log.topic(name)
                 let c = topic.config
