@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 public import Logging
+import Synchronization
 import WeirLog
 
 /// Options every command that touches the data directory takes.
@@ -13,6 +14,13 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .warning
 
+    enum LogFormat: String, ExpressibleByArgument {
+        case text, json
+    }
+
+    @Option(name: .customLong("log-format"), help: "text, or json: one JSON object per line on stderr (time, level, label, message, metadata).")
+    var logFormat: LogFormat = .text
+
     /// The directory the user means, from the flag, the environment or the default.
     var resolvedDataDirectory: String {
         let environment = ProcessInfo.processInfo.environment
@@ -23,10 +31,25 @@ struct GlobalOptions: ParsableArguments {
     }
 
     var logger: Logger {
-        var logger = Logger(label: "weir") { StreamLogHandler.standardError(label: $0) }
+        Self.bootstrap(logFormat)
+        var logger = Logger(label: "weir")
         logger.logLevel = logLevel
         return logger
     }
+
+    /// Every logger of the process (the log's and the runner's too) writes in `format`.
+    private static func bootstrap(_ format: LogFormat) {
+        bootstrapped.withLock { done in
+            guard !done else { return }
+            done = true
+            switch format {
+            case .text: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+            case .json: LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+            }
+        }
+    }
+
+    private static let bootstrapped = Mutex(false)
 
     /// Opens the log; the caller closes it.
     func openLog() throws -> EmbeddedLog {

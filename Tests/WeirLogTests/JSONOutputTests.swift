@@ -55,6 +55,31 @@ struct JSONOutputTests {
         #expect(Set(file.compactMap { $0["kind"] as? String }) == ["source", "sink"])
     }
 
+    @Test("--log-format json writes each log line as one JSON object on stderr")
+    func jsonLogs() throws {
+        let directory = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path + "/in/dir.log", withIntermediateDirectories: true)
+        try Data("hi\n".utf8).write(to: URL(fileURLWithPath: directory.path + "/in/a.log"))
+        let pipeline = directory.path + "/p.yaml"
+        try Data("""
+            name: p
+            topics: { raw: {} }
+            sources:
+              f: { type: file, paths: ["\(directory.path)/in/*"], topic: raw }
+            sinks:
+              out: { type: blackhole, inputs: [raw] }
+            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+        let result = try weir(directory.path + "/data", ["run", "--once", "--quiet", "--log-format", "json", pipeline])
+        #expect(result.status == 0, "\(result.stderr)")
+        let logLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }
+        let entries = try logLines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let skipped = try #require(entries.first { $0["message"] as? String == "not a regular file; skipped" })
+        #expect(skipped["level"] as? String == "warning")
+        #expect(skipped["label"] as? String == "weir")
+        #expect((skipped["metadata"] as? [String: String])?["path"] == directory.path + "/in/dir.log")
+        #expect((skipped["time"] as? String)?.hasSuffix("Z") == true)
+    }
+
     @Test("shell completions and the version")
     func completionsAndVersion() throws {
         for shell in ["bash", "zsh", "fish"] {
