@@ -33,6 +33,11 @@ struct PluginBench {
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: pipeline))
     }
 
+    /// Changes the pipeline file: `text` becomes `replacement`.
+    func edit(_ text: String, _ replacement: String) throws {
+        try write(try String(contentsOfFile: pipeline, encoding: .utf8).replacingOccurrences(of: text, with: replacement))
+    }
+
     func run(_ extra: [String] = []) throws -> CommandResult {
         try WeirLogTests.run(Paths.weir, ["run", "--once", "--quiet", "--data-dir", data] + extra + [pipeline])
     }
@@ -111,6 +116,14 @@ struct PluginFaultTests {
         return bench
     }
 
+    /// With the fault taken out of the plugin's mode, the next run gets every record once.
+    func expectEveryRecordOnceFixed(_ bench: PluginBench, mode: String) throws {
+        try bench.edit("mode: \(mode)", "mode: upper")
+        let again = try bench.run()
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try bench.output().sorted() == Self.shouted.sorted())
+    }
+
     @Test("a plugin that exits, hangs or writes garbage on a batch is restarted and the batch sent again: every record once",
           arguments: [
               ("exit", "it exited with status 3 without answering batch 2; restarting it (attempt 1 of 3)"),
@@ -152,17 +165,13 @@ struct PluginFaultTests {
         #expect(try bench.output().isEmpty)
         #expect(try bench.deadLetters().isEmpty)
 
-        let fixed = try String(contentsOfFile: bench.pipeline, encoding: .utf8).replacingOccurrences(of: "mode: crash_at_start", with: "mode: upper")
-        try bench.write(fixed)
-        let again = try bench.run()
-        #expect(again.status == 0, "\(again.stderr)")
-        #expect(try bench.output().sorted() == Self.shouted.sorted())
+        try expectEveryRecordOnceFixed(bench, mode: "crash_at_start")
     }
 
     @Test("a stop while a plugin hangs: the drain timeout cuts the wait short, nothing of that batch is committed, and the next run gets every record once")
     func abortWhileHanging() throws {
         let bench = try transformBench(mode: "hang")
-        try bench.write(try String(contentsOfFile: bench.pipeline, encoding: .utf8).replacingOccurrences(of: "timeout_ms: 500", with: "timeout_ms: 600000"))
+        try bench.edit("timeout_ms: 500", "timeout_ms: 600000")
         let child = try ChildProcess(Paths.weir, ["run", "--quiet", "--drain-timeout", "1", "--data-dir", bench.data, bench.pipeline])
         let errors = DataReader(child.stderr)
         // The plugin hangs in its second batch.
@@ -177,11 +186,7 @@ struct PluginFaultTests {
         #expect(!text.contains("cannot run"), "\(text)")
         #expect(try bench.output().count < Self.lineCount)
 
-        let fixed = try String(contentsOfFile: bench.pipeline, encoding: .utf8).replacingOccurrences(of: "mode: hang", with: "mode: upper")
-        try bench.write(fixed)
-        let again = try bench.run()
-        #expect(again.status == 0, "\(again.stderr)")
-        #expect(try bench.output().sorted() == Self.shouted.sorted())
+        try expectEveryRecordOnceFixed(bench, mode: "hang")
     }
 
     @Test("weir test fails a case whose plugin cannot run, even when the case only has conditions")
