@@ -286,25 +286,3 @@ final class SampleTransform: RecordTransform {
         return result
     }
 }
-
-extension Value: Decodable {
-    /// A value from JSON: booleans, integers and other numbers kept apart.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let flag = try? container.decode(Bool.self) {
-            self = .bool(flag)
-        } else if let number = try? container.decode(Int64.self) {
-            self = .int(number)
-        } else if let number = try? container.decode(Double.self) {
-            self = .double(number)
-        } else if let text = try? container.decode(String.self) {
-            self = .string(text)
-        } else if let items = try? container.decode([Value].self) {
-            self = .array(items)
-        } else {
-            self = .object(try container.decode([String: Value].self))
-        }
-    }
-}
