@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let upcoming: [SwiftSetting] = [
@@ -13,11 +13,16 @@ let package = Package(
     products: [
         .library(name: "WeirLog", targets: ["WeirLog"]),
         .library(name: "WeirPipeline", targets: ["WeirPipeline"]),
+        .library(name: "WeirServer", targets: ["WeirServer"]),
         .executable(name: "weir", targets: ["weir"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // HTTP for --http (metrics, health, the API); no TLS, HTTP/2 or configuration traits.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
@@ -31,6 +36,7 @@ let package = Package(
                 "CZlib",
                 "CCRC32C",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: upcoming
@@ -42,6 +48,20 @@ let package = Package(
                 "CPCRE2",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "WeirServer",
+            dependencies: [
+                "WeirLog",
+                "WeirPipeline",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: upcoming
         ),
@@ -56,6 +76,7 @@ let package = Package(
             dependencies: [
                 "WeirLog",
                 "WeirPipeline",
+                "WeirServer",
                 "DedupePlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

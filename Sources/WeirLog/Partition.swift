@@ -22,6 +22,7 @@ public final class Partition: Sendable {
     /// fsyncs of the active segment done by `sync`, for tests of group commit.
     let syncCount = Atomic<Int>(0)
     private let lastRetentionMillis = Atomic<Int64>(currentTimeMillis())
+    private let metrics: PartitionMetrics
 
     private struct State: ~Copyable {
         var segments: [Segment]
@@ -74,6 +75,7 @@ public final class Partition: Sendable {
         self.id = id
         self.directory = directory
         self.config = config
+        metrics = PartitionMetrics(topic: topic, partition: id)
         var logger = logger
         logger[metadataKey: "partition"] = "\(topic)/\(id)"
         self.logger = logger
@@ -174,8 +176,9 @@ public final class Partition: Sendable {
     func appendUnsynced(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws
         -> (base: Int64, appendedUpTo: Int64, mustSync: Bool)
     {
+        let started = monotonicNanos()
         defer { resumeWoken() }
-        return try state.withLock { state in
+        let result = try state.withLock { state in
             guard !state.closed else {
                 throw WeirLogError.io(operation: "append to closed partition", path: directory, errno: EBADF)
             }
@@ -203,6 +206,8 @@ public final class Partition: Sendable {
             }
             return (assigned.baseOffset, state.appendedBytes, mustSync)
         }
+        metrics.appended(records: Int(header.recordsCount), bytes: batch.count, since: started)
+        return result
     }
 
     /// Makes offsets below `offset` visible to readers and wakes the waiting ones.
@@ -284,7 +289,9 @@ public final class Partition: Sendable {
                 return (state.active.file, state.appendedBytes, state.nextOffset, state.active.size)
             }
             do {
+                let started = monotonicNanos()
                 try FileSystem.fsync(file.fd, path: file.path)
+                metrics.synced(since: started)
             } catch {
                 // After a failed fsync the kernel may have dropped the dirty pages and a later
                 // fsync can succeed anyway: nothing after this point can be trusted, so the

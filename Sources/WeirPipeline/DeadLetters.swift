@@ -14,15 +14,26 @@ final class DeadLetters: Sendable {
     let log: EmbeddedLog
     private let pending = Mutex<[Record]>([])
     private let appending = Mutex<Producer?>(nil)
+    /// Each component's counters, by id: a dead letter counts for the component named.
+    private let stats: [String: ComponentStats]
 
-    init(pipeline: String, log: EmbeddedLog) {
+    init(pipeline: String, log: EmbeddedLog, stats: [ComponentStats] = []) {
         topicName = pipeline + ".dlq"
         self.log = log
+        self.stats = Dictionary(stats.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     func add(_ value: UnsafeRawBufferPointer, reason: String, component: String, headers: [RecordHeader] = []) {
         let record = Record(value: Array(value), timestamp: currentTimeMillis(), headers: Self.headers(reason, component) + headers)
         pending.withLock { $0.append(record) }
+        count(component)
+    }
+
+    /// A transform's failures are counted as errors where it runs (the graph); a source's
+    /// or a sink's only here.
+    private func count(_ component: String) {
+        guard let stats = stats[component] else { return }
+        stats.addDeadLettered(1, errors: stats.kind == .transform ? 0 : 1)
     }
 
     /// A record as it left the last component that handled it: its fields as JSON.
@@ -30,6 +41,7 @@ final class DeadLetters: Sendable {
         let letter = Record(key: record.key, value: Array(record.fields.jsonText().utf8), timestamp: record.timestamp,
                             headers: record.headers + Self.headers(reason, component))
         pending.withLock { $0.append(letter) }
+        count(component)
     }
 
     private static func headers(_ reason: String, _ component: String) -> [RecordHeader] {

@@ -62,3 +62,8 @@ public struct RecordOrigin: Sendable, Equatable {
         self.offset = offset
     }
 }
+
+extension PipelineRecord {
+    /// The record as a `json` sink writes it: its fields plus `_timestamp`, on one line.
+    public var jsonLine: String { RecordEncoding.json.line(self) }
+}

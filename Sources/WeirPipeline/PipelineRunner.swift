@@ -29,6 +29,57 @@ public final class PipelineRunner: Sendable {
     let checkpoints: String
     /// Counters per component, in file order, for the live view.
     public let stats: [ComponentStats]
+    private let current = Mutex<Phase>(.starting)
+    private let stopFlag = Mutex<StopFlag?>(nil)
+    private let sinkRunners = Mutex<[SinkRunner]>([])
+
+    /// Where the run is.
+    public enum Phase: Sendable, Equatable {
+        case starting
+        case running
+        /// Asked to stop: sources stopped, sinks drain.
+        case stopping
+        case finished
+        case failed(String)
+
+        public var name: String {
+            switch self {
+            case .starting: "starting"
+            case .running: "running"
+            case .stopping: "stopping"
+            case .finished: "finished"
+            case .failed: "failed"
+            }
+        }
+    }
+
+    public var phase: Phase {
+        let phase = current.withLock { $0 }
+        if phase == .running, stopFlag.withLock({ $0?.isSet }) == true { return .stopping }
+        return phase
+    }
+
+    /// A consumer group's committed offset in one partition (the sink's last durable
+    /// commit) and the partition's end.
+    public struct GroupPosition: Sendable {
+        public var group: String
+        public var sink: String
+        public var topic: String
+        public var partition: Int
+        public var committed: Int64
+        public var end: Int64
+        public var lag: Int64 { max(0, end - committed) }
+    }
+
+    /// Where each sink's group is in each partition it reads (empty before the run).
+    public func groupPositions() -> [GroupPosition] {
+        sinkRunners.withLock { $0 }.flatMap { sink in
+            sink.committedOffsets().compactMap { topic, partition, committed in
+                guard let end = try? log.topic(topic).partitions[partition].endOffset else { return nil }
+                return GroupPosition(group: sink.sink.group, sink: sink.sink.id, topic: topic, partition: partition, committed: committed, end: end)
+            }
+        }.sorted { ($0.sink, $0.topic, $0.partition) < ($1.sink, $1.topic, $1.partition) }
+    }
 
     public struct Summary: Sendable, Equatable {
         public var appended: [String: Int] = [:]
@@ -50,7 +101,7 @@ public final class PipelineRunner: Sendable {
         self.log = log
         self.logger = logger
         checkpoints = log.directory + "/pipelines/" + definition.name
-        stats = definition.components.map { ComponentStats(pipeline: definition.name, id: $0.id, kind: $0.kind) }
+        stats = definition.components.map { ComponentStats(pipeline: definition.name, id: $0.id, kind: $0.kind, type: $0.type) }
         try FileManager.default.createDirectory(atPath: checkpoints, withIntermediateDirectories: true)
     }
 
@@ -74,16 +125,40 @@ public final class PipelineRunner: Sendable {
     /// its end and every sink has caught up. `abort` stops at once, committing nothing
     /// more. `lines` receives what `stdout` sinks print.
     public func run(once: Bool, stop: StopFlag, abort: StopFlag = StopFlag(), lines: any LineWriter = PrintLineWriter()) throws -> Summary {
+        stopFlag.withLock { $0 = stop }
+        do {
+            let summary = try runToEnd(once: once, stop: stop, abort: abort, lines: lines)
+            finish(.finished)
+            return summary
+        } catch {
+            finish(.failed("\(error)"))
+            throw error
+        }
+    }
+
+    /// Marks the run and every component done, and ends their taps.
+    private func finish(_ phase: Phase) {
+        current.withLock { $0 = phase }
+        for component in stats {
+            if case .failed = component.state {} else { component.set(.finished) }
+            component.tap.finish()
+        }
+    }
+
+    private func runToEnd(once: Bool, stop: StopFlag, abort: StopFlag, lines: any LineWriter) throws -> Summary {
         try Self.checkRunnable(definition, once: once, registry: registry)
         for (name, config) in definition.topics.sorted(by: { $0.key < $1.key }) where (try? log.topic(name)) == nil {
             _ = try log.createTopic(name, config: config)
         }
-        let deadLetters = DeadLetters(pipeline: definition.name, log: log)
+        let deadLetters = DeadLetters(pipeline: definition.name, log: log, stats: stats)
+        let transformStats = Dictionary(uniqueKeysWithValues: stats.filter { $0.kind == .transform }.map { ($0.id, $0) })
         // Sinks first: one that refuses its output file stops the run before sources append.
         let sinks = try definition.components.filter { $0.kind == .sink }.map { sink in
             try SinkRunner(pipeline: definition, sink: sink, log: log, checkpointDirectory: checkpoints, lines: lines,
-                           deadLetters: deadLetters, stats: stats(of: sink.id), abort: abort, logger: logger, registry: registry)
+                           deadLetters: deadLetters, stats: stats(of: sink.id), abort: abort, logger: logger, registry: registry,
+                           transformStats: transformStats)
         }
+        sinkRunners.withLock { $0 = sinks }
         let sources = try definition.components.filter { $0.kind == .source }.map { source in
             try makeSource(source, once: once, deadLetters: deadLetters, sinks: sinks, stop: stop)
         }
@@ -95,6 +170,7 @@ public final class PipelineRunner: Sendable {
             Thread.detachNewThread {
                 defer { sinksDone.leave() }
                 do { try sink.run(finish: sourcesDone, abort: abort) } catch {
+                    sink.stats.set(.failed("\(error)"))
                     failure.withLock { $0 = $0 ?? "\(error)" }
                     stop.set()
                     abort.set()
@@ -106,7 +182,11 @@ public final class PipelineRunner: Sendable {
             sourcesRunning.enter()
             Thread.detachNewThread { [logger] in
                 defer { sourcesRunning.leave() }
-                do { try source.run(stop) } catch {
+                do {
+                    try source.run(stop)
+                    source.stats.set(.finished)
+                } catch {
+                    source.stats.set(.failed("\(error)"))
                     logger.error("source stopped", metadata: ["source": "\(source.id)", "error": "\(error)"])
                     failure.withLock { $0 = $0 ?? "source '\(source.id)': \(error)" }
                     stop.set()
@@ -114,6 +194,8 @@ public final class PipelineRunner: Sendable {
                 }
             }
         }
+        for transform in stats where transform.kind == .transform { transform.set(.running) }
+        current.withLock { $0 = .running }
         sourcesRunning.wait()
         sourcesDone.set()
         sinksDone.wait()
@@ -123,10 +205,10 @@ public final class PipelineRunner: Sendable {
         for (component, counters) in zip(definition.components, stats) {
             let counts = counters.counts
             switch component.kind {
-            case .source: summary.appended[component.id] = counts.records
+            case .source: summary.appended[component.id] = counts.sent
             case .sink:
-                summary.written[component.id] = counts.records
-                summary.failed[component.id] = counts.failed
+                summary.written[component.id] = counts.sent
+                summary.failed[component.id] = counts.failedUpstream
             case .transform: break
             }
         }
@@ -136,6 +218,7 @@ public final class PipelineRunner: Sendable {
     /// A source, ready to run on its own thread.
     struct RunnableSource: Sendable {
         var id: String
+        var stats: ComponentStats
         var run: @Sendable (StopFlag) throws -> Void
     }
 
@@ -164,7 +247,15 @@ public final class PipelineRunner: Sendable {
         let plugin = try registry.makeSource(options)
         let context = SourceContext(options: options, once: once, stop: stop, logger: logger, writer: writer, deadLetters: deadLetters)
         let box = UncheckedBox(context)
-        return RunnableSource(id: source.id) { _ in try plugin.run(box.value) }
+        let stats = stats(of: source.id)
+        return RunnableSource(id: source.id, stats: stats) { _ in
+            if plugin.reportsConnection {
+                stats.set(.starting("waiting for it to connect"))
+            } else {
+                stats.set(.running)
+            }
+            try plugin.run(box.value)
+        }
     }
 }
 

@@ -14,10 +14,14 @@ public protocol PipelineSource: Sendable {
     func run(_ context: SourceContext) throws
     /// Why this source would never end under `weir run --once`, or nil (the default).
     var endlessReason: String? { get }
+    /// The source says when it is connected (`context.connected()`), and `/ready` waits
+    /// for it; otherwise (the default) it counts as connected once it runs.
+    var reportsConnection: Bool { get }
 }
 
 extension PipelineSource {
     public var endlessReason: String? { nil }
+    public var reportsConnection: Bool { false }
 }
 
 /// What a source is given to run.
@@ -44,6 +48,17 @@ public final class SourceContext: @unchecked Sendable {  // used by the source's
 
     /// This source never ran before on this log.
     public var firstStart: Bool { writer.firstStart }
+
+    /// The source reached its input (for a source that `reportsConnection`): `/ready`
+    /// counts it from now on.
+    public func connected() {
+        if writer.stats.state != .running { writer.stats.set(.running) }
+    }
+
+    /// The source lost its input and is getting it back (`/ready` says why meanwhile).
+    public func disconnected(_ reason: String) {
+        writer.stats.set(.starting(reason))
+    }
 
     /// Appends `records` as one batch, with `position` (opaque to Weir: whatever lets the
     /// source continue after them). With no records, the position is kept in the

@@ -19,6 +19,8 @@ import WeirLog
 struct PluginSource: PipelineSource {
     let manifest: PluginManifest
     let settings: PluginSettings
+    /// Connected once the plugin writes its first line (`{"type":"ready"}` or a batch).
+    var reportsConnection: Bool { true }
 
     private enum Ending {
         case finished
@@ -51,6 +53,8 @@ struct PluginSource: PipelineSource {
                 lastProblem = error.description
                 settings.say(manifest, "\(lastProblem); restarting it")
                 restartsInARow += 1
+                settings.countRestart()
+                context.disconnected("plugin \(manifest.name) is restarting: \(lastProblem)")
                 continue
             }
             ending = try pump(process, context, producedOnce: &producedOnce, restartsInARow: &restartsInARow)
@@ -71,6 +75,8 @@ struct PluginSource: PipelineSource {
                 lastProblem = reason
                 process.kill()
                 restartsInARow += 1
+                settings.countRestart()
+                context.disconnected("plugin \(manifest.name) is restarting: \(reason)")
                 settings.say(manifest, "\(reason); restarting it from its last stored position")
             }
         }
@@ -105,7 +111,9 @@ struct PluginSource: PipelineSource {
         guard case .object(let message)? = try? JSONValueParser.parse(line) else {
             throw PluginWire.BadRecord(description: "not a JSON object")
         }
+        context.connected()
         if message["type"] == .string("end") { return false }
+        if message["type"] == .string("ready") { return true }
         guard message["records"] != nil || message["position"] != nil else {
             throw PluginWire.BadRecord(description: "no \"records\" and no \"position\"")
         }

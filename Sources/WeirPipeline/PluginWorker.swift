@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Synchronization
 import WeirLog
 
@@ -74,6 +75,7 @@ final class PluginWorker: @unchecked Sendable {  // one caller at a time: its po
                 process?.kill()
                 process = nil
                 restartsInARow += 1
+                settings.countRestart()
                 settings.say(manifest, "\(error.description); restarting it (attempt \(attempt) of \(settings.maxAttempts))")
             }
         }
@@ -130,11 +132,18 @@ struct PluginSettings: Sendable {
     var maxAttempts = 3
     /// How long a closing plugin gets before SIGTERM, and again before SIGKILL.
     var graceMs = 2_000
+    /// Restarts of the component's plugin processes (`weir_plugin_restarts_total`).
+    private let restarts: Counter
 
     init(_ options: ComponentOptions) {
         if let n = options.int("timeout_ms") { timeoutMs = Int32(n) }
         if let n = options.int("max_attempts") { maxAttempts = Int(n) }
+        restarts = Counter(label: "weir_plugin_restarts_total", dimensions: [
+            ("pipeline", options.pipeline), ("component", options.id), ("plugin", options.component.type),
+        ])
     }
+
+    func countRestart() { restarts.increment() }
 
     /// One line on Weir's stderr about the plugin.
     func say(_ manifest: PluginManifest, _ message: String) {

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 import WeirLog
 
@@ -55,17 +56,23 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     }
     private var committedWrites = 0
     private let firstError = Mutex<String?>(nil)
+    /// The next offset of each partition ("topic/partition") as the last durable commit
+    /// (or the start, before one) has it: the group's committed offsets, for `/metrics`.
+    private let durable = Mutex<[String: Int64]>([:])
+    /// Time from a record's timestamp to its write, once per batch for its oldest record.
+    private let latency: Metrics.Timer
 
     init(pipeline: PipelineDefinition, sink: ComponentDefinition, log: EmbeddedLog, checkpointDirectory: String,
          lines: any LineWriter, deadLetters: DeadLetters, stats: ComponentStats, abort: StopFlag, logger: Logger,
-         registry: ComponentRegistry = .builtIn) throws {
+         registry: ComponentRegistry = .builtIn, transformStats: [String: ComponentStats] = [:]) throws {
         self.pipeline = pipeline
         self.sink = sink
         self.log = log
         self.deadLetters = deadLetters
         self.stats = stats
         self.logger = logger
-        graph = try TransformGraph(definition: pipeline, sink: sink, registry: registry, abort: abort)
+        graph = try TransformGraph(definition: pipeline, sink: sink, registry: registry, abort: abort, stats: transformStats)
+        latency = Metrics.Timer(label: "weir_sink_end_to_end_latency_seconds", dimensions: [("pipeline", pipeline.name), ("component", sink.id)])
         maxLag = if case .int(let n) = sink.options["max_lag"] { n } else { 500_000 }
         checkpointPath = checkpointDirectory + "/sink-\(sink.id).checkpoint"
         store = try SlottedCheckpoint(path: checkpointPath)
@@ -131,6 +138,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         for membership in memberships {
             for tp in membership.assignment { owners[tp] = membership }
         }
+        stats.set(.running)
         defer { for member in members { log.groups.leave(group: sink.group, memberID: member) } }
         let done = DispatchGroup()
         for membership in memberships where !membership.assignment.isEmpty {
@@ -181,6 +189,9 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         }
         positions.withLock { positions in
             for (topic, reader) in readers { positions["\(topic)/\(reader.partition.id)"] = Position(partition: reader.partition, offset: reader.position) }
+        }
+        durable.withLock { durable in
+            for (topic, reader) in readers { durable["\(topic)/\(reader.partition.id)"] = reader.position }
         }
         var finishing = false
         while !abort.isSet {
@@ -270,9 +281,23 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
                 abortOnFailure?.set()
             }
         }
-        stats.add(records: result.records.count, bytes: bytes, failed: result.failures.count)
+        stats.add(received: result.records.count, sent: result.records.count, bytes: bytes, failedUpstream: result.failures.count)
+        stats.tap.offer(result.records)
+        if let oldest = result.records.lazy.map(\.timestamp).min(), oldest > 0 {
+            latency.recordMilliseconds(max(0, currentTimeMillis() - oldest))
+        }
         committedReader = reader
         positions.withLock { $0["\(topic)/\(partition.id)"]?.offset = next }
+    }
+
+    /// Each input partition with the next offset the last durable commit has for it.
+    func committedOffsets() -> [(topic: String, partition: Int, offset: Int64)] {
+        durable.withLock { durable in
+            durable.compactMap { key, offset in
+                guard let slash = key.lastIndex(of: "/"), let partition = Int(key[key.index(after: slash)...]) else { return nil }
+                return (String(key[..<slash]), partition, offset)
+            }
+        }
     }
 
     /// Records of `topic` (of every input topic when nil) appended but not yet written
@@ -302,6 +327,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             }
             committedWrites = upTo
             lastCommitted = snapshot
+            durable.withLock { $0.merge(snapshot.offsets) { _, new in new } }
             if monotonicMillis() - mirrored >= 1000 { mirror(snapshot) }
         }
     }

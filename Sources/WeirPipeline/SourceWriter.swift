@@ -18,6 +18,8 @@ final class SourceWriter {
     private var chunkPartition: Int?
     private var chunkRecords = 0
     private var chunkBytes = 0
+    /// The chunk's records as `weir tap` shows them, built only while someone listens.
+    private var tapped: [PipelineRecord] = []
     private(set) var state: SourceState
     /// This source never ran before (its checkpoint says so).
     let firstStart: Bool
@@ -82,23 +84,30 @@ final class SourceWriter {
         if let applied { state.apply(applied) }
         chunkRecords += 1
         chunkBytes += value.count
-        if position != nil {
-            stats.add(records: chunkRecords, bytes: chunkBytes)
-            chunkRecords = 0
-            chunkBytes = 0
-            try producer.endBatch(partition: partition)
-            chunkPartition = nil
+        if stats.tap.isListening {
+            tapped.append(PipelineRecord(message: String(decoding: value, as: UTF8.self), timestamp: timestamp, key: key))
         }
+        if position != nil {
+            try producer.endBatch(partition: partition)
+            countChunk()
+        }
+    }
+
+    /// The chunk is queued for its partition: counts it and shows it to the tap.
+    private func countChunk() {
+        stats.add(received: chunkRecords, sent: chunkRecords, bytes: chunkBytes)
+        stats.tap.offer(tapped)
+        tapped.removeAll()
+        chunkRecords = 0
+        chunkBytes = 0
+        chunkPartition = nil
     }
 
     /// Ends the current chunk of a source without positions (stdin).
     func endChunk() throws {
         guard let partition = chunkPartition else { return }
         try producer.endBatch(partition: partition)
-        stats.add(records: chunkRecords, bytes: chunkBytes)
-        chunkRecords = 0
-        chunkBytes = 0
-        chunkPartition = nil
+        countChunk()
     }
 
     /// A position with no record (a file now known, or all of it skipped).

@@ -12,6 +12,8 @@ struct TransformGraph {
     let producerOf: [String: String]
     /// The topics read, directly or through transforms.
     let topics: [String]
+    /// Each transform's counters and tap, by id (none in `weir test`).
+    let stats: [String: ComponentStats]
     var transformIDs: [String] { transforms.keys.sorted() }
 
     struct Result {
@@ -31,13 +33,16 @@ struct TransformGraph {
         var description: String
     }
 
-    init(definition: PipelineDefinition, sink: ComponentDefinition, registry: ComponentRegistry, abort: StopFlag? = nil) throws {
-        try self.init(definition: definition, wanted: sink.inputs, registry: registry, abort: abort)
+    init(definition: PipelineDefinition, sink: ComponentDefinition, registry: ComponentRegistry, abort: StopFlag? = nil,
+         stats: [String: ComponentStats] = [:]) throws {
+        try self.init(definition: definition, wanted: sink.inputs, registry: registry, abort: abort, stats: stats)
     }
 
-    init(definition: PipelineDefinition, wanted: [String], registry: ComponentRegistry, abort: StopFlag? = nil) throws {
+    init(definition: PipelineDefinition, wanted: [String], registry: ComponentRegistry, abort: StopFlag? = nil,
+         stats: [String: ComponentStats] = [:]) throws {
         self.definition = definition
         self.wanted = wanted
+        self.stats = stats
         producerOf = Checker.transformOutputs(definition.components)
         var transforms: [String: any RecordTransform] = [:]
         var topics = Set<String>()
@@ -82,6 +87,11 @@ struct TransformGraph {
             if cache[id] == nil, let transform = transforms[id], let component = definition.component(id) {
                 let inputs = id == point ? batch : component.inputs.flatMap { records(of: $0) }
                 let output = transform.process(inputs)
+                if let stats = stats[id] {
+                    let sent = output.outputs.values.reduce(0) { $0 + $1.count }
+                    stats.add(received: inputs.count, sent: sent, errors: output.failures.count)
+                    if stats.tap.isListening { stats.tap.offer(output.outputs.values.flatMap { $0 }) }
+                }
                 result.failures += output.failures.map { Failure(record: $0.record, transform: id, reason: $0.reason, onError: component.onError) }
                 if let fatal = output.fatal { result.fatal = result.fatal ?? "transform '\(id)': \(fatal)" }
                 cache[id] = output

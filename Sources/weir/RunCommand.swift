@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import WeirLog
 import WeirPipeline
+import WeirServer
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +25,10 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "No live view or periodic summary.") var quiet = false
     @Option(help: "Seconds between summaries when standard error is not a terminal.") var summaryInterval: Double = 10
     @Option(help: "Seconds sinks may take to drain after a stop signal.") var drainTimeout: Double = 5
+    @Option(help: ArgumentHelp(
+        "Serve /metrics, /health, /ready and the API (for weir top and weir tap) on this address; a bare port listens on 127.0.0.1.",
+        valueName: "addr:port"))
+    var http: HTTPAddress?
 
     func run() throws {
         let (definitions, registry) = try loadAll()
@@ -32,9 +37,15 @@ struct RunCommand: ParsableCommand {
         let abort = StopFlag()
         let signals = SignalHandler(stop: stop, abort: abort, drainTimeout: drainTimeout)
         defer { signals.cancel() }
+        // Served before the log opens, so /health answers during a long recovery.
+        let monitor = RunMonitor()
+        let server = try http.map { try serve(on: $0, monitor: monitor) }
+        defer { server?.stop() }
         do {
             try global.withLog { log in
                 let runners = try definitions.map { try PipelineRunner(definition: $0, log: log, logger: global.logger, registry: registry) }
+                monitor.attach(log: log, runners: runners)
+                defer { monitor.end() }
                 let progress = quiet ? nil : RunProgress(runners: runners, interval: summaryInterval)
                 progress?.start()
                 let results = runAll(runners, stop: stop, abort: abort, output: output)
@@ -58,6 +69,14 @@ struct RunCommand: ParsableCommand {
         } catch is StandardOutput.Closed {
             return  // the reader went away (`| head`); nothing after the last flush was committed
         }
+    }
+
+    /// Starts the HTTP endpoint, with Prometheus as the metrics backend.
+    private func serve(on address: HTTPAddress, monitor: RunMonitor) throws -> OperationsServer {
+        let exporter = MetricsExporter.bootstrap(monitor: monitor)
+        let server = try OperationsServer(host: address.host, port: address.port, monitor: monitor, exporter: exporter, logger: global.logger)
+        printError("weir: serving /metrics, /health, /ready and /api on http://\(server.address)")
+        return server
     }
 
     /// Validates every file before anything runs: an invalid one writes nothing.

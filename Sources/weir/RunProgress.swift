@@ -47,11 +47,11 @@ final class RunProgress: @unchecked Sendable {  // state is touched only on `que
                 let counts = stats.counts
                 let before = previous[ObjectIdentifier(stats)] ?? .init()
                 previous[ObjectIdentifier(stats)] = counts
-                let rate = Double(counts.records - before.records) / seconds
+                let rate = Double(counts.sent - before.sent) / seconds
                 let bytes = Double(counts.bytes - before.bytes) / seconds
                 var part = "\(stats.id) \(Self.rate(rate)) rec/s \(Self.bytes(bytes))/s"
                 if stats.kind == .sink { part += " lag \(stats.lag)" }
-                if counts.failed > 0 { part += " failed \(counts.failed)" }
+                if counts.failedUpstream + counts.errors > 0 { part += " failed \(counts.failedUpstream + counts.errors)" }
                 parts.append(part)
             }
             lines.append("weir: \(runner.definition.name): " + parts.joined(separator: " | "))

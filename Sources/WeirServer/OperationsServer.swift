@@ -1,0 +1,143 @@
+import Dispatch
+import Foundation
+import Hummingbird
+public import Logging
+import Synchronization
+import WeirPipeline
+
+/// The HTTP endpoint of `weir run --http`: Prometheus metrics, health and readiness,
+/// the running pipelines as JSON, and a tap on any component's output.
+///
+/// - `GET /metrics`: Prometheus text format 0.0.4.
+/// - `GET /health`: 200 while the process serves.
+/// - `GET /ready`: 200 when every pipeline runs and its sources are connected, else 503;
+///   the JSON body lists what is not ready.
+/// - `GET /api/pipelines`: components with state, counts, rates; groups; topics.
+/// - `GET /api/tap?component=NAME&limit=N`: records leaving the component, one JSON
+///   line each, sampled when the rate is high, until N were sent or the run ends.
+public final class OperationsServer: Sendable {
+    /// Where the server listens, as `host:port` (the port chosen when 0 was asked).
+    public let address: String
+    private let task: Task<Void, any Error>
+
+    public struct CannotListen: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Starts serving on `host:port` and returns once the socket listens (or throws why
+    /// it cannot).
+    public init(host: String, port: Int, monitor: RunMonitor, exporter: MetricsExporter, logger: Logger) throws {
+        let router = Router()
+        Self.addRoutes(to: router, monitor: monitor, exporter: exporter)
+        let bound = Mutex<Result<String, any Error>?>(nil)
+        let started = DispatchSemaphore(value: 0)
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "weir"),
+            onServerRunning: { channel in
+                bound.withLock { $0 = .success("\(host):\(channel.localAddress?.port ?? port)") }
+                started.signal()
+            },
+            logger: quiet)
+        task = Task {
+            do {
+                try await app.run()
+            } catch {
+                bound.withLock { $0 = $0 ?? .failure(error) }
+                started.signal()
+                throw error
+            }
+        }
+        started.wait()
+        switch bound.withLock({ $0 }) {
+        case .success(let address): self.address = address
+        case .failure(let error): throw CannotListen(description: "cannot serve HTTP on \(host):\(port): \(error)")
+        case nil: throw CannotListen(description: "cannot serve HTTP on \(host):\(port)")
+        }
+    }
+
+    /// Stops serving (open taps end).
+    public func stop() {
+        task.cancel()
+        let done = DispatchSemaphore(value: 0)
+        Task { [task] in
+            _ = await task.result
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + 5)
+    }
+
+    private static func addRoutes(to router: Router<BasicRequestContext>, monitor: RunMonitor, exporter: MetricsExporter) {
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: exporter.scrape())))
+        }
+        router.get("/health") { _, _ in
+            json(.ok, Health(status: "ok", uptimeSeconds: Date().timeIntervalSince(monitor.startedAt)))
+        }
+        router.get("/ready") { _, _ in
+            let problems = monitor.notReady()
+            return json(problems.isEmpty ? .ok : .serviceUnavailable, Readiness(ready: problems.isEmpty, notReady: problems))
+        }
+        router.get("/api/pipelines") { _, _ in
+            json(.ok, PipelinesReport(monitor))
+        }
+        router.get("/api/tap") { request, _ in
+            let name = request.uri.queryParameters["component"].map(String.init) ?? ""
+            let limit = request.uri.queryParameters["limit"].flatMap { Int($0) }
+            switch monitor.component(named: name) {
+            case .failure(let error):
+                return json(.notFound, Failure(error: error.description))
+            case .success(let stats):
+                return Response(status: .ok, headers: [.contentType: "application/x-ndjson"],
+                                body: TapStream(records: stats.tap.listen(), limit: limit).body)
+            }
+        }
+    }
+
+    struct Health: Encodable {
+        var status: String
+        var uptimeSeconds: Double
+    }
+
+    struct Readiness: Encodable {
+        var ready: Bool
+        var notReady: [RunMonitor.Problem]
+    }
+
+    struct Failure: Encodable {
+        var error: String
+    }
+
+    private static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
+        let bytes = (try? PipelinesReport.encoder().encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: Array(bytes) + [0x0a])))
+    }
+}
+
+/// The body of a tap response: each sampled record as a JSON line, until `limit`
+/// records were sent, the component is done, or the client goes away.
+struct TapStream: Sendable {
+    let records: AsyncStream<[PipelineRecord]>
+    let limit: Int?
+
+    var body: ResponseBody {
+        ResponseBody { [records, limit] writer in
+            var sent = 0
+            for await batch in records {
+                var bytes: [UInt8] = []
+                for record in batch {
+                    if let limit, sent >= limit { break }
+                    bytes += Array(record.jsonLine.utf8)
+                    bytes.append(0x0a)
+                    sent += 1
+                }
+                if !bytes.isEmpty { try await writer.write(ByteBuffer(bytes: bytes)) }
+                if let limit, sent >= limit { break }
+            }
+            try await writer.finish(nil)
+        }
+    }
+}
