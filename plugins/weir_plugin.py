@@ -106,11 +106,16 @@ def run_source(function, poll_interval=1.0):
     poll_interval = options.get("poll_ms", poll_interval * 1000) / 1000
     position = init.get("position")
     once = bool(init.get("once"))
+    connected = False
     while True:
         records, new_position = function(position, options)
         if records or new_position != position:
             _send({"records": records, "position": new_position})
             position = new_position
+        elif not connected:
+            # The first call returned: the input is reachable (weir's /ready waits for this).
+            _send({"type": "ready"})
+        connected = True
         if records:
             continue
         if once:

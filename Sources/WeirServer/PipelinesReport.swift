@@ -32,8 +32,10 @@ struct PipelinesReport: Encodable {
         var receivedBytes: Int
         var errors: Int
         var deadLettered: Int
-        var recordsPerSecond: Double
-        var bytesPerSecond: Double
+        /// Over the last second.
+        var receivedRecordsPerSecond: Double
+        var sentRecordsPerSecond: Double
+        var receivedBytesPerSecond: Double
         /// Sinks only: records of their input topics not yet written.
         var lag: Int64?
     }
@@ -76,7 +78,8 @@ struct PipelinesReport: Encodable {
                         id: stats.id, kind: stats.kind.rawValue, type: stats.type, state: stats.state.name, detail: stats.state.detail,
                         inputs: definition.inputs, receivedRecords: counts.received, sentRecords: counts.sent, receivedBytes: counts.bytes,
                         errors: counts.errors, deadLettered: counts.deadLettered,
-                        recordsPerSecond: (rate.records * 10).rounded() / 10, bytesPerSecond: rate.bytes.rounded(),
+                        receivedRecordsPerSecond: (rate.received * 10).rounded() / 10, sentRecordsPerSecond: (rate.sent * 10).rounded() / 10,
+                        receivedBytesPerSecond: rate.bytes.rounded(),
                         lag: stats.kind == .sink ? stats.lag : nil)
                 },
                 groups: runner.groupPositions().map {

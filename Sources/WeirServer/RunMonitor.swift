@@ -21,7 +21,8 @@ public final class RunMonitor: Sendable {
     public let startedAt = Date()
 
     struct Rate: Sendable {
-        var records = 0.0
+        var received = 0.0
+        var sent = 0.0
         var bytes = 0.0
     }
 
@@ -69,7 +70,8 @@ public final class RunMonitor: Sendable {
         var fresh: [ObjectIdentifier: Rate] = [:]
         for (id, current) in counts {
             let old = before[id] ?? .init()
-            fresh[id] = Rate(records: Double(current.sent - old.sent) / seconds, bytes: Double(current.bytes - old.bytes) / seconds)
+            fresh[id] = Rate(received: Double(current.received - old.received) / seconds, sent: Double(current.sent - old.sent) / seconds,
+                             bytes: Double(current.bytes - old.bytes) / seconds)
         }
         rates.withLock { $0 = fresh }
     }

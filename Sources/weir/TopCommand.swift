@@ -1,0 +1,69 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Synchronization
+
+struct TopCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "top",
+        abstract: "A live view of a running weir: components, rates, errors, lag.",
+        discussion: """
+            Asks a `weir run --http` for its pipelines every --interval seconds and redraws the view in place; \
+            q or Ctrl-C quits. When standard output is not a terminal it prints the table each time instead.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The weir to ask (default: $WEIR_HTTP, else 127.0.0.1:\(HTTPAddress.defaultPort)).", valueName: "addr:port"))
+    var http: HTTPAddress?
+
+    @Option(help: "Seconds between refreshes.")
+    var interval: Double = 1
+
+    func validate() throws {
+        if interval < 0.1 { throw ValidationError("--interval must be at least 0.1") }
+    }
+
+    func run() throws {
+        let client = OperationsClient(address: http ?? .fromEnvironment)
+        let interrupted = Atomic<Bool>(false)
+        signal(SIGINT, SIG_IGN)
+        let onInterrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        onInterrupt.setEventHandler { interrupted.store(true, ordering: .relaxed) }
+        onInterrupt.resume()
+        defer { onInterrupt.cancel() }
+        if isatty(1) == 1 && isatty(0) == 1 {
+            let screen = TerminalScreen()
+            defer { screen.restore() }
+            while !interrupted.load(ordering: .relaxed) {
+                screen.draw(view(client))
+                let until = Date().addingTimeInterval(interval)
+                while !interrupted.load(ordering: .relaxed), Date() < until {
+                    if let key = screen.key(waiting: min(0.2, max(0, until.timeIntervalSinceNow))), key == UInt8(ascii: "q") || key == UInt8(ascii: "Q") { return }
+                }
+            }
+        } else {
+            while !interrupted.load(ordering: .relaxed) {
+                FileHandle.standardOutput.write(Data((view(client).joined(separator: "\n") + "\n\n").utf8))
+                let until = Date().addingTimeInterval(interval)
+                while !interrupted.load(ordering: .relaxed), Date() < until { usleep(50_000) }
+            }
+        }
+    }
+
+    /// The lines of one refresh: a title, the table, what is not running; or why the
+    /// weir cannot be asked (the view keeps trying).
+    private func view(_ client: OperationsClient) -> [String] {
+        let title = "weir top — \(client.address.url)"
+        do {
+            let report = try TopView.decode(try client.get("/api/pipelines", timeout: 2))
+            let state = report.ready ? "ready" : "not ready"
+            var lines = ["\(title) — up \(TopView.duration(report.uptimeSeconds)) — \(state) — q quits", ""]
+            lines += TopView.lines(report)
+            let problems = TopView.problems(report)
+            if !problems.isEmpty { lines += [""] + problems }
+            return lines
+        } catch {
+            return ["\(title) — q quits", "", "\(error); trying again every \(interval) s"]
+        }
+    }
+}

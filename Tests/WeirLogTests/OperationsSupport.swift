@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A `weir run --http 0` in the background (the port the kernel chose is read from its
+/// stderr, which goes to a file), stopped with SIGTERM.
+final class RunningWeir {
+    let child: ChildProcess
+    /// `127.0.0.1:PORT`.
+    let address: String
+    let errors: String
+    private var status: Int32?
+
+    init(_ bench: PluginBench, extra: [String] = []) throws {
+        errors = bench.root + "/weir.err"
+        let arguments = (["run", "--quiet", "--http", "0", "--data-dir", bench.data] + extra + [bench.pipeline]).joined(separator: " ")
+        child = try ChildProcess("/bin/sh", ["-c", "exec \(Paths.weir) \(arguments) 2> \(errors)"])
+        let errors = self.errors
+        address = try waitUntil("weir says where it serves") {
+            let text = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+            guard let range = text.range(of: "on http://") else { return nil }
+            return String(text[range.upperBound...].prefix { !$0.isWhitespace })
+        }
+    }
+
+    deinit { _ = stop() }
+
+    var url: String { "http://" + address }
+
+    var stderr: String { (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "" }
+
+    /// SIGTERM, then the exit status.
+    func stop() -> Int32 {
+        if let status { return status }
+        kill(child.pid, SIGTERM)
+        let status = child.wait()
+        self.status = status
+        return status
+    }
+
+    /// GETs `path`: status and body.
+    func get(_ path: String) throws -> (status: Int, body: Data) {
+        try httpGet(url + path)
+    }
+
+    /// GETs `path` and decodes its JSON object.
+    func json(_ path: String) throws -> (status: Int, object: [String: Any]) {
+        let (status, body) = try get(path)
+        let object = try JSONSerialization.jsonObject(with: body) as? [String: Any]
+        return (status, try #require(object, "\(path) answered \(String(decoding: body, as: UTF8.self))"))
+    }
+
+    /// `/metrics` as prometheus_client's parser reads it.
+    func scrape() throws -> Scrape {
+        let result = try run("/usr/bin/env", ["python3", Paths.packageRoot + "/Tests/Operations/scrape.py", url + "/metrics"])
+        guard result.status == 0 else { throw Failure(description: "scrape.py failed: \(result.stderr)") }
+        return try Scrape(result.stdout)
+    }
+
+    /// The component's entry in `/api/pipelines`.
+    func component(_ pipeline: String, _ id: String) throws -> [String: Any] {
+        let pipelines = try #require(try json("/api/pipelines").object["pipelines"] as? [[String: Any]])
+        let components = try #require(pipelines.first { $0["name"] as? String == pipeline }?["components"] as? [[String: Any]])
+        return try #require(components.first { $0["id"] as? String == id })
+    }
+}
+
+/// Samples of one scrape, parsed by prometheus_client.
+struct Scrape {
+    var families: [String: String]
+    var samples: [(name: String, labels: [String: String], value: Double)]
+
+    init(_ data: Data) throws {
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        families = try #require(object["families"] as? [String: String])
+        samples = try #require(object["samples"] as? [[String: Any]]).map {
+            ($0["name"] as? String ?? "", $0["labels"] as? [String: String] ?? [:], ($0["value"] as? NSNumber)?.doubleValue ?? .nan)
+        }
+    }
+
+    /// The sum of the samples named `name` whose labels include `labels` (nil if none).
+    func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+        let matching = samples.filter { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }
+        return matching.isEmpty ? nil : matching.reduce(0) { $0 + $1.value }
+    }
+}
+
+struct Failure: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Polls `condition` every 50 ms until it gives a value, for at most `seconds`.
+func waitUntil<T>(_ what: String, seconds: Double = 60, _ condition: () throws -> T?) throws -> T {
+    let deadline = Date().addingTimeInterval(seconds)
+    while true {
+        if let value = try condition() { return value }
+        if Date() > deadline { throw Failure(description: "timed out after \(seconds) s waiting until \(what)") }
+        usleep(50_000)
+    }
+}
+
+/// A GET with URLSession: status and body.
+func httpGet(_ url: String) throws -> (status: Int, body: Data) {
+    var request = URLRequest(url: URL(string: url)!)
+    request.timeoutInterval = 10
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var outcome: Result<(Int, Data), any Error> = .failure(Failure(description: "no answer from \(url)"))
+    URLSession.shared.dataTask(with: request) { data, response, error in
+        if let error {
+            outcome = .failure(error)
+        } else {
+            outcome = .success(((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()))
+        }
+        done.signal()
+    }.resume()
+    done.wait()
+    return try outcome.get()
+}
+
+/// tmux on a socket of its own (killed with the server at the end).
+struct Tmux {
+    let socket = "weir-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+
+    @discardableResult
+    func callAsFunction(_ arguments: String...) throws -> String {
+        let result = try run("/usr/bin/env", ["tmux", "-L", socket] + arguments)
+        guard result.status == 0 else { throw Failure(description: "tmux \(arguments.joined(separator: " ")): \(result.stderr)") }
+        return result.stdoutText
+    }
+
+    /// What the pane shows now.
+    func screen(_ session: String) throws -> String { try self("capture-pane", "-p", "-t", session) }
+
+    func killServer() { _ = try? run("/usr/bin/env", ["tmux", "-L", socket, "kill-server"]) }
+}

@@ -1,0 +1,311 @@
+import Foundation
+import Testing
+@testable import weir
+
+/// `weir run --http`: /metrics parsed by a real Prometheus parser, /health and /ready,
+/// the API and the tap, and `weir top` in a real terminal (tmux).
+@Suite("operating weir: metrics, health, tap, top")
+struct OperationsTests {
+    /// `first` lines of the loghub OpenSSH log, CRLF and all.
+    static func sshLines(_ range: Range<Int>) throws -> Data {
+        let all = try Data(contentsOf: URL(fileURLWithPath: Paths.loghub + "/OpenSSH_2k.log"))
+        let lines = all.split(separator: 0x0a, omittingEmptySubsequences: false)
+        return Data(lines[range].map { Data($0) + Data([0x0a]) }.joined())
+    }
+
+    static func append(_ data: Data, to path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: data)
+        try handle.close()
+    }
+
+    @Test("/metrics parses with prometheus_client; counters follow the records, group lag rises while the sink is held and falls to zero")
+    func metricsFollowTheRecords() throws {
+        let bench = PluginBench()
+        // A transform that holds every batch until the gate file exists: the records
+        // wait in the topic, so the lag is exactly what was appended.
+        try bench.plugin("gate", kind: "transform", options: "  gate: { type: string, required: true }\n", python: """
+            def hold(record, options):
+                while not os.path.exists(options["gate"]):
+                    time.sleep(0.02)
+                return record
+            weir_plugin.run_transform(hold)
+            """)
+        let input = bench.root + "/in.log"
+        let gate = bench.root + "/gate"
+        _ = FileManager.default.createFile(atPath: input, contents: nil)
+        try bench.write("""
+            name: ops
+            topics:
+              raw: { partitions: 2, compression: gzip }
+            sources:
+              auth:
+                type: tail
+                topic: raw
+                paths: ["\(input)"]
+                scan_interval_ms: 50
+            transforms:
+              held:
+                type: gate
+                inputs: [raw]
+                gate: \(gate)
+                timeout_ms: 600000
+              parsed:
+                type: parse_regex
+                inputs: [held]
+                pattern: '^(?<month>\\w{3})\\s+(?<day>\\d+) (?<time>\\S+) (?<host>\\S+) sshd\\[(?<pid>\\d+)\\]: (?<event>.*)$'
+            sinks:
+              out:
+                type: file
+                inputs: [parsed]
+                path: \(bench.root)/out.jsonl
+            """)
+        let weir = try RunningWeir(bench)
+        _ = try waitUntil("/ready says ready") { try weir.get("/ready").status == 200 ? true : nil }
+
+        let first = try weir.scrape()
+        for (family, type) in [
+            ("weir_component_received_records", "counter"), ("weir_component_sent_records", "counter"),
+            ("weir_component_received_bytes", "counter"), ("weir_component_errors", "counter"),
+            ("weir_component_dead_lettered_records", "counter"), ("weir_component_running", "gauge"),
+            ("weir_pipeline_running", "gauge"), ("process_resident_memory_bytes", "gauge"), ("process_open_fds", "gauge"),
+            ("process_cpu_seconds", "counter"), ("process_start_time_seconds", "gauge"),
+        ] {
+            #expect(first.families[family] == type, "\(family)")
+        }
+        #expect(first.value("weir_component_sent_records_total", ["component": "auth"]) == 0)
+        #expect(first.value("weir_pipeline_running", ["pipeline": "ops"]) == 1)
+        #expect(first.value("weir_component_running", ["component": "auth"]) == 1)
+        #expect(try #require(first.value("process_resident_memory_bytes")) > 1_000_000)
+        #expect(try #require(first.value("process_open_fds")) > 3)
+
+        // 1,000 lines go in; the sink is held, so all of them are lag.
+        try Self.append(try Self.sshLines(0..<1000), to: input)
+        let held = try waitUntil("the source appended 1,000 records") {
+            let scrape = try weir.scrape()
+            return scrape.value("weir_partition_end_offset", ["topic": "raw"]) == 1000 ? scrape : nil
+        }
+        #expect(held.value("weir_component_received_records_total", ["component": "auth"]) == 1000)
+        #expect(held.value("weir_component_sent_records_total", ["component": "auth"]) == 1000)
+        #expect(try #require(held.value("weir_component_received_bytes_total", ["component": "auth"])) > 50_000)
+        #expect(held.value("weir_partition_appended_records_total", ["topic": "raw"]) == 1000)
+        #expect(try #require(held.value("weir_partition_append_duration_seconds_count", ["topic": "raw"])) >= 1)
+        #expect(held.value("weir_component_sent_records_total", ["component": "out"]) == 0)
+        #expect(held.value("weir_group_lag_records", ["group": "ops.out", "topic": "raw"]) == 1000)
+        #expect(held.value("weir_sink_lag_records", ["component": "out"]) == 1000)
+
+        // Open the gate: everything flows and the lag falls to zero.
+        _ = FileManager.default.createFile(atPath: gate, contents: nil)
+        let drained = try waitUntil("the group's lag is zero") {
+            let scrape = try weir.scrape()
+            return scrape.value("weir_group_lag_records", ["group": "ops.out"]) == 0 ? scrape : nil
+        }
+        let parsed = try #require(drained.value("weir_component_sent_records_total", ["component": "parsed"]))
+        let failed = try #require(drained.value("weir_component_errors_total", ["component": "parsed"]))
+        #expect(drained.value("weir_component_received_records_total", ["component": "held"]) == 1000)
+        #expect(drained.value("weir_component_sent_records_total", ["component": "held"]) == 1000)
+        #expect(drained.value("weir_component_received_records_total", ["component": "parsed"]) == 1000)
+        #expect(parsed + failed == 1000 && parsed > 900)
+        #expect(drained.value("weir_component_dead_lettered_records_total", ["component": "parsed"]) == failed)
+        #expect(drained.value("weir_component_sent_records_total", ["component": "out"]) == parsed)
+        #expect(drained.value("weir_group_committed_offset", ["group": "ops.out", "topic": "raw"]) == 1000)
+        #expect(try #require(drained.value("weir_sink_end_to_end_latency_seconds_count", ["component": "out"])) >= 1)
+        #expect(drained.value("weir_sink_lag_records", ["component": "out"]) == 0)
+
+        // The next 1,000: the counters move on, the lag falls back to zero.
+        try Self.append(try Self.sshLines(1000..<2000), to: input)
+        let again = try waitUntil("2,000 records are through") {
+            let scrape = try weir.scrape()
+            let through = (scrape.value("weir_component_sent_records_total", ["component": "parsed"]) ?? 0)
+                + (scrape.value("weir_component_errors_total", ["component": "parsed"]) ?? 0)
+            return through == 2000 && scrape.value("weir_group_lag_records", ["group": "ops.out"]) == 0 ? scrape : nil
+        }
+        #expect(again.value("weir_component_sent_records_total", ["component": "auth"]) == 2000)
+        #expect(again.value("weir_partition_appended_records_total", ["topic": "raw"]) == 2000)
+        #expect(again.value("weir_group_committed_offset", ["group": "ops.out", "topic": "raw"]) == 2000)
+        #expect(try #require(again.value("process_cpu_seconds_total")) > 0)
+
+        // The API agrees.
+        let sink = try weir.component("ops", "out")
+        #expect(sink["state"] as? String == "running")
+        #expect(sink["lag"] as? Int == 0)
+        #expect(sink["sent_records"] as? Int == Int(try #require(again.value("weir_component_sent_records_total", ["component": "out"]))))
+        #expect(weir.stop() == 0, "\(weir.stderr)")
+    }
+
+    @Test("/ready is 503 naming the source until the plugin source connects, then 200; /health is 200 throughout")
+    func readiness() throws {
+        let bench = PluginBench()
+        let gate = bench.root + "/connected"
+        try bench.plugin("slow_db", kind: "source", python: """
+            init = json.loads(sys.stdin.readline())
+            while not os.path.exists(\(String(reflecting: gate))):
+                time.sleep(0.02)
+            print(json.dumps({"type": "ready"}), flush=True)
+            print(json.dumps({"records": [{"value": "row 1"}], "position": 1}), flush=True)
+            for line in sys.stdin:
+                if json.loads(line).get("type") == "close":
+                    break
+            """)
+        try bench.write("""
+            name: ready
+            topics:
+              rows: { partitions: 1 }
+            sources:
+              db:
+                type: slow_db
+                topic: rows
+            sinks:
+              out:
+                type: file
+                inputs: [rows]
+                path: \(bench.root)/out.jsonl
+            """)
+        let weir = try RunningWeir(bench)
+        let (status, body) = try waitUntil("/ready names the source") { () -> (Int, [String: Any])? in
+            let answer = try weir.json("/ready")
+            let problems = answer.object["not_ready"] as? [[String: Any]] ?? []
+            return problems.contains { $0["component"] as? String == "db" } ? answer : nil
+        }
+        #expect(status == 503)
+        #expect(body["ready"] as? Bool == false)
+        let problem = try #require((body["not_ready"] as? [[String: Any]])?.first { $0["component"] as? String == "db" })
+        #expect(problem["pipeline"] as? String == "ready")
+        #expect(problem["reason"] as? String == "starting: waiting for it to connect")
+        #expect(try weir.get("/health").status == 200)
+        #expect(try weir.component("ready", "db")["state"] as? String == "starting")
+
+        _ = FileManager.default.createFile(atPath: gate, contents: nil)
+        let ready = try waitUntil("/ready is 200") { () -> [String: Any]? in
+            let answer = try weir.json("/ready")
+            return answer.status == 200 ? answer.object : nil
+        }
+        #expect(ready["ready"] as? Bool == true)
+        #expect((ready["not_ready"] as? [Any])?.isEmpty == true)
+        #expect(try weir.json("/health").object["status"] as? String == "ok")
+        _ = try waitUntil("the row is written") { try weir.component("ready", "out")["sent_records"] as? Int == 1 ? true : nil }
+        #expect(weir.stop() == 0, "\(weir.stderr)")
+    }
+
+    /// A pipeline that keeps generating lines, parsed, into a file.
+    static func generating(_ bench: PluginBench) throws {
+        try bench.write("""
+            name: gen
+            topics:
+              lines: { partitions: 2, compression: gzip }
+            sources:
+              numbers:
+                type: generate
+                topic: lines
+                rate: 2000
+            transforms:
+              parsed:
+                type: parse_regex
+                inputs: [lines]
+                pattern: '^(?<word>\\w+) line (?<n>\\d+)$'
+            sinks:
+              out:
+                type: file
+                inputs: [parsed]
+                path: \(bench.root)/out.jsonl
+            """)
+    }
+
+    @Test("weir tap prints records leaving a component, exactly as its output has them; an unknown component is one clear error")
+    func tap() throws {
+        let bench = PluginBench()
+        try Self.generating(bench)
+        let weir = try RunningWeir(bench)
+        let transform = try run(Paths.weir, ["tap", "gen.parsed", "--limit", "20", "--http", weir.address])
+        #expect(transform.status == 0, "\(transform.stderr)")
+        let tapped = transform.stdoutText.split(separator: "\n").map(String.init)
+        #expect(tapped.count == 20)
+        let source = try run(Paths.weir, ["tap", "numbers", "--limit", "5", "--http", weir.address])
+        let sourceLines = source.stdoutText.split(separator: "\n").map(String.init)
+        #expect(sourceLines.count == 5)
+        let sink = try run(Paths.weir, ["tap", "out", "--limit", "3", "--http", weir.address])
+        #expect(sink.stdoutText.split(separator: "\n").count == 3)
+
+        let unknown = try run(Paths.weir, ["tap", "nope", "--http", weir.address])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "weir: no component 'nope'; components: gen.numbers, gen.parsed, gen.out\n")
+        let nobody = try run(Paths.weir, ["tap", "out", "--http", "127.0.0.1:1"])
+        #expect(nobody.status == 1)
+        #expect(nobody.stderr.hasPrefix("weir: cannot reach weir at http://127.0.0.1:1 ("))
+
+        #expect(weir.stop() == 0, "\(weir.stderr)")
+        // Every record the tap showed is in the sink's file, byte for byte; the source's
+        // are its lines before parsing.
+        let written = Set(try bench.output("out.jsonl"))
+        #expect(written.count > 20)
+        for line in tapped { #expect(written.contains(line), "\(line)") }
+        let messages = Set(written.compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["message"] as? String
+        })
+        for line in sourceLines {
+            let record = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(record.keys.sorted() == ["_timestamp", "message"])
+            #expect(messages.contains(record["message"] as? String ?? ""), "\(line)")
+        }
+    }
+
+    @Test("weir top in a terminal (tmux) shows the running components and quits on q or Ctrl-C; piped, it prints the table")
+    func top() throws {
+        let bench = PluginBench()
+        try Self.generating(bench)
+        let weir = try RunningWeir(bench)
+        let tmux = Tmux()
+        defer { tmux.killServer() }
+        for (session, quit) in [("q", "q"), ("ctrlc", "C-c")] {
+            try tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "30",
+                     "\(Paths.weir) top --http \(weir.address); echo top-exited-$?; sleep 600")
+            let shown = try waitUntil("top shows the components running") { () -> String? in
+                let screen = try tmux.screen(session)
+                let rows = screen.split(separator: "\n")
+                let running = ["numbers", "parsed", "out"].allSatisfy { id in rows.contains { $0.contains("  \(id) ") && $0.contains("running") } }
+                return running && screen.contains("ready") ? screen : nil
+            }
+            #expect(shown.contains("weir top — http://\(weir.address)"))
+            #expect(shown.contains("COMPONENT"))
+            #expect(shown.contains("generate") && shown.contains("parse_regex") && shown.contains("file"))
+            try tmux("send-keys", "-t", session, quit)
+            let after = try waitUntil("top exits") { () -> String? in
+                let screen = try tmux.screen(session)
+                return screen.contains("top-exited-") ? screen : nil
+            }
+            // It exited 0 and gave the terminal back (the view was on the alternate screen).
+            #expect(after.contains("top-exited-0"), "\(after)")
+            #expect(!after.contains("COMPONENT"))
+        }
+
+        // Not a terminal: the table is printed at each refresh; SIGINT ends it with 0.
+        let piped = try ChildProcess(Paths.weir, ["top", "--http", weir.address, "--interval", "0.2"])
+        var text = ""
+        _ = try waitUntil("two tables are printed") { () -> Bool? in
+            text += String(decoding: piped.stdout.availableData, as: UTF8.self)
+            return text.components(separatedBy: "COMPONENT").count > 2 ? true : nil
+        }
+        kill(piped.pid, SIGINT)
+        #expect(piped.wait() == 0)
+        #expect(!text.contains("\u{1B}["), "no terminal escapes in piped output")
+        #expect(text.contains("  parsed ") && text.contains("running"))
+        #expect(weir.stop() == 0, "\(weir.stderr)")
+    }
+
+    @Test("--http takes host:port, [ipv6]:port or a bare port, which listens on 127.0.0.1 only")
+    func addresses() throws {
+        #expect(HTTPAddress(argument: "9580")?.description == "127.0.0.1:9580")
+        #expect(HTTPAddress(argument: "0.0.0.0:80")?.description == "0.0.0.0:80")
+        #expect(HTTPAddress(argument: "[::1]:9580")?.description == "[::1]:9580")
+        #expect(HTTPAddress(argument: "http://localhost:9580")?.url == "http://localhost:9580")
+        #expect(HTTPAddress(argument: "localhost") == nil)
+        #expect(HTTPAddress(argument: "70000") == nil)
+        let bench = PluginBench()
+        try Self.generating(bench)
+        let weir = try RunningWeir(bench)
+        #expect(weir.address.hasPrefix("127.0.0.1:"))
+        #expect(weir.stop() == 0)
+    }
+}
