@@ -260,7 +260,9 @@ public final class Partition: Sendable {
     /// recovery point can move to the new base and everything before it is visible.
     private func roll(_ state: inout State) throws {
         let old = state.active
+        let started = monotonicNanos()
         try old.flush(sync: true)
+        metrics.synced(since: started)
         publish(&state, upTo: state.nextOffset, activeSize: old.size)
         syncedBytes.max(state.appendedBytes)
         let segment = try Segment.create(directory: directory, baseOffset: state.nextOffset)

@@ -74,9 +74,8 @@ public final class PipelineRunner: Sendable {
     /// Where each sink's group is in each partition it reads (empty before the run).
     public func groupPositions() -> [GroupPosition] {
         sinkRunners.withLock { $0 }.flatMap { sink in
-            sink.committedOffsets().compactMap { topic, partition, committed in
-                guard let end = try? log.topic(topic).partitions[partition].endOffset else { return nil }
-                return GroupPosition(group: sink.sink.group, sink: sink.sink.id, topic: topic, partition: partition, committed: committed, end: end)
+            sink.committedOffsets().map { topic, partition, committed, end in
+                GroupPosition(group: sink.sink.group, sink: sink.sink.id, topic: topic, partition: partition, committed: committed, end: end)
             }
         }.sorted { ($0.sink, $0.topic, $0.partition) < ($1.sink, $1.topic, $1.partition) }
     }

@@ -68,7 +68,7 @@ struct PluginSource: PipelineSource {
                 try? process.write(Array(#"{"type":"close"}"#.utf8) + [0x0a])
                 let deadline = monotonicMillis() + Int64(settings.graceMs)
                 while monotonicMillis() < deadline, case .line(let line) = process.nextLine(waitMs: Int(deadline - monotonicMillis())) {
-                    guard (try? accept(line, context)) == true else { break }
+                    guard let accepted = try? accept(line, context), accepted != .end else { break }
                 }
                 process.close(graceMs: settings.graceMs, closeSent: true)
             case .fault(let reason):
@@ -94,9 +94,15 @@ struct PluginSource: PipelineSource {
                 return status == 0 ? .finished : .fault("it exited with \(PluginProcess.describe(status))")
             case .line(let line):
                 do {
-                    guard try accept(line, context) else { return .finished }
-                    producedOnce = true
-                    restartsInARow = 0
+                    switch try accept(line, context) {
+                    case .end: return .finished
+                    case .ready: continue
+                    case .batch:
+                        // Only a batch shows the plugin works: a plugin that says ready and
+                        // then fails still runs out of attempts.
+                        producedOnce = true
+                        restartsInARow = 0
+                    }
                 } catch let error as PluginWire.BadRecord {
                     return .fault("it wrote a line that is not a batch (\(error)): \(PluginSettings.excerpt(line))")
                 }
@@ -105,15 +111,24 @@ struct PluginSource: PipelineSource {
         return .stopped
     }
 
-    /// Appends one batch line; false for `{"type":"end"}`. Throws `BadRecord` for a line
-    /// that is not a batch, and the log's errors.
-    private func accept(_ line: [UInt8], _ context: SourceContext) throws -> Bool {
+    private enum Accepted {
+        case batch
+        case ready
+        case end
+    }
+
+    /// Appends one batch line, or takes `{"type":"ready"}` or `{"type":"end"}`. Throws
+    /// `BadRecord` for a line that is none of these, and the log's errors. Any of them
+    /// means the plugin reached its input: the source counts as connected.
+    private func accept(_ line: [UInt8], _ context: SourceContext) throws -> Accepted {
         guard case .object(let message)? = try? JSONValueParser.parse(line) else {
             throw PluginWire.BadRecord(description: "not a JSON object")
         }
-        context.connected()
-        if message["type"] == .string("end") { return false }
-        if message["type"] == .string("ready") { return true }
+        if message["type"] == .string("end") { return .end }
+        if message["type"] == .string("ready") {
+            context.connected()
+            return .ready
+        }
         guard message["records"] != nil || message["position"] != nil else {
             throw PluginWire.BadRecord(description: "no \"records\" and no \"position\"")
         }
@@ -125,6 +140,7 @@ struct PluginSource: PipelineSource {
         let position = message["position"].flatMap { $0 == .null ? nil : $0.jsonText() }
         try context.append(records, position: position)
         try context.flush()
-        return true
+        context.connected()
+        return .batch
     }
 }

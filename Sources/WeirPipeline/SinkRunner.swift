@@ -290,12 +290,13 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         positions.withLock { $0["\(topic)/\(partition.id)"]?.offset = next }
     }
 
-    /// Each input partition with the next offset the last durable commit has for it.
-    func committedOffsets() -> [(topic: String, partition: Int, offset: Int64)] {
-        durable.withLock { durable in
-            durable.compactMap { key, offset in
-                guard let slash = key.lastIndex(of: "/"), let partition = Int(key[key.index(after: slash)...]) else { return nil }
-                return (String(key[..<slash]), partition, offset)
+    /// Each partition this sink reads, with its end and the next offset the last
+    /// durable commit has for it (a checkpoint may also hold partitions it read before).
+    func committedOffsets() -> [(topic: String, partition: Int, offset: Int64, end: Int64)] {
+        let reading = positions.withLock { $0 }
+        return durable.withLock { durable in
+            reading.compactMap { key, position in
+                durable[key].map { (position.partition.topic, position.partition.id, $0, position.partition.endOffset) }
             }
         }
     }

@@ -18,8 +18,10 @@ final class SourceWriter {
     private var chunkPartition: Int?
     private var chunkRecords = 0
     private var chunkBytes = 0
-    /// The chunk's records as `weir tap` shows them, built only while someone listens.
+    /// The chunk's first records as `weir tap` shows them, built only while someone
+    /// listens (asked once per chunk).
     private var tapped: [PipelineRecord] = []
+    private var tapping = false
     private(set) var state: SourceState
     /// This source never ran before (its checkpoint says so).
     let firstStart: Bool
@@ -51,7 +53,10 @@ final class SourceWriter {
     /// Queues one record of the current chunk; the chunk's last record carries `position`.
     func add(_ value: UnsafeRawBufferPointer, key: [UInt8]? = nil, timestamp: Int64, headers extra: [RecordHeader] = [],
              position: SourcePosition.Kind? = nil) throws {
-        if chunkPartition == nil { waitForRoom() }
+        if chunkPartition == nil {
+            waitForRoom()
+            tapping = stats.tap.isListening
+        }
         let partition = chunkPartition ?? {
             let chosen = nextPartition
             nextPartition = (nextPartition + 1) % topic.partitions.count
@@ -84,7 +89,7 @@ final class SourceWriter {
         if let applied { state.apply(applied) }
         chunkRecords += 1
         chunkBytes += value.count
-        if stats.tap.isListening {
+        if tapping && tapped.count < TapPoint.perBatch {
             tapped.append(PipelineRecord(message: String(decoding: value, as: UTF8.self), timestamp: timestamp, key: key))
         }
         if position != nil {
@@ -96,8 +101,10 @@ final class SourceWriter {
     /// The chunk is queued for its partition: counts it and shows it to the tap.
     private func countChunk() {
         stats.add(received: chunkRecords, sent: chunkRecords, bytes: chunkBytes)
-        stats.tap.offer(tapped)
-        tapped.removeAll()
+        if tapping {
+            stats.tap.offer(tapped)
+            tapped.removeAll()
+        }
         chunkRecords = 0
         chunkBytes = 0
         chunkPartition = nil

@@ -5,9 +5,16 @@ import Synchronization
 /// hands each at most `perBatch` records (evenly spread over the batch), and a listener
 /// that falls `bufferedBatches` behind misses batches rather than slowing the pipeline.
 public final class TapPoint: Sendable {
-    private let listeners = Mutex<[UInt64: AsyncStream<[PipelineRecord]>.Continuation]>([:])
+    private struct Listeners {
+        var streams: [UInt64: AsyncStream<[PipelineRecord]>.Continuation] = [:]
+        var nextID: UInt64 = 0
+        /// The component is done: new listeners get an ended stream.
+        var finished = false
+    }
+
+    private let listeners = Mutex(Listeners())
+    /// How many listen; changed only under `listeners`' lock, read without it.
     private let count = Atomic<Int>(0)
-    private let nextID = Atomic<UInt64>(0)
     /// At most this many records of one batch reach a listener.
     public static let perBatch = 100
     /// Batches a listener may have waiting before new ones are skipped.
@@ -15,16 +22,27 @@ public final class TapPoint: Sendable {
 
     init() {}
 
-    /// A stream of sampled batches leaving the component, until the caller stops
-    /// iterating it.
+    /// A stream of sampled batches leaving the component, until the component is done
+    /// or the caller stops iterating it.
     public func listen() -> AsyncStream<[PipelineRecord]> {
         let (stream, continuation) = AsyncStream.makeStream(of: [PipelineRecord].self, bufferingPolicy: .bufferingOldest(Self.bufferedBatches))
-        let id = nextID.add(1, ordering: .relaxed).newValue
-        listeners.withLock { $0[id] = continuation }
-        count.add(1, ordering: .releasing)
+        let id = listeners.withLock { listeners -> UInt64? in
+            guard !listeners.finished else { return nil }
+            listeners.nextID += 1
+            listeners.streams[listeners.nextID] = continuation
+            count.store(listeners.streams.count, ordering: .releasing)
+            return listeners.nextID
+        }
+        guard let id else {
+            continuation.finish()
+            return stream
+        }
         continuation.onTermination = { [weak self] _ in
             guard let self else { return }
-            if listeners.withLock({ $0.removeValue(forKey: id) }) != nil { count.subtract(1, ordering: .releasing) }
+            listeners.withLock { listeners in
+                listeners.streams[id] = nil
+                count.store(listeners.streams.count, ordering: .releasing)
+            }
         }
         return stream
     }
@@ -36,7 +54,7 @@ public final class TapPoint: Sendable {
     func offer(_ records: [PipelineRecord]) {
         guard isListening, !records.isEmpty else { return }
         let sample = Self.sample(records)
-        listeners.withLock { for continuation in $0.values { continuation.yield(sample) } }
+        listeners.withLock { for continuation in $0.streams.values { continuation.yield(sample) } }
     }
 
     /// At most `perBatch` records, evenly spread over the batch.
@@ -45,13 +63,16 @@ public final class TapPoint: Sendable {
         return (0..<perBatch).map { records[$0 * records.count / perBatch] }
     }
 
-    /// Ends every listener's stream (the component is done).
+    /// Ends every listener's stream, and any later one's at once (the component is done).
     func finish() {
-        let all = listeners.withLock { listeners in
-            defer { listeners.removeAll() }
-            return Array(listeners.values)
+        let ending = listeners.withLock { listeners in
+            defer {
+                listeners.streams.removeAll()
+                listeners.finished = true
+                count.store(0, ordering: .releasing)
+            }
+            return Array(listeners.streams.values)
         }
-        count.store(0, ordering: .releasing)
-        for continuation in all { continuation.finish() }
+        for continuation in ending { continuation.finish() }
     }
 }

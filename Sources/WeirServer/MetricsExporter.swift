@@ -2,7 +2,6 @@ import Foundation
 import CoreMetrics
 import Prometheus
 import Synchronization
-import WeirLog
 import WeirPipeline
 
 /// `/metrics`: what the runner and the log count as they go (through swift-metrics),
@@ -41,17 +40,13 @@ public final class MetricsExporter: Sendable {
     }
 
     private func refresh() {
-        if let log = monitor.log {
-            for name in log.topicNames {
-                guard let topic = try? log.topic(name) else { continue }
-                for partition in topic.partitions {
-                    let labels = [("topic", name), ("partition", String(partition.id))]
-                    gauge("weir_partition_end_offset", labels).set(to: Double(partition.endOffset))
-                    gauge("weir_partition_start_offset", labels).set(to: Double(partition.startOffset))
-                    gauge("weir_partition_size_bytes", labels).set(to: Double(partition.sizeInBytes))
-                    gauge("weir_partition_segments", labels).set(to: Double(partition.segmentCount))
-                }
-            }
+        let snapshot = monitor.snapshot
+        for state in snapshot.partitions {
+            let labels = [("topic", state.topic), ("partition", String(state.partition))]
+            gauge("weir_partition_end_offset", labels).set(to: Double(state.endOffset))
+            gauge("weir_partition_start_offset", labels).set(to: Double(state.startOffset))
+            gauge("weir_partition_size_bytes", labels).set(to: Double(state.sizeBytes))
+            gauge("weir_partition_segments", labels).set(to: Double(state.segments))
         }
         for runner in monitor.runners {
             let pipeline = runner.definition.name
@@ -59,11 +54,11 @@ public final class MetricsExporter: Sendable {
             for stats in runner.stats {
                 let labels = [("pipeline", pipeline), ("component", stats.id), ("kind", stats.kind.rawValue), ("type", stats.type)]
                 gauge("weir_component_running", labels).set(to: stats.state == .running ? 1 : 0)
-                if stats.kind == .sink {
-                    gauge("weir_sink_lag_records", [("pipeline", pipeline), ("component", stats.id)]).set(to: Double(stats.lag))
+                if let lag = snapshot.sinkLag[ObjectIdentifier(stats)] {
+                    gauge("weir_sink_lag_records", [("pipeline", pipeline), ("component", stats.id)]).set(to: Double(lag))
                 }
             }
-            for position in runner.groupPositions() {
+            for position in snapshot.groups[pipeline] ?? [] {
                 let labels = [("group", position.group), ("topic", position.topic), ("partition", String(position.partition))]
                 gauge("weir_group_committed_offset", labels).set(to: Double(position.committed))
                 gauge("weir_group_lag_records", labels).set(to: Double(position.lag))

@@ -2,6 +2,8 @@ import Dispatch
 import Foundation
 import Hummingbird
 public import Logging
+import NIOCore
+import ServiceLifecycle
 import Synchronization
 import WeirPipeline
 
@@ -18,6 +20,7 @@ import WeirPipeline
 public final class OperationsServer: Sendable {
     /// Where the server listens, as `host:port` (the port chosen when 0 was asked).
     public let address: String
+    private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
     public struct CannotListen: Error, CustomStringConvertible {
@@ -36,13 +39,16 @@ public final class OperationsServer: Sendable {
         let app = Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "weir"),
             onServerRunning: { channel in
-                bound.withLock { $0 = .success("\(host):\(channel.localAddress?.port ?? port)") }
+                let shownHost = host.contains(":") ? "[\(host)]" : host
+                bound.withLock { $0 = .success("\(shownHost):\(channel.localAddress?.port ?? port)") }
                 started.signal()
             },
             logger: quiet)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: quiet))
+        self.group = group
         task = Task {
             do {
-                try await app.run()
+                try await group.run()
             } catch {
                 bound.withLock { $0 = $0 ?? .failure(error) }
                 started.signal()
@@ -52,20 +58,23 @@ public final class OperationsServer: Sendable {
         started.wait()
         switch bound.withLock({ $0 }) {
         case .success(let address): self.address = address
+        case .failure(let error as IOError):
+            throw CannotListen(description: "cannot serve HTTP on \(host):\(port): \(String(cString: strerror(error.errnoCode)))")
         case .failure(let error): throw CannotListen(description: "cannot serve HTTP on \(host):\(port): \(error)")
         case nil: throw CannotListen(description: "cannot serve HTTP on \(host):\(port)")
         }
     }
 
-    /// Stops serving (open taps end).
+    /// Stops serving: requests in progress may finish (taps end with the run) for up to
+    /// 5 s, then the server is cancelled.
     public func stop() {
-        task.cancel()
         let done = DispatchSemaphore(value: 0)
-        Task { [task] in
+        Task { [group, task] in
+            await group.triggerGracefulShutdown()
             _ = await task.result
             done.signal()
         }
-        _ = done.wait(timeout: .now() + 5)
+        if done.wait(timeout: .now() + 5) == .timedOut { task.cancel() }
     }
 
     private static func addRoutes(to router: Router<BasicRequestContext>, monitor: RunMonitor, exporter: MetricsExporter) {
@@ -89,6 +98,8 @@ public final class OperationsServer: Sendable {
             switch monitor.component(named: name) {
             case .failure(let error):
                 return json(.notFound, Failure(error: error.description))
+            case .success(let stats) where stats.state == .finished:
+                return json(.conflict, Failure(error: "component '\(stats.pipeline).\(stats.id)' has finished: nothing more leaves it"))
             case .success(let stats):
                 return Response(status: .ok, headers: [.contentType: "application/x-ndjson"],
                                 body: TapStream(records: stats.tap.listen(), limit: limit).body)

@@ -64,6 +64,7 @@ struct PipelinesReport: Encodable {
     }
 
     init(_ monitor: RunMonitor) {
+        let snapshot = monitor.snapshot
         uptimeSeconds = Date().timeIntervalSince(monitor.startedAt)
         ready = monitor.notReady().isEmpty
         pipelines = monitor.runners.map { runner in
@@ -73,24 +74,25 @@ struct PipelinesReport: Encodable {
                 name: runner.definition.name, file: runner.definition.file, state: phase.name, detail: detail,
                 components: zip(runner.definition.components, runner.stats).map { definition, stats in
                     let counts = stats.counts
-                    let rate = monitor.rate(of: stats)
+                    let rate = snapshot.rates[ObjectIdentifier(stats)] ?? .init()
                     return Component(
                         id: stats.id, kind: stats.kind.rawValue, type: stats.type, state: stats.state.name, detail: stats.state.detail,
                         inputs: definition.inputs, receivedRecords: counts.received, sentRecords: counts.sent, receivedBytes: counts.bytes,
                         errors: counts.errors, deadLettered: counts.deadLettered,
                         receivedRecordsPerSecond: (rate.received * 10).rounded() / 10, sentRecordsPerSecond: (rate.sent * 10).rounded() / 10,
                         receivedBytesPerSecond: rate.bytes.rounded(),
-                        lag: stats.kind == .sink ? stats.lag : nil)
+                        lag: stats.kind == .sink ? snapshot.sinkLag[ObjectIdentifier(stats)] ?? 0 : nil)
                 },
-                groups: runner.groupPositions().map {
+                groups: (snapshot.groups[runner.definition.name] ?? []).map {
                     Group(group: $0.group, sink: $0.sink, topic: $0.topic, partition: $0.partition, committed: $0.committed, end: $0.end, lag: $0.lag)
                 })
         }
-        topics = (monitor.log.map { log in log.topicNames.compactMap { try? log.topic($0) } } ?? []).map { topic in
-            Topic(name: topic.name, partitions: topic.partitions.map {
-                Partition(partition: $0.id, startOffset: $0.startOffset, endOffset: $0.endOffset, sizeBytes: $0.sizeInBytes, segments: $0.segmentCount)
-            })
+        var topics: [String: [Partition]] = [:]
+        for state in snapshot.partitions {
+            topics[state.topic, default: []].append(Partition(
+                partition: state.partition, startOffset: state.startOffset, endOffset: state.endOffset, sizeBytes: state.sizeBytes, segments: state.segments))
         }
+        self.topics = topics.keys.sorted().map { Topic(name: $0, partitions: topics[$0]!) }
     }
 
     static func encoder() -> JSONEncoder {

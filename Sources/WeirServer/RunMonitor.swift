@@ -14,7 +14,7 @@ public final class RunMonitor: Sendable {
     }
 
     private let attached = Mutex(Attached())
-    private let rates = Mutex<[ObjectIdentifier: Rate]>([:])
+    private let latest = Mutex(Snapshot())
     private let previous = Mutex<(at: UInt64, counts: [ObjectIdentifier: ComponentStats.Counts])>((0, [:]))
     /// Signalled to stop the sampling thread.
     private let ended = DispatchSemaphore(value: 0)
@@ -26,9 +26,30 @@ public final class RunMonitor: Sendable {
         var bytes = 0.0
     }
 
+    /// What the log and the sinks said at the last sample. The HTTP handlers read only
+    /// this (and counters), never the log itself: a partition's lock can be held for long
+    /// (a full disk pauses appends under it), and `/health` must answer meanwhile.
+    struct Snapshot: Sendable {
+        var partitions: [PartitionState] = []
+        /// By pipeline name.
+        var groups: [String: [PipelineRunner.GroupPosition]] = [:]
+        var sinkLag: [ObjectIdentifier: Int64] = [:]
+        var rates: [ObjectIdentifier: Rate] = [:]
+    }
+
+    struct PartitionState: Sendable {
+        var topic: String
+        var partition: Int
+        var startOffset: Int64
+        var endOffset: Int64
+        var sizeBytes: Int64
+        var segments: Int
+    }
+
     public init() {}
 
-    /// The log is open and these pipelines are about to run.
+    /// The log is open and these pipelines are about to run: sampling starts, once a
+    /// second, on a thread of its own.
     public func attach(log: EmbeddedLog, runners: [PipelineRunner]) {
         attached.withLock {
             $0.log = log
@@ -49,31 +70,44 @@ public final class RunMonitor: Sendable {
         }
     }
 
-    var log: EmbeddedLog? { attached.withLock { $0.log } }
     var runners: [PipelineRunner] { attached.withLock { $0.runners } }
 
-    /// Records and bytes per second of each component over the last second.
-    func rate(of stats: ComponentStats) -> Rate { rates.withLock { $0[ObjectIdentifier(stats)] } ?? Rate() }
+    var snapshot: Snapshot { latest.withLock { $0 } }
 
     private func sample() {
+        let (log, runners) = attached.withLock { ($0.log, $0.runners) }
+        guard let log else { return }
         let now = DispatchTime.now().uptimeNanoseconds
+        var snapshot = Snapshot()
         var counts: [ObjectIdentifier: ComponentStats.Counts] = [:]
         for runner in runners {
-            for stats in runner.stats { counts[ObjectIdentifier(stats)] = stats.counts }
+            for stats in runner.stats {
+                counts[ObjectIdentifier(stats)] = stats.counts
+                if stats.kind == .sink { snapshot.sinkLag[ObjectIdentifier(stats)] = stats.lag }
+            }
+            snapshot.groups[runner.definition.name] = runner.groupPositions()
+        }
+        for name in log.topicNames {
+            guard let topic = try? log.topic(name) else { continue }
+            for partition in topic.partitions {
+                snapshot.partitions.append(PartitionState(
+                    topic: name, partition: partition.id, startOffset: partition.startOffset, endOffset: partition.endOffset,
+                    sizeBytes: partition.sizeInBytes, segments: partition.segmentCount))
+            }
         }
         let (before, then) = previous.withLock { previous in
             defer { previous = (now, counts) }
             return (previous.counts, previous.at)
         }
-        guard then > 0 else { return }
         let seconds = max(0.001, Double(now - then) / 1e9)
-        var fresh: [ObjectIdentifier: Rate] = [:]
-        for (id, current) in counts {
-            let old = before[id] ?? .init()
-            fresh[id] = Rate(received: Double(current.received - old.received) / seconds, sent: Double(current.sent - old.sent) / seconds,
-                             bytes: Double(current.bytes - old.bytes) / seconds)
+        if then > 0 {
+            for (id, current) in counts {
+                let old = before[id] ?? .init()
+                snapshot.rates[id] = Rate(received: Double(current.received - old.received) / seconds, sent: Double(current.sent - old.sent) / seconds,
+                                          bytes: Double(current.bytes - old.bytes) / seconds)
+            }
         }
-        rates.withLock { $0 = fresh }
+        latest.withLock { $0 = snapshot }
     }
 
     /// Why the run is not ready, one reason per pipeline or component; empty when it
@@ -87,6 +121,8 @@ public final class RunMonitor: Sendable {
         for runner in runners {
             let name = runner.definition.name
             let phase = runner.phase
+            // A pipeline whose bounded input is all through is done, not broken.
+            if phase == .finished { continue }
             guard phase == .running else {
                 let reason = if case .failed(let error) = phase { "failed: \(error)" } else { phase.name }
                 problems.append(Problem(pipeline: name, component: nil, reason: "pipeline is \(reason)"))

@@ -5,7 +5,7 @@ import WeirLog
 import WeirPipeline
 import WeirServer
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run pipelines until SIGINT or SIGTERM (or, with --once, until their input is read).",
@@ -30,7 +30,14 @@ struct RunCommand: ParsableCommand {
         valueName: "addr:port"))
     var http: HTTPAddress?
 
-    func run() throws {
+    /// The run blocks (threads, pipes, fsyncs) on a thread of its own: blocking the
+    /// concurrency pool, which has one thread per core, would starve the HTTP endpoint
+    /// and the sinks' waits that run on it.
+    func run() async throws {
+        try await onThreadOfItsOwn { try runBlocking() }
+    }
+
+    private func runBlocking() throws {
         let (definitions, registry) = try loadAll()
         let output = LockedStandardOutput()
         let stop = StopFlag()
@@ -38,14 +45,14 @@ struct RunCommand: ParsableCommand {
         let signals = SignalHandler(stop: stop, abort: abort, drainTimeout: drainTimeout)
         defer { signals.cancel() }
         // Served before the log opens, so /health answers during a long recovery.
-        let monitor = RunMonitor()
-        let server = try http.map { try serve(on: $0, monitor: monitor) }
+        let monitor = http.map { _ in RunMonitor() }
+        let server = try http.map { try serve(on: $0, monitor: monitor!) }
         defer { server?.stop() }
         do {
             try global.withLog { log in
                 let runners = try definitions.map { try PipelineRunner(definition: $0, log: log, logger: global.logger, registry: registry) }
-                monitor.attach(log: log, runners: runners)
-                defer { monitor.end() }
+                monitor?.attach(log: log, runners: runners)
+                defer { monitor?.end() }
                 let progress = quiet ? nil : RunProgress(runners: runners, interval: summaryInterval)
                 progress?.start()
                 let results = runAll(runners, stop: stop, abort: abort, output: output)
@@ -121,6 +128,15 @@ struct RunCommand: ParsableCommand {
         }
         done.wait()
         return results.all
+    }
+}
+
+/// Runs `body` on a new thread and returns (or throws) what it did.
+func onThreadOfItsOwn(_ body: @escaping @Sendable () throws -> Void) async throws {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
     }
 }
 

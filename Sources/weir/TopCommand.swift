@@ -25,12 +25,16 @@ struct TopCommand: ParsableCommand {
 
     func run() throws {
         let client = OperationsClient(address: http ?? .fromEnvironment)
+        // Ctrl-C, a kill or a closed terminal: leave the loop, so the terminal is restored.
         let interrupted = Atomic<Bool>(false)
-        signal(SIGINT, SIG_IGN)
-        let onInterrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        onInterrupt.setEventHandler { interrupted.store(true, ordering: .relaxed) }
-        onInterrupt.resume()
-        defer { onInterrupt.cancel() }
+        let handlers = [SIGINT, SIGTERM, SIGHUP].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { interrupted.store(true, ordering: .relaxed) }
+            source.resume()
+            return source
+        }
+        defer { for handler in handlers { handler.cancel() } }
         if isatty(1) == 1 && isatty(0) == 1 {
             let screen = TerminalScreen()
             defer { screen.restore() }

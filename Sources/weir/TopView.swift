@@ -71,7 +71,10 @@ struct TopView {
     /// Components that are not running, with why, for under the table.
     static func problems(_ report: Report) -> [String] {
         report.pipelines.flatMap { pipeline in
-            pipeline.components.compactMap { c in c.detail.map { "\(pipeline.name).\(c.id): \(c.state): \($0)" } }
+            pipeline.components.compactMap { c in
+                guard c.state != "running" && c.state != "finished" || c.detail != nil else { return nil }
+                return "\(pipeline.name).\(c.id): \(c.state)" + (c.detail.map { ": \($0)" } ?? "")
+            }
         }
     }
 

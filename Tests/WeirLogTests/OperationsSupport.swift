@@ -23,6 +23,11 @@ final class RunningWeir {
             guard let range = text.range(of: "on http://") else { return nil }
             return String(text[range.upperBound...].prefix { !$0.isWhitespace })
         }
+        // The endpoint serves before the log opens; wait until the pipelines run.
+        _ = try waitUntil("the pipelines run") { () -> Bool? in
+            let pipelines = try json("/api/pipelines").object["pipelines"] as? [[String: Any]] ?? []
+            return !pipelines.isEmpty && pipelines.allSatisfy { $0["state"] as? String == "running" } ? true : nil
+        }
     }
 
     deinit { _ = stop() }
@@ -117,6 +122,13 @@ func httpGet(_ url: String) throws -> (status: Int, body: Data) {
     }.resume()
     done.wait()
     return try outcome.get()
+}
+
+/// What the pipe has within `seconds` (empty if nothing came).
+func readAvailable(_ handle: FileHandle, seconds: Double) -> Data {
+    var poller = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
+    guard poll(&poller, 1, Int32(seconds * 1000)) > 0 else { return Data() }
+    return handle.availableData
 }
 
 /// tmux on a socket of its own (killed with the server at the end).

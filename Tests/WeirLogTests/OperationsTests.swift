@@ -83,9 +83,14 @@ struct OperationsTests {
 
         // 1,000 lines go in; the sink is held, so all of them are lag.
         try Self.append(try Self.sshLines(0..<1000), to: input)
-        let held = try waitUntil("the source appended 1,000 records") {
+        // (Offsets and lag are sampled once a second; counters are live: wait for both.)
+        let held = try waitUntil("the source appended 1,000 records and the sink waits") {
             let scrape = try weir.scrape()
-            return scrape.value("weir_partition_end_offset", ["topic": "raw"]) == 1000 ? scrape : nil
+            let settled = scrape.value("weir_partition_end_offset", ["topic": "raw"]) == 1000
+                && scrape.value("weir_partition_appended_records_total", ["topic": "raw"]) == 1000
+                && scrape.value("weir_group_lag_records", ["group": "ops.out"]) == 1000
+                && scrape.value("weir_sink_lag_records", ["component": "out"]) == 1000
+            return settled ? scrape : nil
         }
         #expect(held.value("weir_component_received_records_total", ["component": "auth"]) == 1000)
         #expect(held.value("weir_component_sent_records_total", ["component": "auth"]) == 1000)
@@ -98,9 +103,14 @@ struct OperationsTests {
 
         // Open the gate: everything flows and the lag falls to zero.
         _ = FileManager.default.createFile(atPath: gate, contents: nil)
-        let drained = try waitUntil("the group's lag is zero") {
+        let drained = try waitUntil("the group's lag is zero and 1,000 records are through") {
             let scrape = try weir.scrape()
-            return scrape.value("weir_group_lag_records", ["group": "ops.out"]) == 0 ? scrape : nil
+            let through = (scrape.value("weir_component_sent_records_total", ["component": "parsed"]) ?? 0)
+                + (scrape.value("weir_component_errors_total", ["component": "parsed"]) ?? 0)
+            let settled = through == 1000 && scrape.value("weir_group_lag_records", ["group": "ops.out"]) == 0
+                && scrape.value("weir_sink_lag_records", ["component": "out"]) == 0
+                && scrape.value("weir_component_sent_records_total", ["component": "out"]) == scrape.value("weir_component_sent_records_total", ["component": "parsed"])
+            return settled ? scrape : nil
         }
         let parsed = try #require(drained.value("weir_component_sent_records_total", ["component": "parsed"]))
         let failed = try #require(drained.value("weir_component_errors_total", ["component": "parsed"]))
@@ -120,7 +130,10 @@ struct OperationsTests {
             let scrape = try weir.scrape()
             let through = (scrape.value("weir_component_sent_records_total", ["component": "parsed"]) ?? 0)
                 + (scrape.value("weir_component_errors_total", ["component": "parsed"]) ?? 0)
-            return through == 2000 && scrape.value("weir_group_lag_records", ["group": "ops.out"]) == 0 ? scrape : nil
+            let settled = through == 2000 && scrape.value("weir_group_lag_records", ["group": "ops.out"]) == 0
+                && scrape.value("weir_group_committed_offset", ["group": "ops.out"]) == 2000
+                && scrape.value("weir_partition_appended_records_total", ["topic": "raw"]) == 2000
+            return settled ? scrape : nil
         }
         #expect(again.value("weir_component_sent_records_total", ["component": "auth"]) == 2000)
         #expect(again.value("weir_partition_appended_records_total", ["topic": "raw"]) == 2000)
@@ -130,8 +143,8 @@ struct OperationsTests {
         // The API agrees.
         let sink = try weir.component("ops", "out")
         #expect(sink["state"] as? String == "running")
-        #expect(sink["lag"] as? Int == 0)
         #expect(sink["sent_records"] as? Int == Int(try #require(again.value("weir_component_sent_records_total", ["component": "out"]))))
+        _ = try waitUntil("the API's lag is sampled at zero") { try weir.component("ops", "out")["lag"] as? Int == 0 ? true : nil }
         #expect(weir.stop() == 0, "\(weir.stderr)")
     }
 
@@ -265,7 +278,7 @@ struct OperationsTests {
                 let screen = try tmux.screen(session)
                 let rows = screen.split(separator: "\n")
                 let running = ["numbers", "parsed", "out"].allSatisfy { id in rows.contains { $0.contains("  \(id) ") && $0.contains("running") } }
-                return running && screen.contains("ready") ? screen : nil
+                return running && screen.contains("— ready —") ? screen : nil
             }
             #expect(shown.contains("weir top — http://\(weir.address)"))
             #expect(shown.contains("COMPONENT"))
@@ -284,7 +297,7 @@ struct OperationsTests {
         let piped = try ChildProcess(Paths.weir, ["top", "--http", weir.address, "--interval", "0.2"])
         var text = ""
         _ = try waitUntil("two tables are printed") { () -> Bool? in
-            text += String(decoding: piped.stdout.availableData, as: UTF8.self)
+            text += String(decoding: readAvailable(piped.stdout, seconds: 0.2), as: UTF8.self)
             return text.components(separatedBy: "COMPONENT").count > 2 ? true : nil
         }
         kill(piped.pid, SIGINT)
