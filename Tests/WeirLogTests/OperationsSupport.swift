@@ -36,10 +36,19 @@ final class RunningWeir {
 
     var stderr: String { (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "" }
 
+    /// SIGTERM, without waiting.
+    func terminate() { kill(child.pid, SIGTERM) }
+
     /// SIGTERM, then the exit status.
     func stop() -> Int32 {
         if let status { return status }
-        kill(child.pid, SIGTERM)
+        terminate()
+        return waitForExit()
+    }
+
+    /// The exit status, once it exits.
+    func waitForExit() -> Int32 {
+        if let status { return status }
         let status = child.wait()
         self.status = status
         return status

@@ -202,6 +202,64 @@ struct OperationsTests {
         #expect(weir.stop() == 0, "\(weir.stderr)")
     }
 
+    @Test("a plugin restart is counted; while the sinks drain after SIGTERM /ready says the pipeline is stopping")
+    func restartsAndDrain() throws {
+        let bench = PluginBench()
+        let marker = bench.root + "/crashed-once"
+        let gate = bench.root + "/gate"
+        try bench.plugin("flaky", kind: "transform", options: "  marker: { type: string, required: true }\n  gate: { type: string, required: true }\n", python: """
+            def hold(record, options):
+                if not os.path.exists(options["marker"]):
+                    open(options["marker"], "w").close()
+                    os._exit(3)
+                while not os.path.exists(options["gate"]):
+                    time.sleep(0.02)
+                return record
+            weir_plugin.run_transform(hold)
+            """)
+        let input = bench.root + "/in.log"
+        try Self.append(try Self.sshLines(0..<10), to: input)
+        try bench.write("""
+            name: drain
+            topics:
+              raw: { partitions: 1 }
+            sources:
+              auth:
+                type: tail
+                topic: raw
+                paths: ["\(input)"]
+            transforms:
+              held:
+                type: flaky
+                inputs: [raw]
+                marker: \(marker)
+                gate: \(gate)
+                timeout_ms: 600000
+            sinks:
+              out:
+                type: file
+                inputs: [held]
+                path: \(bench.root)/out.jsonl
+            """)
+        let weir = try RunningWeir(bench, extra: ["--drain-timeout", "120"])
+        let restarted = try waitUntil("the plugin was restarted once and holds the batch") {
+            let scrape = try weir.scrape()
+            return scrape.value("weir_plugin_restarts_total", ["component": "held"]) == 1
+                && scrape.value("weir_group_lag_records", ["group": "drain.out"]) == 10 ? scrape : nil
+        }
+        #expect(restarted.value("weir_plugin_restarts_total", ["pipeline": "drain", "plugin": "flaky"]) == 1)
+        weir.terminate()
+        let stopping = try waitUntil("/ready says stopping") { () -> [String: Any]? in
+            let answer = try weir.json("/ready")
+            let reasons = (answer.object["not_ready"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }
+            return answer.status == 503 && reasons.contains("pipeline is stopping") ? answer.object : nil
+        }
+        #expect(stopping["ready"] as? Bool == false)
+        _ = FileManager.default.createFile(atPath: gate, contents: nil)
+        #expect(weir.waitForExit() == 0, "\(weir.stderr)")
+        #expect(try bench.output("out.jsonl").count == 10)
+    }
+
     /// A pipeline that keeps generating lines, parsed, into a file.
     static func generating(_ bench: PluginBench) throws {
         try bench.write("""
