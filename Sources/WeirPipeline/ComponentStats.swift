@@ -99,11 +99,6 @@ public final class ComponentStats: Sendable {
 
     func set(_ state: State) { current.withLock { $0 = state } }
 
-    /// Moves a component that is not yet running (or already done) no further.
-    func setIfStarting(_ state: State) {
-        current.withLock { if case .starting = $0 { $0 = state } }
-    }
-
     func add(received: Int, sent: Int, bytes: Int = 0, errors: Int = 0, failedUpstream: Int = 0) {
         counters.withLock {
             $0.received += received

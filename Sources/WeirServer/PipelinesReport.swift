@@ -5,62 +5,62 @@ import WeirPipeline
 /// The body of `GET /api/pipelines` (field names are stable; docs/operations.md lists
 /// them): every pipeline with its components' state, counts and rates, its groups'
 /// offsets, and the log's topics.
-struct PipelinesReport: Encodable {
-    var uptimeSeconds: Double
-    var ready: Bool
-    var pipelines: [Pipeline]
-    var topics: [Topic]
+public struct PipelinesReport: Codable, Sendable {
+    public var uptimeSeconds: Double
+    public var ready: Bool
+    public var pipelines: [Pipeline]
+    public var topics: [Topic]
 
-    struct Pipeline: Encodable {
-        var name: String
-        var file: String
-        var state: String
-        var detail: String?
-        var components: [Component]
-        var groups: [Group]
+    public struct Pipeline: Codable, Sendable {
+        public var name: String
+        public var file: String
+        public var state: String
+        public var detail: String?
+        public var components: [Component]
+        public var groups: [Group]
     }
 
-    struct Component: Encodable {
-        var id: String
-        var kind: String
-        var type: String
-        var state: String
-        var detail: String?
-        var inputs: [String]
-        var receivedRecords: Int
-        var sentRecords: Int
-        var receivedBytes: Int
-        var errors: Int
-        var deadLettered: Int
+    public struct Component: Codable, Sendable {
+        public var id: String
+        public var kind: String
+        public var type: String
+        public var state: String
+        public var detail: String?
+        public var inputs: [String]
+        public var receivedRecords: Int
+        public var sentRecords: Int
+        public var receivedBytes: Int
+        public var errors: Int
+        public var deadLettered: Int
         /// Over the last second.
-        var receivedRecordsPerSecond: Double
-        var sentRecordsPerSecond: Double
-        var receivedBytesPerSecond: Double
+        public var receivedRecordsPerSecond: Double
+        public var sentRecordsPerSecond: Double
+        public var receivedBytesPerSecond: Double
         /// Sinks only: records of their input topics not yet written.
-        var lag: Int64?
+        public var lag: Int64?
     }
 
-    struct Group: Encodable {
-        var group: String
-        var sink: String
-        var topic: String
-        var partition: Int
-        var committed: Int64
-        var end: Int64
-        var lag: Int64
+    public struct Group: Codable, Sendable {
+        public var group: String
+        public var sink: String
+        public var topic: String
+        public var partition: Int
+        public var committed: Int64
+        public var end: Int64
+        public var lag: Int64
     }
 
-    struct Topic: Encodable {
-        var name: String
-        var partitions: [Partition]
+    public struct Topic: Codable, Sendable {
+        public var name: String
+        public var partitions: [Partition]
     }
 
-    struct Partition: Encodable {
-        var partition: Int
-        var startOffset: Int64
-        var endOffset: Int64
-        var sizeBytes: Int64
-        var segments: Int
+    public struct Partition: Codable, Sendable {
+        public var partition: Int
+        public var startOffset: Int64
+        public var endOffset: Int64
+        public var sizeBytes: Int64
+        public var segments: Int
     }
 
     init(_ monitor: RunMonitor) {

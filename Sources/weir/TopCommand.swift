@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Synchronization
+import WeirServer
 
 struct TopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,36 +1,11 @@
 import Foundation
+import WeirServer
 
-/// What `weir top` draws from `/api/pipelines`: one row per component, grouped by
+/// What `weir top` draws from `/api/pipelines` (decoded as the server encodes it,
+/// `PipelinesReport`): one row per component, grouped by
 /// pipeline, with rates, totals, errors and lag.
 struct TopView {
-    struct Report: Decodable {
-        var uptimeSeconds: Double
-        var ready: Bool
-        var pipelines: [Pipeline]
-    }
-
-    struct Pipeline: Decodable {
-        var name: String
-        var state: String
-        var detail: String?
-        var components: [Component]
-    }
-
-    struct Component: Decodable {
-        var id: String
-        var kind: String
-        var type: String
-        var state: String
-        var detail: String?
-        var receivedRecords: Int
-        var sentRecords: Int
-        var errors: Int
-        var deadLettered: Int
-        var receivedRecordsPerSecond: Double
-        var sentRecordsPerSecond: Double
-        var receivedBytesPerSecond: Double
-        var lag: Int64?
-    }
+    typealias Report = PipelinesReport
 
     static func decode(_ data: Data) throws -> Report {
         let decoder = JSONDecoder()
@@ -50,7 +25,7 @@ struct TopView {
                 rows.append([
                     "  " + c.id, c.kind, c.type, c.state,
                     c.kind == "source" ? "" : number(c.receivedRecordsPerSecond),
-                    number(c.sentRecordsPerSecond), c.kind == "transform" ? "" : bytes(c.receivedBytesPerSecond),
+                    number(c.sentRecordsPerSecond), c.kind == "transform" ? "" : RunProgress.bytes(c.receivedBytesPerSecond),
                     number(Double(c.sentRecords)), String(c.errors), String(c.deadLettered), c.lag.map { number(Double($0)) } ?? "",
                 ])
             }
@@ -86,12 +61,6 @@ struct TopView {
         case 1_000...: String(format: "%.1fk", value / 1e3)
         default: String(format: "%.0f", value)
         }
-    }
-
-    static func bytes(_ value: Double) -> String {
-        if value >= Double(1 << 20) { return String(format: "%.1f MiB", value / Double(1 << 20)) }
-        if value >= Double(1 << 10) { return String(format: "%.1f KiB", value / Double(1 << 10)) }
-        return String(format: "%.0f B", value)
     }
 
     static func duration(_ seconds: Double) -> String {
