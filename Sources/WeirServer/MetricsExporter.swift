@@ -41,12 +41,14 @@ public final class MetricsExporter: Sendable {
 
     private func refresh() {
         let snapshot = monitor.snapshot
-        for state in snapshot.partitions {
-            let labels = [("topic", state.topic), ("partition", String(state.partition))]
-            gauge("weir_partition_end_offset", labels).set(to: Double(state.endOffset))
-            gauge("weir_partition_start_offset", labels).set(to: Double(state.startOffset))
-            gauge("weir_partition_size_bytes", labels).set(to: Double(state.sizeBytes))
-            gauge("weir_partition_segments", labels).set(to: Double(state.segments))
+        for topic in snapshot.topics {
+            for state in topic.partitions {
+                let labels = [("topic", topic.name), ("partition", String(state.partition))]
+                gauge("weir_partition_end_offset", labels).set(to: Double(state.endOffset))
+                gauge("weir_partition_start_offset", labels).set(to: Double(state.startOffset))
+                gauge("weir_partition_size_bytes", labels).set(to: Double(state.sizeBytes))
+                gauge("weir_partition_segments", labels).set(to: Double(state.segments))
+            }
         }
         for runner in monitor.runners {
             let pipeline = runner.definition.name

@@ -87,12 +87,7 @@ public struct PipelinesReport: Codable, Sendable {
                     Group(group: $0.group, sink: $0.sink, topic: $0.topic, partition: $0.partition, committed: $0.committed, end: $0.end, lag: $0.lag)
                 })
         }
-        var topics: [String: [Partition]] = [:]
-        for state in snapshot.partitions {
-            topics[state.topic, default: []].append(Partition(
-                partition: state.partition, startOffset: state.startOffset, endOffset: state.endOffset, sizeBytes: state.sizeBytes, segments: state.segments))
-        }
-        self.topics = topics.keys.sorted().map { Topic(name: $0, partitions: topics[$0]!) }
+        topics = snapshot.topics
     }
 
     static func encoder() -> JSONEncoder {

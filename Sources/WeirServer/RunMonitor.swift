@@ -30,20 +30,12 @@ public final class RunMonitor: Sendable {
     /// this (and counters), never the log itself: a partition's lock can be held for long
     /// (a full disk pauses appends under it), and `/health` must answer meanwhile.
     struct Snapshot: Sendable {
-        var partitions: [PartitionState] = []
+        /// Every topic of the log with its partitions, by name, as `/api/pipelines` lists them.
+        var topics: [PipelinesReport.Topic] = []
         /// By pipeline name.
         var groups: [String: [PipelineRunner.GroupPosition]] = [:]
         var sinkLag: [ObjectIdentifier: Int64] = [:]
         var rates: [ObjectIdentifier: Rate] = [:]
-    }
-
-    struct PartitionState: Sendable {
-        var topic: String
-        var partition: Int
-        var startOffset: Int64
-        var endOffset: Int64
-        var sizeBytes: Int64
-        var segments: Int
     }
 
     public init() {}
@@ -87,13 +79,11 @@ public final class RunMonitor: Sendable {
             }
             snapshot.groups[runner.definition.name] = runner.groupPositions()
         }
-        for name in log.topicNames {
-            guard let topic = try? log.topic(name) else { continue }
-            for partition in topic.partitions {
-                snapshot.partitions.append(PartitionState(
-                    topic: name, partition: partition.id, startOffset: partition.startOffset, endOffset: partition.endOffset,
-                    sizeBytes: partition.sizeInBytes, segments: partition.segmentCount))
-            }
+        snapshot.topics = log.topicNames.compactMap { try? log.topic($0) }.map { topic in
+            PipelinesReport.Topic(name: topic.name, partitions: topic.partitions.map {
+                PipelinesReport.Partition(partition: $0.id, startOffset: $0.startOffset, endOffset: $0.endOffset,
+                                          sizeBytes: $0.sizeInBytes, segments: $0.segmentCount)
+            })
         }
         let (before, then) = previous.withLock { previous in
             defer { previous = (now, counts) }
