@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WeirLog
 
-/// The `weir` executable end to end on the real logs in ../shared/data/loghub
+/// The `weir` executable end to end on the real logs in samples/loghub
 /// (CRLF endings, a last line without newline).
 @Suite("weir command line")
 struct CLITests {

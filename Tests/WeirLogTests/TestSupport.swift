@@ -22,8 +22,8 @@ enum Paths {
         return url.path
     }()
 
-    /// The real logs shared with the project (CRLF endings, last line without newline).
-    static let loghub: String = packageRoot + "/../shared/data/loghub"
+    /// The 16 loghub samples kept in the repository (CRLF endings, last line without newline).
+    static let loghub: String = packageRoot + "/samples/loghub"
 
     static var loghubFiles: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: loghub)) ?? []).filter { $0.hasSuffix(".log") }.sorted()
