@@ -43,6 +43,18 @@ final class FileOutput: SinkOutput {
         for file in created.union(committed.keys) where FileManager.default.fileExists(atPath: file) {
             _ = try FileSink(path: file, encoding: .json, committedLength: committed[file] ?? 0)
         }
+        // A fixed path is checked now, before any source of the pipeline appends, so a
+        // refused run writes nothing anywhere (a dated path can only be checked at its first write).
+        if !template.hasPlaceholders, committed[path] == nil { try refuseForeignData(at: path) }
+    }
+
+    /// Refuses a file this sink never listed that already holds data: it belongs to
+    /// someone else, and writing after it (or cutting it back) would corrupt it.
+    private func refuseForeignData(at path: String) throws {
+        guard !created.contains(path),
+              let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64, size > 0
+        else { return }
+        throw PipelineRunner.NotRunnable(description: "sink '\(component)' would write \(path), which already holds data this pipeline did not write; move it away first")
     }
 
     /// Committed lengths by file, from either checkpoint shape.
@@ -118,9 +130,7 @@ final class FileOutput: SinkOutput {
     private func file(_ path: String, committed: UInt64) throws -> FileSink {
         if let sink = open[path] { return sink }
         if !created.contains(path) {
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64, size > 0 {
-                throw PipelineRunner.NotRunnable(description: "sink '\(component)' would write \(path), which already holds data this pipeline did not write; move it away first")
-            }
+            try refuseForeignData(at: path)
             let directory = URL(fileURLWithPath: createdPath).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let firstListing = !FileManager.default.fileExists(atPath: createdPath)
@@ -152,7 +162,7 @@ final class FileOutput: SinkOutput {
 /// A file path with date placeholders, filled in from a record's timestamp (UTC).
 struct PathTemplate {
     let text: String
-    private let hasPlaceholders: Bool
+    let hasPlaceholders: Bool
 
     init(_ text: String) throws {
         self.text = text
