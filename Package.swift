@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "WeirLog", targets: ["WeirLog"]),
+        .library(name: "WeirValues", targets: ["WeirValues"]),
         .library(name: "WeirPipeline", targets: ["WeirPipeline"]),
         .library(name: "WeirServer", targets: ["WeirServer"]),
         .executable(name: "weir", targets: ["weir"]),
@@ -44,11 +45,13 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // Values, JSON, regexes and the expression language: nothing of pipelines or the log.
+        .target(name: "WeirValues", dependencies: ["CPCRE2"], swiftSettings: upcoming),
         .target(
             name: "WeirPipeline",
             dependencies: [
                 "WeirLog",
-                "CPCRE2",
+                "WeirValues",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -72,7 +75,7 @@ let package = Package(
         ),
         .target(
             name: "DedupePlugin",
-            dependencies: ["WeirPipeline"],
+            dependencies: ["WeirPipeline", "WeirValues"],
             path: "Examples/DedupePlugin",
             swiftSettings: upcoming
         ),
@@ -100,8 +103,13 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .testTarget(
+            name: "WeirValuesTests",
+            dependencies: ["WeirValues"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
             name: "WeirPipelineTests",
-            dependencies: ["WeirPipeline", "WeirLog", "DedupePlugin"],
+            dependencies: ["WeirPipeline", "WeirValues", "WeirLog", "DedupePlugin"],
             swiftSettings: upcoming
         ),
     ],

@@ -20,7 +20,7 @@ let package = Package(
         .target(name: "FuzzSupport"),
         fuzzTarget("FuzzRecordBatch", ["WeirLog"]),
         fuzzTarget("FuzzRecovery", ["WeirLog"]),
-        fuzzTarget("FuzzExpression", ["WeirPipeline"]),
+        fuzzTarget("FuzzExpression", ["WeirValues"]),
         fuzzTarget("FuzzPipelineLoader", ["WeirPipeline"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,6 @@
 import Synchronization
 public import WeirPipeline
+import WeirValues
 
 /// `dedupe`: drops a record whose field equals that field of one of the last `window`
 /// records kept — the repeated lines a restarted daemon or a retrying client writes.

@@ -1,4 +1,5 @@
 import WeirLog
+import WeirValues
 
 extension ComponentRegistry {
     /// Weir's own components, registered through the same API as any plugin.

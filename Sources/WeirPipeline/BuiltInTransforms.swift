@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import WeirValues
 
 /// `filter`: keeps the records for which the condition holds.
 struct FilterTransform: RecordTransform {

@@ -1,3 +1,4 @@
+public import WeirValues
 /// A component's options as a factory reads them: typed accessors over what the loader
 /// already checked against the spec, and `invalid` for what only the component can judge,
 /// which `weir validate` reports at that option's `file:line:column`.
@@ -46,10 +47,10 @@ public struct ComponentOptions: Sendable {
     }
 
     /// The parsed expression of an `expression` option.
-    public func expression(_ name: String) -> Expression? { component.expressions[name] }
+    public func expression(_ name: String) -> WeirValues.Expression? { component.expressions[name] }
 
     /// The parsed expressions of an `expressionMap` option, by key, in key order.
-    public func expressions(_ name: String) -> [(String, Expression)] {
+    public func expressions(_ name: String) -> [(String, WeirValues.Expression)] {
         component.expressions.filter { $0.key.hasPrefix(name + ".") }
             .map { (String($0.key.dropFirst(name.count + 1)), $0.value) }
             .sorted { $0.0 < $1.0 }
@@ -68,7 +69,7 @@ public struct ComponentOptions: Sendable {
     }
 
     /// An expression option the spec marks required.
-    public func requiredExpression(_ name: String) throws -> Expression {
+    public func requiredExpression(_ name: String) throws -> WeirValues.Expression {
         guard let expression = expression(name) else { throw invalid(name, "is required") }
         return expression
     }

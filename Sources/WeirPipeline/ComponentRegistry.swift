@@ -1,3 +1,4 @@
+import WeirValues
 /// Every component type Weir can build, keyed by kind and `type:`: its spec (what
 /// `weir validate` checks and `weir plugins` lists) and the factory that makes it.
 /// Built-ins register here exactly as Swift plugins and out-of-process plugins do

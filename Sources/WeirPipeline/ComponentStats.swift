@@ -1,5 +1,6 @@
 import Metrics
 import Synchronization
+import WeirValues
 
 /// Counters and state of one component while a pipeline runs, read by the live view,
 /// the summary, `/metrics` and `/api/pipelines`. Each count is added once per batch; the

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import WeirLog
+import WeirValues
 
 /// The dead-letter topic of a pipeline, `<pipeline>.dlq`: records a component could not
 /// handle, with headers naming the component (`weir.component`) and the reason

@@ -1,3 +1,4 @@
+import WeirValues
 /// One problem in a pipeline file, at its place: `file:line:column: message`.
 public struct Diagnostic: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var file: String

@@ -1,4 +1,5 @@
 import Foundation
+import WeirValues
 
 /// `${VAR}` and `${VAR:-default}` in a pipeline file's values, from the environment.
 /// `$${` stands for a literal `${`.

@@ -1,5 +1,6 @@
 import Foundation
 import WeirLog
+import WeirValues
 
 /// Who a file is, for the `file` and `tail` sources: device and inode, plus a checksum
 /// of its first bytes.

@@ -1,5 +1,6 @@
 import Foundation
 import WeirLog
+import WeirValues
 
 /// The `file` sink: exactly once. Lines are written, fsynced (`sync`), then the runner
 /// commits every file's length with the input offsets; a restart cuts each file back to

@@ -1,5 +1,6 @@
 import Foundation
 import WeirLog
+import WeirValues
 
 /// The `file` sink's storage: appends encoded records to one file and makes them
 /// durable before it acknowledges, so the runner can commit offsets together with the

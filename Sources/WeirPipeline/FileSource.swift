@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import WeirLog
+import WeirValues
 
 /// The `file` and `tail` sources: read files matching globs line by line into a topic.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import WeirValues
 
 /// One open file a `file` or `tail` source reads: where it is in the file, and the
 /// unfinished line at its end.

@@ -1,5 +1,6 @@
 import Foundation
 import WeirLog
+import WeirValues
 
 /// The `generate` source: synthetic lines, for demos and benchmarks. Line n is template
 /// `n mod templates` followed by ` n`; `count` lines in all (forever without it), at most

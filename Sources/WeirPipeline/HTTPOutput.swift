@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Logging
 import Synchronization
+import WeirValues
 
 /// The `http` sink: POSTs the records as a JSON array (each the fields plus
 /// `_timestamp`), `batch_size` records per request. A connection failure, a timeout or a

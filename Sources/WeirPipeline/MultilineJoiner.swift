@@ -1,4 +1,5 @@
 import Foundation
+import WeirValues
 
 /// Joins lines into one record for the `multiline` option of `file` and `tail`, so a
 /// Java stack trace is one event.

@@ -1,4 +1,5 @@
 public import WeirLog
+public import WeirValues
 
 /// A pipeline file, validated: what `weir run` builds its graph from.
 public struct PipelineDefinition: Sendable {
@@ -29,7 +30,7 @@ public struct ComponentDefinition: Sendable {
     /// Its own options, typed.
     public var options: [String: Value]
     /// Parsed expressions of `expression` and `expressionMap` options, by option (and key).
-    public var expressions: [String: Expression]
+    public var expressions: [String: WeirValues.Expression]
     public var line: Int
     public var column: Int
     /// Where each option's value is written.

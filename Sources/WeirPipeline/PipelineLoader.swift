@@ -1,6 +1,7 @@
 import Foundation
 import WeirLog
 import Yams
+import WeirValues
 
 /// Reads a pipeline file and checks everything that can be checked before running it,
 /// collecting every problem with its `file:line:column` instead of stopping at the first.

@@ -1,4 +1,5 @@
 public import WeirLog
+public import WeirValues
 
 /// A record as it moves through a pipeline's transforms: the log record's parts plus
 /// the fields that parsing gives it. A line read by a source starts with one field,

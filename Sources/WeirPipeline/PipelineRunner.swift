@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import Synchronization
 public import WeirLog
+import WeirValues
 
 /// Runs a validated pipeline on a log: every source appends into its topic on its own
 /// thread, and every sink's consumer-group members carry the topics through the

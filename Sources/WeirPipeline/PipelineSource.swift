@@ -1,5 +1,6 @@
 public import Logging
 public import WeirLog
+import WeirValues
 
 /// A source: reads its input and appends it, a batch at a time, into its topic.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+public import WeirValues
 
 /// One case of a pipeline file's `tests:` section, as `weir test` runs it (like
 /// `vector test` or `benthos test`): records go into a topic or a transform, and what
@@ -26,7 +27,7 @@ public struct PipelineTestCase: Sendable {
     public var from: String
     public var count: Int?
     public var records: [Value]?
-    public var conditions: [(text: String, expression: Expression)] = []
+    public var conditions: [(text: String, expression: WeirValues.Expression)] = []
 }
 
 extension Checker {

@@ -1,3 +1,4 @@
+import WeirValues
 /// Runs the `tests:` cases of a pipeline (`weir test`): no log, no sources or sinks, just
 /// the transforms between a case's input and its expected output.
 public enum PipelineTestRunner {

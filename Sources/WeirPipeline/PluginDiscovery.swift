@@ -1,4 +1,5 @@
 import Foundation
+import WeirValues
 
 /// Finds out-of-process plugins: every `<dir>/<name>/plugin.yaml` under, in this order,
 /// each `--plugins-dir`, the folders of `WEIR_PLUGINS_PATH` (colon-separated) and the

@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import WeirValues
 
 /// An out-of-process plugin as `plugins/<name>/plugin.yaml` declares it:
 ///

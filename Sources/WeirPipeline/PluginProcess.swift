@@ -1,5 +1,6 @@
 import Foundation
 import WeirLog
+import WeirValues
 
 /// Why a plugin's process cannot go on: it exited, hung, or wrote something that is not
 /// the protocol. The process is killed and started again.

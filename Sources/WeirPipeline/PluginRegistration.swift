@@ -1,4 +1,5 @@
 import WeirLog
+import WeirValues
 
 /// How an out-of-process plugin joins the registry: its spec (its own options plus the
 /// options every plugin takes) and a factory that runs it.

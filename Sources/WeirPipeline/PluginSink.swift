@@ -1,4 +1,5 @@
 import Logging
+import WeirValues
 
 /// A sink run by an out-of-process plugin: Weir writes `{"type":"batch","id":N,
 /// "records":[…]}` and the plugin acknowledges with `{"id":N}` once the records are

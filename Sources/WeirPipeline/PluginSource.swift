@@ -1,5 +1,6 @@
 import Foundation
 import WeirLog
+import WeirValues
 
 /// A source run by an out-of-process plugin. Weir starts it with
 /// `{"type":"init","options":{…},"position":P,"once":B}` — P is the position stored with

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import WeirLog
+import WeirValues
 
 /// A transform run by an out-of-process plugin (`plugins/README.md` has the protocol):
 /// Weir writes `{"type":"init",…}` once, then `{"type":"batch","id":N,"records":[…]}`

@@ -1,5 +1,6 @@
 import Foundation
 import WeirLog
+import WeirValues
 
 /// The records of the plugin protocol (`plugins/README.md`) as JSON:
 ///

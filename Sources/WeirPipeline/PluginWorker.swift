@@ -2,6 +2,7 @@ import Foundation
 import Metrics
 import Synchronization
 import WeirLog
+import WeirValues
 
 /// One process of a transform or sink plugin, and how its requests get answers.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import WeirLog
+import WeirValues
 
 /// The processes of a transform or sink plugin (`parallelism` of them): a batch goes to
 /// the next free one, in turn, as requests of `PluginManifest.requestSize` records.

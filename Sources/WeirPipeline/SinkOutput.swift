@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 import WeirLog
+import WeirValues
 
 /// A sink: where the records reaching it go.
 ///

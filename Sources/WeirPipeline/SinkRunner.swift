@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Synchronization
 import WeirLog
+import WeirValues
 
 /// Runs one sink: its consumer-group members read the topics upstream of it, send each
 /// batch through the transforms between, hand the result to the output, and commit.

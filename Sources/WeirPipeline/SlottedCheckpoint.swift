@@ -1,5 +1,6 @@
 import Foundation
 import WeirLog
+import WeirValues
 
 /// A checkpoint rewritten after every batch (a sink's commit): two slots in one file,
 /// written in turn, each with a sequence number and a CRC. A write is one `pwrite` and

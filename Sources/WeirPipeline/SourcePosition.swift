@@ -1,5 +1,6 @@
 import Foundation
 import WeirLog
+import WeirValues
 
 /// How far a source has read one file: who the file is and the bytes of it already
 /// appended (up to the end of the last line appended).

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import WeirLog
+import WeirValues
 
 /// Appends what a source reads into its topic, one batch per chunk of input, with the
 /// source's position in the header of the chunk's last record.

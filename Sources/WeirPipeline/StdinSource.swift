@@ -1,5 +1,6 @@
 import Foundation
 import WeirLog
+import WeirValues
 
 /// The `stdin` source: lines of standard input until its end (or until the run stops).
 /// Standard input cannot be read twice, so it has no position to resume from.

@@ -1,4 +1,5 @@
 import Synchronization
+import WeirValues
 
 /// Where `weir tap` listens: the records leaving one component, sampled, for whoever
 /// asks. With no listener the pipeline pays one atomic load per batch; with listeners it

@@ -1,4 +1,5 @@
 import WeirLog
+import WeirValues
 
 /// The transforms upstream of some outputs (a sink's inputs, or what a test checks),
 /// evaluated per batch: a batch read from a topic (or put into a transform by a test)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirPipeline
+import WeirValues
 
 @Suite("File identity")
 struct FileIdentityTests {

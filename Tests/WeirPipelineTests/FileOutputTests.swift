@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WeirLog
 @testable import WeirPipeline
+import WeirValues
 
 @Suite("file sink: date placeholders and rotation by size")
 struct FileOutputTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirPipeline
+import WeirValues
 
 @Suite("file sink")
 struct FileSinkTests {

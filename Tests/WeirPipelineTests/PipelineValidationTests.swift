@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WeirLog
 @testable import WeirPipeline
+import WeirValues
 
 @Suite("Pipeline validation")
 struct PipelineValidationTests {

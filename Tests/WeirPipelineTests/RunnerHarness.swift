@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import WeirLog
 @testable import WeirPipeline
+import WeirValues
 
 /// A pipeline run in this process on a fresh log: started on its own thread, stopped
 /// like SIGTERM stops it, and everything under one temporary directory.

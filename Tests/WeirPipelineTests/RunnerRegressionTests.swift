@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WeirLog
 @testable import WeirPipeline
+import WeirValues
 
 /// Defects an independent review found in the runner, each shown fixed.
 @Suite("weir run: regressions")

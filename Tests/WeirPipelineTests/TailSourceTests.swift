@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WeirLog
 @testable import WeirPipeline
+import WeirValues
 
 @Suite("tail and file sources")
 struct TailSourceTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import WeirPipeline
+import WeirValues
 
 @Suite("tap point: sampling and ending")
 struct TapPointTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirPipeline
+import WeirValues
 
 /// A transform built from YAML exactly as a pipeline file would declare it (indented
 /// under `transforms: t:`, reading topic `raw`).

@@ -1,5 +1,5 @@
 import FuzzSupport
-import WeirPipeline
+import WeirValues
 
 /// The expression parser and evaluator: any text parses or gives an error with its
 /// place, and a parsed expression evaluates against a record or throws.

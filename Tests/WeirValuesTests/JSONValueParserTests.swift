@@ -1,5 +1,5 @@
 import Testing
-@testable import WeirPipeline
+@testable import WeirValues
 
 /// The byte JSON parser behind parse_json and the plugin protocol: JSON's grammar, no
 /// more and no less, and never a crash.

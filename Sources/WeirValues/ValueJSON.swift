@@ -10,7 +10,7 @@ extension Value {
 
     /// Appends compact JSON as UTF-8 bytes: string contents are copied in runs between
     /// the bytes that need escaping, not scalar by scalar.
-    func writeJSON(into out: inout [UInt8]) {
+    public func writeJSON(into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
@@ -30,7 +30,7 @@ extension Value {
 
     /// An object with its keys sorted; `extra` is one more member (a record's
     /// `_timestamp`), written in its sorted place without copying the fields.
-    static func writeJSONObject(_ fields: [String: Value], extra: (key: String, value: Value)?, into out: inout [UInt8]) {
+    public static func writeJSONObject(_ fields: [String: Value], extra: (key: String, value: Value)?, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
         var first = true
         func member(_ key: String, _ value: Value) {
@@ -54,7 +54,7 @@ extension Value {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    static func writeJSONString(_ text: String, into out: inout [UInt8]) {
+    public static func writeJSONString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in

@@ -1,5 +1,5 @@
 import Testing
-@testable import WeirPipeline
+@testable import WeirValues
 
 @Suite("Expression language")
 struct ExpressionTests {

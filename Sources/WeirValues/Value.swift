@@ -32,7 +32,7 @@ public enum Value: Sendable, Hashable {
         }
     }
 
-    var number: Double? {
+    public var number: Double? {
         switch self {
         case .int(let value): Double(value)
         case .double(let value): value

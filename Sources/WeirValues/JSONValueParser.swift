@@ -3,11 +3,11 @@ import Foundation
 /// Parses JSON text (UTF-8 bytes) into a `Value` in one pass over the bytes: the replies
 /// of plugins and `parse_json` fields. Strings without escapes are made straight from
 /// their bytes; numbers without a fraction or exponent become `.int`.
-struct JSONValueParser {
-    struct Failure: Error, CustomStringConvertible {
-        var offset: Int
-        var message: String
-        var description: String { "\(message) at byte \(offset)" }
+public struct JSONValueParser {
+    public struct Failure: Error, CustomStringConvertible {
+        public var offset: Int
+        public var message: String
+        public var description: String { "\(message) at byte \(offset)" }
     }
 
     private let bytes: UnsafeRawBufferPointer
@@ -16,7 +16,7 @@ struct JSONValueParser {
     private static let maxDepth = 512
 
     /// The value the whole of `bytes` holds (surrounding whitespace allowed).
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> Value {
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> Value {
         var parser = JSONValueParser(bytes: bytes)
         // A UTF-8 byte order mark (files written on Windows) is not part of the text.
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { parser.at = 3 }
@@ -26,7 +26,7 @@ struct JSONValueParser {
         return value
     }
 
-    static func parse(_ bytes: [UInt8]) throws(Failure) -> Value {
+    public static func parse(_ bytes: [UInt8]) throws(Failure) -> Value {
         try bytes.withUnsafeBytes { raw in Result { () throws(Failure) -> Value in try parse(raw) } }.get()
     }
 
