@@ -96,8 +96,10 @@ public struct ComponentRegistry: Sendable {
         }
     }
 
+    static let parallelismHelp = "members that share the partitions (for a plugin: a process each)"
+
     /// Options every component of a kind takes, besides its own.
-    static func commonOptions(_ kind: ComponentKind) -> [OptionSpec] {
+    public static func commonOptions(_ kind: ComponentKind) -> [OptionSpec] {
         switch kind {
         case .source:
             return [OptionSpec("type", .string, required: true), OptionSpec("topic", .string, required: true)]
@@ -106,12 +108,12 @@ public struct ComponentRegistry: Sendable {
             // commits cover the transforms between), so a transform has none of its own.
             return [
                 OptionSpec("type", .string, required: true), OptionSpec("inputs", .stringList, required: true),
-                OptionSpec("parallelism", .integer(1...1024)), OptionSpec("on_error", .oneOf(["dlq", "drop", "fail"])),
+                OptionSpec("parallelism", .integer(1...1024), default: .int(1), description: Self.parallelismHelp), OptionSpec("on_error", .oneOf(["dlq", "drop", "fail"])),
             ]
         case .sink:
             return [
                 OptionSpec("type", .string, required: true), OptionSpec("inputs", .stringList, required: true),
-                OptionSpec("group", .string), OptionSpec("parallelism", .integer(1...1024)),
+                OptionSpec("group", .string), OptionSpec("parallelism", .integer(1...1024), default: .int(1), description: Self.parallelismHelp),
                 OptionSpec("on_error", .oneOf(["dlq", "drop", "fail"])), OptionSpec("max_lag", .integer(1...Int64.max)),
             ]
         }

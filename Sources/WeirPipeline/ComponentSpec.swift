@@ -24,6 +24,8 @@ public enum OptionKind: Sendable, Equatable {
     case stringMap
     /// A nested mapping checked by the component itself (`multiline`).
     case mapping
+    /// An option an out-of-process plugin declares, sent to it as that JSON type.
+    case plugin(PluginOptionType)
 }
 
 extension OptionKind {
@@ -40,6 +42,7 @@ extension OptionKind {
         case .expressionMap: "mapping of names to expressions"
         case .stringMap: "mapping of names to strings"
         case .mapping: "mapping"
+        case .plugin(let type): type.rawValue
         }
     }
 }
@@ -48,11 +51,18 @@ public struct OptionSpec: Sendable {
     public var name: String
     public var kind: OptionKind
     public var required: Bool
+    /// What the component gets when a pipeline leaves the option out (shown by
+    /// `weir plugins describe`; a plugin is sent it with the options it sets).
+    public var defaultValue: Value?
+    /// One line for `weir plugins describe`.
+    public var description: String?
 
-    public init(_ name: String, _ kind: OptionKind, required: Bool = false) {
+    public init(_ name: String, _ kind: OptionKind, required: Bool = false, default defaultValue: Value? = nil, description: String? = nil) {
         self.name = name
         self.kind = kind
         self.required = required
+        self.defaultValue = defaultValue
+        self.description = description
     }
 }
 

@@ -374,6 +374,8 @@ struct Checker {
                 report(node, "\(what) needs start_pattern or continuation_pattern")
             }
             component.options[option.name] = .object(values)
+        case .plugin(let type):
+            if let value = value(node, as: type, what) { component.options[option.name] = value }
         }
     }
 

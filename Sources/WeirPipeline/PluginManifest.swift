@@ -10,18 +10,18 @@ import WeirValues
 /// command: ["python3", "mask.py"]      # started in the plugin's folder
 /// description: masks IP and e-mail addresses
 /// options:                             # optional: what `weir validate` checks
-///   fields: { type: list, required: false, description: fields to mask }
+///   fields: { type: list, default: [message], description: fields to mask }
 /// ```
 ///
-/// Option types are `string`, `integer`, `bool` and `list` (of strings).
+/// Option types are `PluginOptionType`'s: `string`, `integer`, `number`, `boolean`,
+/// `list` and `object`.
 public struct PluginManifest: Sendable {
     public var name: String
     public var kind: ComponentKind
     public var command: [String]
     public var description: String
+    /// Its own options, each with its type, and its default and description if any.
     public var options: [OptionSpec]
-    /// Per option, its description.
-    public var optionDescriptions: [String: String]
     /// The folder holding plugin.yaml.
     public var directory: String
 
@@ -49,9 +49,7 @@ public struct PluginManifest: Sendable {
 
 extension Checker {
     static let manifestKeys = ["name", "kind", "command", "description", "options"]
-    static let optionTypes: [String: OptionKind] = [
-        "string": .string, "integer": .integer(Int64.min...Int64.max), "bool": .bool, "list": .stringList,
-    ]
+    static let optionKeys = ["type", "required", "default", "description"]
 
     mutating func manifest(_ root: Node, directory: String) -> PluginManifest? {
         let fields = entries(root, "the manifest") ?? []
@@ -59,7 +57,7 @@ extension Checker {
             report(entry.keyNode, "unknown key '\(entry.key)'\(suggestion(for: entry.key, among: Self.manifestKeys)); a plugin.yaml has \(Self.manifestKeys.joined(separator: ", "))")
         }
         func field(_ name: String) -> Node? { fields.first { $0.key == name }?.value }
-        var manifest = PluginManifest(name: "", kind: .transform, command: [], description: "", options: [], optionDescriptions: [:], directory: directory)
+        var manifest = PluginManifest(name: "", kind: .transform, command: [], description: "", options: [], directory: directory)
         if let node = field("name"), let name = string(node, "name") {
             if name.range(of: "^[A-Za-z][A-Za-z0-9_-]*$", options: .regularExpression) == nil {
                 report(node, "plugin name '\(name)' must start with a letter and use letters, digits, '_' and '-'")
@@ -84,29 +82,41 @@ extension Checker {
         if let node = field("description") { manifest.description = string(node, "description") ?? "" }
         if let node = field("options") {
             for entry in entries(node, "options") ?? [] {
-                var kind: OptionKind = .string
-                var required = false
-                for part in entries(entry.value, "option '\(entry.key)'") ?? [] {
-                    switch part.key {
-                    case "type":
-                        guard let text = string(part.value, "type of option '\(entry.key)'") else { continue }
-                        if let known = Self.optionTypes[text] { kind = known } else {
-                            report(part.value, "type of option '\(entry.key)' must be string, integer, bool or list, not '\(text)'")
-                        }
-                    case "required":
-                        required = string(part.value, "required of option '\(entry.key)'") == "true"
-                    case "description":
-                        manifest.optionDescriptions[entry.key] = string(part.value, "description of option '\(entry.key)'")
-                    default:
-                        report(part.keyNode, "unknown key '\(part.key)' in option '\(entry.key)'; it takes type, required, description")
-                    }
-                }
                 if (ComponentRegistry.commonOptions(manifest.kind) + PluginManifest.commonOptions).contains(where: { $0.name == entry.key }) {
                     report(entry.keyNode, "option '\(entry.key)' is one every \(manifest.kind.rawValue) has; a plugin cannot declare it")
                 }
-                manifest.options.append(OptionSpec(entry.key, kind, required: required))
+                manifest.options.append(option(entry.key, entry.value))
             }
         }
         return manifest
+    }
+
+    /// One option of `options:` — `{ type: integer, default: 500, description: … }`; its
+    /// default must be of its type.
+    mutating func option(_ name: String, _ node: Node) -> OptionSpec {
+        var spec = OptionSpec(name, .plugin(.string))
+        let parts = entries(node, "option '\(name)'") ?? []
+        for part in parts where !Self.optionKeys.contains(part.key) {
+            report(part.keyNode, "unknown key '\(part.key)' in option '\(name)'\(suggestion(for: part.key, among: Self.optionKeys)); it takes \(Self.optionKeys.joined(separator: ", "))")
+        }
+        func part(_ key: String) -> Node? { parts.first { $0.key == key }?.value }
+        var type = PluginOptionType.string
+        if let node = part("type"), let text = string(node, "type of option '\(name)'") {
+            if let known = PluginOptionType.named(text) { type = known } else {
+                report(node, "type of option '\(name)' must be one of \(PluginOptionType.names), not '\(text)'\(suggestion(for: text, among: PluginOptionType.allCases.map(\.rawValue)))")
+            }
+        }
+        spec.kind = .plugin(type)
+        if let node = part("required"), let text = string(node, "required of option '\(name)'") {
+            if let flag = ["true": true, "false": false][text] { spec.required = flag } else {
+                report(node, "required of option '\(name)' must be true or false, not '\(text)'")
+            }
+        }
+        if let node = part("default") {
+            spec.defaultValue = value(node, as: type, "default of option '\(name)'")
+            if spec.required { report(node, "option '\(name)' is required, so a default would never be used; drop one of them") }
+        }
+        if let node = part("description") { spec.description = string(node, "description of option '\(name)'") }
+        return spec
     }
 }

@@ -6,7 +6,10 @@ import WeirValues
 extension PluginManifest {
     /// Options of every out-of-process plugin, handled by Weir and not sent to it.
     static let commonOptions = [
-        OptionSpec("timeout_ms", .integer(1...3_600_000)), OptionSpec("max_attempts", .integer(1...100)),
+        OptionSpec("timeout_ms", .integer(1...3_600_000), default: .int(30_000),
+                   description: "longest wait for a reply (or for the plugin to read its stdin)"),
+        OptionSpec("max_attempts", .integer(1...100), default: .int(3),
+                   description: "refusals of a request, or crashes on requests holding a record, before those records fail"),
     ]
 
     /// The component type a pipeline names it by.
@@ -26,16 +29,21 @@ extension PluginManifest {
         }
     }
 
-    /// The component's own options as a JSON object (the ones Weir handles left out).
-    static func optionsJSON(_ options: ComponentOptions) -> [UInt8] {
-        let handled = Set((ComponentRegistry.commonOptions(options.component.kind) + commonOptions).map(\.name))
+    /// The component's own options as a JSON object (the ones Weir handles left out), with
+    /// the default of each one the pipeline leaves out.
+    func optionsJSON(_ options: ComponentOptions) -> [UInt8] {
+        let handled = Set((ComponentRegistry.commonOptions(options.component.kind) + Self.commonOptions).map(\.name))
+        var sent = options.component.options.filter { !handled.contains($0.key) }
+        for option in self.options where sent[option.name] == nil {
+            if let value = option.defaultValue { sent[option.name] = value }
+        }
         var json: [UInt8] = []
-        Value.object(options.component.options.filter { !handled.contains($0.key) }).writeJSON(into: &json)
+        Value.object(sent).writeJSON(into: &json)
         return json
     }
 
     /// The first line a transform or sink plugin reads.
-    static func initLine(_ options: ComponentOptions) -> [UInt8] {
+    func initLine(_ options: ComponentOptions) -> [UInt8] {
         var line = Array(#"{"type":"init","pipeline":"#.utf8)
         Value.writeJSONString(options.pipeline, into: &line)
         line += Array(#","component":"#.utf8)
@@ -69,10 +77,5 @@ extension PluginManifest {
         }
         line += Array("]}\n".utf8)
         return line
-    }
-
-    /// A batch cut into requests of `requestSize`.
-    static func requests(_ batch: [PipelineRecord]) -> [Range<Int>] {
-        stride(from: 0, to: batch.count, by: requestSize).map { $0..<min($0 + requestSize, batch.count) }
     }
 }

@@ -48,7 +48,7 @@ struct PluginSource: PipelineSource {
                 process = try PluginProcess(name: manifest.name, command: manifest.command, directory: manifest.directory)
                 var line = Array(#"{"type":"init","once":\#(context.once),"position":"#.utf8)
                 line += Array((context.position ?? "null").utf8)
-                line += Array(#","options":"#.utf8) + PluginManifest.optionsJSON(context.options) + Array("}\n".utf8)
+                line += Array(#","options":"#.utf8) + manifest.optionsJSON(context.options) + Array("}\n".utf8)
                 try process.write(line, timeoutMs: settings.timeoutMs)
             } catch {
                 lastProblem = error.description

@@ -9,11 +9,24 @@ import WeirValues
 /// `call` sends a batch as several requests (each its own id) and reads the replies while
 /// it writes, so the plugin works on one request while Weir encodes the next. A plugin
 /// that exits, writes a line that is not the reply due (logged, truncated), or stays
-/// silent for `timeoutMs` is killed and started again, after a pause that doubles with
-/// each restart in a row (0.1 s up to 5 s), and the requests not yet answered are sent
-/// again. A reply with `"error"` is the plugin refusing that request: it is sent again
-/// too. After `maxAttempts` a request fails with its last reason — or, when no process
-/// of the plugin ever answered, the plugin cannot run at all and the run stops.
+/// silent for `timeoutMs` is killed and started again. The fault is the first unanswered
+/// request's (replies come in order); the requests after it were perhaps never read, so
+/// they are sent again as they were. The faulty request is sent again in two halves, and
+/// so on, until the record that makes the plugin fail is alone in a request (a poison
+/// record, as Kafka Connect and Benthos isolate them): after `maxAttempts` faults of
+/// requests holding it, that record fails with the reason and the others go on. A record
+/// alone that fails fewer times (a batch of one) is sent again after a pause that doubles
+/// with each try (0.1 s up to 5 s); each other restart waits 0.1 s.
+///
+/// A reply with `"error"` is the plugin refusing that request: it is sent again whole,
+/// after the same pauses, and after `maxAttempts` refusals its records fail with the reason.
+///
+/// A plugin that fails on everything stops the run (`Outcome.fatal`, nothing of the batch
+/// failed). While no process of the plugin has ever answered, a record that failed alone
+/// proves nothing (a plugin that crashes at start fails on every record): the run stops
+/// when `maxAttempts` records have failed alone, or when a call ends with nothing
+/// answered. Once it has answered, the run stops when `failuresInARowToStop` records in a
+/// row fail alone with nothing answered in between.
 final class PluginWorker: @unchecked Sendable {  // one caller at a time: its pool hands it out under a lock
     let manifest: PluginManifest
     let settings: PluginSettings
@@ -21,7 +34,12 @@ final class PluginWorker: @unchecked Sendable {  // one caller at a time: its po
     let answered: StopFlag
     private let initLine: [UInt8]
     private var process: PluginProcess?
-    private var restartsInARow = 0
+    /// Records that failed alone since the plugin last answered a request.
+    private var failedAloneInARow = 0
+
+    /// Records failing alone in a row, with nothing answered in between, after which a
+    /// plugin that did answer once is taken to fail on everything.
+    static let failuresInARowToStop = 10
 
     /// Set when the run aborts: a call in progress stops waiting and retrying.
     let cancel: StopFlag?
@@ -43,50 +61,110 @@ final class PluginWorker: @unchecked Sendable {  // one caller at a time: its po
         case reply([String: Value])
         /// Every attempt failed; the reason of the last.
         case failed(String)
-        /// The plugin never answered: it cannot run.
+        /// The plugin cannot run, or fails on everything: the run stops.
         case fatal(String)
     }
 
-    /// The outcome of each request: `ids[i]` is its id, `line(i)` its line.
-    func call(_ ids: [Int], line: (Int) -> [UInt8]) -> [Outcome] {
-        var replies = [[String: Value]?](repeating: nil, count: ids.count)
-        var problems = [String](repeating: "", count: ids.count)
-        for attempt in 1...settings.maxAttempts {
-            let due = ids.indices.filter { replies[$0] == nil }
-            guard !due.isEmpty else { break }
+    /// Records of a call sent as one request, and what became of the requests that held them.
+    private struct Part {
+        var records: Range<Int>
+        /// Its request id, kept while the same records are sent again.
+        var id: Int?
+        /// Faults (crash, hang, garbage) of requests that held these records, when the
+        /// request was the one the plugin failed on.
+        var faults = 0
+        /// Sends of exactly these records that were refused or failed, in a row.
+        var tries = 0
+    }
+
+    /// What became of records `0..<count`, in order, each range sent as one request:
+    /// `line(id, range)` is the request with id `id` of the records in `range`, and
+    /// `newID()` gives each new request its id (a request sent again keeps its id).
+    func call(count: Int, requestSize: Int, newID: () -> Int,
+              line: (Int, Range<Int>) -> [UInt8]) -> [(records: Range<Int>, outcome: Outcome)] {
+        var pending = stride(from: 0, to: count, by: requestSize).map { Part(records: $0..<min($0 + requestSize, count)) }
+        var finished: [(records: Range<Int>, outcome: Outcome)] = []
+        var pauseTries = 0
+        var lastFault: PluginFault?
+        while !pending.isEmpty {
             // Aborting: nothing of this batch is committed, so its records are not failed
             // (which would dead-letter them) but the call is.
-            if cancel?.isSet == true { return ids.map { _ in .fatal(Self.cancelled.description) } }
-            if restartsInARow > 0 || attempt > 1 {
-                usleep(UInt32(min(100_000 << min(max(restartsInARow, attempt) - 1, 6), 5_000_000)))
-            }
+            if cancel?.isSet == true { return [(0..<count, .fatal(Self.cancelled.description))] }
+            if pauseTries > 0 { usleep(UInt32(min(100_000 << min(pauseTries - 1, 6), 5_000_000))) }
+            for index in pending.indices where pending[index].id == nil { pending[index].id = newID() }
+            let ids = pending.map { $0.id! }
+            var replies = [[String: Value]?](repeating: nil, count: pending.count)
+            var refusals = [String?](repeating: nil, count: pending.count)
+            var fault: PluginFault?
             do {
-                try exchange(due.map { ids[$0] }, line: { line(due[$0]) }) { index, reply in
-                    let request = due[index]
-                    if case .string(let refusal)? = reply["error"] {
-                        problems[request] = refusal
-                        settings.say(manifest, "batch \(ids[request]) refused: \(refusal) (attempt \(attempt) of \(settings.maxAttempts))")
-                    } else {
-                        replies[request] = reply
-                    }
+                try exchange(ids, line: { line(ids[$0], pending[$0].records) }) { index, reply in
+                    failedAloneInARow = 0
+                    if case .string(let refusal)? = reply["error"] { refusals[index] = refusal } else { replies[index] = reply }
                 }
-                restartsInARow = 0
             } catch {
-                for request in due where replies[request] == nil { problems[request] = error.description }
                 process?.kill()
                 process = nil
-                restartsInARow += 1
+                if cancel?.isSet == true { return [(0..<count, .fatal(Self.cancelled.description))] }
+                fault = error
                 settings.countRestart()
-                settings.say(manifest, "\(error.description); restarting it (attempt \(attempt) of \(settings.maxAttempts))")
             }
-        }
-        return ids.indices.map { request in
-            if let reply = replies[request] { return .reply(reply) }
-            if !answered.isSet {
-                return .fatal("plugin \(manifest.name) (\(manifest.directory)/plugin.yaml) cannot run: \(problems[request])")
+            // The request the plugin failed on: the first without an answer.
+            let suspect = fault == nil ? nil : pending.indices.first { replies[$0] == nil && refusals[$0] == nil }
+            var next: [Part] = []
+            pauseTries = 0
+            for (index, var part) in pending.enumerated() {
+                if let reply = replies[index] {
+                    finished.append((part.records, .reply(reply)))
+                } else if let refusal = refusals[index] {
+                    part.tries += 1
+                    settings.say(manifest, "batch \(ids[index]) refused: \(refusal) (attempt \(part.tries) of \(settings.maxAttempts))")
+                    if part.tries >= settings.maxAttempts {
+                        finished.append((part.records, .failed("plugin \(manifest.name): \(refusal)")))
+                    } else {
+                        pauseTries = max(pauseTries, part.tries)
+                        next.append(part)
+                    }
+                } else if index == suspect, let fault {
+                    part.faults += 1
+                    part.tries += 1
+                    pauseTries = max(pauseTries, 1)
+                    if part.records.count > 1 {
+                        let middle = part.records.lowerBound + part.records.count / 2
+                        settings.say(manifest, "\(fault.description); restarting it and sending the \(part.records.count) records of batch \(ids[index]) again as two requests")
+                        next.append(Part(records: part.records.lowerBound..<middle, faults: part.faults))
+                        next.append(Part(records: middle..<part.records.upperBound, faults: part.faults))
+                    } else if part.faults < settings.maxAttempts {
+                        settings.say(manifest, "\(fault.description); restarting it and sending the record of batch \(ids[index]) again (attempt \(part.faults) of \(settings.maxAttempts))")
+                        pauseTries = max(pauseTries, part.tries)
+                        next.append(part)
+                    } else {
+                        failedAloneInARow += 1
+                        if failedAloneInARow >= (answered.isSet ? Self.failuresInARowToStop : settings.maxAttempts) {
+                            return [(0..<count, .fatal(failsOnEverything(fault)))]
+                        }
+                        settings.say(manifest, "\(fault.description); restarting it without the record of batch \(ids[index]), which made it fail \(part.faults) times")
+                        finished.append((part.records, .failed("plugin \(manifest.name): \(fault.description), a request of this record alone (it failed \(part.faults) times with it)")))
+                    }
+                } else {
+                    // Not answered because the plugin failed before it: sent again as it was.
+                    next.append(part)
+                }
             }
-            return .failed("plugin \(manifest.name): \(problems[request])")
+            pending = next
+            lastFault = fault ?? lastFault
         }
+        // Records that failed alone while the plugin never answered: nothing shows that it
+        // can run at all (a plugin that crashes at start looks the same on one record).
+        if !answered.isSet, let lastFault { return [(0..<count, .fatal(failsOnEverything(lastFault)))] }
+        return finished.sorted { $0.records.lowerBound < $1.records.lowerBound }
+    }
+
+    /// Why the run stops: the plugin never answered, or failed on many records in a row.
+    private func failsOnEverything(_ fault: PluginFault) -> String {
+        let place = "plugin \(manifest.name) (\(manifest.directory)/plugin.yaml)"
+        return answered.isSet
+            ? "\(place) fails on every record: \(failedAloneInARow) records in a row made it fail, each sent alone, with nothing answered in between (the last time: \(fault.description))"
+            : "\(place) cannot run: it never answered, and every record sent to it alone made it fail (the last time: \(fault.description))"
     }
 
     private func exchange(_ ids: [Int], line: (Int) -> [UInt8], reply: (Int, [String: Value]) -> Void) throws(PluginFault) {
@@ -96,7 +174,7 @@ final class PluginWorker: @unchecked Sendable {  // one caller at a time: its po
             try started.write(initLine, timeoutMs: settings.timeoutMs)
         }
         let process = process!
-        var done = 0
+        var done = 0  // replies read
         do {
             try process.exchange(count: ids.count, line: line, timeoutMs: settings.timeoutMs, cancel: cancel) { (index, text) throws(PluginFault) in
                 guard case .object(let object)? = try? JSONValueParser.parse(text), object["id"] == .int(Int64(ids[index])) else {
@@ -129,7 +207,8 @@ final class PluginWorker: @unchecked Sendable {  // one caller at a time: its po
 struct PluginSettings: Sendable {
     /// `timeout_ms`: how long a batch may take.
     var timeoutMs: Int32 = 30_000
-    /// `max_attempts`: sends of one batch before it fails.
+    /// `max_attempts`: refusals of a request, or faults of requests holding a record,
+    /// before those records fail.
     var maxAttempts = 3
     /// How long a closing plugin gets before SIGTERM, and again before SIGKILL.
     var graceMs = 2_000

@@ -5,6 +5,7 @@ import WeirValues
 
 /// The processes of a transform or sink plugin (`parallelism` of them): a batch goes to
 /// the next free one, in turn, as requests of `PluginManifest.requestSize` records.
+/// Each new request gets the next id, across the processes.
 final class PluginWorkerPool: @unchecked Sendable {  // workers are handed out under `lock`
     private let lock = NSCondition()
     private var idle: [PluginWorker]
@@ -13,7 +14,7 @@ final class PluginWorkerPool: @unchecked Sendable {  // workers are handed out u
 
     init(manifest: PluginManifest, options: ComponentOptions, abort: StopFlag?) {
         let answered = StopFlag()
-        let line = PluginManifest.initLine(options)
+        let line = manifest.initLine(options)
         all = (0..<max(options.parallelism, 1)).map { _ in
             PluginWorker(manifest: manifest, settings: PluginSettings(options), initLine: line, answered: answered, cancel: abort)
         }
@@ -22,7 +23,9 @@ final class PluginWorkerPool: @unchecked Sendable {  // workers are handed out u
 
     deinit { PluginWorker.close(all) }
 
-    /// Each request of `batch`: the records it held and what became of it.
+    /// What became of the records of `batch`, in order, by the requests that held them
+    /// (requests of `PluginManifest.requestSize` records, cut smaller to find a record
+    /// that makes the plugin fail).
     func call(_ batch: [PipelineRecord]) -> [(records: ArraySlice<PipelineRecord>, outcome: PluginWorker.Outcome)] {
         let worker = lock.withLock {
             while idle.isEmpty { lock.wait() }
@@ -34,11 +37,11 @@ final class PluginWorkerPool: @unchecked Sendable {  // workers are handed out u
                 lock.signal()
             }
         }
-        let parts = PluginManifest.requests(batch)
-        let first = nextID.add(parts.count, ordering: .relaxed).newValue - parts.count + 1
-        let ids = parts.indices.map { first + $0 }
-        let outcomes = worker.call(ids) { PluginManifest.request(id: ids[$0], batch[parts[$0]]) }
-        return zip(parts, outcomes).map { (batch[$0], $1) }
+        let outcomes = worker.call(count: batch.count, requestSize: PluginManifest.requestSize,
+                                   newID: { nextID.add(1, ordering: .relaxed).newValue }) { id, records in
+            PluginManifest.request(id: id, batch[records])
+        }
+        return outcomes.map { (batch[$0.records], $0.outcome) }
     }
 
     /// Shuts every process down together (close message, SIGTERM, SIGKILL).

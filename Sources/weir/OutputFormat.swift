@@ -13,11 +13,12 @@ struct FormatOption: ParsableArguments {
 
     var json: Bool { format == .json }
 
-    /// Prints `value` as one pretty JSON document with sorted keys.
-    func print(_ value: some Encodable) throws {
+    /// Prints `value` as one pretty JSON document with sorted keys (in snake case unless
+    /// `keys` says otherwise: names that come from data must stay as they are).
+    func print(_ value: some Encodable, keys: JSONEncoder.KeyEncodingStrategy = .convertToSnakeCase) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.keyEncodingStrategy = keys
         Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import WeirPipeline
 
 /// Where commands that read pipeline files look for out-of-process plugins.
@@ -79,7 +80,14 @@ struct PluginsCommand: ParsableCommand {
             var name: String
             var type: String
             var required: Bool
+            var `default`: EncodedValue?
             var description: String?
+        }
+
+        /// A type's options (for an out-of-process plugin, its own and then those Weir
+        /// handles for it), and `parallelism`, which every transform and sink takes.
+        static func options(of spec: ComponentSpec) -> [OptionSpec] {
+            spec.options + ComponentRegistry.commonOptions(spec.kind).filter { $0.name == "parallelism" }
         }
 
         func run() throws {
@@ -95,18 +103,20 @@ struct PluginsCommand: ParsableCommand {
                 return try output.print(specs.map { spec in
                     let manifest = discovery.manifests.first { $0.name == spec.type && $0.kind == spec.kind }
                     return Description(type: spec.type, kind: spec.kind.rawValue, origin: spec.origin ?? "built-in", summary: spec.summary,
-                                       command: manifest?.command, options: spec.options.map {
-                                           Option(name: $0.name, type: $0.kind.name, required: $0.required, description: manifest?.optionDescriptions[$0.name])
+                                       command: manifest?.command, options: Self.options(of: spec).map {
+                                           Option(name: $0.name, type: $0.kind.name, required: $0.required,
+                                                  default: $0.defaultValue.map(EncodedValue.init), description: $0.description)
                                        })
-                })
+                }, keys: .useDefaultKeys)  // the keys of a default are the plugin's
             }
             for spec in specs {
                 print("\(spec.type) (\(spec.kind.rawValue), \(spec.origin ?? "built-in")): \(spec.summary)")
                 let manifest = discovery.manifests.first { $0.name == spec.type && $0.kind == spec.kind }
                 if let manifest { print("  command: \(manifest.command.joined(separator: " "))") }
-                for option in spec.options {
-                    let description = manifest?.optionDescriptions[option.name].map { " — \($0)" } ?? ""
-                    print("  \(option.name): \(option.kind.name)\(option.required ? ", required" : "")\(description)")
+                for option in Self.options(of: spec) {
+                    let details = [option.kind.name] + (option.required ? ["required"] : [])
+                        + (option.defaultValue.map { ["default \($0.jsonText())"] } ?? [])
+                    print("  \(option.name): \(details.joined(separator: ", "))\(option.description.map { " — \($0)" } ?? "")")
                 }
             }
         }
