@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "WeirLog",
                 "WeirPipeline",
+                "WeirValues",
                 "WeirServer",
                 "DedupePlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

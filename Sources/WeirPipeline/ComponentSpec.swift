@@ -1,4 +1,4 @@
-import WeirValues
+public import WeirValues
 /// What kind of component a `type:` names.
 public enum ComponentKind: String, Sendable, CaseIterable {
     case source, transform, sink

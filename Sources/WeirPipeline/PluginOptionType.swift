@@ -1,3 +1,4 @@
+import WeirValues
 import Yams
 
 /// The type a plugin.yaml declares for one of its options (`type:`). A pipeline's value

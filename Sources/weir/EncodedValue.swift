@@ -1,4 +1,5 @@
 import WeirPipeline
+import WeirValues
 
 /// A `Value` in a `--format json` document, as the JSON it stands for.
 struct EncodedValue: Encodable {

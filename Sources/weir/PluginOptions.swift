@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WeirPipeline
+import WeirValues
 
 /// Where commands that read pipeline files look for out-of-process plugins.
 struct PluginOptions: ParsableArguments {
