@@ -101,7 +101,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeirPipelineTests",
-            dependencies: ["WeirPipeline", "WeirLog", "DedupePlugin"],
+            dependencies: ["WeirPipeline", "WeirLog", "DedupePlugin", .product(name: "InMemoryLogging", package: "swift-log")],
             swiftSettings: upcoming
         ),
     ],
