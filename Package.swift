@@ -110,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeirPipelineTests",
-            dependencies: ["WeirPipeline", "WeirValues", "WeirLog", "DedupePlugin"],
+            dependencies: ["WeirPipeline", "WeirValues", "WeirLog", "DedupePlugin", .product(name: "InMemoryLogging", package: "swift-log")],
             swiftSettings: upcoming
         ),
     ],

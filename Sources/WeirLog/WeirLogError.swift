@@ -20,6 +20,8 @@ public enum WeirLogError: Error, Equatable, CustomStringConvertible {
     case unknownGroup(String)
     case noCommittedOffset(group: String, topic: String, partition: Int)
     case recordTooLarge(size: Int, limit: Int)
+    /// The partition's directory (or its active segment) vanished while the log was open.
+    case partitionDeleted(topic: String, partition: Int, path: String)
 
     public var description: String {
         switch self {
@@ -61,12 +63,10 @@ public enum WeirLogError: Error, Equatable, CustomStringConvertible {
             return "group '\(group)' has no committed offset for \(topic)/\(partition) and its reset policy is 'error'"
         case .recordTooLarge(let size, let limit):
             return "record of \(size) bytes exceeds the limit of \(limit) bytes"
+        case .partitionDeleted(let topic, let partition, let path):
+            return "topic '\(topic)' partition \(partition): \(path) was deleted while the log was open; what was appended to it since is lost (the next run makes the topic again)"
         }
     }
 }
 
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -9,30 +9,34 @@ import WeirValues
 ///
 /// Records are queued and appended on `flush`, which the runner calls before it commits
 /// the input they came from: a dead letter is never lost, and after a crash between the
-/// two it may be written twice (at least once).
+/// two it may be written twice (at least once). The warnings about them are rate-limited
+/// (`DeadLetterWarnings`): logged after the flush that appended them.
 final class DeadLetters: Sendable {
     let topicName: String
     let log: EmbeddedLog
+    let warnings: DeadLetterWarnings
     private let pending = Mutex<[Record]>([])
     private let appending = Mutex<Producer?>(nil)
     /// Each component's counters, by id: a dead letter counts for the component named.
     private let stats: [String: ComponentStats]
 
-    init(pipeline: String, log: EmbeddedLog, stats: [ComponentStats] = []) {
+    init(pipeline: String, log: EmbeddedLog, stats: [ComponentStats] = [], warnings: DeadLetterWarnings) {
         topicName = pipeline + ".dlq"
         self.log = log
+        self.warnings = warnings
         self.stats = Dictionary(stats.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     func add(_ value: UnsafeRawBufferPointer, reason: String, component: String, headers: [RecordHeader] = []) {
         let record = Record(value: Array(value), timestamp: currentTimeMillis(), headers: Self.headers(reason, component) + headers)
         pending.withLock { $0.append(record) }
-        count(component)
+        count(component, reason)
     }
 
     /// A transform's failures are counted as errors where it runs (the graph); a source's
     /// or a sink's only here.
-    private func count(_ component: String) {
+    private func count(_ component: String, _ reason: String) {
+        warnings.count(component: component, reason: reason)
         guard let stats = stats[component] else { return }
         stats.addDeadLettered(1, errors: stats.kind == .transform ? 0 : 1)
     }
@@ -42,15 +46,20 @@ final class DeadLetters: Sendable {
         let letter = Record(key: record.key, value: Array(record.fields.jsonText().utf8), timestamp: record.timestamp,
                             headers: record.headers + Self.headers(reason, component))
         pending.withLock { $0.append(letter) }
-        count(component)
+        count(component, reason)
     }
 
     private static func headers(_ reason: String, _ component: String) -> [RecordHeader] {
         [RecordHeader(key: "weir.component", value: Array(component.utf8)), RecordHeader(key: "weir.reason", value: Array(reason.utf8))]
     }
 
-    /// Appends what is queued and waits for it.
+    /// Appends what is queued, waits for it, then logs the warnings that are due.
     func flush() throws {
+        try append()
+        warnings.logDue()
+    }
+
+    private func append() throws {
         try appending.withLock { producer in
             let records = pending.withLock { records in
                 defer { records.removeAll() }

@@ -77,7 +77,6 @@ final class HTTPOutput: SinkOutput {
             // A 4xx refuses the records, except 408 and 429, which ask to try again later.
             if let status, (400..<500).contains(status), status != 408, status != 429 {
                 let reason = "HTTP \(status) from \(url.absoluteString): \(text.prefix(200))"
-                logger.warning("records refused; sent to the dead-letter topic", metadata: ["sink": "\(component)", "reason": "\(reason)", "records": "\(batch.count)"])
                 for record in batch { deadLetters.add(record, reason: reason, component: component) }
                 return
             }

@@ -150,7 +150,9 @@ public final class PipelineRunner: Sendable {
         for (name, config) in definition.topics.sorted(by: { $0.key < $1.key }) where (try? log.topic(name)) == nil {
             _ = try log.createTopic(name, config: config)
         }
-        let deadLetters = DeadLetters(pipeline: definition.name, log: log, stats: stats)
+        let deadLetters = DeadLetters(pipeline: definition.name, log: log, stats: stats, warnings: DeadLetterWarnings(logger: logger))
+        // The last counts are logged however the run ends.
+        defer { deadLetters.warnings.logRemaining() }
         let transformStats = Dictionary(uniqueKeysWithValues: stats.filter { $0.kind == .transform }.map { ($0.id, $0) })
         // Sinks first: one that refuses its output file stops the run before sources append.
         let sinks = try definition.components.filter { $0.kind == .sink }.map { sink in

@@ -30,7 +30,6 @@ final class PluginSink: SinkOutput, @unchecked Sendable {  // its state is the p
             case .fatal(let reason):
                 throw PipelineRunner.NotRunnable(description: reason)
             case .failed(let reason):
-                setup.logger.warning("\(stored.count) records sent to the dead-letter topic", metadata: ["sink": "\(setup.options.id)", "reason": "\(reason)"])
                 for record in stored { setup.deadLetter(record, reason: reason) }
             case .reply(let reply):
                 for (index, reason) in PluginManifest.failures(in: reply, batchSize: stored.count) {

@@ -200,6 +200,8 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             if !finishing && finish.isSet { finishing = true }
             var progressed = false
             for i in readers.indices where !abort.isSet {
+                // A partition deleted under the run stops the sink even when nothing is appended.
+                try readers[i].1.partition.checkPresent()
                 let end = readers[i].1.partition.endOffset
                 guard readers[i].1.position < end else { continue }
                 try step(topic: readers[i].0, reader: &readers[i].1, end: end)
@@ -229,22 +231,9 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             return true
         }
         let result = try graph.process(batch, from: topic)
-        var dropped = 0
-        // One warning per component and reason in a batch, with the count (a plugin that
-        // refuses a batch fails thousands of records for one reason).
-        var warnings: [String: (component: String, reason: String, records: Int)] = [:]
-        for failure in result.failures {
-            if failure.onError == "drop" {
-                dropped += 1
-                continue
-            }
-            warnings[failure.transform + "\u{0}" + failure.reason, default: (failure.transform, failure.reason, 0)].records += 1
+        // (DeadLetters logs them, rate-limited per component and reason.)
+        for failure in result.failures where failure.onError != "drop" {
             deadLetters.add(failure.record, reason: failure.reason, component: failure.transform)
-        }
-        for warning in warnings.values.sorted(by: { ($0.component, $0.reason) < ($1.component, $1.reason) }) {
-            logger.warning("\(warning.records == 1 ? "record" : "\(warning.records) records") sent to the dead-letter topic", metadata: [
-                "sink": "\(sink.id)", "component": "\(warning.component)", "reason": "\(warning.reason)",
-            ])
         }
         try deadLetters.flush()
         let next = reader.position

@@ -17,6 +17,8 @@ import WeirPipeline
 /// - `GET /api/pipelines`: components with state, counts, rates; groups; topics.
 /// - `GET /api/tap?component=NAME&limit=N`: records leaving the component, one JSON
 ///   line each, sampled when the rate is high, until N were sent or the run ends.
+///
+/// `HTTPAccess` says which requests need a bearer token.
 public final class OperationsServer: Sendable {
     /// Where the server listens, as `host:port` (the port chosen when 0 was asked).
     public let address: String
@@ -29,8 +31,9 @@ public final class OperationsServer: Sendable {
 
     /// Starts serving on `host:port` and returns once the socket listens (or throws why
     /// it cannot).
-    public init(host: String, port: Int, monitor: RunMonitor, exporter: MetricsExporter, logger: Logger) throws {
+    public init(host: String, port: Int, access: HTTPAccess, monitor: RunMonitor, exporter: MetricsExporter, logger: Logger) throws {
         let router = Router()
+        router.add(middleware: BearerTokenMiddleware(access: access))
         Self.addRoutes(to: router, monitor: monitor, exporter: exporter)
         let bound = Mutex<Result<String, any Error>?>(nil)
         let started = DispatchSemaphore(value: 0)
@@ -121,7 +124,7 @@ public final class OperationsServer: Sendable {
         var error: String
     }
 
-    private static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
+    static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
         let bytes = (try? PipelinesReport.encoder().encode(value)) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: Array(bytes) + [0x0a])))

@@ -101,6 +101,4 @@ final class Interrupts: @unchecked Sendable {
 
 extension AssignmentStrategy: ExpressibleByArgument {}
 
-#if canImport(Glibc)
 import Glibc
-#endif

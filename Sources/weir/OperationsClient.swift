@@ -6,6 +6,8 @@ import FoundationNetworking
 /// What `weir top` and `weir tap` use to talk to a `weir run --http`.
 struct OperationsClient {
     let address: HTTPAddress
+    /// Sent as `Authorization: Bearer …` when the endpoint asks for one.
+    var token: String?
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -13,8 +15,7 @@ struct OperationsClient {
 
     /// GETs `path` and returns the body of a 2xx answer (or of `allowing` ones).
     func get(_ path: String, timeout: Double = 5) throws -> Data {
-        let url = URL(string: address.url + path)!
-        var request = URLRequest(url: url)
+        var request = request(path)
         request.timeoutInterval = timeout
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var outcome: Result<(Data, Int), any Error> = .failure(Failure(description: "no answer"))
@@ -33,6 +34,12 @@ struct OperationsClient {
         return data
     }
 
+    private func request(_ path: String) -> URLRequest {
+        var request = URLRequest(url: URL(string: address.url + path)!)
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        return request
+    }
+
     /// "cannot reach weir at …" with the reason and what to check.
     func unreachable(_ error: any Error) -> Failure {
         Failure(description: "cannot reach weir at \(address.url) (\(error.localizedDescription)); is `weir run --http \(address)` running?")
@@ -49,7 +56,7 @@ struct OperationsClient {
     func streamLines(_ path: String, line: @escaping @Sendable (Data) -> Bool) throws {
         let delegate = LineStreamDelegate(line: line)
         let session = URLSession(configuration: .default, delegate: delegate, delegateQueue: nil)
-        var request = URLRequest(url: URL(string: address.url + path)!)
+        var request = request(path)
         request.timeoutInterval = 365 * 86_400
         let task = session.dataTask(with: request)
         delegate.task = task

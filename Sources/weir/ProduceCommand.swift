@@ -56,6 +56,4 @@ struct StandardError: TextOutputStream {
     }
 }
 
-#if canImport(Glibc)
 import Glibc
-#endif

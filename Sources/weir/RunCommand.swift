@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Logging
 import WeirLog
 import WeirPipeline
 import WeirServer
@@ -26,9 +27,21 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds between summaries when standard error is not a terminal.") var summaryInterval: Double = 10
     @Option(help: "Seconds sinks may take to drain after a stop signal.") var drainTimeout: Double = 5
     @Option(help: ArgumentHelp(
-        "Serve /metrics, /health, /ready and the API (for weir top and weir tap) on this address; a bare port listens on 127.0.0.1.",
+        "Serve /metrics, /health, /ready and the API (for weir top and weir tap) on this address; a bare port listens on 127.0.0.1. "
+            + "Beyond loopback it needs a token (--http-token-file or $WEIR_HTTP_TOKEN) or --insecure-no-auth.",
         valueName: "addr:port"))
     var http: HTTPAddress?
+    @OptionGroup var httpToken: HTTPTokenOption
+    @Flag(help: "With --http beyond loopback and no token: serve without authentication anyway (logs a warning).")
+    var insecureNoAuth = false
+    @Flag(help: "With a token: /metrics, /health and /ready answer without it (the API still asks it).")
+    var httpOpenMetrics = false
+
+    func validate() throws {
+        if http == nil && (httpToken.file != nil || insecureNoAuth || httpOpenMetrics) {
+            throw ValidationError("--http-token-file, --insecure-no-auth and --http-open-metrics go with --http")
+        }
+    }
 
     /// The run blocks (threads, pipes, fsyncs) on a thread of its own: blocking the
     /// concurrency pool, which has one thread per core, would starve the HTTP endpoint
@@ -38,6 +51,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func runBlocking() throws {
+        // Decided before anything else: a refused endpoint starts nothing.
+        let access = try http.map { try httpAccess(for: $0) }
         let (definitions, registry) = try loadAll()
         let output = LockedStandardOutput()
         let stop = StopFlag()
@@ -46,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
         defer { signals.cancel() }
         // Served before the log opens, so /health answers during a long recovery.
         let monitor = http.map { _ in RunMonitor() }
-        let server = try http.map { try serve(on: $0, monitor: monitor!) }
+        let server = try http.map { try serve(on: $0, access: access!, monitor: monitor!) }
         defer { server?.stop() }
         do {
             try global.withLog { log in
@@ -78,11 +93,25 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
+    /// Who may use the endpoint (`HTTPAccess`); one line and exit 1 if it must not start.
+    func httpAccess(for address: HTTPAddress, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HTTPAccess {
+        do {
+            let access = try HTTPAccess.decide(host: address.host, token: try httpToken.tokenOrExit(environment: environment),
+                                               insecureNoAuth: insecureNoAuth, openProbes: httpOpenMetrics)
+            if let warning = access.warning { global.logger.warning("\(warning)") }
+            return access
+        } catch let error as HTTPAccess.Refused {
+            printError("weir: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
     /// Starts the HTTP endpoint, with Prometheus as the metrics backend.
-    private func serve(on address: HTTPAddress, monitor: RunMonitor) throws -> OperationsServer {
+    private func serve(on address: HTTPAddress, access: HTTPAccess, monitor: RunMonitor) throws -> OperationsServer {
         let exporter = MetricsExporter.bootstrap(monitor: monitor)
-        let server = try OperationsServer(host: address.host, port: address.port, monitor: monitor, exporter: exporter, logger: global.logger)
-        printError("weir: serving /metrics, /health, /ready and /api on http://\(server.address)")
+        let server = try OperationsServer(host: address.host, port: address.port, access: access, monitor: monitor, exporter: exporter, logger: global.logger)
+        let guarded = access.token == nil ? "" : access.openProbes ? " (the API asks for the bearer token)" : " (every path asks for the bearer token)"
+        printError("weir: serving /metrics, /health, /ready and /api on http://\(server.address)\(guarded)")
         return server
     }
 

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Buffered writes to standard output with `write(2)`: one system call per 64 KiB,
 /// not per line. A closed pipe (`| head`) ends output quietly instead of killing Weir.

@@ -23,12 +23,14 @@ struct TapCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The weir to ask (default: $WEIR_HTTP, else 127.0.0.1:\(HTTPAddress.defaultPort)).", valueName: "addr:port"))
     var http: HTTPAddress?
 
+    @OptionGroup var httpToken: HTTPTokenOption
+
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
     func run() throws {
-        let client = OperationsClient(address: http ?? .fromEnvironment)
+        let client = try OperationsClient(address: http ?? .fromEnvironment, token: httpToken.tokenOrExit())
         var path = "/api/tap?component=" + (component.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? component)
         if let limit { path += "&limit=\(limit)" }
         let printed = Atomic<Int>(0)

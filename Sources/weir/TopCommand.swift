@@ -17,6 +17,8 @@ struct TopCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The weir to ask (default: $WEIR_HTTP, else 127.0.0.1:\(HTTPAddress.defaultPort)).", valueName: "addr:port"))
     var http: HTTPAddress?
 
+    @OptionGroup var httpToken: HTTPTokenOption
+
     @Option(help: "Seconds between refreshes.")
     var interval: Double = 1
 
@@ -25,7 +27,7 @@ struct TopCommand: ParsableCommand {
     }
 
     func run() throws {
-        let client = OperationsClient(address: http ?? .fromEnvironment)
+        let client = try OperationsClient(address: http ?? .fromEnvironment, token: httpToken.tokenOrExit())
         // Ctrl-C, a kill or a closed terminal: leave the loop, so the terminal is restored.
         let interrupted = Atomic<Bool>(false)
         let handlers = [SIGINT, SIGTERM, SIGHUP].map { number in

@@ -94,6 +94,49 @@ struct BadInputTests {
         #expect(Set(out) == Set((0..<2000).map { "generated line \($0)" }))
     }
 
+    @Test("a topic directory deleted under a running pipeline stops it: exit 1, one error naming topic, partition and path, no flood",
+          arguments: ["appending", "idle"])
+    func topicDeletedWhileRunning(load: String) throws {
+        let directory = TemporaryDirectory()
+        let data = directory.path + "/data"
+        let input = directory.path + "/in.log"
+        try Data("one line\n".utf8).write(to: URL(fileURLWithPath: input))
+        // Appending: the source's next append fails. Idle: nothing is appended after the
+        // first line, so the sink's reader has to notice.
+        let source = load == "appending" ? "{ type: generate, topic: raw, rate: 200 }" : "{ type: tail, topic: raw, paths: [\"\(input)\"] }"
+        let pipeline = directory.path + "/p.yaml"
+        try Data("""
+            name: p
+            topics: { raw: { partitions: 2 } }
+            sources:
+              s: \(source)
+            sinks:
+              out: { type: file, inputs: [raw], path: "\(directory.path)/out.txt", encoding: text }
+            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+        let child = try ChildProcess(Paths.weir, ["run", "--quiet", "--data-dir", data, pipeline])
+        let errors = DataReader(child.stderr)
+        var exited = false
+        defer { if !exited { kill(child.pid, SIGKILL); _ = child.wait() } }
+        _ = try waitUntil("the sink wrote a line") {
+            (try? Data(contentsOf: URL(fileURLWithPath: directory.path + "/out.txt")))?.isEmpty == false ? true : nil
+        }
+        try FileManager.default.removeItem(atPath: data + "/topics/raw")
+        let raw = try waitUntil("weir exits by itself", seconds: 30) { () -> Int32? in
+            var status: Int32 = 0
+            return waitpid(child.pid, &status, WNOHANG) == child.pid ? status : nil
+        }
+        exited = true
+        let stderr = String(decoding: errors.finish(), as: UTF8.self)
+        #expect(raw & 0x7f == 0 && (raw >> 8) & 0xff == 1, "\(raw): \(stderr)")
+        let final = try #require(stderr.split(separator: "\n").last.map(String.init), "\(stderr)")
+        #expect(final.hasPrefix("weir: p: "), "\(stderr)")
+        #expect((0..<2).contains { final.contains("topic 'raw' partition \($0): \(data)/topics/raw/\($0) was deleted while the log was open") }, "\(stderr)")
+        // At most the source's log line besides the final one; no background flush errors.
+        #expect(stderr.components(separatedBy: "was deleted").count - 1 <= 2, "\(stderr)")
+        #expect(!stderr.contains("background flush"), "\(stderr)")
+        #expect(stderr.split(separator: "\n").count <= 2, "\(stderr)")
+    }
+
     @Test("a YAML bomb (billion laughs) and YAML nested 200,000 deep are validation errors at their place, at once")
     func yamlBombs() throws {
         let directory = TemporaryDirectory()

@@ -11,12 +11,15 @@ final class RunningWeir {
     /// `127.0.0.1:PORT`.
     let address: String
     let errors: String
+    /// The bearer token this side sends (when the run was given one).
+    let token: String?
     private var status: Int32?
 
-    init(_ bench: PluginBench, extra: [String] = []) throws {
+    init(_ bench: PluginBench, extra: [String] = [], token: String? = nil, environment: [String: String] = [:]) throws {
         errors = bench.root + "/weir.err"
+        self.token = token
         let arguments = (["run", "--quiet", "--http", "0", "--data-dir", bench.data] + extra + [bench.pipeline]).joined(separator: " ")
-        child = try ChildProcess("/bin/sh", ["-c", "exec \(Paths.weir) \(arguments) 2> \(errors)"])
+        child = try ChildProcess("/bin/sh", ["-c", "exec \(Paths.weir) \(arguments) 2> \(errors)"], environment: environment)
         let errors = self.errors
         address = try waitUntil("weir says where it serves") {
             let text = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
@@ -54,9 +57,14 @@ final class RunningWeir {
         return status
     }
 
-    /// GETs `path`: status and body.
+    /// GETs `path` (with the token, if any): status and body.
     func get(_ path: String) throws -> (status: Int, body: Data) {
-        try httpGet(url + path)
+        try httpGet(url + path, authorization: token.map { "Bearer \($0)" })
+    }
+
+    /// GETs `path` with this `Authorization` header (nil: none).
+    func get(_ path: String, authorization: String?) throws -> (status: Int, body: Data) {
+        try httpGet(url + path, authorization: authorization)
     }
 
     /// GETs `path` and decodes its JSON object.
@@ -116,9 +124,10 @@ func waitUntil<T>(_ what: String, seconds: Double = 60, _ condition: () throws -
 }
 
 /// A GET with URLSession: status and body.
-func httpGet(_ url: String) throws -> (status: Int, body: Data) {
+func httpGet(_ url: String, authorization: String? = nil) throws -> (status: Int, body: Data) {
     var request = URLRequest(url: URL(string: url)!)
     request.timeoutInterval = 10
+    if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
     let done = DispatchSemaphore(value: 0)
     nonisolated(unsafe) var outcome: Result<(Int, Data), any Error> = .failure(Failure(description: "no answer from \(url)"))
     URLSession.shared.dataTask(with: request) { data, response, error in

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import weir
+@testable import WeirServer
 
 /// `weir run --http`: /metrics parsed by a real Prometheus parser, /health and /ready,
 /// the API and the tap, and `weir top` in a real terminal (tmux).
@@ -378,5 +379,168 @@ struct OperationsTests {
         let weir = try RunningWeir(bench)
         #expect(weir.address.hasPrefix("127.0.0.1:"))
         #expect(weir.stop() == 0)
+    }
+
+    // MARK: Authentication
+
+    static func tokenFile(_ bench: PluginBench, _ token: String) throws -> String {
+        let path = bench.root + "/token"
+        try Data((token + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("loopback is 127.0.0.0/8, ::1 and localhost; 0.0.0.0, :: and any other address or name are not", arguments: [
+        ("127.0.0.1", true), ("127.0.0.2", true), ("127.255.255.254", true), ("::1", true), ("0:0:0:0:0:0:0:1", true),
+        ("::ffff:127.0.0.1", true), ("localhost", true), ("LOCALHOST", true),
+        ("0.0.0.0", false), ("::", false), ("128.0.0.1", false), ("10.0.0.1", false), ("192.168.1.20", false), ("::2", false),
+        ("fe80::1", false), ("::ffff:10.0.0.1", false), ("weir.example.com", false), ("127.0.0.1.example.com", false),
+    ])
+    func loopback(host: String, isLoopback: Bool) {
+        #expect(HTTPAccess.isLoopback(host) == isLoopback)
+    }
+
+    @Test("off loopback a token or --insecure-no-auth (with its warning) is required; a token given is asked on loopback too")
+    func accessDecision() throws {
+        for host in ["0.0.0.0", "::", "192.168.1.20", "weir.example.com"] {
+            #expect(throws: HTTPAccess.Refused.self) { try HTTPAccess.decide(host: host, token: nil, insecureNoAuth: false, openProbes: false) }
+            let insecure = try HTTPAccess.decide(host: host, token: nil, insecureNoAuth: true, openProbes: false)
+            #expect(insecure.token == nil)
+            #expect(insecure.warning == "serving HTTP on \(host) without authentication (--insecure-no-auth): anyone who reaches it can read the records through /api/tap")
+            #expect(try HTTPAccess.decide(host: host, token: "s3cret", insecureNoAuth: false, openProbes: true)
+                == HTTPAccess(token: "s3cret", openProbes: true, warning: nil))
+            // A token wins over --insecure-no-auth.
+            #expect(try HTTPAccess.decide(host: host, token: "s3cret", insecureNoAuth: true, openProbes: false).token == "s3cret")
+        }
+        for host in ["127.0.0.1", "::1", "localhost"] {
+            #expect(try HTTPAccess.decide(host: host, token: nil, insecureNoAuth: false, openProbes: false) == HTTPAccess(token: nil, openProbes: true, warning: nil))
+            #expect(try HTTPAccess.decide(host: host, token: "s3cret", insecureNoAuth: false, openProbes: false)
+                == HTTPAccess(token: "s3cret", openProbes: false, warning: nil))
+        }
+    }
+
+    @Test("with a token: no header, a wrong token or another scheme is refused; the right one passes; --http-open-metrics opens only the probes")
+    func requestsAllowed() {
+        let guarded = HTTPAccess(token: "s3cret", openProbes: false, warning: nil)
+        for path in ["/api/pipelines", "/api/tap", "/metrics", "/health", "/ready"] {
+            for refused in [nil, "", "Bearer", "Bearer ", "Bearer s3cre", "Bearer s3cret2", "Bearer S3CRET", "Basic s3cret", "s3cret"] {
+                #expect(!guarded.allows(path: path, authorization: refused), "\(path) \(refused ?? "nil")")
+            }
+            #expect(guarded.allows(path: path, authorization: "Bearer s3cret"))
+            #expect(guarded.allows(path: path, authorization: "bearer s3cret"))
+        }
+        let open = HTTPAccess(token: "s3cret", openProbes: true, warning: nil)
+        for path in ["/metrics", "/health", "/ready"] { #expect(open.allows(path: path, authorization: nil)) }
+        for path in ["/api/pipelines", "/api/tap"] { #expect(!open.allows(path: path, authorization: nil)) }
+        #expect(HTTPAccess(token: nil, openProbes: true, warning: nil).allows(path: "/api/tap", authorization: nil))
+        #expect(HTTPAccess.constantTimeEquals(Array("abc".utf8), Array("abc".utf8)))
+        for other in ["", "ab", "abd", "abcd", "xbc", String(repeating: "a", count: 259)] {
+            #expect(!HTTPAccess.constantTimeEquals(Array(other.utf8), Array("abc".utf8)), "\(other)")
+        }
+    }
+
+    @Test("a token given on 127.0.0.1 is asked everywhere: 401 without it or with a wrong one, 200 with it")
+    func tokenAsked() throws {
+        let bench = PluginBench()
+        try Self.generating(bench)
+        let token = "t0ken-\(UUID().uuidString)"
+        let weir = try RunningWeir(bench, extra: ["--http-token-file", try Self.tokenFile(bench, token)], token: token)
+        #expect(weir.stderr.contains("(every path asks for the bearer token)"), "\(weir.stderr)")
+        for path in ["/api/pipelines", "/api/tap?component=out&limit=1", "/metrics", "/health", "/ready"] {
+            let missing = try weir.get(path, authorization: nil)
+            #expect(missing.status == 401, "\(path)")
+            #expect(String(decoding: missing.body, as: UTF8.self).contains("this weir asks for a bearer token"), "\(path)")
+            let wrong = try weir.get(path, authorization: "Bearer \(token)x")
+            #expect(wrong.status == 401, "\(path)")
+            #expect(String(decoding: wrong.body, as: UTF8.self).contains("wrong bearer token"), "\(path)")
+            #expect(try weir.get(path, authorization: "Bearer nope").status == 401, "\(path)")
+            let right = try weir.get(path).status
+            #expect(path == "/ready" ? right != 401 : right == 200, "\(path)")
+        }
+        #expect(weir.stop() == 0, "\(weir.stderr)")
+    }
+
+    @Test("--http-open-metrics leaves /metrics, /health and /ready open and the API guarded; $WEIR_HTTP_TOKEN is the token when no file is given")
+    func openMetrics() throws {
+        let bench = PluginBench()
+        try Self.generating(bench)
+        let token = "env-\(UUID().uuidString)"
+        let weir = try RunningWeir(bench, extra: ["--http-open-metrics"], token: token, environment: ["WEIR_HTTP_TOKEN": token])
+        #expect(weir.stderr.contains("(the API asks for the bearer token)"), "\(weir.stderr)")
+        for path in ["/metrics", "/health"] { #expect(try weir.get(path, authorization: nil).status == 200, "\(path)") }
+        #expect(try weir.get("/ready", authorization: nil).status != 401)
+        for path in ["/api/pipelines", "/api/tap?component=out&limit=1"] { #expect(try weir.get(path, authorization: nil).status == 401, "\(path)") }
+        #expect(try weir.get("/api/pipelines").status == 200)
+        #expect(weir.stop() == 0, "\(weir.stderr)")
+    }
+
+    /// `weir run` with a pipeline file that does not exist: the HTTP decision comes first,
+    /// and past it the run stops at the file, before anything listens.
+    static func runWithoutPipeline(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        let directory = TemporaryDirectory()
+        return try run(Paths.weir, ["run", "--data-dir", directory.path + "/data"] + arguments + [directory.path + "/missing.yaml"],
+                       environment: environment)
+    }
+
+    @Test("off loopback (0.0.0.0, [::]) weir run refuses to start without a token, in one line; with one, or with --insecure-no-auth and its warning, it goes on")
+    func offLoopbackStart() throws {
+        for (address, host) in [("0.0.0.0:0", "0.0.0.0"), ("[::]:0", "::")] {
+            let refused = try Self.runWithoutPipeline(["--http", address])
+            #expect(refused.status == 1)
+            #expect(refused.stderr == "weir: --http on \(host) is beyond loopback and would serve the records to anyone who reaches it: "
+                + "give a token (--http-token-file PATH or $WEIR_HTTP_TOKEN) or, to serve without one, --insecure-no-auth\n")
+
+            // Past the decision, the missing file stops it.
+            let token = try Self.runWithoutPipeline(["--http", address], environment: ["WEIR_HTTP_TOKEN": "s3cret"])
+            #expect(token.status == 1)
+            #expect(!token.stderr.contains("beyond loopback") && token.stderr.contains("missing.yaml"), "\(token.stderr)")
+
+            let insecure = try Self.runWithoutPipeline(["--http", address, "--insecure-no-auth"])
+            #expect(insecure.status == 1)
+            let warning = try #require(insecure.stderr.split(separator: "\n").first, "\(insecure.stderr)")
+            #expect(warning.contains(" warning ") && warning.hasSuffix(
+                "serving HTTP on \(host) without authentication (--insecure-no-auth): anyone who reaches it can read the records through /api/tap"), "\(warning)")
+            #expect(insecure.stderr.contains("missing.yaml"), "\(insecure.stderr)")
+        }
+        let empty = try Self.runWithoutPipeline(["--http", "0.0.0.0:0"], environment: ["WEIR_HTTP_TOKEN": " \n"])
+        #expect(empty.stderr == "weir: $WEIR_HTTP_TOKEN is empty\n")
+        let unreadable = try Self.runWithoutPipeline(["--http", "9580", "--http-token-file", "/nonexistent/token"])
+        #expect(unreadable.status == 1)
+        #expect(unreadable.stderr.hasPrefix("weir: cannot read --http-token-file /nonexistent/token: "), "\(unreadable.stderr)")
+        let stray = try Self.runWithoutPipeline(["--insecure-no-auth"])
+        #expect(stray.status != 0 && stray.stderr.contains("go with --http"), "\(stray.stderr)")
+    }
+
+    @Test("weir tap and weir top send the token from --http-token-file or $WEIR_HTTP_TOKEN; without it they say one is asked")
+    func clientsSendTheToken() throws {
+        let bench = PluginBench()
+        try Self.generating(bench)
+        let token = "t0ken-\(UUID().uuidString)"
+        let file = try Self.tokenFile(bench, token)
+        let weir = try RunningWeir(bench, extra: ["--http-token-file", file], token: token)
+        let byFile = try run(Paths.weir, ["tap", "out", "--limit", "3", "--http", weir.address, "--http-token-file", file])
+        #expect(byFile.status == 0, "\(byFile.stderr)")
+        #expect(byFile.stdoutText.split(separator: "\n").count == 3)
+        let byEnvironment = try run(Paths.weir, ["tap", "out", "--limit", "3", "--http", weir.address], environment: ["WEIR_HTTP_TOKEN": token])
+        #expect(byEnvironment.status == 0, "\(byEnvironment.stderr)")
+        #expect(byEnvironment.stdoutText.split(separator: "\n").count == 3)
+        let without = try run(Paths.weir, ["tap", "out", "--limit", "3", "--http", weir.address])
+        #expect(without.status == 1)
+        #expect(without.stderr == "weir: this weir asks for a bearer token: weir top and weir tap send it with --http-token-file PATH or $WEIR_HTTP_TOKEN\n")
+        let wrong = try run(Paths.weir, ["tap", "out", "--http", weir.address], environment: ["WEIR_HTTP_TOKEN": "nope"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.hasPrefix("weir: wrong bearer token"), "\(wrong.stderr)")
+
+        // weir top, piped: the table with the token; without it, what is asked.
+        for (arguments, expected) in [(["--http-token-file", file], "COMPONENT"), ([], "this weir asks for a bearer token")] {
+            let top = try ChildProcess(Paths.weir, ["top", "--http", weir.address, "--interval", "0.2"] + arguments)
+            var text = ""
+            _ = try waitUntil("top shows \(expected)") { () -> Bool? in
+                text += String(decoding: readAvailable(top.stdout, seconds: 0.2), as: UTF8.self)
+                return text.contains(expected) ? true : nil
+            }
+            kill(top.pid, SIGINT)
+            #expect(top.wait() == 0)
+        }
+        #expect(weir.stop() == 0, "\(weir.stderr)")
     }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Starts a program with some of its standard descriptors on the caller's pipe ends,
 /// with no signals blocked and SIGPIPE, SIGTERM and SIGINT at their default actions: a

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import Synchronization
 
 /// The one-owner guard of a data directory: an exclusive `flock` on `<dir>/.lock`,

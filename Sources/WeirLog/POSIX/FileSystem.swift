@@ -1,8 +1,6 @@
-#if canImport(Glibc)
+// Linux only (README, "Platform"): here and across Sources Weir calls Glibc directly
+// (fsync, pwritev, flock, posix_spawn, /proc); it does not build on macOS.
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SystemPackage
 
 /// The few POSIX calls swift-system lacks (fsync, flock, rename, directory listing),

@@ -22,6 +22,7 @@ public final class Partition: Sendable {
     /// fsyncs of the active segment done by `sync`, for tests of group commit.
     let syncCount = Atomic<Int>(0)
     private let lastRetentionMillis = Atomic<Int64>(currentTimeMillis())
+    private let lastPresenceCheckMillis = Atomic<Int64>(currentTimeMillis())
     private let metrics: PartitionMetrics
 
     private struct State: ~Copyable {
@@ -44,12 +45,17 @@ public final class Partition: Sendable {
         var closed = false
         /// Set when an fsync failed: no append or sync is accepted after it.
         var failedSync: FailedSync?
+        /// Set when housekeeping found the directory or the active segment gone: appends,
+        /// flushes and `checkPresent` throw it, and `close` has nothing left to write.
+        var deleted: WeirLogError?
 
         var active: Segment { segments[segments.count - 1] }
     }
 
     /// How often the background timer applies retention.
     static let retentionCheckIntervalMillis: Int64 = 60_000
+    /// How often the background timer checks that the partition's files are still there.
+    static let presenceCheckIntervalMillis: Int64 = 1_000
 
     struct FailedSync: @unchecked Sendable {
         let error: any Error
@@ -183,6 +189,7 @@ public final class Partition: Sendable {
                 throw WeirLogError.io(operation: "append to closed partition", path: directory, errno: EBADF)
             }
             if let failed = state.failedSync { throw failed.error }
+            if let deleted = state.deleted { throw deleted }
             let size = Int64(batch.count)
             let active = state.active
             let age = currentTimeMillis() - active.createdAt
@@ -318,15 +325,22 @@ public final class Partition: Sendable {
     /// Writes pending index entries and fsyncs everything appended so far.
     public func flush() throws {
         let appended = try state.withLock { state -> Int64 in
+            if let deleted = state.deleted { throw deleted }
             try state.active.flush(sync: false)
             return state.appendedBytes
         }
         try sync(upTo: appended)
     }
 
-    /// The background timer's work: for the `interval` policy, fsync when the interval has
-    /// passed; for every policy, retention once a minute.
+    /// The background timer's work: once a second, check the files are still there (a
+    /// deleted partition does nothing more); for the `interval` policy, fsync when the
+    /// interval has passed; for every policy, retention once a minute.
     func performDueWork(now: Int64) throws {
+        if now - lastPresenceCheckMillis.load(ordering: .acquiring) >= Self.presenceCheckIntervalMillis {
+            lastPresenceCheckMillis.store(now, ordering: .releasing)
+            noteIfDeleted()
+        }
+        guard state.withLock({ $0.deleted == nil }) else { return }
         let flushDue = config.flush == .interval && now - lastSyncMillis.load(ordering: .acquiring) >= config.flushIntervalMs
         let retentionDue = now - lastRetentionMillis.load(ordering: .acquiring) >= Self.retentionCheckIntervalMillis
         if retentionDue { lastRetentionMillis.store(now, ordering: .releasing) }
@@ -334,11 +348,34 @@ public final class Partition: Sendable {
         if retentionDue { try enforceRetention(now: now) }
     }
 
-    /// Clean shutdown: everything to disk, indexes written, recovery point at the end.
+    /// Throws `partitionDeleted` once housekeeping found the partition's files gone, so a
+    /// reader that appends nothing stops too.
+    public func checkPresent() throws {
+        try state.withLock { try $0.deleted.map { throw $0 } }
+    }
+
+    /// Marks the partition deleted if its directory or active segment is gone (deleted
+    /// under the running log: appends would go to unlinked files and be lost), and wakes
+    /// its waiting readers.
+    private func noteIfDeleted() {
+        state.withLock { state in
+            guard !state.closed, state.deleted == nil else { return }
+            let segment = state.active.path
+            guard let missing = [directory, segment].first(where: { !FileSystem.exists($0) }) else { return }
+            state.deleted = .partitionDeleted(topic: topic, partition: id, path: missing)
+            state.woken += state.waiters.values
+            state.waiters.removeAll()
+        }
+        resumeWoken()
+    }
+
+    /// Clean shutdown: everything to disk, indexes written, recovery point at the end
+    /// (nothing for a deleted partition: its files are gone).
     func close() throws {
         let waiters = try state.withLock { state -> [CheckedContinuation<Void, Never>] in
             guard !state.closed else { return [] }
             state.closed = true
+            guard state.deleted == nil else { return [] }
             try state.active.flush(sync: true)
             try writeRecoveryPoint(state.nextOffset)
             let waiters = Array(state.waiters.values)
@@ -470,7 +507,7 @@ public final class Partition: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = state.withLock { state -> Bool in
-                    if state.highWatermark > offset || state.closed || Task.isCancelled { return true }
+                    if state.highWatermark > offset || state.closed || state.deleted != nil || Task.isCancelled { return true }
                     state.waiters[id] = continuation
                     return false
                 }
@@ -491,9 +528,7 @@ public struct FetchResult: Sendable {
     public var startOffset: Int64
 }
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 extension Atomic where Value == Int64 {
     /// Raises the value to at least `candidate`.

@@ -116,6 +116,4 @@ public final class LineProducer {
     }
 }
 
-#if canImport(Glibc)
 import Glibc
-#endif

@@ -208,6 +208,4 @@ private final class Pipeline: Sendable {
     }
 }
 
-#if canImport(Glibc)
 import Glibc
-#endif
