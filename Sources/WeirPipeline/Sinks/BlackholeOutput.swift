@@ -1,0 +1,8 @@
+import Foundation
+import Logging
+import WeirLog
+import WeirValues
+
+final class BlackholeOutput: SinkOutput {
+    func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {}
+}

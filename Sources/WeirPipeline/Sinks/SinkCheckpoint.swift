@@ -1,0 +1,20 @@
+import Foundation
+import Logging
+import WeirLog
+import WeirValues
+
+/// A sink's progress: its output length and the next offset of each input partition,
+/// written together so output and offsets can never disagree.
+public struct SinkCheckpoint: Codable, Sendable {
+    /// The `path` option of the file sink this checkpoint belongs to.
+    var path: String?
+    /// Committed length of `path` (checkpoints of a single plain file, as first written).
+    var length: UInt64 = 0
+    /// Committed length of every file a file sink wrote (date placeholders, rotation).
+    var files: [String: UInt64]?
+    /// Per file a template gives, the suffix rotation (`max_bytes`) has reached.
+    var rotation: [String: Int]?
+    var offsets: [String: Int64] = [:]  // "topic/partition"
+    /// Per topic, the incarnation the offsets belong to (`Topic.incarnation`).
+    var incarnations: [String: String]?
+}

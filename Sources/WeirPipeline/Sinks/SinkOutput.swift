@@ -1,0 +1,38 @@
+import Foundation
+import Logging
+import WeirLog
+import WeirValues
+
+/// A sink: where the records reaching it go.
+///
+/// `write` hands over one batch (from one member at a time) and returns once the sink
+/// has it: that return is the acknowledgement after which the batch's input offsets are
+/// committed (a throw stops the run, nothing of the batch committed). A sink whose
+/// output must be made durable says how in `syncWork`: the runner asks for it under the
+/// same lock as `write` and runs it, one at a time, before the commit, so one member
+/// writes while another's fsync runs and one fsync covers both. `checkpoint` holds what
+/// the built-in file sink commits with the offsets (its file lengths); other sinks leave
+/// it alone. `close` is called once when the run ends.
+public protocol SinkOutput: AnyObject {
+    func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws
+    func syncWork() -> SyncWork
+    func close()
+    /// Its checkpoint's offsets are the whole truth of where it got to (the file sink's
+    /// output starts empty with them), so the group's offsets, which `weir groups
+    /// reset-offsets` moves, are not read.
+    var offsetsOnlyInCheckpoint: Bool { get }
+    /// Several members may call `write` at the same time (it has no `syncWork` and
+    /// leaves `checkpoint` alone).
+    var writesConcurrently: Bool { get }
+}
+
+/// The durable half of a commit, run without the output's lock.
+public typealias SyncWork = () throws -> Void
+
+extension SinkOutput {
+    /// Outputs that are done when `write` returns.
+    public func syncWork() -> SyncWork { {} }
+    public func close() {}
+    public var offsetsOnlyInCheckpoint: Bool { false }
+    public var writesConcurrently: Bool { false }
+}

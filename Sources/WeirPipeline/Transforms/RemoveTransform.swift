@@ -1,0 +1,17 @@
+import Foundation
+import Synchronization
+import WeirValues
+
+/// `remove`: drops fields.
+struct RemoveTransform: RecordTransform {
+    let fields: [String]
+
+    func process(_ batch: [PipelineRecord]) -> TransformResult {
+        var result = TransformResult()
+        for var record in batch {
+            for name in fields { record[field: name] = nil }
+            result.emit(record)
+        }
+        return result
+    }
+}
