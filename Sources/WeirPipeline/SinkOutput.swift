@@ -17,8 +17,8 @@ public protocol SinkOutput: AnyObject {
     func syncWork() -> SyncWork
     func close()
     /// Its checkpoint's offsets are the whole truth of where it got to (the file sink's
-    /// output starts empty with them), so the group's offsets, which `weir groups
-    /// reset-offsets` moves, are not read.
+    /// output starts empty with them), so the group's offsets are never read, even for a
+    /// partition the checkpoint lacks (and `weir groups reset-offsets` refuses to move them).
     var offsetsOnlyInCheckpoint: Bool { get }
     /// Several members may call `write` at the same time (it has no `syncWork` and
     /// leaves `checkpoint` alone).
@@ -71,6 +71,8 @@ public struct SinkCheckpoint: Codable, Sendable {
     var offsets: [String: Int64] = [:]  // "topic/partition"
     /// Per topic, the incarnation the offsets belong to (`Topic.incarnation`).
     var incarnations: [String: String]?
+    /// The consumer group the sink reads as, for `weir groups reset-offsets`.
+    var group: String?
 }
 
 /// Lines for standard output, shared by every `stdout` sink of a process.
