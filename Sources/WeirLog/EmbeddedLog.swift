@@ -139,13 +139,20 @@ public final class EmbeddedLog: Sendable {
 
     // MARK: Groups
 
-    /// Per partition of `topic`: the group's committed offset, the end offset and the lag.
+    /// Every partition of the group's topics (those it committed offsets for, and those
+    /// its live members read), committed or not: the committed offset, the end offset and
+    /// the lag, counted from the partition's start offset where nothing readable was
+    /// committed (a member would start there).
     public func describeGroup(_ group: String) throws -> [GroupPartitionState] {
         let committed = groups.committedOffsets(group: group)
-        return try committed.keys.sorted().map { key in
-            let end = try topic(key.topic).partition(key.partition).endOffset
-            let offset = committed[key]!
-            return GroupPartitionState(topic: key.topic, partition: key.partition, committed: offset, end: end, lag: max(0, end - offset))
+        let names = Set(committed.keys.map(\.topic)).union(groups.subscribedTopics(group: group))
+        return try names.sorted().flatMap { name in
+            try topic(name).partitions.map { partition in
+                let offset = committed[TopicPartition(topic: name, partition: partition.id)]
+                let from = max(offset ?? partition.startOffset, partition.startOffset)
+                return GroupPartitionState(topic: name, partition: partition.id, committed: offset, end: partition.endOffset,
+                                           lag: max(0, partition.endOffset - from))
+            }
         }
     }
 
@@ -198,7 +205,8 @@ public struct ClampedOffset: Sendable, Hashable {
 public struct GroupPartitionState: Sendable, Hashable {
     public var topic: String
     public var partition: Int
-    public var committed: Int64
+    /// Nil when the group never committed this partition.
+    public var committed: Int64?
     public var end: Int64
     public var lag: Int64
 }

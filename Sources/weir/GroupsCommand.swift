@@ -1,5 +1,6 @@
 import ArgumentParser
 import WeirLog
+import WeirPipeline
 
 struct GroupsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +22,9 @@ struct GroupsCommand: ParsableCommand {
     }
 
     struct Describe: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Per partition: committed offset, end offset and lag.")
+        static let configuration = CommandConfiguration(
+            abstract: "Per partition of the group's topics: committed offset ('-' where none), end offset and lag.",
+            discussion: "Where nothing was committed, the lag counts from the partition's start offset.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: FormatOption
         @Argument var group: String
@@ -34,9 +37,23 @@ struct GroupsCommand: ParsableCommand {
         struct Row: Encodable {
             var topic: String
             var partition: Int
-            var committed: Int64
+            /// Null (not left out) where the group committed nothing.
+            var committed: Int64?
             var end: Int64
             var lag: Int64
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(topic, forKey: .topic)
+                try container.encode(partition, forKey: .partition)
+                try container.encode(committed, forKey: .committed)
+                try container.encode(end, forKey: .end)
+                try container.encode(lag, forKey: .lag)
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case topic, partition, committed, end, lag
+            }
         }
 
         func run() throws {
@@ -49,7 +66,7 @@ struct GroupsCommand: ParsableCommand {
             }
             print("topic".padded(20) + "  partition  committed   end         lag")
             for row in rows {
-                print(row.topic.padded(20) + "  " + "\(row.partition)".padded(9) + "  " + "\(row.committed)".padded(10)
+                print(row.topic.padded(20) + "  " + "\(row.partition)".padded(9) + "  " + (row.committed.map(String.init) ?? "-").padded(10)
                     + "  " + "\(row.end)".padded(10) + "  \(row.lag)")
             }
         }
@@ -57,7 +74,12 @@ struct GroupsCommand: ParsableCommand {
 
     struct ResetOffsets: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "reset-offsets", abstract: "Set a group's committed offsets for a topic (the group must be idle).")
+            commandName: "reset-offsets", abstract: "Set a group's committed offsets for a topic (the group must be idle).",
+            discussion: """
+                A sink's own checkpoint (pipelines/<name>/sink-<id>.checkpoint) is moved too. A group read by a `file` sink is \
+                refused: its checkpoint commits the offsets with the length of its output, so moving them alone would write \
+                records twice or skip them; remove that checkpoint (weir stopped) to write the output again from the start.
+                """)
         @OptionGroup var global: GlobalOptions
         @Argument var group: String
         @Option(help: "The topic whose offsets to reset.") var topic: String
@@ -65,7 +87,7 @@ struct GroupsCommand: ParsableCommand {
         @Option(help: "Only this partition (default: all).") var partition: Int?
 
         func run() throws {
-            let offsets = try global.withLog { log -> [TopicPartition: Int64] in
+            let (offsets, checkpoints) = try global.withLog { log -> ([TopicPartition: Int64], [String]) in
                 let topic = try log.topic(self.topic)
                 let partitions = try partition.map { [try topic.partition($0)] } ?? topic.partitions
                 var offsets: [TopicPartition: Int64] = [:]
@@ -82,10 +104,10 @@ struct GroupsCommand: ParsableCommand {
                         offsets[key] = offset
                     }
                 }
-                try log.groups.resetOffsets(group: group, offsets: offsets)
-                return offsets
+                return (offsets, try GroupOffsetReset.reset(group: group, offsets: offsets, log: log))
             }
             for (key, offset) in offsets.sorted(by: { $0.key < $1.key }) { print("\(key): \(offset)") }
+            for path in checkpoints { print("moved in the sink's checkpoint too: \(path)") }
         }
     }
 }

@@ -20,14 +20,19 @@ struct ProduceCommand: ParsableCommand {
     @Option(help: "Append everything to this partition instead of partitioning by key.") var partition: Int?
     @Flag(name: .customLong("print-offsets"), help: "After each acknowledged append print: partition, base offset, record count.")
     var printOffsets = false
+    @Flag(help: "Create the topic if it does not exist (with --partitions, default 1, and the defaults of `weir topics create`).")
+    var create = false
+    @Option(help: "With --create: the new topic's number of partitions.") var partitions: Int?
 
     func validate() throws {
         if key != nil && keyField != nil { throw ValidationError("use --key or --key-field, not both") }
+        if partitions != nil && !create { throw ValidationError("--partitions is for --create (the topic's partitions are set when it is made)") }
+        if let partitions, partitions < 1 { throw ValidationError("--partitions must be at least 1") }
     }
 
     func run() throws {
         let summary = try global.withLog { log -> LineProducer.Summary in
-            let producer = try Producer(topic: try log.topic(topic), partition: partition)
+            let producer = try Producer(topic: try target(log), partition: partition)
             if printOffsets {
                 let output = StandardOutput()
                 producer.onAppend = { result in
@@ -41,6 +46,28 @@ struct ProduceCommand: ParsableCommand {
         if summary.linesWithoutKey > 0 {
             printError("weir: warning: \(summary.linesWithoutKey) of \(summary.lines) lines had no field '\(keyField ?? "")' (or were not JSON objects) and were appended with a null key")
         }
+    }
+}
+
+extension ProduceCommand {
+    /// The topic to append to; made first with `--create`. A missing one is an error that
+    /// says how to make it.
+    private func target(_ log: EmbeddedLog) throws -> Topic {
+        do {
+            let existing = try log.topic(topic)
+            if let partitions, partitions != existing.partitions.count {
+                printError("weir: warning: topic '\(topic)' exists with \(existing.partitions.count) partitions; --partitions \(partitions) only applies to a topic --create makes")
+            }
+            return existing
+        } catch WeirLogError.unknownTopic where create {
+            return try log.createTopic(topic, config: TopicConfig(partitions: partitions ?? 1))
+        } catch WeirLogError.unknownTopic {
+            throw MissingTopic(description: "topic '\(topic)' does not exist: create it with `weir topics create \(topic) --partitions N`, or pass --create (with --partitions N, default 1)")
+        }
+    }
+
+    struct MissingTopic: Error, CustomStringConvertible {
+        let description: String
     }
 }
 

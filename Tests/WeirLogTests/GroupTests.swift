@@ -141,8 +141,10 @@ struct GroupTests {
         #expect(committed == [TopicPartition(topic: "events", partition: 0): 100, TopicPartition(topic: "events", partition: 1): 40])
         #expect(log.groups.groupNames == ["billing"])
         let rows = try log.describeGroup("billing")
-        #expect(rows.map(\.lag) == [0, 60])
-        #expect(rows.map(\.end) == [100, 100])
+        // Partition 2, never committed, is listed too, its lag counted from its start.
+        #expect(rows.map(\.lag) == [0, 60, 100])
+        #expect(rows.map(\.end) == [100, 100, 100])
+        #expect(rows.map(\.committed) == [100, 40, nil])
         let events = try log.topic("events")
         #expect(try log.startOffset(group: "billing", partition: events.partitions[1], reset: .earliest) == 40)
         #expect(try log.startOffset(group: "billing", partition: events.partitions[2], reset: .earliest) == 0)

@@ -46,6 +46,39 @@ struct RunSignalTests {
         #expect(described.stdoutText.split(separator: "\n").dropFirst().allSatisfy { $0.hasSuffix(" 0") }, "\(described.stdoutText)")
     }
 
+    @Test("a last line appended unfinished at SIGTERM is not followed by an empty record when its newline comes")
+    func partialLineAcrossStops() throws {
+        let directory = TemporaryDirectory()
+        let (input, out, path) = (directory.path + "/app.log", directory.path + "/out.txt", directory.path + "/tail.yaml")
+        try Data("a\nb\nc-partial".utf8).write(to: URL(fileURLWithPath: input))
+        try Data("""
+            name: tailing
+            topics: { t: { partitions: 1 } }
+            sources:
+              logs: { type: tail, paths: ["\(input)"], topic: t, partial_line_timeout_ms: 600000 }
+            sinks:
+              out: { type: file, inputs: [t], path: "\(out)", encoding: text }
+            """.utf8).write(to: URL(fileURLWithPath: path))
+        /// Runs until `out.txt` holds `text`, then stops it with SIGTERM.
+        func run(until text: String) throws {
+            let child = try ChildProcess(Paths.weir, ["run", "--quiet", "--data-dir", directory.path + "/data", path])
+            let errors = DataReader(child.stderr)
+            let deadline = Date().addingTimeInterval(20)
+            while (try? String(contentsOfFile: out, encoding: .utf8))?.contains(text) != true && Date() < deadline { usleep(20_000) }
+            kill(child.pid, SIGTERM)
+            let status = child.wait()
+            #expect(status == 0, "\(String(decoding: errors.finish(), as: UTF8.self))")
+        }
+        try run(until: "b\n")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "a\nb\nc-partial\n")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("\nd\n".utf8))
+        try handle.close()
+        try run(until: "d\n")
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "a\nb\nc-partial\nd\n")
+    }
+
     @Test("weir run on an invalid file writes nothing and exits 1")
     func invalid() throws {
         let directory = TemporaryDirectory()

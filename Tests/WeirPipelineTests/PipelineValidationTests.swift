@@ -98,6 +98,32 @@ struct PipelineValidationTests {
         #expect(diagnostics.contains { $0.description.hasPrefix(expected) }, "got: \(diagnostics.map(\.description))")
     }
 
+    @Test("an unknown type is one error: nothing more about its options, what reads its outputs, or tests naming it")
+    func unknownTypeIsOneError() {
+        let (definition, diagnostics) = load("""
+            topics: { raw: {} }
+            sources:
+              logs: { type: generate, lines: ["x"], topic: raw }
+            transforms:
+              parsed: { type: parse_regx, inputs: [raw], pattern: '(?<a>.)', bogus: 1 }
+              kept: { type: filter, inputs: [parsed], condition: '.a == "x"' }
+              split: { type: rout, inputs: [kept], routes: { a: '.a == "x"' } }
+            sinks:
+              out: { type: stdout, inputs: [split.a, parsed, nowhere] }
+            tests:
+              - name: t
+                input: { at: parsed, lines: ["x"] }
+                expect: { from: split.a, count: 1 }
+            """)
+        #expect(definition == nil)
+        let messages = diagnostics.map(\.description)
+        #expect(messages.count == 3, "\(messages)")
+        #expect(messages.filter { $0.contains("unknown transform type 'parse_regx' (did you mean 'parse_regex'?)") }.count == 1)
+        #expect(messages.filter { $0.contains("unknown transform type 'rout' (did you mean 'route'?)") }.count == 1)
+        // A name that leads nowhere is still a mistake of its own.
+        #expect(messages.filter { $0.contains("input 'nowhere' of 'out' is neither a declared topic nor a transform output") }.count == 1)
+    }
+
     @Test("every problem is reported at once")
     func allAtOnce() {
         let text = "topics:\n  raw: {partitions: x}\nsources:\n  a: {type: nope, topic: raw}\nsinks:\n  s: {type: stdout, inputs: [missing]}\nextra: 1\n"

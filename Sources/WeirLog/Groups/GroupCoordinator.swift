@@ -133,6 +133,16 @@ public final class GroupCoordinator: Sendable {
         return Set(store.all().keys).union(active).sorted()
     }
 
+    /// The topics the group's live members read.
+    public func subscribedTopics(group: String) -> Set<String> {
+        groups.withLock { groups in
+            guard var state = groups[group] else { return [] }
+            expire(&state)
+            groups[group] = state
+            return state.members.values.reduce(into: Set<String>()) { $0.formUnion($1.topics) }
+        }
+    }
+
     /// The live members of a group and what each owns.
     public func members(group: String) -> [String: [TopicPartition]] {
         groups.withLock { groups in

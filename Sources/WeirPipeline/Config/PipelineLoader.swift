@@ -60,6 +60,9 @@ struct Checker {
     /// Items all the values taken from this file may still hold (`value(_:_:)`): one
     /// budget for the file, so many aliases of a big value cannot add up to billions.
     var valueItemsLeft = Checker.maxValueItems
+    /// Components already reported as unreadable (no or an unknown `type:`, a bad id): a
+    /// name leading to one is not reported again as unknown.
+    var unreadable = Set<String>()
 
     static let topLevelKeys = ["name", "topics", "sources", "transforms", "sinks", "tests"]
     static let topicKeys = ["partitions", "compression", "compression_level", "flush", "flush_interval_ms",
@@ -197,6 +200,8 @@ struct Checker {
                 idNodes[entry.key] = entry.keyNode
                 if let component = self.component(entry.key, kind: kind, node: entry.value, pipeline: name) {
                     components.append(component)
+                } else {
+                    unreadable.insert(entry.key)
                 }
             }
         }
@@ -417,6 +422,12 @@ struct Checker {
         return producerOf
     }
 
+    /// Whether `name` is, or is an output (`<id>.<case>`) of, a component already
+    /// reported as unreadable: what it offers is unknown, so naming it is no new mistake.
+    func leadsToUnreadable(_ name: String) -> Bool {
+        unreadable.contains(name) || name.firstIndex(of: ".").map { unreadable.contains(String(name[..<$0])) } == true
+    }
+
     mutating func checkGraph(_ components: [ComponentDefinition], topics: [String: TopicConfig], idNodes: [String: Node]) {
         let transforms = Dictionary(uniqueKeysWithValues: components.filter { $0.kind == .transform }.map { ($0.id, $0) })
         for route in transforms.values where route.type == "route" {
@@ -442,7 +453,7 @@ struct Checker {
                     if component.parallelism > topic.partitions {
                         report(node, "parallelism \(component.parallelism) of '\(component.id)' is more than the \(topic.partitions) partitions of '\(input)': members beyond that would sit idle")
                     }
-                } else if !outputs.contains(input) {
+                } else if !outputs.contains(input) && !leadsToUnreadable(input) {
                     let hint = transforms[input]?.type == "route" ? " (a route's outputs are \(input).<case> and \(input)._unmatched)" : ""
                     report(node, "input '\(input)' of '\(component.id)' is neither a declared topic nor a transform output\(hint)\(suggestion(for: input, among: Array(topics.keys) + Array(outputs)))")
                 }

@@ -88,7 +88,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
 
     /// The last commit, or nil when there is none. Reads the JSON checkpoint of earlier
     /// versions when there is no other.
-    private static func readCheckpoint(_ store: SlottedCheckpoint, legacy: String) throws -> SinkCheckpoint? {
+    static func readCheckpoint(_ store: SlottedCheckpoint, legacy: String) throws -> SinkCheckpoint? {
         if let payload = store.read() {
             do {
                 return try JSONDecoder().decode(SinkCheckpoint.self, from: Data(payload))
@@ -129,6 +129,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
                 incarnations[topic.name] = topic.incarnation
             }
             checkpoint.incarnations = incarnations
+            checkpoint.group = sink.group
             return recreated
         }
         var members: [String] = []
@@ -171,8 +172,9 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         var readers = commitLock.withLock {
             parts.map { topic, partition in
                 let key = "\(topic.name)/\(partition.id)"
-                // A sink whose checkpoint is the whole truth starts from it (or from the
-                // start); others follow the group's offsets, which reset-offsets moves.
+                // A sink starts from its checkpoint (`weir groups reset-offsets` moves the
+                // offsets there too). One whose checkpoint is the whole truth starts a
+                // partition it lacks at the start; others at the group's offset.
                 let group = output.offsetsOnlyInCheckpoint || recreated.contains(topic.name)
                     ? nil : log.committedPosition(group: sink.group, partition: partition)
                 var start = checkpoint.offsets[key] ?? group ?? partition.startOffset

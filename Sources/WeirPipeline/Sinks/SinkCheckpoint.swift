@@ -17,4 +17,6 @@ public struct SinkCheckpoint: Codable, Sendable {
     var offsets: [String: Int64] = [:]  // "topic/partition"
     /// Per topic, the incarnation the offsets belong to (`Topic.incarnation`).
     var incarnations: [String: String]?
+    /// The consumer group the sink reads as, for `weir groups reset-offsets`.
+    var group: String?
 }

@@ -18,8 +18,8 @@ public protocol SinkOutput: AnyObject {
     func syncWork() -> SyncWork
     func close()
     /// Its checkpoint's offsets are the whole truth of where it got to (the file sink's
-    /// output starts empty with them), so the group's offsets, which `weir groups
-    /// reset-offsets` moves, are not read.
+    /// output starts empty with them), so the group's offsets are never read, even for a
+    /// partition the checkpoint lacks (and `weir groups reset-offsets` refuses to move them).
     var offsetsOnlyInCheckpoint: Bool { get }
     /// Several members may call `write` at the same time (it has no `syncWork` and
     /// leaves `checkpoint` alone).

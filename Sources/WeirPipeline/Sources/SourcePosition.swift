@@ -7,6 +7,10 @@ import WeirValues
 public struct FileCursor: Codable, Sendable, Equatable {
     public var identity: FileIdentity
     public var offset: UInt64
+    /// The line ending at `offset` was appended before its newline came (at shutdown, or
+    /// after `partial_line_timeout_ms`): a newline right there ends that line and makes no
+    /// record of its own. Nil (absent in the JSON) otherwise.
+    public var partialLine: Bool?
 }
 
 /// Where a source had got to when it appended a batch. It travels in the header

@@ -57,7 +57,7 @@ extension Checker {
                 switch part.key {
                 case "at":
                     guard let at = string(part.value, "at of \(what)") else { continue }
-                    if definition.topics[at] == nil && definition.component(at)?.kind != .transform {
+                    if definition.topics[at] == nil && definition.component(at)?.kind != .transform && !leadsToUnreadable(at) {
                         report(part.value, "\(what) puts records at '\(at)', which is neither a topic nor a transform\(suggestion(for: at, among: Array(definition.topics.keys) + definition.components.filter { $0.kind == .transform }.map(\.id)))")
                     }
                     testCase.at = at
@@ -95,7 +95,7 @@ extension Checker {
                 switch part.key {
                 case "from":
                     guard let from = string(part.value, "from of \(what)") else { continue }
-                    if !transformOutputs.contains(from) {
+                    if !transformOutputs.contains(from) && !leadsToUnreadable(from) {
                         report(part.value, "\(what) expects records from '\(from)', which is not a transform output\(suggestion(for: from, among: transformOutputs))")
                     }
                     testCase.from = from

@@ -75,13 +75,20 @@ final class FileSource {
 
     /// Reads until `stop` says so; a bounded run (`file`, or `--once`) stops by itself
     /// once every file is read to its end. Unfinished lines are appended before returning.
+    ///
+    /// On `stop` the globs are scanned once more (a file that appeared, or a parked one
+    /// that grew, since the last scan is taken up) and every file gets one more round, so
+    /// what the files hold at that moment is appended, unfinished last lines included. A
+    /// file further behind than one round keeps the rest, its unfinished line too, for
+    /// the next run: stopping stays quick and never cuts a line in two.
     func run(bounded: Bool, stop: StopFlag) throws {
         var lastScan: Int64 = .min
         var firstScan = true
         var lastFlush = monotonicMillis()
         while true {
             let now = monotonicMillis()
-            if firstScan || (!bounded && (now - lastScan >= options.scanIntervalMs || emptyFileGrew())) {
+            let stopping = stop.isSet
+            if firstScan || stopping || (!bounded && (now - lastScan >= options.scanIntervalMs || emptyFileGrew())) {
                 try scan(first: firstScan, now: now)
                 firstScan = false
                 lastScan = now
@@ -97,7 +104,7 @@ final class FileSource {
                     if files[slot] !== file { break }
                 }
             }
-            let finishing = stop.isSet || (bounded && !progressed)
+            let finishing = stopping || (bounded && !progressed)
             try expireTimeouts(now: monotonicMillis(), finishing: finishing)
             try closeIdleFiles(now: monotonicMillis(), finishing: finishing)
             if dirty && (!progressed || finishing || monotonicMillis() - lastFlush >= 1000) {
@@ -148,10 +155,12 @@ final class FileSource {
             let size = UInt64(info.st_size)
             let slot: Int
             var offset: UInt64 = 0
+            var partialLine = false
             if let known = writer.state.slot(for: path, identity, excluding: Set(files.keys)),
                let cursor = writer.state.files[String(known)], cursor.offset <= size {
                 slot = known
                 offset = cursor.offset
+                partialLine = cursor.partialLine == true
             } else if identity.fingerprintLength == 0 {
                 // Nothing to read yet, and nothing to tell it by: taken up once it has
                 // bytes (watched every round, so its first lines wait for no scan).
@@ -174,7 +183,7 @@ final class FileSource {
                 dirty = true
             }
             let file = FollowedFile(slot: slot, path: path, fd: fd, identity: identity, offset: offset,
-                                    multiline: options.multiline, now: now)
+                                    partialLine: partialLine, multiline: options.multiline, now: now)
             files[slot] = file
             seen.insert(slot)
         }
@@ -278,9 +287,22 @@ final class FileSource {
         }
     }
 
-    /// A whole line (without its newline) ending at file offset `end`.
-    private func completeLine(_ line: UnsafeRawBufferPointer, end: UInt64, _ file: FollowedFile) {
+    /// A whole line (without its newline) ending at file offset `end`; `newline` says
+    /// whether a newline ended it (else it is an unfinished line, appended as it is).
+    private func completeLine(_ line: UnsafeRawBufferPointer, end: UInt64, newline: Bool = true, _ file: FollowedFile) {
+        let raw = line
         var line = StdinSource.trimmed(line)
+        if line.isEmpty, let partialEnd = file.partialEnd, end == partialEnd + UInt64(raw.count) + (newline ? 1 : 0) {
+            // The newline (or `\r\n`) of a line already appended unfinished: it ends that
+            // line and is no line of its own. A multiline record still holding that line
+            // ends after it.
+            if file.joiner?.isEmpty == false {
+                file.joiner!.extendLastLine(to: end)
+            } else {
+                arena.skip(end: end)
+            }
+            return
+        }
         if file.oversize || line.count > options.maxLineBytes {
             line = UnsafeRawBufferPointer(rebasing: line.prefix(options.maxLineBytes))
             if options.oversizeToDeadLetters {
@@ -326,10 +348,11 @@ final class FileSource {
         for file in files.values.sorted(by: { $0.slot < $1.slot }) where file.holdsUnappended {
             let idle = now - file.lastGrowth
             arena.reset()
-            if (!file.unfinished.isEmpty || file.oversize) && (finishing || idle >= options.partialLineTimeoutMs) {
-                file.unfinished.withUnsafeBytes { completeLine($0, end: file.readOffset, file) }
-                file.unfinished.removeAll(keepingCapacity: true)
-                file.oversize = false
+            // When finishing, only a file's last line: a file read only partly has the rest
+            // of this line still to come (at the next run).
+            let atEnd = file.size.map { $0 <= file.readOffset } ?? true
+            if (!file.unfinished.isEmpty || file.oversize) && (finishing ? atEnd : idle >= options.partialLineTimeoutMs) {
+                completeUnfinished(file)
             }
             if file.unfinished.isEmpty, let rule = file.joiner?.rule, finishing || idle >= rule.timeoutMs,
                let record = file.joiner?.take() {
@@ -337,6 +360,14 @@ final class FileSource {
             }
             try appendArena(file)
         }
+    }
+
+    /// Completes the unfinished line as it is: no newline came for it (yet).
+    private func completeUnfinished(_ file: FollowedFile) {
+        file.unfinished.withUnsafeBytes { completeLine($0, end: file.readOffset, newline: false, file) }
+        file.unfinished.removeAll(keepingCapacity: true)
+        file.oversize = false
+        file.partialEnd = file.readOffset
     }
 
     /// Closes files read to their end that stopped growing `closeIdleMs` ago: gone ones
@@ -372,11 +403,7 @@ final class FileSource {
         } else {
             // No copy: what was read of the old content is appended as it is.
             arena.reset()
-            if !file.unfinished.isEmpty || file.oversize {
-                file.unfinished.withUnsafeBytes { completeLine($0, end: file.readOffset, file) }
-                file.unfinished.removeAll()
-                file.oversize = false
-            }
+            if !file.unfinished.isEmpty || file.oversize { completeUnfinished(file) }
             if let record = file.joiner?.take() { arena.add(record.bytes, end: record.end) }
             try appendArena(file)
         }
@@ -408,6 +435,7 @@ final class FileSource {
                     copy.readOffset = file.readOffset
                     copy.unfinished = file.unfinished
                     copy.oversize = file.oversize
+                    copy.partialEnd = file.partialEnd
                     copy.joiner = file.joiner
                     copy.gone = true
                     writer.note(.file(slot: copy.slot, copy.cursor))

@@ -19,6 +19,9 @@ final class FollowedFile {
     var unfinished: [UInt8] = []
     /// The unfinished line is longer than `maxLineBytes`; the rest of it is skipped.
     var oversize = false
+    /// Where a line was appended without its newline: an empty line (or a lone `\r`)
+    /// starting here only ends it.
+    var partialEnd: UInt64?
     var joiner: MultilineJoiner?
     /// When the file last grew (or was opened), in monotonic ms.
     var lastGrowth: Int64
@@ -26,20 +29,22 @@ final class FollowedFile {
     /// and closed once it stops growing.
     var gone = false
 
-    init(slot: Int, path: String, fd: Int32, identity: FileIdentity, offset: UInt64, multiline: MultilineJoiner.Rule?, now: Int64) {
+    init(slot: Int, path: String, fd: Int32, identity: FileIdentity, offset: UInt64, partialLine: Bool = false,
+         multiline: MultilineJoiner.Rule?, now: Int64) {
         self.slot = slot
         self.path = path
         self.fd = fd
         self.identity = identity
         self.offset = offset
         self.readOffset = offset
+        self.partialEnd = partialLine ? offset : nil
         self.joiner = multiline.map(MultilineJoiner.init)
         self.lastGrowth = now
     }
 
     deinit { close(fd) }
 
-    var cursor: FileCursor { FileCursor(identity: identity, offset: offset) }
+    var cursor: FileCursor { FileCursor(identity: identity, offset: offset, partialLine: partialEnd == offset ? true : nil) }
 
     /// The open file by its descriptor, for reads after it was renamed or deleted.
     var descriptorPath: String { "/proc/self/fd/\(fd)" }

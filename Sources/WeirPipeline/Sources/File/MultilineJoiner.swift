@@ -60,6 +60,12 @@ struct MultilineJoiner {
         return completed
     }
 
+    /// The newline of the last line joined came after that line was added unfinished:
+    /// the record now ends after it, at `end`.
+    mutating func extendLastLine(to end: UInt64) {
+        if pendingLines > 0 { pendingEnd = end }
+    }
+
     /// The record being joined, now (timeout or end of input).
     mutating func take() -> (bytes: [UInt8], end: UInt64)? {
         guard pendingLines > 0 else { return nil }
