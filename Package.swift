@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "WeirLog", targets: ["WeirLog"]),
         .library(name: "WeirValues", targets: ["WeirValues"]),
         .library(name: "WeirPipeline", targets: ["WeirPipeline"]),
+        .library(name: "WeirPlugins", targets: ["WeirPlugins"]),
         .library(name: "WeirServer", targets: ["WeirServer"]),
         .executable(name: "weir", targets: ["weir"]),
     ],
@@ -58,6 +59,19 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // Out-of-process plugins: manifests, discovery, processes, workers, the wire format.
+        .target(
+            name: "WeirPlugins",
+            dependencies: [
+                "WeirLog",
+                "WeirValues",
+                "WeirPipeline",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "WeirServer",
             dependencies: [
@@ -85,6 +99,7 @@ let package = Package(
                 "WeirLog",
                 "WeirPipeline",
                 "WeirValues",
+                "WeirPlugins",
                 "WeirServer",
                 "DedupePlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -106,6 +121,11 @@ let package = Package(
         .testTarget(
             name: "WeirValuesTests",
             dependencies: ["WeirValues"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "WeirPluginsTests",
+            dependencies: ["WeirPlugins", "WeirPipeline", "WeirValues"],
             swiftSettings: upcoming
         ),
         .testTarget(

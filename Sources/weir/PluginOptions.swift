@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WeirPipeline
+import WeirPlugins
 import WeirValues
 
 /// Where commands that read pipeline files look for out-of-process plugins.

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import WeirLog
 import WeirPipeline
+import WeirPlugins
 import WeirServer
 
 struct RunCommand: AsyncParsableCommand {

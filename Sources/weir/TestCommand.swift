@@ -1,5 +1,6 @@
 import ArgumentParser
 import WeirPipeline
+import WeirPlugins
 
 struct TestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

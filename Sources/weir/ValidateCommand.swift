@@ -1,5 +1,6 @@
 import ArgumentParser
 import WeirPipeline
+import WeirPlugins
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -8,7 +8,7 @@ public struct ComponentOptions: Sendable {
     public let pipeline: String
 
     /// Set when the run aborts (for components that wait or retry).
-    let abort: StopFlag?
+    package let abort: StopFlag?
 
     public init(_ component: ComponentDefinition, pipeline: String) {
         self.init(component, pipeline: pipeline, abort: nil)

@@ -1,6 +1,6 @@
 import Foundation
 import WeirLog
-import Yams
+package import Yams
 import WeirValues
 
 /// Reads a pipeline file and checks everything that can be checked before running it,
@@ -52,34 +52,34 @@ public struct PipelineLoader {
 }
 
 /// The walk over one file's node tree.
-struct Checker {
-    let file: String
-    let catalog: ComponentRegistry
-    let environment: [String: String]
-    var diagnostics: [Diagnostic] = []
+package struct Checker {
+    package let file: String
+    package let catalog: ComponentRegistry
+    package let environment: [String: String]
+    package var diagnostics: [Diagnostic] = []
     /// Items all the values taken from this file may still hold (`value(_:_:)`): one
     /// budget for the file, so many aliases of a big value cannot add up to billions.
-    var valueItemsLeft = Checker.maxValueItems
+    package var valueItemsLeft = Checker.maxValueItems
     /// Components already reported as unreadable (no or an unknown `type:`, a bad id): a
     /// name leading to one is not reported again as unknown.
-    var unreadable = Set<String>()
+    package var unreadable = Set<String>()
 
-    static let topLevelKeys = ["name", "topics", "sources", "transforms", "sinks", "tests"]
-    static let topicKeys = ["partitions", "compression", "compression_level", "flush", "flush_interval_ms",
+    package static let topLevelKeys = ["name", "topics", "sources", "transforms", "sinks", "tests"]
+    package static let topicKeys = ["partitions", "compression", "compression_level", "flush", "flush_interval_ms",
                             "flush_interval_bytes", "segment_bytes", "segment_ms", "retention_bytes", "retention_ms"]
 
-    init(file: String, catalog: ComponentRegistry, environment: [String: String]) {
+    package init(file: String, catalog: ComponentRegistry, environment: [String: String]) {
         self.file = file
         self.catalog = catalog
         self.environment = environment
     }
 
-    mutating func report(_ node: Node?, _ message: String, columnOffset: Int = 0) {
+    package mutating func report(_ node: Node?, _ message: String, columnOffset: Int = 0) {
         let mark = node?.mark
         diagnostics.append(Diagnostic(file: file, line: mark?.line ?? 1, column: (mark?.column ?? 1) + columnOffset, message: message))
     }
 
-    func diagnostic(for error: YamlError) -> Diagnostic {
+    package func diagnostic(for error: YamlError) -> Diagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
@@ -96,7 +96,7 @@ struct Checker {
     // MARK: Scalars
 
     /// A scalar's text with `${VAR}` substituted, or nil (reported) if it is not a scalar.
-    mutating func string(_ node: Node, _ what: String) -> String? {
+    package mutating func string(_ node: Node, _ what: String) -> String? {
         guard let scalar = node.scalar else {
             report(node, "\(what) must be a single value, not a \(node.mapping != nil ? "mapping" : "list")")
             return nil
@@ -109,7 +109,7 @@ struct Checker {
         }
     }
 
-    mutating func integer(_ node: Node, _ what: String, _ range: ClosedRange<Int64>) -> Int64? {
+    package mutating func integer(_ node: Node, _ what: String, _ range: ClosedRange<Int64>) -> Int64? {
         guard let text = string(node, what) else { return nil }
         guard let value = Int64(text.replacingOccurrences(of: "_", with: "")) else {
             report(node, "\(what) must be an integer, not '\(text)'")
@@ -122,7 +122,7 @@ struct Checker {
         return value
     }
 
-    mutating func stringList(_ node: Node, _ what: String) -> [String]? {
+    package mutating func stringList(_ node: Node, _ what: String) -> [String]? {
         if node.scalar != nil { return string(node, what).map { [$0] } }
         guard let sequence = node.sequence else {
             report(node, "\(what) must be a list of strings")
@@ -132,7 +132,7 @@ struct Checker {
     }
 
     /// A mapping's entries with string keys, reporting non-string keys and duplicates.
-    mutating func entries(_ node: Node, _ what: String) -> [(key: String, keyNode: Node, value: Node)]? {
+    package mutating func entries(_ node: Node, _ what: String) -> [(key: String, keyNode: Node, value: Node)]? {
         // An empty value (`raw:`, `~`, `null`) is an empty mapping: all defaults.
         if let scalar = node.scalar, scalar.style == .plain, ["", "~", "null"].contains(scalar.string) { return [] }
         guard let mapping = node.mapping else {
@@ -157,7 +157,7 @@ struct Checker {
 
     // MARK: The file
 
-    mutating func check(root: Node.Mapping, at node: Node, defaultName: String) -> PipelineDefinition {
+    package mutating func check(root: Node.Mapping, at node: Node, defaultName: String) -> PipelineDefinition {
         let top = entries(node, "the pipeline") ?? []
         for entry in top where !Self.topLevelKeys.contains(entry.key) {
             report(entry.keyNode, "unknown key '\(entry.key)'\(suggestion(for: entry.key, among: Self.topLevelKeys)); a pipeline has \(Self.topLevelKeys.joined(separator: ", "))")
@@ -249,7 +249,7 @@ struct Checker {
 
     // MARK: Components
 
-    mutating func component(_ id: String, kind: ComponentKind, node: Node, pipeline: String) -> ComponentDefinition? {
+    package mutating func component(_ id: String, kind: ComponentKind, node: Node, pipeline: String) -> ComponentDefinition? {
         guard id.range(of: "^[A-Za-z0-9_-]+$", options: .regularExpression) != nil else {
             report(node, "component id '\(id)' must use letters, digits, '_' and '-'")
             return nil
@@ -296,7 +296,7 @@ struct Checker {
         return component
     }
 
-    mutating func checkOption(_ option: OptionSpec, _ node: Node, into component: inout ComponentDefinition) {
+    package mutating func checkOption(_ option: OptionSpec, _ node: Node, into component: inout ComponentDefinition) {
         let what = "\(option.name) of '\(component.id)'"
         switch option.kind {
         case .string:
@@ -409,7 +409,7 @@ struct Checker {
 
     /// Every output a transform offers, with the transform that offers it: its id, or for
     /// a route `<id>.<case>` and `<id>._unmatched` (a route writes only to its cases).
-    static func transformOutputs(_ components: [ComponentDefinition]) -> [String: String] {
+    package static func transformOutputs(_ components: [ComponentDefinition]) -> [String: String] {
         var producerOf: [String: String] = [:]
         for transform in components where transform.kind == .transform {
             guard transform.type == "route" else {
@@ -424,7 +424,7 @@ struct Checker {
 
     /// Whether `name` is, or is an output (`<id>.<case>`) of, a component already
     /// reported as unreadable: what it offers is unknown, so naming it is no new mistake.
-    func leadsToUnreadable(_ name: String) -> Bool {
+    package func leadsToUnreadable(_ name: String) -> Bool {
         unreadable.contains(name) || name.firstIndex(of: ".").map { unreadable.contains(String(name[..<$0])) } == true
     }
 

@@ -1,5 +1,5 @@
-import WeirValues
-import Yams
+package import WeirValues
+package import Yams
 
 /// The type a plugin.yaml declares for one of its options (`type:`). A pipeline's value
 /// is checked against it where it is written, and the plugin is sent it as that JSON type
@@ -20,18 +20,18 @@ public enum PluginOptionType: String, Sendable, CaseIterable {
     case object
 
     /// The type a plugin.yaml names; `bool` is the older name of `boolean`.
-    static func named(_ text: String) -> PluginOptionType? {
+    package static func named(_ text: String) -> PluginOptionType? {
         text == "bool" ? .boolean : PluginOptionType(rawValue: text)
     }
 
     /// The names a plugin.yaml may use, for its error messages.
-    static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+    package static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
 
 extension Checker {
     /// The value of `node` as `type`, or nil with the problem reported at the node.
     /// `what` names the value in the message ("field of 'masked'").
-    mutating func value(_ node: Node, as type: PluginOptionType, _ what: String) -> Value? {
+    package mutating func value(_ node: Node, as type: PluginOptionType, _ what: String) -> Value? {
         // A scalar that is empty, `~` or `null` is no value, whatever the type.
         if let scalar = node.scalar, scalar.style == .plain, ["", "~", "null"].contains(scalar.string) {
             report(node, "\(what) must be \(Self.article(type)), not empty")

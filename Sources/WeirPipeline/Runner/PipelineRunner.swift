@@ -89,6 +89,7 @@ public final class PipelineRunner: Sendable {
 
     public struct NotRunnable: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// What every `type:` is built from: the built-ins and any plugins.

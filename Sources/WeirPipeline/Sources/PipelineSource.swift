@@ -32,7 +32,7 @@ public final class SourceContext: @unchecked Sendable {  // used by the source's
     public let once: Bool
     public let stop: StopFlag
     public let logger: Logger
-    let writer: SourceWriter
+    package let writer: SourceWriter
     let deadLetters: DeadLetters
 
     init(options: ComponentOptions, once: Bool, stop: StopFlag, logger: Logger, writer: SourceWriter, deadLetters: DeadLetters) {

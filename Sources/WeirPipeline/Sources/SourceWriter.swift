@@ -10,7 +10,7 @@ import WeirValues
 /// partitioner does for unkeyed records), so it is one append: after a crash the log
 /// holds the chunk and its position together, or neither. The producer appends chunks in
 /// the order they were given, so what survives a crash is always a prefix of them.
-final class SourceWriter {
+package final class SourceWriter {
     let source: String
     let topic: Topic
     let checkpointPath: String
@@ -134,7 +134,7 @@ final class SourceWriter {
     /// then, at most once per `interval` ms, writes the checkpoint: in the background (the
     /// log already holds every position; the checkpoint only shortens the scan at the next
     /// start), or at once when `force`d or when a position exists only in the state.
-    func flush(force: Bool = false, interval: Int64 = 1000) throws {
+    package func flush(force: Bool = false, interval: Int64 = 1000) throws {
         try producer.flush()
         if let failed = checkpointFailure.error { throw failed }
         let now = currentTimeMillis()

@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+package import Yams
 public import WeirValues
 
 /// One case of a pipeline file's `tests:` section, as `weir test` runs it (like
@@ -31,7 +31,7 @@ public struct PipelineTestCase: Sendable {
 }
 
 extension Checker {
-    mutating func testCases(_ node: Node, _ definition: PipelineDefinition) -> [PipelineTestCase] {
+    package mutating func testCases(_ node: Node, _ definition: PipelineDefinition) -> [PipelineTestCase] {
         guard let sequence = node.sequence else {
             report(node, "tests must be a list of cases, each with name, input and expect")
             return []
@@ -128,11 +128,11 @@ extension Checker {
 
     /// The values of a file hold at most this many items together, and nest at most this
     /// deep: YAML aliases can make a few lines stand for billions of items ("billion laughs").
-    static let maxValueItems = 100_000
-    static let maxValueDepth = 64
+    package static let maxValueItems = 100_000
+    package static let maxValueDepth = 64
 
     /// A YAML node as a value, or nil (reported at the node) when it is too big.
-    mutating func value(_ node: Node, _ what: String) -> Value? {
+    package mutating func value(_ node: Node, _ what: String) -> Value? {
         guard valueItemsLeft > 0, let converted = Self.value(node, depth: 0, budget: &valueItemsLeft) else {
             report(node, "\(what) is too big: the file's values may hold \(Self.maxValueItems) items and \(Self.maxValueDepth) levels (YAML aliases expand in place)")
             valueItemsLeft = 0

@@ -58,10 +58,3 @@ final class FollowedFile {
     /// Whether anything read is still waiting to be appended.
     var holdsUnappended: Bool { !unfinished.isEmpty || oversize || !(joiner?.isEmpty ?? true) }
 }
-
-/// Monotonic milliseconds, for timeouts.
-func monotonicMillis() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-}

@@ -1,3 +1,4 @@
+import WeirPipeline
 import Logging
 import WeirValues
 

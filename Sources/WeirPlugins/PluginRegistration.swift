@@ -1,3 +1,4 @@
+import WeirPipeline
 import WeirLog
 import WeirValues
 

@@ -1,3 +1,4 @@
+public import WeirPipeline
 import Foundation
 import WeirValues
 

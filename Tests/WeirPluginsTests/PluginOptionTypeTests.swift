@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WeirLog
 @testable import WeirPipeline
+@testable import WeirPlugins
 import WeirValues
 
 /// The option types a plugin.yaml declares (issue 12): what each accepts, as which JSON

@@ -1,3 +1,4 @@
+import WeirPipeline
 import Foundation
 import WeirLog
 import WeirValues
