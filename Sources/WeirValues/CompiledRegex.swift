@@ -7,6 +7,7 @@ import CPCRE2
 /// The compiled code is read-only and shared by every thread; each match gets its own
 /// match data. A match that backtracks past PCRE2's limits fails instead of hanging.
 public final class CompiledRegex: @unchecked Sendable {
+    // unchecked: `code` is an OpaquePointer to PCRE2 code, read-only after init, which PCRE2 lets threads share.
     public let pattern: String
     private let code: OpaquePointer
     /// Named groups and their numbers, in pattern order.

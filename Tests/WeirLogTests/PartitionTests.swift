@@ -246,6 +246,43 @@ struct PartitionTests {
         try log.close()
     }
 
+    @Test("a thread waiting for data on several partitions wakes on an append to any, and when the log closes")
+    func threadWaitWakes() async throws {
+        let directory = TemporaryDirectory()
+        let log = try EmbeddedLog(directory: directory.path)
+        let topic = try log.createTopic("wait", config: TopicConfig(partitions: 2))
+        let readers = topic.partitions.map { PartitionReader(partition: $0, from: 0) }
+        func waitOnThread() async -> Duration {
+            await withCheckedContinuation { continuation in
+                Thread.detachNewThread {
+                    let started = ContinuousClock.now
+                    Partition.waitForData(readers, until: .now + .seconds(30))
+                    continuation.resume(returning: ContinuousClock.now - started)
+                }
+            }
+        }
+        async let appended = waitOnThread()
+        for _ in 0..<1000 where topic.partitions[1].newData.waiterCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(topic.partitions[0].newData.waiterCount == 1)
+        try topic.partitions[1].append([try RecordBatchBuilder.encode([Record(value: bytes("x"), timestamp: 1)], codec: .none)])
+        #expect(await appended < .seconds(10))
+        // Data already there: no wait at all.
+        #expect(await waitOnThread() < .seconds(10))
+        let emptyReaders = [PartitionReader(partition: topic.partitions[0], from: 0)]
+        let closing = Task {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Duration, Never>) in
+                Thread.detachNewThread {
+                    let started = ContinuousClock.now
+                    Partition.waitForData(emptyReaders, until: .now + .seconds(30))
+                    continuation.resume(returning: ContinuousClock.now - started)
+                }
+            }
+        }
+        for _ in 0..<1000 where topic.partitions[0].newData.waiterCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        try log.close()
+        #expect(await closing.value < .seconds(10))
+    }
+
     func segmentIndexEntries(_ partition: Partition) throws -> Int {
         let files = try FileManager.default.contentsOfDirectory(atPath: partition.directory).filter { $0.hasSuffix(".index") }
         try partition.flush()

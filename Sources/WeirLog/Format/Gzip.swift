@@ -42,6 +42,7 @@ enum Gzip {
 
 /// Used by one thread at a time: taken from the pool, used, given back.
 private final class Deflater: @unchecked Sendable {
+    // unchecked: zlib's stream is mutable C state; the pool hands each deflater to one thread at a time.
     let level: Int
     private var stream = z_stream()
 
@@ -71,6 +72,7 @@ private final class Deflater: @unchecked Sendable {
 
 /// Used by one thread at a time: taken from the pool, used, given back.
 private final class Inflater: @unchecked Sendable {
+    // unchecked: zlib's stream is mutable C state; the pool hands each inflater to one thread at a time.
     private var stream = z_stream()
 
     init() throws {

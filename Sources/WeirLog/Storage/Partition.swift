@@ -24,6 +24,8 @@ public final class Partition: Sendable {
     private let lastRetentionMillis = Atomic<Int64>(currentTimeMillis())
     private let lastPresenceCheckMillis = Atomic<Int64>(currentTimeMillis())
     private let metrics: PartitionMetrics
+    /// Fires when readers may see more (new offsets, or the partition closed).
+    public let newData = ChangeSignal()
 
     private struct State: ~Copyable {
         var segments: [Segment]
@@ -36,12 +38,6 @@ public final class Partition: Sendable {
         var visibleActiveSize: Int64
         /// Total bytes ever appended in this process; what fsync progress is measured in.
         var appendedBytes: Int64 = 0
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        /// Waiters woken by `publish`, resumed by `resumeWoken()` once the lock is released:
-        /// resuming under the lock would deadlock against a task being cancelled, whose
-        /// cancellation handler takes the lock while the runtime holds the task's own.
-        var woken: [CheckedContinuation<Void, Never>] = []
-        var nextWaiterID: UInt64 = 0
         var closed = false
         /// Set when an fsync failed: no append or sync is accepted after it.
         var failedSync: FailedSync?
@@ -57,7 +53,7 @@ public final class Partition: Sendable {
     /// How often the background timer checks that the partition's files are still there.
     static let presenceCheckIntervalMillis: Int64 = 1_000
 
-    struct FailedSync: @unchecked Sendable {
+    struct FailedSync: Sendable {
         let error: any Error
     }
 
@@ -183,8 +179,13 @@ public final class Partition: Sendable {
         -> (base: Int64, appendedUpTo: Int64, mustSync: Bool)
     {
         let started = monotonicNanos()
-        defer { resumeWoken() }
+        var published = false
+        // Signalled after the lock is released (also when the append throws after a roll
+        // published the old segment's tail).
+        defer { if published { newData.signal() } }
         let result = try state.withLock { state in
+            let visibleBefore = (offset: state.highWatermark, activeSize: state.visibleActiveSize)
+            defer { published = state.highWatermark != visibleBefore.offset || state.visibleActiveSize != visibleBefore.activeSize }
             guard !state.closed else {
                 throw WeirLogError.io(operation: "append to closed partition", path: directory, errno: EBADF)
             }
@@ -217,24 +218,13 @@ public final class Partition: Sendable {
         return result
     }
 
-    /// Makes offsets below `offset` visible to readers and wakes the waiting ones.
-    /// Under `always` this happens only after the fsync, so nothing a reader sees (and a
-    /// group commits) can vanish in a power loss.
+    /// Makes offsets below `offset` visible to readers; the caller signals `newData` once
+    /// the lock is released. Under `always` this happens only after the fsync, so nothing a
+    /// reader sees (and a group commits) can vanish in a power loss.
     private func publish(_ state: inout State, upTo offset: Int64, activeSize: Int64) {
         guard offset > state.highWatermark || activeSize > state.visibleActiveSize else { return }
         state.highWatermark = max(state.highWatermark, offset)
         state.visibleActiveSize = max(state.visibleActiveSize, activeSize)
-        state.woken += state.waiters.values
-        state.waiters.removeAll()
-    }
-
-    /// Resumes the waiters `publish` woke; called with the lock released.
-    private func resumeWoken() {
-        let woken = state.withLock { state in
-            defer { state.woken.removeAll() }
-            return state.woken
-        }
-        for waiter in woken { waiter.resume() }
     }
 
     /// Validates a batch from outside before it touches the log: shape, length, CRC,
@@ -312,13 +302,15 @@ public final class Partition: Sendable {
             }
             syncCount.add(1, ordering: .relaxed)
             lastSyncMillis.store(currentTimeMillis(), ordering: .releasing)
-            state.withLock { state in
+            let published = state.withLock { state in
+                defer { syncedBytes.max(appended) }
                 // Publish before marking synced, so whoever sees the sync done also sees the data.
                 // A roll in between already published everything before the new segment.
-                if config.flush == .always, state.active.file === file { publish(&state, upTo: next, activeSize: activeSize) }
-                syncedBytes.max(appended)
+                guard config.flush == .always, state.active.file === file, next > state.highWatermark || activeSize > state.visibleActiveSize else { return false }
+                publish(&state, upTo: next, activeSize: activeSize)
+                return true
             }
-            resumeWoken()
+            if published { newData.signal() }
         }
     }
 
@@ -363,26 +355,21 @@ public final class Partition: Sendable {
             let segment = state.active.path
             guard let missing = [directory, segment].first(where: { !FileSystem.exists($0) }) else { return }
             state.deleted = .partitionDeleted(topic: topic, partition: id, path: missing)
-            state.woken += state.waiters.values
-            state.waiters.removeAll()
         }
-        resumeWoken()
+        newData.signal()
     }
 
     /// Clean shutdown: everything to disk, indexes written, recovery point at the end
     /// (nothing for a deleted partition: its files are gone).
     func close() throws {
-        let waiters = try state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard !state.closed else { return [] }
+        defer { newData.signal() }
+        try state.withLock { state in
+            guard !state.closed else { return }
             state.closed = true
-            guard state.deleted == nil else { return [] }
+            guard state.deleted == nil else { return }
             try state.active.flush(sync: true)
             try writeRecoveryPoint(state.nextOffset)
-            let waiters = Array(state.waiters.values)
-            state.waiters.removeAll()
-            return waiters
         }
-        for waiter in waiters { waiter.resume() }
     }
 
     // MARK: Retention
@@ -497,26 +484,37 @@ public final class Partition: Sendable {
 
     // MARK: Waiting for data
 
+    /// Whether readers can see an offset ≥ `offset`, or the partition is closed or was
+    /// deleted under the log (a wait for data ends either way).
+    public func hasData(atOrAfter offset: Int64) -> Bool {
+        state.withLock { $0.highWatermark > offset || $0.closed || $0.deleted != nil }
+    }
+
     /// Returns once the partition holds an offset ≥ `offset` (or is closed, or the task
     /// is cancelled). No polling: appends wake the waiters.
     public func waitForData(atOrAfter offset: Int64) async {
-        let id = state.withLock { state -> UInt64 in
-            state.nextWaiterID += 1
-            return state.nextWaiterID
+        while !Task.isCancelled {
+            let mark = newData.mark()
+            if hasData(atOrAfter: offset) { return }
+            await mark.wait(until: nil)
         }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready = state.withLock { state -> Bool in
-                    if state.highWatermark > offset || state.closed || state.deleted != nil || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume()
-        }
+    }
+
+    /// Blocks the calling thread until one of `readers` has data at its position (or its
+    /// partition closed) or `deadline` passes. Appends wake it; nothing polls.
+    @available(*, noasync, message: "blocks its thread; await the async waitForData")
+    public static func waitForData(_ readers: [PartitionReader], until deadline: ContinuousClock.Instant) {
+        let marks = readers.map { $0.partition.newData.mark() }
+        if readers.contains(where: { $0.partition.hasData(atOrAfter: $0.position) }) { return }
+        ChangeSignal.wait(for: marks, until: deadline)
+    }
+
+    /// Suspends the task until one of `readers` has data at its position (or its partition
+    /// closed), `deadline` passes or the task is cancelled.
+    public static func waitForData(_ readers: [PartitionReader], until deadline: ContinuousClock.Instant) async {
+        let marks = readers.map { $0.partition.newData.mark() }
+        if readers.contains(where: { $0.partition.hasData(atOrAfter: $0.position) }) { return }
+        await ChangeSignal.wait(for: marks, until: deadline)
     }
 }
 

@@ -16,8 +16,9 @@ final class SharedFile: Sendable {
 
 /// One segment of a partition: `<base offset>.log` with its `.index` and `.timeindex`.
 ///
-/// Not thread-safe: only used under its partition's lock (hence the unchecked Sendable).
+/// Not thread-safe: only used under its partition's lock.
 final class Segment: @unchecked Sendable {
+    // unchecked: mutable, and used only under its partition's lock; a Mutex's region checking cannot follow it through the partition's methods.
     /// Kafka's `index.interval.bytes`: an index entry about every 4 KiB of batches.
     static let indexIntervalBytes = 4096
 

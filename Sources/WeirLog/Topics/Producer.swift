@@ -91,6 +91,7 @@ public final class Producer {
 /// One full batch on its way to the log. Its builder belongs to the pipeline from
 /// submission until the append is done.
 private final class Job: @unchecked Sendable {
+    // unchecked: `built` is written by the compressing queue before the append queue reads it, ordered by a DispatchGroup the compiler cannot see.
     let partition: Int
     let builder: RecordBatchBuilder
     let count: Int
@@ -113,13 +114,13 @@ private final class Pipeline: Sendable {
     /// while a partition's fsync runs (the next fsync then covers them all).
     private let syncs: [DispatchQueue]
     private let slots: DispatchSemaphore
-    private let failure = Mutex<WrappedError?>(nil)
+    private let failure = Mutex<(any Error)?>(nil)
     private let results = Mutex<[AppendResult]>([])
     /// Serialises `onAppend` calls across the partitions' queues (not held while reading it).
     private let callbacks = Mutex<Void>(())
     private let spare = Mutex<[SpareBuilder]>([])
 
-    struct WrappedError: @unchecked Sendable { let error: any Error }
+    // unchecked: a builder is a non-Sendable class; a spare one is used by no thread until the next `takeBuilder` hands it to one.
     struct SpareBuilder: @unchecked Sendable { let builder: RecordBatchBuilder }
 
     init(topic: Topic, inFlight: Int) {
@@ -186,7 +187,7 @@ private final class Pipeline: Sendable {
     }
 
     private func fail(_ error: any Error) {
-        failure.withLock { $0 = $0 ?? WrappedError(error: error) }
+        failure.withLock { $0 = $0 ?? error }
     }
 
     /// Waits for every submitted batch; returns their results or the first error.
@@ -204,7 +205,7 @@ private final class Pipeline: Sendable {
     }
 
     private func throwIfFailed() throws {
-        if let failed = failure.withLock({ $0 }) { throw failed.error }
+        if let failed = failure.withLock({ $0 }) { throw failed }
     }
 }
 

@@ -162,14 +162,6 @@ public final class TopicConsumer: Sendable {
     /// Waits until any reader's partition has data past its position, or 3 s pass
     /// (so a group member heartbeats), or the task is cancelled.
     private func waitForAny(_ readers: [PartitionReader]) async {
-        await withTaskGroup(of: Void.self) { group in
-            for reader in readers {
-                let (partition, position) = (reader.partition, reader.position)
-                group.addTask { await partition.waitForData(atOrAfter: position) }
-            }
-            group.addTask { try? await Task.sleep(for: .seconds(3)) }
-            await group.next()
-            group.cancelAll()
-        }
+        await Partition.waitForData(readers, until: .now + .seconds(3))
     }
 }

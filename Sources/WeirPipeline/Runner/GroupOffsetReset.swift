@@ -30,10 +30,10 @@ public enum GroupOffsetReset {
                 let incarnation = try log.topic(key.topic).incarnation
                 if let previous = sink.checkpoint.incarnations?[key.topic], previous != incarnation {
                     // Offsets of a topic since deleted and made again are meaningless now.
-                    sink.checkpoint.offsets = sink.checkpoint.offsets.filter { !$0.key.hasPrefix(key.topic + "/") }
+                    sink.checkpoint.offsets = sink.checkpoint.offsets.filter { $0.key.topic != key.topic }
                 }
                 sink.checkpoint.incarnations = (sink.checkpoint.incarnations ?? [:]).merging([key.topic: incarnation]) { $1 }
-                sink.checkpoint.offsets["\(key.topic)/\(key.partition)"] = offset
+                sink.checkpoint.offsets[key] = offset
             }
             try sink.store.write(Array(try JSONEncoder().encode(sink.checkpoint)))
         }

@@ -237,19 +237,22 @@ public final class PipelineRunner: Sendable {
         if !readers.isEmpty {
             writer.waitForRoom = { [logger] in
                 var warned = false
-                while !stop.isSet, let behind = readers.first(where: { $0.lag(of: topic.name) > $0.maxLag }) {
+                while !stop.isSet {
+                    // Marked before the lags are read: a write in between ends the wait at once.
+                    let marks = readers.map { $0.moved.mark() }
+                    guard let behind = readers.first(where: { $0.lag(of: topic.name) > $0.maxLag }) else { return }
                     if !warned {
                         logger.debug("source waits for a slow sink", metadata: ["source": "\(source.id)", "sink": "\(behind.sink.id)"])
                         warned = true
                     }
-                    usleep(5_000)
+                    // The sinks' writes wake it; the deadline is for `stop`, which does not signal.
+                    ChangeSignal.wait(for: marks, until: .now + .milliseconds(100))
                 }
             }
         }
         let options = ComponentOptions(source, pipeline: definition.name)
         let plugin = try registry.makeSource(options)
         let context = SourceContext(options: options, once: once, stop: stop, logger: logger, writer: writer, deadLetters: deadLetters)
-        let box = UncheckedBox(context)
         let stats = stats(of: source.id)
         return RunnableSource(id: source.id, stats: stats) { _ in
             if plugin.reportsConnection {
@@ -257,15 +260,9 @@ public final class PipelineRunner: Sendable {
             } else {
                 stats.set(.running)
             }
-            try plugin.run(box.value)
+            try plugin.run(context)
         }
     }
-}
-
-/// Hands a value that one thread at a time uses to the thread that runs it.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
 
 /// Prints each line to standard output.

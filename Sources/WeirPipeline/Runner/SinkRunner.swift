@@ -14,7 +14,8 @@ import WeirValues
 /// mirror it for `weir groups describe`. Members (`parallelism`, the largest of the sink
 /// and the transforms before it) share the partitions as the group's assignor says, and
 /// take turns at the output.
-final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `commitLock`
+final class SinkRunner: @unchecked Sendable {
+    // unchecked: `output` is not Sendable (members call it under `commitLock`, or at once when it `writesConcurrently`), and the vars are behind `commitLock` and `syncLock`.
     let pipeline: PipelineDefinition
     let sink: ComponentDefinition
     let log: EmbeddedLog
@@ -24,8 +25,10 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     let logger: Logger
     let checkpointPath: String
     private let store: SlottedCheckpoint
-    var batchSize = 4_000
+    let batchSize = 4_000
     private let output: any SinkOutput
+    /// What the next commit writes: the output's state and the next offset of every
+    /// partition written (here or in an earlier run).
     private var checkpoint: SinkCheckpoint
     /// Guards `output` writes, `checkpoint` and `writes`.
     private let commitLock = NSLock()
@@ -34,32 +37,39 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     private var writes = 0
     private let mirrorQueue = DispatchQueue(label: "weir.sink.mirror")
     private let commitQueue = DispatchQueue(label: "weir.sink.commit")
-    /// Under `syncLock`: the first failed commit, the last durable one, when offsets
-    /// were last mirrored to the group.
+    /// Under `syncLock`: the first failed commit, when offsets were last mirrored to the group.
     private var commitFailure: (any Error)?
-    private var lastCommitted: SinkCheckpoint?
     private var mirrored: Int64 = 0
-    /// Which member owns each partition (set before the members start).
-    private var owners: [TopicPartition: GroupMembership] = [:]
+    /// Where this run is in every partition its members read (see `PartitionProgress`);
+    /// read by the sources' back-pressure and `/metrics` while a member may be blocked in
+    /// the output, so not under `commitLock`.
+    private let progress = Mutex<[TopicPartition: PartitionProgress]>([:])
+    /// Fires when a batch is written (the lag drops) and when a background commit ends
+    /// (there is room for another): sources held by back-pressure and members held by
+    /// `maxUncommitted` wait on it.
+    let moved = ChangeSignal()
     private static let maxUncommitted = 4
-    private let uncommitted = DispatchSemaphore(value: SinkRunner.maxUncommitted)
-    /// Set by `run`: a failed background commit stops the members.
-    private var abortOnFailure: StopFlag?
-    /// Where each partition's commits have got to, for `lag(of:)` (read by the sources'
-    /// back-pressure while a member may be blocked in the output).
-    private let positions = Mutex<[String: Position]>([:])
+    /// Commits queued or running on `commitQueue`; at most `maxUncommitted`.
+    private let uncommitted = Mutex(0)
     /// Sources writing this sink's topics wait while its lag is above this (`max_lag`).
     let maxLag: Int64
 
-    struct Position: Sendable {
+    /// Where this run is in one partition.
+    struct PartitionProgress: Sendable {
         let partition: Partition
-        var offset: Int64
+        /// The member that reads it: group offsets are committed in its name.
+        let owner: GroupMembership
+        /// The next offset to write (the output has everything before it): the lag is
+        /// measured from here.
+        var written: Int64
+        /// The next offset the last durable commit has (the start, before one): the
+        /// group's committed offset for `/metrics`.
+        var durable: Int64
+        /// Whether a durable commit of this run holds it: only then is it mirrored to the group.
+        var committed = false
     }
     private var committedWrites = 0
     private let firstError = Mutex<String?>(nil)
-    /// The next offset of each partition ("topic/partition") as the last durable commit
-    /// (or the start, before one) has it: the group's committed offsets, for `/metrics`.
-    private let durable = Mutex<[String: Int64]>([:])
     /// Time from a record's timestamp to its write, once per batch for its oldest record.
     private let latency: Metrics.Timer
 
@@ -110,7 +120,6 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     /// Runs the members until `finish` is set and they have read everything there was
     /// when it was (or until `abort`). Throws the first member's error.
     func run(finish: StopFlag, abort: StopFlag) throws {
-        abortOnFailure = abort
         let topics = try graph.topics.map { try log.topic($0) }
         let counts = Dictionary(uniqueKeysWithValues: topics.map { ($0.name, $0.partitions.count) })
         // A topic deleted and made again since the last commit is read from its start:
@@ -121,7 +130,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             for topic in topics {
                 if let committedTo = incarnations[topic.name], committedTo != topic.incarnation {
                     recreated.insert(topic.name)
-                    checkpoint.offsets = checkpoint.offsets.filter { !$0.key.hasPrefix(topic.name + "/") }
+                    checkpoint.offsets = checkpoint.offsets.filter { $0.key.topic != topic.name }
                     logger.warning("the topic was made again since this sink committed; reading it from its start", metadata: [
                         "sink": "\(sink.id)", "topic": "\(topic.name)",
                     ])
@@ -137,9 +146,6 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             members.append(try log.groups.join(group: sink.group, topics: Set(graph.topics), partitionCounts: counts, sessionTimeoutMs: 3_600_000).memberID)
         }
         let memberships = try members.map { try log.groups.heartbeat(group: sink.group, memberID: $0) }
-        for membership in memberships {
-            for tp in membership.assignment { owners[tp] = membership }
-        }
         stats.set(.running)
         defer { for member in members { log.groups.leave(group: sink.group, memberID: member) } }
         let done = DispatchGroup()
@@ -161,7 +167,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         }
         done.wait()
         commitQueue.sync {}
-        syncLock.withLock { if let lastCommitted { mirror(lastCommitted) } }
+        syncLock.withLock { mirror() }
         mirrorQueue.sync {}
         output.close()
         graph.close()
@@ -171,10 +177,9 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
     private func member(_ membership: GroupMembership, _ parts: [(Topic, Partition)], recreated: Set<String>, finish: StopFlag, abort: StopFlag) throws {
         var readers = commitLock.withLock {
             parts.map { topic, partition in
-                let key = "\(topic.name)/\(partition.id)"
-                // A sink starts from its checkpoint (`weir groups reset-offsets` moves the
-                // offsets there too). One whose checkpoint is the whole truth starts a
-                // partition it lacks at the start; others at the group's offset.
+                let key = TopicPartition(topic: topic.name, partition: partition.id)
+                // A sink whose checkpoint is the whole truth starts from it (or from the
+                // start); others follow the group's offsets, which reset-offsets moves.
                 let group = output.offsetsOnlyInCheckpoint || recreated.contains(topic.name)
                     ? nil : log.committedPosition(group: sink.group, partition: partition)
                 var start = checkpoint.offsets[key] ?? group ?? partition.startOffset
@@ -187,15 +192,15 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
                     ])
                     start = partition.endOffset
                 }
-                return (topic.name, PartitionReader(partition: partition, from: max(start, partition.startOffset)))
+                return (key, PartitionReader(partition: partition, from: max(start, partition.startOffset)))
             }
         }
-        positions.withLock { positions in
-            for (topic, reader) in readers { positions["\(topic)/\(reader.partition.id)"] = Position(partition: reader.partition, offset: reader.position) }
+        progress.withLock { progress in
+            for (key, reader) in readers {
+                progress[key] = PartitionProgress(partition: reader.partition, owner: membership, written: reader.position, durable: reader.position)
+            }
         }
-        durable.withLock { durable in
-            for (topic, reader) in readers { durable["\(topic)/\(reader.partition.id)"] = reader.position }
-        }
+        moved.signal()
         var finishing = false
         while !abort.isSet {
             // Once finishing, read up to the ends as they are now and stop there.
@@ -206,20 +211,22 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
                 try readers[i].1.partition.checkPresent()
                 let end = readers[i].1.partition.endOffset
                 guard readers[i].1.position < end else { continue }
-                try step(topic: readers[i].0, reader: &readers[i].1, end: end)
+                try step(readers[i].0, reader: &readers[i].1, end: end, abort: abort)
                 progressed = true
             }
             if !progressed {
                 if finishing { break }
-                Self.waitForData(readers.map(\.1), timeoutMs: 100)
+                // Appends wake it; the deadline is for `finish` and `abort`, which do not signal.
+                Partition.waitForData(readers.map(\.1), until: .now + .milliseconds(100))
             }
         }
     }
 
     /// Reads one batch, transforms it, writes it and commits.
     /// The reader moves on only when the batch is committed.
-    private func step(topic: String, reader committedReader: inout PartitionReader, end: Int64) throws {
+    private func step(_ key: TopicPartition, reader committedReader: inout PartitionReader, end: Int64, abort: StopFlag) throws {
         var reader = committedReader
+        let topic = key.topic
         let partition = reader.partition
         var batch: [PipelineRecord] = []
         var bytes = 0
@@ -247,7 +254,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             try output.write(result.records, checkpoint: &unused)
             try deadLetters.flush()
             written = commitLock.withLock {
-                checkpoint.offsets["\(topic)/\(partition.id)"] = next
+                checkpoint.offsets[key] = next
                 writes += 1
                 return writes
             }
@@ -257,7 +264,7 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
                 // What the output dead-lettered is appended before its offsets can be
                 // committed (a commit snapshots the checkpoint under this lock).
                 try deadLetters.flush()
-                checkpoint.offsets["\(topic)/\(partition.id)"] = next
+                checkpoint.offsets[key] = next
                 writes += 1
                 return writes
             }
@@ -265,12 +272,15 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
         // Committed in the background, in order: the member goes on with its next batch
         // while the fsync runs (a restart before the commit redoes the batch; the file is
         // cut back to the last commit). At most `maxUncommitted` writes wait at once.
-        uncommitted.wait()
+        waitForCommitRoom()
         commitQueue.async { [self] in
-            defer { uncommitted.signal() }
+            defer {
+                uncommitted.withLock { $0 -= 1 }
+                moved.signal()
+            }
             do { try commit(upTo: written) } catch {
                 firstError.withLock { $0 = $0 ?? "sink '\(sink.id)': \(error)" }
-                abortOnFailure?.set()
+                abort.set()
             }
         }
         stats.add(received: result.records.count, sent: result.records.count, bytes: bytes, failedUpstream: result.failures.count)
@@ -279,25 +289,36 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
             latency.recordMilliseconds(max(0, currentTimeMillis() - oldest))
         }
         committedReader = reader
-        positions.withLock { $0["\(topic)/\(partition.id)"]?.offset = next }
+        progress.withLock { $0[key]?.written = next }
+        moved.signal()
+    }
+
+    /// Blocks while `maxUncommitted` commits are queued, then counts one more. Commits end
+    /// (or fail) on their own, so no deadline.
+    private func waitForCommitRoom() {
+        while true {
+            let mark = moved.mark()
+            let counted = uncommitted.withLock { queued in
+                guard queued < Self.maxUncommitted else { return false }
+                queued += 1
+                return true
+            }
+            if counted { return }
+            mark.wait(until: nil)
+        }
     }
 
     /// Each partition this sink reads, with its end and the next offset the last
     /// durable commit has for it (a checkpoint may also hold partitions it read before).
     func committedOffsets() -> [(topic: String, partition: Int, offset: Int64, end: Int64)] {
-        let reading = positions.withLock { $0 }
-        return durable.withLock { durable in
-            reading.compactMap { key, position in
-                durable[key].map { (position.partition.topic, position.partition.id, $0, position.partition.endOffset) }
-            }
-        }
+        progress.withLock { $0 }.map { key, progress in (key.topic, key.partition, progress.durable, progress.partition.endOffset) }
     }
 
     /// Records of `topic` (of every input topic when nil) appended but not yet written
     /// by this sink, now.
     func lag(of topic: String? = nil) -> Int64 {
-        positions.withLock { positions in
-            positions.values.filter { topic == nil || $0.partition.topic == topic }.reduce(0) { $0 + max(0, $1.partition.endOffset - $1.offset) }
+        progress.withLock { progress in
+            progress.values.filter { topic == nil || $0.partition.topic == topic }.reduce(0) { $0 + max(0, $1.partition.endOffset - $1.written) }
         }
     }
 
@@ -319,26 +340,27 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
                 throw error
             }
             committedWrites = upTo
-            lastCommitted = snapshot
-            durable.withLock { $0.merge(snapshot.offsets) { _, new in new } }
-            if monotonicMillis() - mirrored >= 1000 { mirror(snapshot) }
+            progress.withLock { progress in
+                for (key, offset) in snapshot.offsets where progress[key] != nil {
+                    progress[key]!.durable = offset
+                    progress[key]!.committed = true
+                }
+            }
+            if monotonicMillis() - mirrored >= 1000 { mirror() }
         }
     }
 
     /// Copies committed offsets to the group (for `weir groups describe`, and where
     /// non-file sinks start), in the background, each partition by the member that owns
-    /// it. Only offsets of a durable commit are mirrored.
-    private func mirror(_ snapshot: SinkCheckpoint) {
+    /// it. Only offsets of a durable commit are mirrored. Called under `syncLock`.
+    private func mirror() {
         mirrored = monotonicMillis()
-        let owners = self.owners
-        mirrorQueue.async { [self] in
-            var byMember: [String: (GroupMembership, [TopicPartition: Int64])] = [:]
-            for (key, offset) in snapshot.offsets {
-                guard let slash = key.lastIndex(of: "/"), let partition = Int(key[key.index(after: slash)...]) else { continue }
-                let tp = TopicPartition(topic: String(key[..<slash]), partition: partition)
-                guard let owner = owners[tp] else { continue }
-                byMember[owner.memberID, default: (owner, [:])].1[tp] = offset
-            }
+        var byMember: [String: (GroupMembership, [TopicPartition: Int64])] = [:]
+        for (key, progress) in progress.withLock({ $0 }) where progress.committed {
+            byMember[progress.owner.memberID, default: (progress.owner, [:])].1[key] = progress.durable
+        }
+        guard !byMember.isEmpty else { return }
+        mirrorQueue.async { [self, byMember] in
             for (membership, offsets) in byMember.values {
                 do {
                     try log.groups.commit(group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
@@ -347,19 +369,5 @@ final class SinkRunner: @unchecked Sendable {  // the mutable state is behind `c
                 }
             }
         }
-    }
-
-    /// Blocks until one of the readers' partitions has data at its position, or for
-    /// `timeoutMs` (appends wake it; nothing polls).
-    static func waitForData(_ readers: [PartitionReader], timeoutMs: Int) {
-        let woken = DispatchSemaphore(value: 0)
-        let waits = readers.map { reader in
-            Task { [partition = reader.partition, position = reader.position] in
-                await partition.waitForData(atOrAfter: position)
-                woken.signal()
-            }
-        }
-        _ = woken.wait(timeout: .now() + .milliseconds(timeoutMs))
-        for wait in waits { wait.cancel() }
     }
 }

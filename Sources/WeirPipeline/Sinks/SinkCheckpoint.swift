@@ -14,7 +14,8 @@ public struct SinkCheckpoint: Codable, Sendable {
     var files: [String: UInt64]?
     /// Per file a template gives, the suffix rotation (`max_bytes`) has reached.
     var rotation: [String: Int]?
-    var offsets: [String: Int64] = [:]  // "topic/partition"
+    /// Keyed "topic/partition" on disk (`TopicPartition` is `CodingKeyRepresentable`).
+    var offsets: [TopicPartition: Int64] = [:]
     /// Per topic, the incarnation the offsets belong to (`Topic.incarnation`).
     var incarnations: [String: String]?
     /// The consumer group the sink reads as, for `weir groups reset-offsets`.

@@ -26,7 +26,8 @@ extension PipelineSource {
 }
 
 /// What a source is given to run.
-public final class SourceContext: @unchecked Sendable {  // used by the source's own thread only
+public final class SourceContext: @unchecked Sendable {
+    // unchecked: `writer` (a SourceWriter, not Sendable) is made on the runner's thread and then used by the source's own thread only.
     public let options: ComponentOptions
     /// `weir run --once`: read what there is, then return.
     public let once: Bool

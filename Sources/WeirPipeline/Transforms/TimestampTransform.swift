@@ -11,9 +11,7 @@ final class TimestampTransform: RecordTransform {
     let field: String
     let format: String
     /// DateFormatter is not thread-safe; parses take this lock.
-    private let formatter: Mutex<Formatter>
-
-    struct Formatter: @unchecked Sendable { let value: DateFormatter }
+    private let formatter: Mutex<DateFormatter>
 
     init(field: String, format: String) {
         self.field = field
@@ -24,7 +22,7 @@ final class TimestampTransform: RecordTransform {
         formatter.dateFormat = format
         formatter.defaultDate = Calendar(identifier: .gregorian).date(from: DateComponents(
             timeZone: TimeZone(identifier: "UTC"), year: Calendar(identifier: .gregorian).component(.year, from: Date()), month: 1, day: 1))
-        self.formatter = Mutex(Formatter(value: formatter))
+        self.formatter = Mutex(formatter)
     }
 
     func process(_ batch: [PipelineRecord]) -> TransformResult {
@@ -39,7 +37,7 @@ final class TimestampTransform: RecordTransform {
             case ("unix_ms", .int(let ms)?): millis = ms
             case ("unix_ms", .string(let text)?): millis = Int64(text)
             case (_, .string(let text)?):
-                millis = formatter.withLock { $0.value.date(from: text) }.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+                millis = formatter.withLock { $0.date(from: text) }.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
             default: break
             }
             guard let millis else {

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Logging
 import Synchronization
+import WeirLog
 import WeirValues
 
 /// The `http` sink: POSTs the records as a JSON array (each the fields plus
@@ -101,8 +102,8 @@ final class HTTPOutput: SinkOutput {
     /// One request, waited for: the status (nil without a response), the body as text, the
     /// error. An abort cancels it rather than wait for the server.
     private func send(_ request: URLRequest) throws -> (Int?, String, (any Error)?) {
-        let done = DispatchSemaphore(value: 0)
-        let outcome = Mutex<(Int?, String, (any Error)?)>((nil, "", nil))
+        let done = ChangeSignal()
+        let outcome = Mutex<(Int?, String, (any Error)?)?>(nil)
         let task = session.dataTask(with: request) { data, response, error in
             let status = (response as? HTTPURLResponse)?.statusCode
             let text = data.map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -110,18 +111,22 @@ final class HTTPOutput: SinkOutput {
             done.signal()
         }
         task.resume()
-        while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+        while true {
+            let mark = done.mark()
+            if let outcome = outcome.withLock({ $0 }) { return outcome }
             if abort.isSet {
                 task.cancel()
                 throw Failed(description: "sink '\(component)': stopped while posting to \(url.absoluteString)")
             }
+            // The response wakes it; the deadline is for `abort`, which does not signal.
+            mark.wait(until: .now + .milliseconds(100))
         }
-        return outcome.withLock { $0 }
     }
 }
 
 /// Refuses every redirect: the 3xx response itself comes back to the sink.
 private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    // unchecked: a subclass of NSObject (not Sendable) can only be unchecked; it has no state.
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
         completionHandler(nil)
