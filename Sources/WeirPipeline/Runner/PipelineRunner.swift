@@ -87,10 +87,6 @@ public final class PipelineRunner: Sendable {
         public var failed: [String: Int] = [:]
     }
 
-    public struct NotRunnable: Error, CustomStringConvertible {
-        public var description: String
-    }
-
     /// What every `type:` is built from: the built-ins and any plugins.
     let registry: ComponentRegistry
 
@@ -115,7 +111,7 @@ public final class PipelineRunner: Sendable {
                 problems.append("\(place): source '\(component.id)' would never end under run --once: \(reason)")
             }
         }
-        if !problems.isEmpty { throw NotRunnable(description: problems.joined(separator: "\n")) }
+        if !problems.isEmpty { throw PipelineError(description: problems.joined(separator: "\n")) }
     }
 
     func stats(of id: String) -> ComponentStats { stats.first { $0.id == id }! }
@@ -202,7 +198,7 @@ public final class PipelineRunner: Sendable {
         sourcesDone.set()
         sinksDone.wait()
         try deadLetters.flush()
-        if let failure = failure.withLock({ $0 }) { throw NotRunnable(description: failure) }
+        if let failure = failure.withLock({ $0 }) { throw PipelineError(description: failure) }
         var summary = Summary()
         for (component, counters) in zip(definition.components, stats) {
             let counts = counters.counts
