@@ -29,7 +29,7 @@ final class PluginSink: SinkOutput, @unchecked Sendable {  // its state is the p
         for (stored, outcome) in pool.call(records) {
             switch outcome {
             case .fatal(let reason):
-                throw PipelineRunner.NotRunnable(description: reason)
+                throw PipelineError(description: reason)
             case .failed(let reason):
                 for record in stored { setup.deadLetter(record, reason: reason) }
             case .reply(let reply):

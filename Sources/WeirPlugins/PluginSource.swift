@@ -37,7 +37,7 @@ struct PluginSource: PipelineSource {
         while !context.stop.isSet {
             if restartsInARow > 0 {
                 if !producedOnce && restartsInARow >= settings.maxAttempts {
-                    throw PipelineRunner.NotRunnable(description: "plugin \(manifest.name) (\(manifest.directory)/plugin.yaml) cannot run: \(lastProblem)")
+                    throw PipelineError(description: "plugin \(manifest.name) (\(manifest.directory)/plugin.yaml) cannot run: \(lastProblem)")
                 }
                 let pause = monotonicMillis() + Int64(min(100 << min(restartsInARow - 1, 6), 5_000))
                 while !context.stop.isSet && monotonicMillis() < pause { usleep(20_000) }

@@ -31,7 +31,7 @@ final class RunnerHarness: @unchecked Sendable {  // the run's result is behind 
 
     func definition(_ yaml: String) throws -> PipelineDefinition {
         let (definition, diagnostics) = PipelineLoader().load(text: yaml, file: "test.yaml", defaultName: "test")
-        guard let definition else { throw PipelineRunner.NotRunnable(description: diagnostics.map(\.description).joined(separator: "\n")) }
+        guard let definition else { throw PipelineError(description: diagnostics.map(\.description).joined(separator: "\n")) }
         return definition
     }
 

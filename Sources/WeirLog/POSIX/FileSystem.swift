@@ -1,17 +1,30 @@
 // Linux only (README, "Platform"): here and across Sources Weir calls Glibc directly
 // (fsync, pwritev, flock, posix_spawn, /proc); it does not build on macOS.
 import Glibc
-import SystemPackage
+public import SystemPackage
 
 /// The few POSIX calls swift-system lacks (fsync, flock, rename, directory listing),
 /// each turning `errno` into a `WeirLogError.io` that names the path.
-enum FileSystem {
+///
+/// The modules built on the log use the public ones, so every durable write in Weir
+/// retries on `EINTR`, waits out a full disk (`DiskSpace`) and fails with one line that
+/// names the file.
+public enum FileSystem {
     static func check(_ result: Int32, _ operation: String, _ path: String) throws {
         if result < 0 { throw WeirLogError.io(operation: operation, path: path, errno: errno) }
     }
 
-    static func fsync(_ fd: FileDescriptor, path: String) throws {
+    /// Makes the file's data and metadata durable.
+    /// - Throws: `WeirLogError.io` naming `path`.
+    public static func fsync(_ fd: FileDescriptor, path: String) throws {
         try check(Glibc.fsync(fd.rawValue), "fsync", path)
+    }
+
+    /// Makes the file's data durable (and its size), without waiting for metadata only
+    /// `stat` shows: for a file rewritten in place at a fixed length.
+    /// - Throws: `WeirLogError.io` naming `path`.
+    public static func fdatasync(_ fd: FileDescriptor, path: String) throws {
+        try check(Glibc.fdatasync(fd.rawValue), "fdatasync", path)
     }
 
     /// fsync a directory, so a created, renamed or deleted entry in it is durable.
@@ -37,14 +50,17 @@ enum FileSystem {
         }
     }
 
-    static func exists(_ path: String) -> Bool { Glibc.access(path, F_OK) == 0 }
+    /// Whether anything (a file, a directory) is at `path`.
+    public static func exists(_ path: String) -> Bool { Glibc.access(path, F_OK) == 0 }
 
     static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
-    static func fileSize(_ path: String) throws -> Int64 {
+    /// The size of the file at `path`, in bytes.
+    /// - Throws: `WeirLogError.io` naming `path`.
+    public static func fileSize(_ path: String) throws -> Int64 {
         var info = stat()
         try check(stat(path, &info), "stat", path)
         return Int64(info.st_size)
@@ -83,10 +99,13 @@ enum FileSystem {
         try check(Glibc.rename(from, to), "rename to \(to)", from)
     }
 
-    static func open(_ path: String, _ mode: FileDescriptor.AccessMode, create: Bool = false) throws -> FileDescriptor {
+    /// Opens `path`, close-on-exec (a plugin process started later must not hold it).
+    /// - Parameter create: create the file (mode 0644) when it does not exist.
+    /// - Throws: `WeirLogError.io` naming `path`.
+    public static func open(_ path: String, _ mode: FileDescriptor.AccessMode, create: Bool = false) throws -> FileDescriptor {
         do {
             return try FileDescriptor.open(
-                FilePath(path), mode, options: create ? [.create] : [],
+                FilePath(path), mode, options: create ? [.create, .closeOnExec] : [.closeOnExec],
                 permissions: create ? [.ownerReadWrite, .groupRead, .otherRead] : nil)
         } catch let error as Errno {
             throw WeirLogError.io(operation: "open", path: path, errno: error.rawValue)
@@ -110,20 +129,27 @@ enum FileSystem {
         return done
     }
 
-    static func read(_ fd: FileDescriptor, at offset: Int64, count: Int, path: String) throws -> [UInt8] {
+    /// Reads `count` bytes at `offset`; fewer only where the file ends before.
+    /// - Throws: `WeirLogError.io` naming `path`.
+    public static func read(_ fd: FileDescriptor, at offset: Int64, count: Int, path: String) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         let n = try bytes.withUnsafeMutableBytes { try read(fd, at: offset, into: $0, path: path) }
         if n < count { bytes.removeSubrange(n...) }
         return bytes
     }
 
-    static func write(_ fd: FileDescriptor, at offset: Int64, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+    /// Writes all of `bytes` at `offset`, as the list-of-buffers `write` does.
+    /// - Throws: `WeirLogError.io` naming `path`.
+    public static func write(_ fd: FileDescriptor, at offset: Int64, _ bytes: UnsafeRawBufferPointer, path: String) throws {
         try write(fd, at: offset, [bytes], path: path)
     }
 
     /// Writes the buffers back to back at `offset` with one `pwritev` (more if it is short).
-    /// On a full disk it waits for space (`DiskSpace`) and goes on where it stopped.
-    static func write(_ fd: FileDescriptor, at offset: Int64, _ buffers: [UnsafeRawBufferPointer], path: String) throws {
+    /// A call interrupted by a signal is made again; on a full disk it waits for space
+    /// (`DiskSpace`) and goes on where it stopped.
+    /// - Throws: `WeirLogError.io` naming `path` (and, once `DiskSpace.stopWaiting()`
+    ///   was called, for a full disk too).
+    public static func write(_ fd: FileDescriptor, at offset: Int64, _ buffers: [UnsafeRawBufferPointer], path: String) throws {
         var pending = buffers.filter { $0.count > 0 }
         var position = offset
         while !pending.isEmpty {
@@ -149,7 +175,9 @@ enum FileSystem {
         DiskSpace.wrote(path: path)
     }
 
-    static func truncate(_ fd: FileDescriptor, to size: Int64, path: String) throws {
+    /// Cuts (or extends with zeros) the file to `size` bytes.
+    /// - Throws: `WeirLogError.io` naming `path`.
+    public static func truncate(_ fd: FileDescriptor, to size: Int64, path: String) throws {
         try check(Glibc.ftruncate(fd.rawValue, off_t(size)), "truncate", path)
     }
 

@@ -17,13 +17,13 @@ public final class Producer {
     private let pinned: Int?
     private var partitioner: Partitioner
     private var open: [RecordBatchBuilder]
-    private let pipeline: Pipeline
+    private let appender: BackgroundAppender
     /// Called after each append is acknowledged (durable as the flush policy promises),
     /// from a background queue, one call at a time, in offset order per partition. It must
     /// not call back into the producer (`flush`, `onAppend`).
     public var onAppend: (@Sendable (AppendResult) -> Void)? {
-        get { pipeline.onAppend.withLock { $0 } }
-        set { pipeline.onAppend.withLock { $0 = newValue } }
+        get { appender.onAppend.withLock { $0 } }
+        set { appender.onAppend.withLock { $0 = newValue } }
     }
 
     public init(topic: Topic, partition: Int? = nil, maxBatchBytes: Int = 256 << 10) throws {
@@ -34,7 +34,7 @@ public final class Producer {
         partitioner = Partitioner(partitionCount: topic.partitions.count)
         open = topic.partitions.map { _ in RecordBatchBuilder() }
         let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        pipeline = Pipeline(topic: topic, inFlight: 2 * cores)
+        appender = BackgroundAppender(topic: topic, inFlight: 2 * cores)
     }
 
     /// Queues one record; it is appended when its batch fills or on `flush()`. A given
@@ -75,20 +75,20 @@ public final class Producer {
     @discardableResult
     public func flush() throws -> [AppendResult] {
         for partition in open.indices where !open[partition].isEmpty { try seal(partition) }
-        return try pipeline.waitForAll()
+        return try appender.waitForAll()
     }
 
     private func seal(_ partition: Int) throws {
         let builder = open[partition]
-        open[partition] = pipeline.takeBuilder()
-        try pipeline.submit(Job(partition: partition, builder: builder))
+        open[partition] = appender.takeBuilder()
+        try appender.submit(Job(partition: partition, builder: builder))
     }
 
     /// Waits for what was submitted; records still in open batches (never flushed) are dropped.
-    deinit { _ = try? pipeline.waitForAll() }
+    deinit { _ = try? appender.waitForAll() }
 }
 
-/// One full batch on its way to the log. Its builder belongs to the pipeline from
+/// One full batch on its way to the log. Its builder belongs to the appender from
 /// submission until the append is done.
 private final class Job: @unchecked Sendable {
     // unchecked: `built` is written by the compressing queue before the append queue reads it, ordered by a DispatchGroup the compiler cannot see.
@@ -106,7 +106,7 @@ private final class Job: @unchecked Sendable {
 
 /// The background half of a producer: compresses batches on the global concurrent
 /// queue and appends them in submission order on one serial queue.
-private final class Pipeline: Sendable {
+private final class BackgroundAppender: Sendable {
     let topic: Topic
     let onAppend = Mutex<(@Sendable (AppendResult) -> Void)?>(nil)
     private let appends = DispatchQueue(label: "weir.producer.append")

@@ -6,16 +6,16 @@ extension ComponentRegistry {
     public static let builtIn: ComponentRegistry = {
         var registry = ComponentRegistry()
         registry.register(ComponentSpec(type: "file", kind: .source, summary: "reads files matching globs once, remembering where it stopped", options: [
-            OptionSpec("paths", .stringList, required: true), OptionSpec("multiline", .mapping),
+            OptionSpec("paths", .stringList, required: true), MultilineJoiner.Rule.option,
             OptionSpec("max_line_bytes", .integer(1...(1 << 30))), OptionSpec("oversize", .oneOf(["truncate", "dlq"])),
-        ]), source: { FileSourcePlugin(options: FileSource.Options($0.component)) })
+        ]), source: { FileSourcePlugin(options: FileSource.Options($0)) })
         registry.register(ComponentSpec(type: "stdin", kind: .source, summary: "reads standard input until its end", options: []), source: { _ in StdinSource() })
         registry.register(ComponentSpec(type: "tail", kind: .source, summary: "follows files matching globs through rotation", options: [
             OptionSpec("paths", .stringList, required: true), OptionSpec("read_from", .oneOf(["beginning", "end"])),
             OptionSpec("scan_interval_ms", .integer(10...3_600_000)), OptionSpec("partial_line_timeout_ms", .integer(0...3_600_000)),
-            OptionSpec("multiline", .mapping), OptionSpec("max_line_bytes", .integer(1...(1 << 30))),
+            MultilineJoiner.Rule.option, OptionSpec("max_line_bytes", .integer(1...(1 << 30))),
             OptionSpec("oversize", .oneOf(["truncate", "dlq"])),
-        ]), source: { FileSourcePlugin(options: FileSource.Options($0.component)) })
+        ]), source: { FileSourcePlugin(options: FileSource.Options($0)) })
         registry.register(ComponentSpec(type: "generate", kind: .source, summary: "synthetic lines at a given count and rate", options: [
             OptionSpec("count", .integer(0...Int64.max)), OptionSpec("rate", .integer(1...Int64.max)),
             OptionSpec("lines", .stringList),
@@ -45,20 +45,20 @@ extension ComponentRegistry {
             guard (try? PathTemplate(try options.required("path"))) != nil else {
                 throw options.invalid("path", "may have only %Y %m %d %H %M %S (from the record timestamp, UTC) and %% after a %")
             }
-        }, sink: { try FileOutput(component: $0.options.component, saved: $0.saved, checkpointPath: $0.checkpointPath, createdPath: $0.createdPath) })
-        registry.register(ComponentSpec(type: "stdout", kind: .sink, summary: "prints records", options: [OptionSpec("encoding", .oneOf(["json", "text"]))]), sink: { StdoutOutput(writer: $0.lines, encoding: RecordEncoding($0.options["encoding"], default: .text)) })
+        }, sink: { try FileSink(options: $0.options, saved: $0.saved, checkpointPath: $0.checkpointPath, createdPath: $0.createdPath) })
+        registry.register(ComponentSpec(type: "stdout", kind: .sink, summary: "prints records", options: [OptionSpec("encoding", .oneOf(["json", "text"]))]), sink: { StdoutSink(writer: $0.lines, encoding: $0.options.choice("encoding", default: RecordEncoding.text)) })
         registry.register(ComponentSpec(type: "topic", kind: .sink, summary: "appends records to another topic", options: [
             OptionSpec("topic", .string, required: true), OptionSpec("key", .expression),
             OptionSpec("encoding", .oneOf(["json", "text"])),
         ]), sink: { setup in
-            try TopicOutput(topic: try setup.log.topic(try setup.options.required("topic")), key: setup.options.expression("key"),
-                            encoding: RecordEncoding(setup.options["encoding"], default: .json))
+            try TopicSink(topic: try setup.log.topic(try setup.options.required("topic")), key: setup.options.expression("key"),
+                          encoding: setup.options.choice("encoding", default: RecordEncoding.json))
         })
         registry.register(ComponentSpec(type: "http", kind: .sink, summary: "POSTs batches of JSON to a URL", options: [
             OptionSpec("url", .string, required: true), OptionSpec("batch_size", .integer(1...100_000)),
             OptionSpec("timeout_ms", .integer(1...3_600_000)), OptionSpec("max_retries", .integer(0...1000)),
-        ]), sink: { try HTTPOutput(component: $0.options.component, deadLetters: $0.deadLetters, abort: $0.abort, logger: $0.logger) })
-        registry.register(ComponentSpec(type: "blackhole", kind: .sink, summary: "counts records and drops them", options: []), sink: { _ in BlackholeOutput() })
+        ]), sink: { try HTTPSink(options: $0.options, deadLetters: $0.deadLetters, abort: $0.abort, logger: $0.logger) })
+        registry.register(ComponentSpec(type: "blackhole", kind: .sink, summary: "counts records and drops them", options: []), sink: { _ in BlackholeSink() })
         return registry
     }()
 }

@@ -40,6 +40,18 @@ public struct ComponentOptions: Sendable {
         return nil
     }
 
+    /// A `oneOf` option as the enum whose raw values are its choices; `fallback` when
+    /// it is not given.
+    public func choice<Choice: RawRepresentable>(_ name: String, default fallback: Choice) -> Choice where Choice.RawValue == String {
+        string(name).flatMap(Choice.init(rawValue:)) ?? fallback
+    }
+
+    /// A nested mapping (an `object` option), by key; nil when it is not given.
+    public func object(_ name: String) -> [String: Value]? {
+        if case .object(let values) = component.options[name] { return values }
+        return nil
+    }
+
     /// A list of strings; empty when the option is not given.
     public func strings(_ name: String) -> [String] {
         guard case .array(let items) = component.options[name] else { return [] }

@@ -22,8 +22,10 @@ public enum OptionKind: Sendable, Equatable {
     case expressionMap
     /// A mapping of names to strings (`rename`).
     case stringMap
-    /// A nested mapping checked by the component itself (`multiline`).
-    case mapping
+    /// A nested mapping with options of its own (`multiline`), each checked against
+    /// the schema as a component's options are, so a component with nested options
+    /// needs nothing of the loader but its spec.
+    case object(OptionSchema)
     /// An option an out-of-process plugin declares, sent to it as that JSON type.
     case plugin(PluginOptionType)
 }
@@ -41,13 +43,13 @@ extension OptionKind {
         case .regex: "regex"
         case .expressionMap: "mapping of names to expressions"
         case .stringMap: "mapping of names to strings"
-        case .mapping: "mapping"
+        case .object: "mapping"
         case .plugin(let type): type.rawValue
         }
     }
 }
 
-public struct OptionSpec: Sendable {
+public struct OptionSpec: Sendable, Equatable {
     public var name: String
     public var kind: OptionKind
     public var required: Bool
@@ -63,6 +65,19 @@ public struct OptionSpec: Sendable {
         self.required = required
         self.defaultValue = defaultValue
         self.description = description
+    }
+}
+
+/// The options a nested mapping (`OptionKind.object`) takes.
+public struct OptionSchema: Sendable, Equatable {
+    public var options: [OptionSpec]
+    /// Options of which the mapping must give at least one (`multiline` needs
+    /// `start_pattern` or `continuation_pattern`); empty when it may give none.
+    public var requiresOneOf: [String]
+
+    public init(_ options: [OptionSpec], requiresOneOf: [String] = []) {
+        self.options = options
+        self.requiresOneOf = requiresOneOf
     }
 }
 

@@ -122,6 +122,15 @@ package struct Checker {
         return value
     }
 
+    package mutating func bool(_ node: Node, _ what: String) -> Bool? {
+        guard let text = string(node, what) else { return nil }
+        guard let flag = ["true": true, "false": false][text] else {
+            report(node, "\(what) must be true or false, not '\(text)'")
+            return nil
+        }
+        return flag
+    }
+
     package mutating func stringList(_ node: Node, _ what: String) -> [String]? {
         if node.scalar != nil { return string(node, what).map { [$0] } }
         guard let sequence = node.sequence else {
@@ -297,91 +306,101 @@ package struct Checker {
     }
 
     package mutating func checkOption(_ option: OptionSpec, _ node: Node, into component: inout ComponentDefinition) {
-        let what = "\(option.name) of '\(component.id)'"
+        guard let value = value(of: option, node, "\(option.name) of '\(component.id)'", key: option.name,
+                                expressions: &component.expressions) else { return }
+        component.options[option.name] = value
+        // Options every component of a kind takes, which the definition also keeps apart.
+        switch (option.name, value) {
+        case ("topic", .string(let text)) where component.kind == .source: component.topic = text
+        case ("group", .string(let text)):
+            if (try? TopicName.validate(text)) == nil { report(node, "group '\(text)' must use letters, digits, '.', '_' and '-'") }
+            component.group = text
+        case ("parallelism", .int(let n)): component.parallelism = Int(n)
+        case ("inputs", .array(let items)):
+            if items.isEmpty { report(node, "inputs of '\(component.id)' must name at least one topic or transform") }
+            component.inputs = items.compactMap { if case .string(let text) = $0 { text } else { nil } }
+        case ("on_error", .string(let text)): component.onError = text
+        default: break
+        }
+    }
+
+    /// The value of `node` as `option` says, or nil with the problem reported; `what`
+    /// names it in messages. Expressions are kept in `expressions` under `key` (an
+    /// expression map's under `<key>.<name>`).
+    mutating func value(of option: OptionSpec, _ node: Node, _ what: String, key: String,
+                        expressions: inout [String: Expression]) -> Value? {
         switch option.kind {
         case .string:
-            guard let text = string(node, what) else { return }
-            switch option.name {
-            case "topic" where component.kind == .source: component.topic = text
-            case "group":
-                if (try? TopicName.validate(text)) == nil { report(node, "group '\(text)' must use letters, digits, '.', '_' and '-'") }
-                component.group = text
-            default: break
-            }
-            component.options[option.name] = .string(text)
+            return string(node, what).map(Value.string)
         case .integer(let range):
-            guard let value = integer(node, what, range) else { return }
-            if option.name == "parallelism" { component.parallelism = Int(value) }
-            component.options[option.name] = .int(value)
+            return integer(node, what, range).map(Value.int)
         case .bool:
-            guard let text = string(node, what) else { return }
-            guard let value = ["true": true, "false": false][text] else { return report(node, "\(what) must be true or false") }
-            component.options[option.name] = .bool(value)
+            return bool(node, what).map(Value.bool)
         case .stringList:
-            guard let list = stringList(node, what) else { return }
-            if option.name == "inputs" {
-                if list.isEmpty { report(node, "inputs of '\(component.id)' must name at least one topic or transform") }
-                component.inputs = list
-            }
-            component.options[option.name] = .array(list.map(Value.string))
+            return stringList(node, what).map { .array($0.map(Value.string)) }
         case .oneOf(let choices):
-            guard let text = string(node, what) else { return }
+            guard let text = string(node, what) else { return nil }
             guard choices.contains(text) else {
-                return report(node, "\(what) must be one of \(choices.joined(separator: ", ")), not '\(text)'\(suggestion(for: text, among: choices))")
+                report(node, "\(what) must be one of \(choices.joined(separator: ", ")), not '\(text)'\(suggestion(for: text, among: choices))")
+                return nil
             }
-            if option.name == "on_error" { component.onError = text }
-            component.options[option.name] = .string(text)
+            return .string(text)
         case .expression:
-            guard let text = string(node, what), let expression = expression(text, node, what) else { return }
-            component.expressions[option.name] = expression
-            component.options[option.name] = .string(text)
+            guard let text = string(node, what), let expression = expression(text, node, what) else { return nil }
+            expressions[key] = expression
+            return .string(text)
         case .regex:
-            guard let text = string(node, what) else { return }
+            guard let text = string(node, what) else { return nil }
             do {
                 _ = try CompiledRegex(text)
-                component.options[option.name] = .string(text)
+                return .string(text)
             } catch {
                 report(node, "\(what) is not a valid regex: \(error)")
+                return nil
             }
         case .expressionMap:
             var values: [String: Value] = [:]
             for entry in entries(node, what) ?? [] {
                 guard let text = string(entry.value, "\(entry.key) of \(what)"),
                       let expression = expression(text, entry.value, "\(entry.key) of \(what)") else { continue }
-                component.expressions["\(option.name).\(entry.key)"] = expression
+                expressions["\(key).\(entry.key)"] = expression
                 values[entry.key] = .string(text)
             }
-            component.options[option.name] = .object(values)
+            return .object(values)
         case .stringMap:
             var values: [String: Value] = [:]
             for entry in entries(node, what) ?? [] {
                 if let text = string(entry.value, "\(entry.key) of \(what)") { values[entry.key] = .string(text) }
             }
-            component.options[option.name] = .object(values)
-        case .mapping:
-            // Only `multiline` takes a mapping today.
-            var values: [String: Value] = [:]
-            for entry in entries(node, what) ?? [] {
-                let inner = "\(entry.key) of \(what)"
-                switch entry.key {
-                case "start_pattern", "continuation_pattern":
-                    guard let text = string(entry.value, inner) else { continue }
-                    do { _ = try CompiledRegex(text) } catch { report(entry.value, "\(inner) is not a valid regex: \(error)") }
-                    values[entry.key] = .string(text)
-                case "max_lines": integer(entry.value, inner, 1...100_000).map { values[entry.key] = .int($0) }
-                case "timeout_ms": integer(entry.value, inner, 1...3_600_000).map { values[entry.key] = .int($0) }
-                default:
-                    let known = ["start_pattern", "continuation_pattern", "max_lines", "timeout_ms"]
-                    report(entry.keyNode, "unknown option '\(entry.key)' in \(what)\(suggestion(for: entry.key, among: known)); it takes \(known.joined(separator: ", "))")
-                }
-            }
-            if !values.keys.contains("start_pattern") && !values.keys.contains("continuation_pattern") {
-                report(node, "\(what) needs start_pattern or continuation_pattern")
-            }
-            component.options[option.name] = .object(values)
+            return .object(values)
+        case .object(let schema):
+            return object(node, schema, what, key: key, expressions: &expressions)
         case .plugin(let type):
-            if let value = value(node, as: type, what) { component.options[option.name] = value }
+            return value(node, as: type, what)
         }
+    }
+
+    /// A nested mapping checked against its schema: every entry as its option says, keys
+    /// the schema lacks reported, and what it requires.
+    mutating func object(_ node: Node, _ schema: OptionSchema, _ what: String, key: String,
+                         expressions: inout [String: Expression]) -> Value {
+        let given = entries(node, what) ?? []
+        let known = schema.options.map(\.name)
+        var values: [String: Value] = [:]
+        for entry in given {
+            guard let option = schema.options.first(where: { $0.name == entry.key }) else {
+                report(entry.keyNode, "unknown option '\(entry.key)' in \(what)\(suggestion(for: entry.key, among: known)); it takes \(known.joined(separator: ", "))")
+                continue
+            }
+            values[entry.key] = value(of: option, entry.value, "\(entry.key) of \(what)", key: "\(key).\(entry.key)", expressions: &expressions)
+        }
+        for option in schema.options where option.required && !given.contains(where: { $0.key == option.name }) {
+            report(node, "\(what) needs '\(option.name)'")
+        }
+        if !schema.requiresOneOf.isEmpty && !given.contains(where: { schema.requiresOneOf.contains($0.key) }) {
+            report(node, "\(what) needs \(schema.requiresOneOf.joined(separator: " or "))")
+        }
+        return .object(values)
     }
 
     /// Parses an expression, reporting an error at its column inside the YAML value.

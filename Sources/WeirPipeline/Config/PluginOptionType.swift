@@ -57,12 +57,7 @@ extension Checker {
             }
             return .double(number)
         case .boolean:
-            guard let text = string(node, what) else { return nil }
-            guard let flag = ["true": true, "false": false][text] else {
-                report(node, "\(what) must be true or false, not '\(text)'")
-                return nil
-            }
-            return .bool(flag)
+            return bool(node, what).map(Value.bool)
         case .list:
             if node.mapping != nil {
                 report(node, "\(what) must be a list, not a mapping")

@@ -87,11 +87,6 @@ public final class PipelineRunner: Sendable {
         public var failed: [String: Int] = [:]
     }
 
-    public struct NotRunnable: Error, CustomStringConvertible {
-        public var description: String
-        public init(description: String) { self.description = description }
-    }
-
     /// What every `type:` is built from: the built-ins and any plugins.
     let registry: ComponentRegistry
 
@@ -116,7 +111,7 @@ public final class PipelineRunner: Sendable {
                 problems.append("\(place): source '\(component.id)' would never end under run --once: \(reason)")
             }
         }
-        if !problems.isEmpty { throw NotRunnable(description: problems.joined(separator: "\n")) }
+        if !problems.isEmpty { throw PipelineError(description: problems.joined(separator: "\n")) }
     }
 
     func stats(of id: String) -> ComponentStats { stats.first { $0.id == id }! }
@@ -203,7 +198,7 @@ public final class PipelineRunner: Sendable {
         sourcesDone.set()
         sinksDone.wait()
         try deadLetters.flush()
-        if let failure = failure.withLock({ $0 }) { throw NotRunnable(description: failure) }
+        if let failure = failure.withLock({ $0 }) { throw PipelineError(description: failure) }
         var summary = Summary()
         for (component, counters) in zip(definition.components, stats) {
             let counts = counters.counts

@@ -103,7 +103,7 @@ final class SinkRunner: @unchecked Sendable {
             do {
                 return try JSONDecoder().decode(SinkCheckpoint.self, from: Data(payload))
             } catch {
-                throw PipelineRunner.NotRunnable(description: "checkpoint \(store.path) cannot be decoded (\(error)); refusing to guess where to continue")
+                throw PipelineError(description: "checkpoint \(store.path) cannot be decoded (\(error)); refusing to guess where to continue")
             }
         }
         // No intact slot: nothing was committed (the first slot write is made before any
@@ -171,7 +171,7 @@ final class SinkRunner: @unchecked Sendable {
         mirrorQueue.sync {}
         output.close()
         graph.close()
-        if let error = firstError.withLock({ $0 }) { throw PipelineRunner.NotRunnable(description: error) }
+        if let error = firstError.withLock({ $0 }) { throw PipelineError(description: error) }
     }
 
     private func member(_ membership: GroupMembership, _ parts: [(Topic, Partition)], recreated: Set<String>, finish: StopFlag, abort: StopFlag) throws {
@@ -336,7 +336,7 @@ final class SinkRunner: @unchecked Sendable {
                 try work()
                 try store.write(Array(try JSONEncoder().encode(snapshot)))
             } catch {
-                commitFailure = PipelineRunner.NotRunnable(description: "commit of sink '\(sink.id)' failed: \(error)")
+                commitFailure = PipelineError(description: "commit of sink '\(sink.id)' failed: \(error)")
                 throw error
             }
             committedWrites = upTo

@@ -1,9 +1,10 @@
 import Foundation
+import SystemPackage
 import WeirLog
 import WeirValues
 
 /// A checkpoint rewritten after every batch (a sink's commit): two slots in one file,
-/// written in turn, each with a sequence number and a CRC. A write is one `pwrite` and
+/// written in turn, each with a sequence number and a CRC. A write is one positioned write and
 /// one `fdatasync` — no temporary file, rename or directory fsync — and a write torn by a
 /// crash leaves the other slot, the previous commit, intact.
 ///
@@ -15,33 +16,31 @@ final class SlottedCheckpoint {
     private static let magic: [UInt8] = Array("WCK1".utf8)
 
     let path: String
-    private let fd: Int32
+    private let fd: FileDescriptor
     private var sequence: UInt64 = 0
 
     init(path: String) throws {
         self.path = path
-        let existed = FileManager.default.fileExists(atPath: path)
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw PipelineRunner.NotRunnable(description: "cannot open checkpoint \(path): \(String(cString: strerror(errno)))") }
+        let existed = FileSystem.exists(path)
+        fd = try FileSystem.open(path, .readWrite, create: true)
         if !existed { try DurableFile.syncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path) }
     }
 
-    deinit { close(fd) }
+    deinit { try? fd.close() }
 
     /// The payload of the newest intact slot, or nil when neither holds one.
     func read() -> [UInt8]? {
         var best: (sequence: UInt64, payload: [UInt8])?
         for slot in 0..<2 {
-            var header = [UInt8](repeating: 0, count: Self.headerSize)
-            guard pread(fd, &header, Self.headerSize, off_t(slot * Self.slotSize)) == Self.headerSize,
-                  Array(header[0..<4]) == Self.magic else { continue }
+            let start = Int64(slot * Self.slotSize)
+            guard let header = try? FileSystem.read(fd, at: start, count: Self.headerSize, path: path),
+                  header.count == Self.headerSize, Array(header[0..<4]) == Self.magic else { continue }
             let sequence = header[4..<12].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             let length = Int(header[12..<16].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
             let crc = header[16..<20].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             guard length <= Self.slotSize - Self.headerSize else { continue }
-            var payload = [UInt8](repeating: 0, count: length)
-            guard pread(fd, &payload, length, off_t(slot * Self.slotSize + Self.headerSize)) == length,
-                  Self.checksum(header[4..<16], payload) == crc else { continue }
+            guard let payload = try? FileSystem.read(fd, at: start + Int64(Self.headerSize), count: length, path: path),
+                  payload.count == length, Self.checksum(header[4..<16], payload) == crc else { continue }
             if best.map({ sequence > $0.sequence }) ?? true { best = (sequence, payload) }
         }
         if let best { sequence = best.sequence }
@@ -51,7 +50,7 @@ final class SlottedCheckpoint {
     /// Writes `payload` into the older slot and makes it durable.
     func write(_ payload: [UInt8]) throws {
         guard payload.count <= Self.slotSize - Self.headerSize else {
-            throw PipelineRunner.NotRunnable(description: "checkpoint \(path) would need \(payload.count) bytes; a slot holds \(Self.slotSize - Self.headerSize)")
+            throw PipelineError(description: "checkpoint \(path) would need \(payload.count) bytes; a slot holds \(Self.slotSize - Self.headerSize)")
         }
         // The sequence moves on only once the write is durable: after a failed write the
         // next one goes to the same (older) slot, never over the last intact one.
@@ -62,18 +61,9 @@ final class SlottedCheckpoint {
         let crc = Self.checksum(record[4..<16], payload)
         record += withUnsafeBytes(of: crc.littleEndian, Array.init)
         record += payload
-        let offset = off_t(Int(next % 2) * Self.slotSize)
-        var written = 0
-        while written < record.count {
-            let n = record.withUnsafeBytes { pwrite(fd, $0.baseAddress! + written, record.count - written, offset + off_t(written)) }
-            if n < 0 && (errno == EINTR || DiskSpace.waitIfFull(errno, path: path)) { continue }
-            guard n > 0 else { throw PipelineRunner.NotRunnable(description: "cannot write checkpoint \(path): \(String(cString: strerror(errno)))") }
-            written += n
-        }
-        DiskSpace.wrote(path: path)
-        guard fdatasync(fd) == 0 else {
-            throw PipelineRunner.NotRunnable(description: "cannot sync checkpoint \(path): \(String(cString: strerror(errno)))")
-        }
+        let offset = Int64(Int(next % 2) * Self.slotSize)
+        try record.withUnsafeBytes { try FileSystem.write(fd, at: offset, $0, path: path) }
+        try FileSystem.fdatasync(fd, path: path)
         sequence = next
     }
 

@@ -3,25 +3,23 @@ import Logging
 import WeirLog
 import WeirValues
 
-/// How `json` and `text` encodings turn a record into a line.
-enum RecordEncoding: String {
+/// How `json` and `text` encodings turn a record into a line (the `encoding` option of
+/// the `file`, `stdout` and `topic` sinks).
+public enum RecordEncoding: String, Sendable {
     /// One JSON object: the fields plus `_timestamp` (ms since the epoch).
     case json
     /// The `message` field, or the fields as JSON when there is none.
     case text
 
-    init(_ option: Value?, default fallback: RecordEncoding) {
-        self = option.flatMap { if case .string(let name) = $0 { RecordEncoding(rawValue: name) } else { nil } } ?? fallback
-    }
-
-    func line(_ record: PipelineRecord) -> String {
+    /// The line, without newline.
+    public func line(_ record: PipelineRecord) -> String {
         var bytes: [UInt8] = []
         write(record, into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Appends the line (without newline) as UTF-8.
-    func write(_ record: PipelineRecord, into bytes: inout [UInt8]) {
+    public func write(_ record: PipelineRecord, into bytes: inout [UInt8]) {
         switch self {
         case .json:
             guard case .object(let fields) = record.fields else { return record.fields.writeJSON(into: &bytes) }

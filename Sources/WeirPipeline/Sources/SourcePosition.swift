@@ -126,7 +126,7 @@ enum CheckpointFile {
         do {
             return try JSONDecoder().decode(T.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw PipelineRunner.NotRunnable(description: "checkpoint \(path) cannot be read (\(error)); refusing to guess where to continue")
+            throw PipelineError(description: "checkpoint \(path) cannot be read (\(error)); refusing to guess where to continue")
         }
     }
 

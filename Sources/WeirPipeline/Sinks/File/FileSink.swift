@@ -1,95 +1,198 @@
 import Foundation
+import SystemPackage
 import WeirLog
 import WeirValues
 
-/// The `file` sink's storage: appends encoded records to one file and makes them
-/// durable before it acknowledges, so the runner can commit offsets together with the
-/// file length it returns.
+/// The `file` sink: exactly once. Lines are written, fsynced (`sync`), then the runner
+/// commits every file's length with the input offsets; a restart cuts each file back to
+/// its committed length (each file is a `CommittedFile`).
 ///
-/// Exactly-once comes from that pairing: on restart the runner reopens the sink with
-/// the length it last committed, and everything written after it (by a run that died
-/// before committing) is cut off, to be written again from the committed offsets.
-public final class FileSink {
-    public enum Encoding: String, Sendable {
-        /// One JSON object per line: the fields plus `_timestamp` (ms since the epoch).
-        case json
-        /// The `message` field (or the fields as JSON when there is none), one per line.
-        case text
+/// `path` may hold placeholders from the record timestamp (UTC): `%Y %m %d %H %M %S`, and
+/// `%%` for a percent sign. With `max_bytes`, a file that reached that size is continued
+/// in `<file>.1`, then `<file>.2`, …: files are never renamed, so a commit stays true.
+///
+/// A file is listed (durably, in `sink-<id>.files`) before the sink first writes to it,
+/// so after a crash a file it created but never committed is known as its own and cut to
+/// nothing, while a file it never listed that holds data is refused, never overwritten.
+final class FileSink: SinkOutput {
+    var offsetsOnlyInCheckpoint: Bool { true }
+    let template: PathTemplate
+    let encoding: RecordEncoding
+    let maxBytes: UInt64?
+    let component: String
+    private let createdPath: String
+    private var created: Set<String>
+    /// Open files, by path; at most `maxOpen` that hold nothing unsynced are kept.
+    private var open: [String: CommittedFile] = [:]
+    private var unsynced = Set<String>()
+    private var spareBuffer: [UInt8] = []
+    private let maxOpen = 16
+
+    init(options: ComponentOptions, saved: SinkCheckpoint?, checkpointPath: String, createdPath: String) throws {
+        let path = try options.required("path")
+        if let committed = saved?.path, committed != path {
+            throw PipelineError(description: "sink '\(options.id)' wrote \(committed) before and now points at \(path); remove \(checkpointPath) to start the new file from the beginning")
+        }
+        template = try PathTemplate(path)
+        encoding = options.choice("encoding", default: RecordEncoding.json)
+        maxBytes = options.int("max_bytes").map(UInt64.init)
+        component = options.id
+        self.createdPath = createdPath
+        let listed = (try? String(contentsOfFile: createdPath, encoding: .utf8)) ?? ""
+        created = Set(listed.split(separator: "\n").map(String.init))
+        // Cut every file back to what was committed (nothing, for one listed but never committed).
+        let committed = Self.committedFiles(saved)
+        for file in created.union(committed.keys) where FileManager.default.fileExists(atPath: file) {
+            _ = try CommittedFile(path: file, encoding: .json, committedLength: committed[file] ?? 0)
+        }
+        // A fixed path is checked now, before any source of the pipeline appends, so a
+        // refused run writes nothing anywhere (a dated path can only be checked at its first write).
+        if !template.hasPlaceholders, committed[path] == nil { try refuseForeignData(at: path) }
     }
 
-    public let path: String
-    public let encoding: Encoding
-    private let handle: FileHandle
-    /// Bytes written and fsynced: what a commit may record.
-    public private(set) var length: UInt64
-
-    /// Opens (creating) the file and cuts it to `committedLength`: bytes after it were
-    /// never committed. With nil (first run) the file is started empty.
-    public init(path: String, encoding: Encoding, committedLength: UInt64?) throws {
-        self.path = path
-        self.encoding = encoding
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: path) {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            try DurableFile.syncDirectory(directory)
-        }
-        handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-        let size = try handle.seekToEnd()
-        if let committedLength, size < committedLength {
-            throw PipelineRunner.NotRunnable(description: "\(path) holds \(size) bytes but \(committedLength) were committed to it; it was cut or replaced outside Weir (restore it, or move it away and remove the sink's checkpoint to write it again from the start)")
-        }
-        let keep = min(committedLength ?? 0, size)
-        if keep < size {
-            try handle.truncate(atOffset: keep)
-            try handle.synchronize()
-        }
-        length = keep
+    /// Refuses a file this sink never listed that already holds data: it belongs to
+    /// someone else, and writing after it (or cutting it back) would corrupt it.
+    private func refuseForeignData(at path: String) throws {
+        guard !created.contains(path),
+              let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64, size > 0
+        else { return }
+        throw PipelineError(description: "sink '\(component)' would write \(path), which already holds data this pipeline did not write; move it away first")
     }
 
-    deinit { try? handle.close() }
-
-    /// Writes the batch after what is there, fsyncs, and returns the new length.
-    @discardableResult
-    public func write(_ batch: [PipelineRecord]) throws -> UInt64 {
-        try append(batch)
-        try sync()
-        return length
+    /// Committed lengths by file, from either checkpoint shape.
+    static func committedFiles(_ checkpoint: SinkCheckpoint?) -> [String: UInt64] {
+        guard let checkpoint else { return [:] }
+        if let files = checkpoint.files { return files }
+        return checkpoint.path.map { [$0: checkpoint.length] } ?? [:]
     }
 
-    /// Writes the batch after what is there, without waiting for the disk; returns the
-    /// new length, which is durable once `sync()` returns.
-    @discardableResult
-    public func append(_ batch: [PipelineRecord]) throws -> UInt64 {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(batch.count * 256)
-        let lines: RecordEncoding = encoding == .json ? .json : .text
-        for record in batch {
-            lines.write(record, into: &bytes)
-            bytes.append(0x0a)
+    func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
+        var files = Self.committedFiles(checkpoint)
+        var rotation = checkpoint.rotation ?? [:]
+        // Records are encoded into one buffer while they go to the same file; it is
+        // written out when the path changes (a new day, a rotation) and at the end.
+        var currentPath = ""
+        // The buffer of the last batch, reused: its pages are already mapped.
+        var buffer = spareBuffer
+        buffer.removeAll(keepingCapacity: true)
+        defer { spareBuffer = buffer }
+        func flush() throws {
+            guard !currentPath.isEmpty, !buffer.isEmpty else { return }
+            let target = try file(currentPath, committed: files[currentPath] ?? 0)
+            files[currentPath] = try target.append(bytes: buffer)
+            unsynced.insert(currentPath)
+            buffer.removeAll(keepingCapacity: true)
         }
-        return try append(bytes: bytes)
-    }
-
-    /// Writes encoded lines after what is there; returns the new length.
-    @discardableResult
-    public func append(bytes: [UInt8]) throws -> UInt64 {
-        guard !bytes.isEmpty else { return length }
-        // pwrite at the committed length; a full disk waits for space (`DiskSpace`).
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { pwrite(handle.fileDescriptor, $0.baseAddress! + written, bytes.count - written, off_t(length) + off_t(written)) }
-            if n < 0 && (errno == EINTR || DiskSpace.waitIfFull(errno, path: path)) { continue }
-            guard n > 0 else { throw PipelineRunner.NotRunnable(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
-            written += n
+        for record in records {
+            let base = template.expand(record.timestamp)
+            let index = rotation[base] ?? 0
+            let path = index == 0 ? base : "\(base).\(index)"
+            if path != currentPath {
+                try flush()
+                currentPath = path
+            }
+            let before = buffer.count
+            encoding.write(record, into: &buffer)
+            buffer.append(0x0a)
+            if let maxBytes {
+                let size = (files[currentPath] ?? 0) + UInt64(before)
+                if size > 0 && size + UInt64(buffer.count - before) > maxBytes {
+                    // This line starts the next file.
+                    let line = Array(buffer[before...])
+                    buffer.removeSubrange(before...)
+                    try flush()
+                    rotation[base] = index + 1
+                    currentPath = "\(base).\(index + 1)"
+                    buffer.append(contentsOf: line)
+                }
+            }
         }
-        DiskSpace.wrote(path: path)
-        length += UInt64(bytes.count)
-        return length
+        try flush()
+        checkpoint.path = template.text
+        checkpoint.files = files
+        if !rotation.isEmpty { checkpoint.rotation = rotation }
+        if let length = files[template.text] { checkpoint.length = length }
     }
 
-    /// Makes everything appended so far durable.
-    public func sync() throws {
-        try handle.synchronize()
+    /// Called under the runner's lock: takes the files written since the last sync (the
+    /// returned work fsyncs them, outside the lock) and closes files beyond `maxOpen` that
+    /// hold nothing unsynced (date placeholders move on).
+    func syncWork() -> SyncWork {
+        let dirty = unsynced.sorted().compactMap { open[$0] }
+        unsynced.removeAll()
+        if open.count > maxOpen {
+            let held = Set(dirty.map(\.path))
+            for path in open.keys.sorted() where !held.contains(path) && open.count > maxOpen { open[path] = nil }
+        }
+        return { for file in dirty { try file.sync() } }
+    }
+
+    /// The open file at `path` (`committed` bytes long, as `init` left it), listing it
+    /// first if this sink never wrote it.
+    private func file(_ path: String, committed: UInt64) throws -> CommittedFile {
+        if let file = open[path] { return file }
+        if !created.contains(path) {
+            try refuseForeignData(at: path)
+            let directory = URL(fileURLWithPath: createdPath).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let firstListing = !FileSystem.exists(createdPath)
+            let list = try FileSystem.open(createdPath, .writeOnly, create: true)
+            defer { try? list.close() }
+            let end = try FileSystem.fileSize(createdPath)
+            try Array((path + "\n").utf8).withUnsafeBytes { try FileSystem.write(list, at: end, $0, path: createdPath) }
+            try FileSystem.fsync(list, path: createdPath)
+            // The list itself must survive a power loss as surely as the file it names.
+            if firstListing { try DurableFile.syncDirectory(directory) }
+            created.insert(path)
+        }
+        let file = try CommittedFile(path: path, encoding: encoding, committedLength: committed)
+        open[path] = file
+        return file
+    }
+}
+
+/// A file path with date placeholders, filled in from a record's timestamp (UTC).
+struct PathTemplate {
+    let text: String
+    let hasPlaceholders: Bool
+
+    init(_ text: String) throws {
+        self.text = text
+        var chars = Array(text)[...]
+        var found = false
+        while let percent = chars.firstIndex(of: "%") {
+            let next = chars.index(after: percent)
+            guard next < chars.endIndex, "YmdHMS%".contains(chars[next]) else {
+                throw PipelineError(description: "path \(text): only %Y %m %d %H %M %S and %% may follow a %")
+            }
+            found = true
+            chars = chars[chars.index(after: next)...]
+        }
+        hasPlaceholders = found
+    }
+
+    func expand(_ millis: Int64) -> String {
+        guard hasPlaceholders else { return text }
+        var seconds = time_t(millis / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        var out = ""
+        var iterator = text.makeIterator()
+        while let char = iterator.next() {
+            guard char == "%", let code = iterator.next() else {
+                out.append(char)
+                continue
+            }
+            switch code {
+            case "Y": out += String(format: "%04d", Int(parts.tm_year) + 1900)
+            case "m": out += String(format: "%02d", Int(parts.tm_mon) + 1)
+            case "d": out += String(format: "%02d", Int(parts.tm_mday))
+            case "H": out += String(format: "%02d", Int(parts.tm_hour))
+            case "M": out += String(format: "%02d", Int(parts.tm_min))
+            case "S": out += String(format: "%02d", Int(parts.tm_sec))
+            default: out.append(code)
+            }
+        }
+        return out
     }
 }

@@ -29,17 +29,15 @@ final class FileSource {
         // One chunk is one batch: 256 KiB, as `weir produce` batches.
         var chunkSize = 256 << 10
 
-        init(_ component: ComponentDefinition) {
-            if case .array(let items) = component.options["paths"] {
-                patterns = items.compactMap { if case .string(let text) = $0 { text } else { nil } }
-            }
-            follow = component.type == "tail"
-            readFromEnd = component.options["read_from"] == .string("end")
-            if case .int(let n) = component.options["scan_interval_ms"] { scanIntervalMs = n }
-            if case .int(let n) = component.options["partial_line_timeout_ms"] { partialLineTimeoutMs = n }
-            if case .int(let n) = component.options["max_line_bytes"] { maxLineBytes = Int(n) }
-            oversizeToDeadLetters = component.options["oversize"] == .string("dlq")
-            multiline = MultilineJoiner.Rule(component.options["multiline"])
+        init(_ options: ComponentOptions) {
+            patterns = options.strings("paths")
+            follow = options.component.type == "tail"
+            readFromEnd = options.string("read_from") == "end"
+            if let n = options.int("scan_interval_ms") { scanIntervalMs = n }
+            if let n = options.int("partial_line_timeout_ms") { partialLineTimeoutMs = n }
+            if let n = options.int("max_line_bytes") { maxLineBytes = Int(n) }
+            oversizeToDeadLetters = options.string("oversize") == "dlq"
+            multiline = MultilineJoiner.Rule(options.object("multiline"))
             multiline?.maxBytes = maxLineBytes
         }
     }

@@ -17,8 +17,15 @@ struct MultilineJoiner {
         /// The source's max_line_bytes.
         var maxBytes = 1 << 20
 
-        init?(_ options: Value?) {
-            guard case .object(let values) = options else { return nil }
+        /// The `multiline` option of `file` and `tail`, as the loader checks it.
+        static let option = OptionSpec("multiline", .object(OptionSchema([
+            OptionSpec("start_pattern", .regex), OptionSpec("continuation_pattern", .regex),
+            OptionSpec("max_lines", .integer(1...100_000)), OptionSpec("timeout_ms", .integer(1...3_600_000)),
+        ], requiresOneOf: ["start_pattern", "continuation_pattern"])))
+
+        /// The rule a checked `multiline` option gives; nil without one.
+        init?(_ values: [String: Value]?) {
+            guard let values else { return nil }
             if case .string(let pattern) = values["start_pattern"] { start = try? CompiledRegex(pattern) }
             if case .string(let pattern) = values["continuation_pattern"] { continuation = try? CompiledRegex(pattern) }
             if case .int(let n) = values["max_lines"] { maxLines = Int(n) }

@@ -3,6 +3,6 @@ import Logging
 import WeirLog
 import WeirValues
 
-final class BlackholeOutput: SinkOutput {
+final class BlackholeSink: SinkOutput {
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {}
 }

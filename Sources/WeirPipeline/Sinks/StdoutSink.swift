@@ -3,7 +3,7 @@ import Logging
 import WeirLog
 import WeirValues
 
-final class StdoutOutput: SinkOutput {
+final class StdoutSink: SinkOutput {
     let writer: any LineWriter
     let encoding: RecordEncoding
 

@@ -7,7 +7,7 @@ import WeirValues
 /// expression when given, so pipelines chain. The value is the record in `encoding`:
 /// `json` (the default: the fields, which a `parse_json` downstream gets back) or `text`. At least once: a run killed after the append and before its commit
 /// appends that batch again.
-final class TopicOutput: SinkOutput {
+final class TopicSink: SinkOutput {
     let producer: Producer
     let key: Expression?
     let encoding: RecordEncoding

@@ -15,7 +15,7 @@ import WeirValues
 /// Any other 4xx means the records themselves were refused: they go to the dead-letter
 /// topic with the status and the start of the response. At least once: a
 /// run killed after a POST and before its commit posts that batch again.
-final class HTTPOutput: SinkOutput {
+final class HTTPSink: SinkOutput {
     let url: URL
     let batchSize: Int
     let timeout: TimeInterval
@@ -30,15 +30,15 @@ final class HTTPOutput: SinkOutput {
         var description: String
     }
 
-    init(component: ComponentDefinition, deadLetters: DeadLetters, abort: StopFlag, logger: Logger) throws {
-        guard case .string(let text) = component.options["url"], let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else {
-            throw PipelineRunner.NotRunnable(description: "sink '\(component.id)' needs an http:// or https:// url")
+    init(options: ComponentOptions, deadLetters: DeadLetters, abort: StopFlag, logger: Logger) throws {
+        guard let text = options.string("url"), let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else {
+            throw PipelineError(description: "sink '\(options.id)' needs an http:// or https:// url")
         }
         self.url = url
-        batchSize = if case .int(let n) = component.options["batch_size"] { Int(n) } else { 1000 }
-        timeout = if case .int(let n) = component.options["timeout_ms"] { Double(n) / 1000 } else { 10 }
-        maxRetries = if case .int(let n) = component.options["max_retries"] { Int(n) } else { nil }
-        self.component = component.id
+        batchSize = options.int("batch_size").map(Int.init) ?? 1000
+        timeout = options.int("timeout_ms").map { Double($0) / 1000 } ?? 10
+        maxRetries = options.int("max_retries").map(Int.init)
+        component = options.id
         self.deadLetters = deadLetters
         self.abort = abort
         self.logger = logger
