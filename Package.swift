@@ -114,9 +114,23 @@ let package = Package(
             path: "Benchmarks/WeirBench",
             swiftSettings: upcoming
         ),
+        // What the test targets share (temporary directories, spawning `weir`, reading the
+        // log back), at `package` access: not a product, not public API.
+        .target(name: "WeirTestSupport", dependencies: ["WeirLog"], path: "Tests/WeirTestSupport", swiftSettings: upcoming),
+        // The suites that spawn `weir` depend on it, so it is built beside the test bundle.
         .testTarget(
             name: "WeirLogTests",
-            dependencies: ["WeirLog", "weir"],
+            dependencies: ["WeirLog", "WeirTestSupport", "weir"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "WeirServerTests",
+            dependencies: ["WeirServer", "WeirTestSupport", "weir"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "WeirEndToEndTests",
+            dependencies: ["WeirLog", "WeirTestSupport", "weir"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// A real `weir produce --flush always` process is killed with SIGKILL at random moments;
 /// every append it acknowledged must be on disk, intact, with dense offsets.

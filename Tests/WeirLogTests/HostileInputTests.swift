@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// Bytes that are well-formed enough to pass a CRC but lie about themselves, and files
 /// that disagree with each other: each must be an error or a recovery, never a crash,

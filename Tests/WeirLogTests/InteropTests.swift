@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// Weir's segments against an independent Kafka RecordBatch v2 codec written in Python
 /// from the format description (Tests/Interop/kafka_batch.py), sharing no code with Weir.

@@ -1,5 +1,6 @@
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 @Suite("Partitioner")
 struct PartitionerTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 @Suite("Record batch codec")
 struct RecordBatchTests {

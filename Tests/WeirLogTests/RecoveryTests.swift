@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 @Suite("Recovery from torn tails and corruption")
 struct RecoveryTests {

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 @Suite("Topic consumer")
 struct TopicConsumerTests {

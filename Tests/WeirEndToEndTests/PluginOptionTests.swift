@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// Typed plugin options end to end (issue 12): `weir validate` refuses a wrong type at
 /// its place, a default reaches the plugin, and `weir plugins describe` shows both.

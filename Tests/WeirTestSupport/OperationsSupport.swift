@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -6,16 +6,16 @@ import FoundationNetworking
 
 /// A `weir run --http 0` in the background (the port the kernel chose is read from its
 /// stderr, which goes to a file), stopped with SIGTERM.
-final class RunningWeir {
-    let child: ChildProcess
+package final class RunningWeir {
+    package let child: ChildProcess
     /// `127.0.0.1:PORT`.
-    let address: String
-    let errors: String
+    package let address: String
+    package let errors: String
     /// The bearer token this side sends (when the run was given one).
-    let token: String?
+    package let token: String?
     private var status: Int32?
 
-    init(_ bench: PluginBench, extra: [String] = [], token: String? = nil, environment: [String: String] = [:]) throws {
+    package init(_ bench: PluginBench, extra: [String] = [], token: String? = nil, environment: [String: String] = [:]) throws {
         errors = bench.root + "/weir.err"
         self.token = token
         let arguments = (["run", "--quiet", "--http", "0", "--data-dir", bench.data] + extra + [bench.pipeline]).joined(separator: " ")
@@ -35,22 +35,22 @@ final class RunningWeir {
 
     deinit { _ = stop() }
 
-    var url: String { "http://" + address }
+    package var url: String { "http://" + address }
 
-    var stderr: String { (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "" }
+    package var stderr: String { (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "" }
 
     /// SIGTERM, without waiting.
-    func terminate() { kill(child.pid, SIGTERM) }
+    package func terminate() { kill(child.pid, SIGTERM) }
 
     /// SIGTERM, then the exit status.
-    func stop() -> Int32 {
+    package func stop() -> Int32 {
         if let status { return status }
         terminate()
         return waitForExit()
     }
 
     /// The exit status, once it exits.
-    func waitForExit() -> Int32 {
+    package func waitForExit() -> Int32 {
         if let status { return status }
         let status = child.wait()
         self.status = status
@@ -58,31 +58,31 @@ final class RunningWeir {
     }
 
     /// GETs `path` (with the token, if any): status and body.
-    func get(_ path: String) throws -> (status: Int, body: Data) {
+    package func get(_ path: String) throws -> (status: Int, body: Data) {
         try httpGet(url + path, authorization: token.map { "Bearer \($0)" })
     }
 
     /// GETs `path` with this `Authorization` header (nil: none).
-    func get(_ path: String, authorization: String?) throws -> (status: Int, body: Data) {
+    package func get(_ path: String, authorization: String?) throws -> (status: Int, body: Data) {
         try httpGet(url + path, authorization: authorization)
     }
 
     /// GETs `path` and decodes its JSON object.
-    func json(_ path: String) throws -> (status: Int, object: [String: Any]) {
+    package func json(_ path: String) throws -> (status: Int, object: [String: Any]) {
         let (status, body) = try get(path)
         let object = try JSONSerialization.jsonObject(with: body) as? [String: Any]
         return (status, try #require(object, "\(path) answered \(String(decoding: body, as: UTF8.self))"))
     }
 
     /// `/metrics` as prometheus_client's parser reads it.
-    func scrape() throws -> Scrape {
+    package func scrape() throws -> Scrape {
         let result = try run("/usr/bin/env", ["python3", Paths.packageRoot + "/Tests/Operations/scrape.py", url + "/metrics"])
         guard result.status == 0 else { throw Failure(description: "scrape.py failed: \(result.stderr)") }
         return try Scrape(result.stdout)
     }
 
     /// The component's entry in `/api/pipelines`.
-    func component(_ pipeline: String, _ id: String) throws -> [String: Any] {
+    package func component(_ pipeline: String, _ id: String) throws -> [String: Any] {
         let pipelines = try #require(try json("/api/pipelines").object["pipelines"] as? [[String: Any]])
         let components = try #require(pipelines.first { $0["name"] as? String == pipeline }?["components"] as? [[String: Any]])
         return try #require(components.first { $0["id"] as? String == id })
@@ -90,11 +90,11 @@ final class RunningWeir {
 }
 
 /// Samples of one scrape, parsed by prometheus_client.
-struct Scrape {
-    var families: [String: String]
-    var samples: [(name: String, labels: [String: String], value: Double)]
+package struct Scrape {
+    package var families: [String: String]
+    package var samples: [(name: String, labels: [String: String], value: Double)]
 
-    init(_ data: Data) throws {
+    package init(_ data: Data) throws {
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         families = try #require(object["families"] as? [String: String])
         samples = try #require(object["samples"] as? [[String: Any]]).map {
@@ -103,18 +103,20 @@ struct Scrape {
     }
 
     /// The sum of the samples named `name` whose labels include `labels` (nil if none).
-    func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
+    package func value(_ name: String, _ labels: [String: String] = [:]) -> Double? {
         let matching = samples.filter { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }
         return matching.isEmpty ? nil : matching.reduce(0) { $0 + $1.value }
     }
 }
 
-struct Failure: Error, CustomStringConvertible {
-    var description: String
+package struct Failure: Error, CustomStringConvertible {
+    package var description: String
+
+    package init(description: String) { self.description = description }
 }
 
 /// Polls `condition` every 50 ms until it gives a value, for at most `seconds`.
-func waitUntil<T>(_ what: String, seconds: Double = 60, _ condition: () throws -> T?) throws -> T {
+package func waitUntil<T>(_ what: String, seconds: Double = 60, _ condition: () throws -> T?) throws -> T {
     let deadline = Date().addingTimeInterval(seconds)
     while true {
         if let value = try condition() { return value }
@@ -124,7 +126,7 @@ func waitUntil<T>(_ what: String, seconds: Double = 60, _ condition: () throws -
 }
 
 /// A GET with URLSession: status and body.
-func httpGet(_ url: String, authorization: String? = nil) throws -> (status: Int, body: Data) {
+package func httpGet(_ url: String, authorization: String? = nil) throws -> (status: Int, body: Data) {
     var request = URLRequest(url: URL(string: url)!)
     request.timeoutInterval = 10
     if let authorization { request.setValue(authorization, forHTTPHeaderField: "Authorization") }
@@ -143,25 +145,27 @@ func httpGet(_ url: String, authorization: String? = nil) throws -> (status: Int
 }
 
 /// What the pipe has within `seconds` (empty if nothing came).
-func readAvailable(_ handle: FileHandle, seconds: Double) -> Data {
+package func readAvailable(_ handle: FileHandle, seconds: Double) -> Data {
     var poller = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
     guard poll(&poller, 1, Int32(seconds * 1000)) > 0 else { return Data() }
     return handle.availableData
 }
 
 /// tmux on a socket of its own (killed with the server at the end).
-struct Tmux {
-    let socket = "weir-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+package struct Tmux {
+    package let socket = "weir-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+
+    package init() {}
 
     @discardableResult
-    func callAsFunction(_ arguments: String...) throws -> String {
+    package func callAsFunction(_ arguments: String...) throws -> String {
         let result = try run("/usr/bin/env", ["tmux", "-L", socket] + arguments)
         guard result.status == 0 else { throw Failure(description: "tmux \(arguments.joined(separator: " ")): \(result.stderr)") }
         return result.stdoutText
     }
 
     /// What the pane shows now.
-    func screen(_ session: String) throws -> String { try self("capture-pane", "-p", "-t", session) }
+    package func screen(_ session: String) throws -> String { try self("capture-pane", "-p", "-t", session) }
 
-    func killServer() { _ = try? run("/usr/bin/env", ["tmux", "-L", socket, "kill-server"]) }
+    package func killServer() { _ = try? run("/usr/bin/env", ["tmux", "-L", socket, "kill-server"]) }
 }

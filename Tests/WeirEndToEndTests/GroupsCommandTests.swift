@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// `weir groups describe` and `weir groups reset-offsets` as a user runs them, and
 /// `weir produce` into a topic that does not exist yet.
@@ -46,14 +47,12 @@ struct GroupsCommandTests {
 
     /// A pipeline `p` with one sink `out` of `sink` (a flow mapping's fields) reading topic `t`.
     func pipeline(_ directory: TemporaryDirectory, sink: String) throws -> String {
-        let path = directory.path + "/p.yaml"
-        try Data("""
+        try directory.write("p.yaml", """
             name: p
             topics: { t: { partitions: 3 } }
             sinks:
               out: { \(sink), inputs: [t] }
-            """.utf8).write(to: URL(fileURLWithPath: path))
-        return path
+            """)
     }
 
     @Test("reset-offsets moves a sink's own checkpoint too: a stdout sink reads everything again")
@@ -62,21 +61,21 @@ struct GroupsCommandTests {
         let data = directory.path + "/data"
         try threePartitions(data)
         let yaml = try pipeline(directory, sink: "type: stdout, encoding: text")
-        let first = try weir(data, ["run", "--once", "--quiet", yaml])
+        let first = try runPipeline(at: yaml, data: data)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(lines(of: first.stdout).count == 2000)
-        #expect(try weir(data, ["run", "--once", "--quiet", yaml]).stdout.isEmpty)
+        #expect(try runPipeline(at: yaml, data: data).stdout.isEmpty)
 
         let reset = try weir(data, ["groups", "reset-offsets", "p.out", "--topic", "t", "--to", "earliest"])
         #expect(reset.status == 0, "\(reset.stderr)")
         #expect(reset.stdoutText.contains("pipelines/p/sink-out.checkpoint"), "\(reset.stdoutText)")
-        let again = try weir(data, ["run", "--once", "--quiet", yaml])
+        let again = try runPipeline(at: yaml, data: data)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(lines(of: again.stdout).sorted() == lines(of: first.stdout).sorted())
 
         // One partition, to an offset: only its records from there.
         #expect(try weir(data, ["groups", "reset-offsets", "p.out", "--topic", "t", "--partition", "1", "--to", "600"]).status == 0)
-        let tail = try weir(data, ["run", "--once", "--quiet", yaml])
+        let tail = try runPipeline(at: yaml, data: data)
         #expect(lines(of: tail.stdout) == (600..<666).map { "p1 line \($0)" })
     }
 
@@ -87,7 +86,7 @@ struct GroupsCommandTests {
         let out = directory.path + "/out.txt"
         try threePartitions(data)
         let yaml = try pipeline(directory, sink: "type: file, path: \"\(out)\", encoding: text")
-        #expect(try weir(data, ["run", "--once", "--quiet", yaml]).status == 0)
+        #expect(try runPipeline(at: yaml, data: data).status == 0)
         let written = try Data(contentsOf: URL(fileURLWithPath: out))
         #expect(lines(of: written).count == 2000)
 
@@ -100,12 +99,12 @@ struct GroupsCommandTests {
         let described = try weir(data, ["groups", "describe", "p.out", "--format", "json"])
         let document = try #require(try JSONSerialization.jsonObject(with: described.stdout) as? [String: Any])
         #expect((document["partitions"] as? [[String: Any]])?.map { $0["lag"] as? Int } == [0, 0, 0], "the group's offsets stayed")
-        #expect(try weir(data, ["run", "--once", "--quiet", yaml]).status == 0)
+        #expect(try runPipeline(at: yaml, data: data).status == 0)
         #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == written, "nothing written twice")
 
         // What the message advises: without its checkpoint the sink writes its file again, once.
         try FileManager.default.removeItem(atPath: data + "/pipelines/p/sink-out.checkpoint")
-        #expect(try weir(data, ["run", "--once", "--quiet", yaml]).status == 0)
+        #expect(try runPipeline(at: yaml, data: data).status == 0)
         #expect(lines(of: try Data(contentsOf: URL(fileURLWithPath: out))).sorted() == lines(of: written).sorted())
     }
 

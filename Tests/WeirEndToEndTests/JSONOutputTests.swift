@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// `--format json` of the list and describe commands parses and has the fields
 /// docs/json-output.md names.
@@ -60,16 +61,14 @@ struct JSONOutputTests {
         let directory = TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.path + "/in/dir.log", withIntermediateDirectories: true)
         try Data("hi\n".utf8).write(to: URL(fileURLWithPath: directory.path + "/in/a.log"))
-        let pipeline = directory.path + "/p.yaml"
-        try Data("""
+        let result = try runPipeline("""
             name: p
             topics: { raw: {} }
             sources:
               f: { type: file, paths: ["\(directory.path)/in/*"], topic: raw }
             sinks:
               out: { type: blackhole, inputs: [raw] }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
-        let result = try weir(directory.path + "/data", ["run", "--once", "--quiet", "--log-format", "json", pipeline])
+            """, in: directory, arguments: ["--log-format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let logLines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("{") }
         let entries = try logLines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// A small tmpfs for a data directory; nil where this machine cannot mount one (not root,
 /// or no mount permission in the container).
@@ -35,15 +36,14 @@ struct DiskFullTests {
         let ballast = disk.path + "/ballast"
         try Data(repeating: 0x2e, count: 20 << 20).write(to: URL(fileURLWithPath: ballast))
         let line = String(repeating: "x", count: 90)
-        let pipeline = directory.path + "/p.yaml"
-        try Data("""
+        let pipeline = try directory.write("p.yaml", """
             name: p
             topics: { raw: {} }
             sources:
               g: { type: generate, topic: raw, count: 60000, lines: ["\(line)"] }
             sinks:
               out: { type: file, inputs: [raw], path: "\(directory.path)/out.txt", encoding: text }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+            """)
         let errors = directory.path + "/stderr.txt"
         let child = try ChildProcess("/bin/sh", ["-c", "exec \(Paths.weir) run --once --quiet --data-dir \(disk.path)/data \(pipeline) 2> \(errors)"])
         func stderr() -> String { (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "" }
@@ -68,18 +68,17 @@ struct DiskFullTests {
     func readOnly() throws {
         let disk = try #require(SmallFilesystem(megabytes: 8))
         let directory = TemporaryDirectory()
-        let pipeline = directory.path + "/p.yaml"
-        try Data("""
+        let pipeline = try directory.write("p.yaml", """
             name: p
             topics: { raw: {} }
             sources:
               g: { type: generate, topic: raw, count: 100 }
             sinks:
               out: { type: file, inputs: [raw], path: "\(directory.path)/out.txt", encoding: text }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
-        #expect(try weir(disk.path + "/data", ["run", "--once", "--quiet", pipeline]).status == 0)
+            """)
+        #expect(try runPipeline(at: pipeline, data: disk.path + "/data").status == 0)
         #expect(try run("/bin/mount", ["-o", "remount,ro", disk.path]).status == 0)
-        let result = try weir(disk.path + "/data", ["run", "--once", "--quiet", pipeline])
+        let result = try runPipeline(at: pipeline, data: disk.path + "/data")
         #expect(result.status == 1)
         #expect(result.stderr == "Error: open lock file \(disk.path)/data/.lock: Read-only file system\n", "\(result.stderr)")
         #expect(lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/out.txt"))).count == 100)

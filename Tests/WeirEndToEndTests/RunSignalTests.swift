@@ -1,22 +1,21 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// `weir run` as a user runs it: until SIGTERM or SIGINT, with a summary line on stderr
 /// when stderr is not a terminal.
 @Suite("weir run: signals and summary")
 struct RunSignalTests {
     func pipeline(_ directory: TemporaryDirectory) throws -> String {
-        let path = directory.path + "/steady.yaml"
-        try Data("""
+        try directory.write("steady.yaml", """
             name: steady
             topics: { t: { partitions: 2 } }
             sources:
               g: { type: generate, rate: 5000, lines: ["tick"], topic: t }
             sinks:
               out: { type: file, inputs: [t], path: "\(directory.path)/out.txt", encoding: text }
-            """.utf8).write(to: URL(fileURLWithPath: path))
-        return path
+            """)
     }
 
     @Test("SIGTERM and SIGINT stop the sources, drain, commit and exit 0 within seconds", arguments: [SIGTERM, SIGINT])
@@ -49,16 +48,16 @@ struct RunSignalTests {
     @Test("a last line appended unfinished at SIGTERM is not followed by an empty record when its newline comes")
     func partialLineAcrossStops() throws {
         let directory = TemporaryDirectory()
-        let (input, out, path) = (directory.path + "/app.log", directory.path + "/out.txt", directory.path + "/tail.yaml")
+        let (input, out) = (directory.path + "/app.log", directory.path + "/out.txt")
         try Data("a\nb\nc-partial".utf8).write(to: URL(fileURLWithPath: input))
-        try Data("""
+        let path = try directory.write("tail.yaml", """
             name: tailing
             topics: { t: { partitions: 1 } }
             sources:
               logs: { type: tail, paths: ["\(input)"], topic: t, partial_line_timeout_ms: 600000 }
             sinks:
               out: { type: file, inputs: [t], path: "\(out)", encoding: text }
-            """.utf8).write(to: URL(fileURLWithPath: path))
+            """)
         /// Runs until `out.txt` holds `text`, then stops it with SIGTERM.
         func run(until text: String) throws {
             let child = try ChildProcess(Paths.weir, ["run", "--quiet", "--data-dir", directory.path + "/data", path])
@@ -82,8 +81,7 @@ struct RunSignalTests {
     @Test("weir run on an invalid file writes nothing and exits 1")
     func invalid() throws {
         let directory = TemporaryDirectory()
-        let path = directory.path + "/bad.yaml"
-        try Data("sources:\n  g: { type: generat, topic: t }\n".utf8).write(to: URL(fileURLWithPath: path))
+        let path = try directory.write("bad.yaml", "sources:\n  g: { type: generat, topic: t }\n")
         let result = try weir(directory.path + "/data", ["run", path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("bad.yaml:2:"))
@@ -98,15 +96,14 @@ struct BackPressureTests {
     @Test("a stdout sink nobody reads holds the source to max_lag; then everything arrives once")
     func slowSinkSlowsSource() throws {
         let directory = TemporaryDirectory()
-        let path = directory.path + "/slow.yaml"
-        try Data("""
+        let path = try directory.write("slow.yaml", """
             name: slow
             topics: { t: {} }
             sources:
               g: { type: generate, count: 200000, lines: ["a line long enough to fill a pipe quickly, again and again"], topic: t }
             sinks:
               out: { type: stdout, inputs: [t], max_lag: 5000 }
-            """.utf8).write(to: URL(fileURLWithPath: path))
+            """)
         let child = try ChildProcess(Paths.weir, ["run", "--once", "--summary-interval", "0.1", "--data-dir", directory.path + "/data", path])
         let errors = DataReader(child.stderr)
         // Read nothing for a while: the pipe fills, the sink blocks, its lag grows.
@@ -133,15 +130,14 @@ struct LiveViewTests {
     @Test("on a terminal the view is redrawn in place every second")
     func redrawsInPlace() throws {
         let directory = TemporaryDirectory()
-        let path = directory.path + "/live.yaml"
-        try Data("""
+        let path = try directory.write("live.yaml", """
             name: live
             topics: { t: {} }
             sources:
               g: { type: generate, rate: 2000, lines: ["tick"], topic: t }
             sinks:
               out: { type: blackhole, inputs: [t] }
-            """.utf8).write(to: URL(fileURLWithPath: path))
+            """)
         let typescript = directory.path + "/typescript"
         let child = try ChildProcess("/usr/bin/script", ["-qfec", "\(Paths.weir) run --data-dir \(directory.path)/data \(path)", typescript])
         let output = DataReader(child.stdout)

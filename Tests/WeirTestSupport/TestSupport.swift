@@ -1,36 +1,46 @@
-import Foundation
-import Testing
-@testable import WeirLog
+package import Foundation
+package import WeirLog
 
 /// A fresh directory under /tmp, removed when the test ends.
-final class TemporaryDirectory {
-    let path: String
+package final class TemporaryDirectory {
+    package let path: String
 
-    init() {
+    package init() {
         path = FileManager.default.temporaryDirectory.path + "/weir-test-" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Writes `text` to the file `name` in this directory (making the folders it names);
+    /// the file's path.
+    @discardableResult
+    package func write(_ name: String, _ text: String) throws -> String {
+        let file = path + "/" + name
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: file).deletingLastPathComponent().path,
+                                                withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        return file
+    }
 }
 
-enum Paths {
+package enum Paths {
     /// The package root, found from this file's path.
-    static let packageRoot: String = {
+    package static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
 
     /// The 16 loghub samples kept in the repository (CRLF endings, last line without newline).
-    static let loghub: String = packageRoot + "/samples/loghub"
+    package static let loghub: String = packageRoot + "/samples/loghub"
 
-    static var loghubFiles: [String] {
+    package static var loghubFiles: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: loghub)) ?? []).filter { $0.hasSuffix(".log") }.sorted()
     }
 
     /// The `weir` executable built next to the test bundle.
-    static let weir: String = {
+    package static let weir: String = {
         let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/weir"
         if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
         return packageRoot + "/.build/debug/weir"
@@ -38,23 +48,23 @@ enum Paths {
 }
 
 /// The result of running a command to its end.
-struct CommandResult {
-    var status: Int32
-    var stdout: Data
-    var stderr: String
-    var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+package struct CommandResult {
+    package var status: Int32
+    package var stdout: Data
+    package var stderr: String
+    package var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
 }
 
 /// A child process started with `posix_spawn`, its stdin, stdout and stderr on pipes.
 /// (Foundation's `Process.waitUntilExit` can hang on Linux when many tests spawn at
 /// once; `waitpid` cannot.)
-final class ChildProcess: @unchecked Sendable {
-    let pid: pid_t
-    let stdin: FileHandle
-    let stdout: FileHandle
-    let stderr: FileHandle
+package final class ChildProcess: @unchecked Sendable {
+    package let pid: pid_t
+    package let stdin: FileHandle
+    package let stdout: FileHandle
+    package let stderr: FileHandle
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    package init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
         // Pipes are made close-on-exec under one lock with the spawn, so a child spawned
         // by a test running in parallel never inherits (and holds open) another's pipe.
         Self.spawnLock.lock()
@@ -86,7 +96,7 @@ final class ChildProcess: @unchecked Sendable {
     private static let spawnLock = NSLock()
 
     /// Waits for the child; its exit status, or 128 + signal if a signal ended it.
-    func wait() -> Int32 {
+    package func wait() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let signal = status & 0x7f
@@ -96,7 +106,7 @@ final class ChildProcess: @unchecked Sendable {
 
 /// Runs `executable` with `arguments`, feeding `input` on stdin, and waits for it.
 @discardableResult
-func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+package func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> CommandResult {
     signal(SIGPIPE, SIG_IGN)
     let child = try ChildProcess(executable, arguments, environment: environment)
     // Write stdin on its own thread so a large input cannot deadlock against a full stdout pipe.
@@ -112,18 +122,18 @@ func run(_ executable: String, _ arguments: [String], input: Data? = nil, enviro
 }
 
 /// Reads a pipe to its end on a background thread.
-final class DataReader: @unchecked Sendable {
+package final class DataReader: @unchecked Sendable {
     private var data = Data()
     private let done = DispatchSemaphore(value: 0)
 
-    init(_ handle: FileHandle) {
+    package init(_ handle: FileHandle) {
         Thread {
             self.data = handle.readDataToEndOfFile()
             self.done.signal()
         }.start()
     }
 
-    func finish() -> Data {
+    package func finish() -> Data {
         done.wait()
         return data
     }
@@ -131,13 +141,13 @@ final class DataReader: @unchecked Sendable {
 
 /// Runs `weir` with a data directory.
 @discardableResult
-func weir(_ dataDir: String, _ arguments: [String], input: Data? = nil) throws -> CommandResult {
+package func weir(_ dataDir: String, _ arguments: [String], input: Data? = nil) throws -> CommandResult {
     try run(Paths.weir, arguments + ["--data-dir", dataDir], input: input)
 }
 
 /// Lines of a text file as `weir produce` splits them: at \n, without \r, last line
 /// counted even without a newline.
-func lines(of data: Data) -> [String] {
+package func lines(of data: Data) -> [String] {
     // Split bytes, not Characters: in Swift "\r\n" is one Character.
     var pieces = data.split(separator: 0x0a, omittingEmptySubsequences: false)
     if data.last == 0x0a { pieces.removeLast() }
@@ -148,10 +158,10 @@ func lines(of data: Data) -> [String] {
     }
 }
 
-func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+package func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 /// Every record of every partition of a topic, in partition then offset order.
-func readAll(_ topic: Topic) throws -> [ConsumedRecord] {
+package func readAll(_ topic: Topic) throws -> [ConsumedRecord] {
     var result: [ConsumedRecord] = []
     for partition in topic.partitions {
         var reader = PartitionReader(partition: partition, from: partition.startOffset)
@@ -165,7 +175,7 @@ func readAll(_ topic: Topic) throws -> [ConsumedRecord] {
 
 /// Reads, as a group member would, every partition `membership` owns from the group's
 /// committed offset (or the earliest); returns the values and where each partition ended.
-func readOwned(_ log: EmbeddedLog, _ topic: Topic, _ membership: GroupMembership) throws -> (values: [String], positions: [TopicPartition: Int64]) {
+package func readOwned(_ log: EmbeddedLog, _ topic: Topic, _ membership: GroupMembership) throws -> (values: [String], positions: [TopicPartition: Int64]) {
     var values: [String] = []
     var positions: [TopicPartition: Int64] = [:]
     for key in membership.assignment {
@@ -181,11 +191,11 @@ func readOwned(_ log: EmbeddedLog, _ topic: Topic, _ membership: GroupMembership
 }
 
 /// A deterministic random generator (SplitMix64), so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+package struct SeededGenerator: RandomNumberGenerator {
+    package var state: UInt64
+    package init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// The example pipelines in `pipelines/`: their own `tests:` pass under `weir test`, and
 /// each runs end to end with `--once` on the samples in the repository.
@@ -23,8 +24,7 @@ struct ExamplePipelineTests {
         let directory = TemporaryDirectory()
         let text = try String(contentsOfFile: Paths.packageRoot + "/pipelines/ssh-failed-logins.yaml", encoding: .utf8)
             .replacingOccurrences(of: #"'.user == "root"'"#, with: #"'.user == "admin"'"#)
-        let path = directory.path + "/broken.yaml"
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let path = try directory.write("broken.yaml", text)
         let result = try run(Paths.weir, ["test", path])
         #expect(result.status == 1)
         #expect(result.stdoutText.contains("FAIL \(path):54: root is a user like any other"))
@@ -34,8 +34,7 @@ struct ExamplePipelineTests {
     @Test("a bad tests: section is a validation error with its position")
     func badTestsSection() throws {
         let directory = TemporaryDirectory()
-        let path = directory.path + "/t.yaml"
-        try Data("""
+        let path = try directory.write("t.yaml", """
             topics: { raw: {} }
             transforms:
               up: { type: set, inputs: [raw], fields: { x: '1' } }
@@ -45,7 +44,7 @@ struct ExamplePipelineTests {
               - name: wrong place
                 input: { at: nowhere, lines: [a] }
                 expect: { from: upp, conditions: ['.x =='] }
-            """.utf8).write(to: URL(fileURLWithPath: path))
+            """)
         let result = try run(Paths.weir, ["validate", path])
         #expect(result.status == 1)
         #expect(result.stdoutText.contains("t.yaml:8:18: test 'wrong place' puts records at 'nowhere', which is neither a topic nor a transform"))
@@ -59,8 +58,7 @@ struct ExamplePipelineTests {
         let directory = TemporaryDirectory()
         let environment = ["WEIR_SAMPLES": Paths.packageRoot + "/samples", "WEIR_OUT": directory.path + "/out"]
         for example in Self.examples {
-            let result = try run(Paths.weir, ["run", "--once", "--quiet", "--data-dir", directory.path + "/data",
-                                              Paths.packageRoot + "/pipelines/\(example).yaml"], environment: environment)
+            let result = try runPipeline(at: Paths.packageRoot + "/pipelines/\(example).yaml", data: directory.path + "/data", environment: environment)
             #expect(result.status == 0, "\(example): \(result.stderr)")
         }
         let out = directory.path + "/out/"

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// The `http` sink against a real HTTP server (Python's http.server on 127.0.0.1): a 503
 /// is retried with backoff, a 400 sends the batch to the dead-letter topic, and what the
@@ -68,16 +69,14 @@ struct HTTPSinkTests {
         }
         let input = directory.path + "/in.log"
         try Data("one\ntwo\n".utf8).write(to: URL(fileURLWithPath: input))
-        let pipeline = directory.path + "/moved.yaml"
-        try Data("""
+        let result = try runPipeline("""
             name: moved
             topics: { raw: {} }
             sources:
               f: { type: file, paths: ["\(input)"], topic: raw }
             sinks:
               web: { type: http, inputs: [raw], url: "http://127.0.0.1:\(port)/moved", max_retries: 1 }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
-        let result = try weir(directory.path + "/data", ["run", "--once", "--quiet", pipeline])
+            """, named: "moved.yaml", in: directory)
         #expect(result.status == 1)
         #expect(result.stderr.contains("failed 2 times, last: HTTP 302"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: received))
@@ -99,16 +98,14 @@ struct HTTPSinkTests {
         // One chunk, so one batch: the POSTs are [ok 0, ok 1] (503, then again), [ok 2, ok 3],
         // [ok 4, ok 5], [reject 6, reject 7] (400).
         try Data(((0..<6).map { "ok \($0)" } + ["reject 6", "reject 7"]).map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: input))
-        let pipeline = directory.path + "/http.yaml"
-        try Data("""
+        let result = try runPipeline("""
             name: posting
             topics: { raw: {} }
             sources:
               f: { type: file, paths: ["\(input)"], topic: raw }
             sinks:
               web: { type: http, inputs: [raw], url: "http://127.0.0.1:\(port)/ingest", batch_size: 2, timeout_ms: 5000 }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
-        let result = try weir(directory.path + "/data", ["run", "--once", "--quiet", pipeline])
+            """, named: "http.yaml", in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("POST failed; retrying"))
         #expect(lines(of: try Data(contentsOf: URL(fileURLWithPath: received))) == (0..<6).map { "ok \($0)" })

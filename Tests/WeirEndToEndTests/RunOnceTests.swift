@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// `weir run --once` end to end on the real OpenSSH log: file → topic → parse_regex →
 /// filter → file, and a rerun that adds nothing.
@@ -11,8 +12,7 @@ struct RunOnceTests {
         let directory = TemporaryDirectory()
         let input = Paths.loghub + "/OpenSSH_2k.log"
         let out = directory.path + "/out/failures.jsonl"
-        let pipeline = directory.path + "/ssh.yaml"
-        try Data("""
+        let pipeline = try directory.write("ssh.yaml", """
             name: ssh
             topics:
               raw: { partitions: 4, compression: gzip }
@@ -29,9 +29,9 @@ struct RunOnceTests {
                 condition: '.message starts_with "Failed password"'
             sinks:
               out: { type: file, inputs: [failures], path: "\(out)", encoding: json }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+            """)
         let data = directory.path + "/data"
-        let first = try weir(data, ["run", "--once", pipeline])
+        let first = try runPipeline(at: pipeline, data: data, quiet: false)
         #expect(first.status == 0, "\(first.stderr)")
         let expected = lines(of: try Data(contentsOf: URL(fileURLWithPath: input))).filter { $0.contains("]: Failed password") }
         #expect(expected.count > 100)
@@ -44,7 +44,7 @@ struct RunOnceTests {
         }))
 
         // A second run finds the file finished and the sink caught up: nothing new.
-        let second = try weir(data, ["run", "--once", pipeline])
+        let second = try runPipeline(at: pipeline, data: data, quiet: false)
         #expect(second.status == 0, "\(second.stderr)")
         written = lines(of: try Data(contentsOf: URL(fileURLWithPath: out)))
         #expect(written.count == expected.count)
@@ -55,24 +55,23 @@ struct RunOnceTests {
     func sinkResumes() throws {
         let directory = TemporaryDirectory()
         let out = directory.path + "/out.txt"
-        let pipeline = directory.path + "/gen.yaml"
-        try Data("""
+        let pipeline = try directory.write("gen.yaml", """
             name: gen
             topics: { t: {} }
             sources:
               g: { type: generate, count: 1000, lines: ["tick"], topic: t }
             sinks:
               o: { type: file, inputs: [t], path: "\(out)", encoding: text }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+            """)
         let data = directory.path + "/data"
-        #expect(try weir(data, ["run", "--once", pipeline]).status == 0)
+        #expect(try runPipeline(at: pipeline, data: data, quiet: false).status == 0)
         // A crashed run wrote (and even fsynced) lines it never committed.
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("uncommitted garbage\n".utf8))
         try handle.close()
         // generate remembers its count: the rerun adds nothing, and the garbage is cut.
-        #expect(try weir(data, ["run", "--once", pipeline]).status == 0)
+        #expect(try runPipeline(at: pipeline, data: data, quiet: false).status == 0)
         let written = lines(of: try Data(contentsOf: URL(fileURLWithPath: out)))
         #expect(written == (0..<1000).map { "tick \($0)" })
         #expect(!written.contains("uncommitted garbage"))
@@ -81,19 +80,16 @@ struct RunOnceTests {
     @Test("several pipelines run in one process on one log")
     func severalPipelines() throws {
         let directory = TemporaryDirectory()
-        var files: [String] = []
-        for name in ["alpha", "beta"] {
-            let path = directory.path + "/\(name).yaml"
-            try Data("""
+        let files = try ["alpha", "beta"].map { name in
+            try directory.write("\(name).yaml", """
                 topics: { \(name)_t: { partitions: 2 } }
                 sources:
                   g: { type: generate, count: 500, lines: ["\(name)"], topic: \(name)_t }
                 sinks:
                   o: { type: file, inputs: [\(name)_t], path: "\(directory.path)/\(name).txt", encoding: text }
-                """.utf8).write(to: URL(fileURLWithPath: path))
-            files.append(path)
+                """)
         }
-        let result = try weir(directory.path + "/data", ["run", "--once", "--quiet"] + files)
+        let result = try runPipeline(at: files, data: directory.path + "/data")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("weir: alpha: appended 500 records, wrote 500"))
         #expect(result.stderr.contains("weir: beta: appended 500 records, wrote 500"))
@@ -105,10 +101,8 @@ struct RunOnceTests {
     @Test("an invalid pipeline writes nothing")
     func invalidWritesNothing() throws {
         let directory = TemporaryDirectory()
-        let pipeline = directory.path + "/bad.yaml"
-        try Data("topics: { t: {} }\nsources:\n  g: { type: generate, count: 5, topic: t }\nsinks:\n  o: { type: stdout, inputs: [tt] }\n".utf8)
-            .write(to: URL(fileURLWithPath: pipeline))
-        let result = try weir(directory.path + "/data", ["run", "--once", pipeline])
+        let result = try runPipeline("topics: { t: {} }\nsources:\n  g: { type: generate, count: 5, topic: t }\nsinks:\n  o: { type: stdout, inputs: [tt] }\n",
+                                     named: "bad.yaml", in: directory, quiet: false)
         #expect(result.status == 1)
         #expect(result.stderr.contains("bad.yaml:5:3: input 'tt'"))
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"))
@@ -118,16 +112,14 @@ struct RunOnceTests {
 @Suite("weir run --once: safety")
 struct RunOnceSafetyTests {
     func pipeline(_ directory: TemporaryDirectory, input: String, out: String) throws -> String {
-        let path = directory.path + "/p.yaml"
-        try Data("""
+        try directory.write("p.yaml", """
             name: p
             topics: { t: {} }
             sources:
               f: { type: file, paths: ["\(input)"], topic: t }
             sinks:
               o: { type: file, inputs: [t], path: "\(out)", encoding: text }
-            """.utf8).write(to: URL(fileURLWithPath: path))
-        return path
+            """)
     }
 
     @Test("lines appended to an input file after a run are read by the next run, once")
@@ -137,14 +129,14 @@ struct RunOnceSafetyTests {
         let out = directory.path + "/out.txt"
         try Data("a1\na2\n".utf8).write(to: URL(fileURLWithPath: input))
         let p = try pipeline(directory, input: input, out: out)
-        #expect(try weir(directory.path + "/data", ["run", "--once", p]).status == 0)
+        #expect(try runPipeline(at: p, data: directory.path + "/data", quiet: false).status == 0)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: input))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("a3\n".utf8))
         try handle.close()
         // Another file that starts like the first one is a different file.
         try Data("a1\na2\nb1\n".utf8).write(to: URL(fileURLWithPath: directory.path + "/in2.log"))
-        #expect(try weir(directory.path + "/data", ["run", "--once", p]).status == 0)
+        #expect(try runPipeline(at: p, data: directory.path + "/data", quiet: false).status == 0)
         #expect(lines(of: try Data(contentsOf: URL(fileURLWithPath: out))) == ["a1", "a2", "a3"])
     }
 
@@ -155,14 +147,14 @@ struct RunOnceSafetyTests {
         try Data("x\n".utf8).write(to: URL(fileURLWithPath: input))
         let precious = directory.path + "/precious.txt"
         try Data("do not touch\n".utf8).write(to: URL(fileURLWithPath: precious))
-        let refused = try weir(directory.path + "/data", ["run", "--once", try pipeline(directory, input: input, out: precious)])
+        let refused = try runPipeline(at: try pipeline(directory, input: input, out: precious), data: directory.path + "/data", quiet: false)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("already holds data this pipeline did not write"))
         #expect(try String(contentsOfFile: precious, encoding: .utf8) == "do not touch\n")
 
         let other = TemporaryDirectory()
-        #expect(try weir(other.path + "/data", ["run", "--once", try pipeline(other, input: input, out: other.path + "/a.txt")]).status == 0)
-        let moved = try weir(other.path + "/data", ["run", "--once", try pipeline(other, input: input, out: precious)])
+        #expect(try runPipeline(at: try pipeline(other, input: input, out: other.path + "/a.txt"), data: other.path + "/data", quiet: false).status == 0)
+        let moved = try runPipeline(at: try pipeline(other, input: input, out: precious), data: other.path + "/data", quiet: false)
         #expect(moved.status != 0)
         #expect(moved.stderr.contains("now points at"))
         #expect(try String(contentsOfFile: precious, encoding: .utf8) == "do not touch\n")
@@ -171,10 +163,8 @@ struct RunOnceSafetyTests {
     @Test("what cannot run (a generate without count under --once) is refused before anything is written")
     func notRunnable() throws {
         let directory = TemporaryDirectory()
-        let path = directory.path + "/endless.yaml"
-        try Data("topics: { t: {} }\nsources:\n  g: { type: generate, topic: t }\nsinks:\n  o: { type: blackhole, inputs: [t] }\n".utf8)
-            .write(to: URL(fileURLWithPath: path))
-        let result = try weir(directory.path + "/data", ["run", "--once", path])
+        let result = try runPipeline("topics: { t: {} }\nsources:\n  g: { type: generate, topic: t }\nsinks:\n  o: { type: blackhole, inputs: [t] }\n",
+                                     named: "endless.yaml", in: directory, quiet: false)
         #expect(result.status != 0)
         #expect(result.stderr.contains("endless.yaml:3:6: source 'g' would never end under run --once: it has no count; give it one"))
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"))

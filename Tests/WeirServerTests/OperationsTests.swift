@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import weir
 @testable import WeirServer
+import WeirTestSupport
 
 /// `weir run --http`: /metrics parsed by a real Prometheus parser, /health and /ready,
 /// the API and the tap, and `weir top` in a real terminal (tmux).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// Out-of-process plugins found in plugins/ folders (issue 4, first part): manifests are
 /// checked with positions, pipelines naming them validate against their option schema,
@@ -10,8 +11,7 @@ struct PluginDiscoveryTests {
     func setUp(_ directory: TemporaryDirectory, manifest: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory.path + "/plugins/mask_pii", withIntermediateDirectories: true)
         try Data(manifest.utf8).write(to: URL(fileURLWithPath: directory.path + "/plugins/mask_pii/plugin.yaml"))
-        let pipeline = directory.path + "/p.yaml"
-        try Data("""
+        let pipeline = try directory.write("p.yaml", """
             topics: { raw: {} }
             sources:
               f: { type: file, paths: ["\(directory.path)/in.log"], topic: raw }
@@ -19,7 +19,7 @@ struct PluginDiscoveryTests {
               masked: { type: mask_pii, inputs: [raw], replacment: "***" }
             sinks:
               out: { type: stdout, inputs: [masked] }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+            """)
         return pipeline
     }
 
@@ -42,14 +42,12 @@ struct PluginDiscoveryTests {
         #expect(result.stdoutText.contains("p.yaml:5:11: transform 'masked' (mask_pii) needs 'replacement'"))
         #expect(result.stdoutText.contains("p.yaml:5:44: unknown option 'replacment' for transform type mask_pii (did you mean 'replacement'?)"))
 
-        try Data(try String(contentsOfFile: pipeline, encoding: .utf8).replacingOccurrences(of: "replacment", with: "replacement").utf8)
-            .write(to: URL(fileURLWithPath: pipeline))
+        try directory.write("p.yaml", try String(contentsOfFile: pipeline, encoding: .utf8).replacingOccurrences(of: "replacment", with: "replacement"))
         #expect(try run(Paths.weir, ["validate", pipeline]).status == 0)
         // A misspelt plugin type, and options of the wrong type on source and sink
         // plugins (the examples of plugins/), each at its place.
         let elsewhere = TemporaryDirectory()
-        let other = elsewhere.path + "/q.yaml"
-        try Data("""
+        let other = try elsewhere.write("q.yaml", """
             topics: { raw: {} }
             sources:
               rows: { type: sqlite_rows, topic: raw, path: db.sqlite, table: [t], batch: lots }
@@ -57,7 +55,7 @@ struct PluginDiscoveryTests {
               masked: { type: mask_pi, inputs: [raw] }
             sinks:
               db: { type: sqlite_sink, inputs: [raw], paht: out.db, timeout_ms: 0 }
-            """.utf8).write(to: URL(fileURLWithPath: other))
+            """)
         let unknown = try run(Paths.weir, ["validate", "--plugins-dir", Paths.packageRoot + "/plugins", other])
         #expect(unknown.status == 1)
         for expected in [
@@ -73,7 +71,7 @@ struct PluginDiscoveryTests {
 
         // This plugin's program does not exist: the run stops with one clear line, nothing committed.
         try Data("a\nb\n".utf8).write(to: URL(fileURLWithPath: directory.path + "/in.log"))
-        let ran = try weir(directory.path + "/data", ["run", "--once", "--quiet", pipeline])
+        let ran = try runPipeline(at: pipeline, data: directory.path + "/data")
         #expect(ran.status == 1)
         #expect(ran.stderr.contains("transform 'masked': plugin mask_pii (\(directory.path)/plugins/mask_pii/plugin.yaml) cannot run"), "\(ran.stderr)")
         let group = try weir(directory.path + "/data", ["groups", "describe", "p.out"])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WeirTestSupport
 
 /// The README's first command, run as written (but for the build and the folder it
 /// writes to), twice: what it prints is what the README quotes.
@@ -67,8 +68,8 @@ struct ReadmeExampleTests {
         let output = directory.path + "/ssh-failed-logins.jsonl"
         try Data("not ours\n".utf8).write(to: URL(fileURLWithPath: output))
         let data = directory.path + "/data"
-        let result = try run(Paths.weir, ["run", "--once", "--data-dir", data, Paths.packageRoot + "/pipelines/ssh-failed-logins.yaml"],
-                             environment: ["WEIR_OUT": directory.path, "WEIR_SAMPLES": Paths.packageRoot + "/samples"])
+        let result = try runPipeline(at: Paths.packageRoot + "/pipelines/ssh-failed-logins.yaml", data: data, quiet: false,
+                                     environment: ["WEIR_OUT": directory.path, "WEIR_SAMPLES": Paths.packageRoot + "/samples"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("sink 'report' would write \(output), which already holds data this pipeline did not write"))
         #expect(try String(contentsOfFile: output, encoding: .utf8) == "not ours\n")

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// `weir run` of a tail → topic → filter → file pipeline, killed with SIGKILL at random
 /// moments while a writer appends to the tailed file and rotates it (by rename and by
@@ -16,8 +17,7 @@ struct PipelineCrashTests {
         let directory = TemporaryDirectory()
         let input = directory.path + "/in.log"
         let out = directory.path + "/out.txt"
-        let pipeline = directory.path + "/crash.yaml"
-        try Data("""
+        let pipeline = try directory.write("crash.yaml", """
             name: crash
             topics:
               raw: { partitions: 2, compression: gzip }
@@ -34,7 +34,7 @@ struct PipelineCrashTests {
                 condition: '.message starts_with "line"'
             sinks:
               out: { type: file, inputs: [kept], path: "\(out)", encoding: text }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+            """)
         let data = directory.path + "/data"
         let writer = RotatingWriter(path: input)
         writer.start()
@@ -54,7 +54,7 @@ struct PipelineCrashTests {
         }
         writer.stop()
         // The last run reads every file to its end, drains and exits.
-        let last = try weir(data, ["run", "--once", "--quiet", pipeline])
+        let last = try runPipeline(at: pipeline, data: data)
         #expect(last.status == 0, "\(last.stderr)")
         #expect(statuses.allSatisfy { $0 == 128 + SIGKILL }, "every run was killed, not ended: \(statuses)")
 

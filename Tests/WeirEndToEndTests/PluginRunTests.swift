@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// The example plugins of `plugins/`, each in its pipeline of `pipelines/`, run with
 /// `--once` (the `plugins` link in `pipelines/` finds them), and a transform's restart.
@@ -12,8 +13,7 @@ struct PluginRunTests {
         let (data, out) = (directory.path + "/data", directory.path + "/out")
         let environment = ["WEIR_SAMPLES": Paths.packageRoot + "/samples", "WEIR_OUT": out]
         func runOnce(_ name: String) throws {
-            let result = try run(Paths.weir, ["run", "--once", "--quiet", "--data-dir", data, Paths.packageRoot + "/pipelines/\(name).yaml"],
-                                 environment: environment)
+            let result = try runPipeline(at: Paths.packageRoot + "/pipelines/\(name).yaml", data: data, environment: environment)
             #expect(result.status == 0, "\(name): \(result.stderr)")
         }
         func sql(_ query: String) throws -> String {
@@ -50,9 +50,8 @@ struct PluginRunTests {
     func maskExample() throws {
         let directory = TemporaryDirectory()
         let environment = ["WEIR_SAMPLES": Paths.packageRoot + "/samples", "WEIR_OUT": directory.path + "/out"]
-        let result = try run(Paths.weir, ["run", "--once", "--quiet", "--plugins-dir", Paths.packageRoot + "/plugins",
-                                          "--data-dir", directory.path + "/data", Paths.packageRoot + "/pipelines/ssh-masked.yaml"],
-                             environment: environment)
+        let result = try runPipeline(at: Paths.packageRoot + "/pipelines/ssh-masked.yaml", data: directory.path + "/data",
+                                     arguments: ["--plugins-dir", Paths.packageRoot + "/plugins"], environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         let masked = lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/out/ssh-masked.log")))
         let source = lines(of: try Data(contentsOf: URL(fileURLWithPath: Paths.packageRoot + "/samples/loghub/OpenSSH_2k.log")))
@@ -88,8 +87,7 @@ struct PluginRunTests {
             weir_plugin.run_transform(upper)
             """.utf8).write(to: URL(fileURLWithPath: directory.path + "/plugins/flaky/flaky.py"))
         try Data((0..<100).map { "line \($0)\n" }.joined().utf8).write(to: URL(fileURLWithPath: directory.path + "/in.log"))
-        let pipeline = directory.path + "/p.yaml"
-        try Data("""
+        let result = try runPipeline("""
             topics: { raw: {} }
             sources:
               f: { type: file, paths: ["\(directory.path)/in.log"], topic: raw }
@@ -97,8 +95,7 @@ struct PluginRunTests {
               up: { type: flaky, inputs: [raw] }
             sinks:
               out: { type: file, inputs: [up], path: "\(directory.path)/out.txt", encoding: text }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
-        let result = try weir(directory.path + "/data", ["run", "--once", "--quiet", pipeline])
+            """, in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("plugin flaky: it exited with status 3 without answering batch 1; restarting it and sending the 100 records of batch 1 again as two requests"))
         // The plugin's stderr, line by line, with its name.

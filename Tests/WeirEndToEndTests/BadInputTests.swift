@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// The bad-input corpus of docs/bad-input.md: each input has the outcome the table
 /// says, and none crashes or hangs `weir`.
@@ -20,16 +21,14 @@ struct BadInputTests {
         var big = Data(repeating: 0x78, count: 100 << 20)
         big.append(contentsOf: Array("\nafter the big line\n".utf8))
         try big.write(to: URL(fileURLWithPath: input + "/big.log"))
-        let pipeline = directory.path + "/p.yaml"
-        try Data("""
+        let result = try runPipeline("""
             name: p
             topics: { raw: {} }
             sources:
               f: { type: file, paths: ["\(input)/*"], topic: raw }
             sinks:
               out: { type: file, inputs: [raw], path: "\(directory.path)/out.txt", encoding: text }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
-        let result = try weir(directory.path + "/data", ["run", "--once", "--quiet", pipeline])
+            """, in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("path=\(input)/dir.log source=f [WeirPipeline] not a regular file; skipped"))
         #expect(result.stderr.contains("line longer than max_line_bytes; truncated"))
@@ -52,8 +51,7 @@ struct BadInputTests {
     @Test("globs in a directory that does not exist match nothing: file appends nothing, tail keeps looking, no error")
     func missingDirectory() throws {
         let directory = TemporaryDirectory()
-        let pipeline = directory.path + "/m.yaml"
-        try Data("""
+        let result = try runPipeline("""
             name: m
             topics: { raw: {} }
             sources:
@@ -61,8 +59,7 @@ struct BadInputTests {
               t: { type: tail, paths: ["\(directory.path)/nowhere/either/*.log"], topic: raw }
             sinks:
               out: { type: blackhole, inputs: [raw] }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
-        let result = try weir(directory.path + "/data", ["run", "--once", pipeline])
+            """, named: "m.yaml", in: directory, quiet: false)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("weir: m: appended 0 records, wrote 0, 0 failed"))
     }
@@ -70,23 +67,23 @@ struct BadInputTests {
     @Test("a topic directory deleted under a pipeline: the next run makes the topic again and its sink's two members read the new records, each once")
     func deletedTopic() throws {
         let directory = TemporaryDirectory()
-        let pipeline = directory.path + "/p.yaml"
-        func write(count: Int) throws {
-            try Data("""
+        @discardableResult
+        func write(count: Int) throws -> String {
+            try directory.write("p.yaml", """
                 name: p
                 topics: { raw: { partitions: 2 } }
                 sources:
                   g: { type: generate, topic: raw, count: \(count) }
                 sinks:
                   out: { type: file, inputs: [raw], path: "\(directory.path)/out.txt", encoding: text, parallelism: 2 }
-                """.utf8).write(to: URL(fileURLWithPath: pipeline))
+                """)
         }
         let data = directory.path + "/data"
-        try write(count: 1000)
-        #expect(try weir(data, ["run", "--once", "--quiet", pipeline]).status == 0)
+        let pipeline = try write(count: 1000)
+        #expect(try runPipeline(at: pipeline, data: data).status == 0)
         try FileManager.default.removeItem(atPath: data + "/topics/raw")
         try write(count: 2000)
-        let again = try weir(data, ["run", "--once", "--quiet", pipeline])
+        let again = try runPipeline(at: pipeline, data: data)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stderr.contains("the topic was made again since this sink committed; reading it from its start"), "\(again.stderr)")
         let out = lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/out.txt")))
@@ -104,15 +101,14 @@ struct BadInputTests {
         // Appending: the source's next append fails. Idle: nothing is appended after the
         // first line, so the sink's reader has to notice.
         let source = load == "appending" ? "{ type: generate, topic: raw, rate: 200 }" : "{ type: tail, topic: raw, paths: [\"\(input)\"] }"
-        let pipeline = directory.path + "/p.yaml"
-        try Data("""
+        let pipeline = try directory.write("p.yaml", """
             name: p
             topics: { raw: { partitions: 2 } }
             sources:
               s: \(source)
             sinks:
               out: { type: file, inputs: [raw], path: "\(directory.path)/out.txt", encoding: text }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
+            """)
         let child = try ChildProcess(Paths.weir, ["run", "--quiet", "--data-dir", data, pipeline])
         let errors = DataReader(child.stderr)
         var exited = false
@@ -158,23 +154,23 @@ struct BadInputTests {
                   records:
 
             """
-        try Data((head + definitions).utf8).write(to: URL(fileURLWithPath: directory.path + "/bomb.yaml"))
+        let bombFile = try directory.write("bomb.yaml", head + definitions)
         let started = Date()
-        let bomb = try run(Paths.weir, ["validate", directory.path + "/bomb.yaml"])
+        let bomb = try run(Paths.weir, ["validate", bombFile])
         #expect(bomb.status == 1)
         #expect(bomb.stdoutText.contains("bomb.yaml:19:11: a record of test 'bomb' is too big: the file's values may hold 100000 items and 64 levels"), "\(bomb.stdoutText)")
         #expect(Date().timeIntervalSince(started) < 20)
 
         // Many aliases of one big value share the file's budget.
         let big = "        - &big { x: [" + Array(repeating: "1", count: 60_000).joined(separator: ",") + "] }\n"
-        try Data((head + big + String(repeating: "        - *big\n", count: 1_000)).utf8).write(to: URL(fileURLWithPath: directory.path + "/many.yaml"))
-        let many = try run(Paths.weir, ["validate", directory.path + "/many.yaml"])
+        let manyFile = try directory.write("many.yaml", head + big + String(repeating: "        - *big\n", count: 1_000))
+        let many = try run(Paths.weir, ["validate", manyFile])
         #expect(many.status == 1)
         #expect(many.stdoutText.contains("many.yaml:12:11: a record of test 'bomb' is too big"), "\(many.stdoutText.prefix(500))")
 
         let deep = head + "        - { x: " + String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + " }\n"
-        try Data(deep.utf8).write(to: URL(fileURLWithPath: directory.path + "/deep.yaml"))
-        let nested = try run(Paths.weir, ["validate", directory.path + "/deep.yaml"])
+        let deepFile = try directory.write("deep.yaml", deep)
+        let nested = try run(Paths.weir, ["validate", deepFile])
         #expect(nested.status == 1)
         #expect(nested.stdoutText.contains("deep.yaml:12:11: YAML syntax:"), "\(nested.stdoutText.prefix(300))")
         #expect(nested.stdoutText.contains("nesting"), "\(nested.stdoutText.prefix(300))")
@@ -186,8 +182,7 @@ struct BadInputTests {
         let deepJSON = #"{"a":"# + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
         let words = String(repeating: "abcde ", count: 40) + "!"
         try Data((deepJSON + "\n" + words + "\n" + #"{"ok":1}"# + "\n").utf8).write(to: URL(fileURLWithPath: directory.path + "/in.log"))
-        let pipeline = directory.path + "/p.yaml"
-        try Data("""
+        let result = try runPipeline("""
             name: p
             topics: { raw: {} }
             sources:
@@ -198,8 +193,7 @@ struct BadInputTests {
             sinks:
               a: { type: file, inputs: [json], path: "\(directory.path)/json.txt", encoding: json }
               b: { type: file, inputs: [words], path: "\(directory.path)/words.txt", encoding: json }
-            """.utf8).write(to: URL(fileURLWithPath: pipeline))
-        let result = try weir(directory.path + "/data", ["run", "--once", "--quiet", pipeline])
+            """, in: directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/json.txt"))).count == 1, "only {\"ok\":1} parses")
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/words.txt"), "nothing matched, so nothing was written")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// A record that makes a transform plugin crash (issue 12): the request that held it is
 /// sent again in halves until the record is alone, and only that record is dead-lettered,
@@ -77,7 +78,7 @@ struct PluginPoisonTests {
 
     @Test("the crash on line 956 of OpenSSH_2k.log costs that line alone, not the 1,249 after it")
     func openSSHLine956() throws {
-        let lines = WeirLogTests.lines(of: try Data(contentsOf: URL(fileURLWithPath: Paths.packageRoot + "/samples/loghub/OpenSSH_2k.log")))
+        let lines = WeirTestSupport.lines(of: try Data(contentsOf: URL(fileURLWithPath: Paths.packageRoot + "/samples/loghub/OpenSSH_2k.log")))
         let poison = [lines[955]]
         #expect(poison[0].hasSuffix("Accepted password for fztu from 119.137.62.142 port 49116 ssh2"))
         let bench = try bench(lines: lines, poison: poison)

@@ -1,64 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
-
-/// A folder with `plugins/<name>/` (a plugin.yaml and a Python program that may import
-/// the repository's weir_plugin helper), an input file of numbered lines and a pipeline.
-struct PluginBench {
-    let directory = TemporaryDirectory()
-    var root: String { directory.path }
-    var pipeline: String { root + "/p.yaml" }
-    var data: String { root + "/data" }
-
-    func plugin(_ name: String, kind: String, options: String = "", python: String) throws {
-        let folder = root + "/plugins/" + name
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try Data("""
-            name: \(name)
-            kind: \(kind)
-            command: ["python3", "-u", "\(name).py"]
-            description: a plugin made by a test
-            \(options.isEmpty ? "" : "options:\n" + options)
-            """.utf8).write(to: URL(fileURLWithPath: folder + "/plugin.yaml"))
-        let preamble = "import json, os, sys, time\nsys.path.insert(0, \(String(reflecting: Paths.packageRoot + "/plugins")))\nimport weir_plugin\n"
-        try Data((preamble + python).utf8).write(to: URL(fileURLWithPath: folder + "/\(name).py"))
-    }
-
-    /// `count` lines `line 0`, `line 1`, … in in.log.
-    func input(_ count: Int) throws {
-        try Data((0..<count).map { "line \($0)\n" }.joined().utf8).write(to: URL(fileURLWithPath: root + "/in.log"))
-    }
-
-    func write(_ yaml: String) throws {
-        try Data(yaml.utf8).write(to: URL(fileURLWithPath: pipeline))
-    }
-
-    /// Changes the pipeline file: `text` becomes `replacement`.
-    func edit(_ text: String, _ replacement: String) throws {
-        try write(try String(contentsOfFile: pipeline, encoding: .utf8).replacingOccurrences(of: text, with: replacement))
-    }
-
-    func run(_ extra: [String] = []) throws -> CommandResult {
-        try WeirLogTests.run(Paths.weir, ["run", "--once", "--quiet", "--data-dir", data] + extra + [pipeline])
-    }
-
-    func output(_ name: String = "out.txt") throws -> [String] {
-        guard FileManager.default.fileExists(atPath: root + "/" + name) else { return [] }
-        return lines(of: try Data(contentsOf: URL(fileURLWithPath: root + "/" + name)))
-    }
-
-    /// The dead letters of pipeline `p`: value and reason of each.
-    func deadLetters() throws -> [(value: String, reason: String)] {
-        let log = try EmbeddedLog(directory: data)
-        defer { try? log.close() }
-        guard let topic = try? log.topic("p.dlq") else { return [] }
-        return try readAll(topic).map { consumed in
-            let record = consumed.record
-            let reason = record.headers.first { $0.key == "weir.reason" }?.value.map { String(decoding: $0, as: UTF8.self) } ?? ""
-            return (String(decoding: record.value ?? [], as: UTF8.self), reason)
-        }
-    }
-}
+import WeirTestSupport
 
 /// The protocol's faults, injected by purpose-built plugins: each test shows the run
 /// goes on (or stops with one clear line when the plugin cannot run at all), that no
@@ -207,7 +150,7 @@ struct PluginFaultTests {
                 input: { at: raw, lines: [a] }
                 expect: { from: t, count: 0 }
             """)
-        let result = try WeirLogTests.run(Paths.weir, ["test", bench.pipeline])
+        let result = try WeirTestSupport.run(Paths.weir, ["test", bench.pipeline])
         #expect(result.status == 1)
         #expect(result.stdoutText.contains("cannot run: it never answered, and every record sent to it alone made it fail (the last time: it exited with status 2"), "\(result.stdoutText)")
     }

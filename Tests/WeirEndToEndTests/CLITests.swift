@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WeirLog
+import WeirTestSupport
 
 /// The `weir` executable end to end on the real logs in samples/loghub
 /// (CRLF endings, a last line without newline).
@@ -226,8 +227,7 @@ struct ValidateCommandTests {
         #expect(ok.status == 0, "\(ok.stdoutText)")
         #expect(ok.stdoutText.contains("ok (pipeline 'ssh-audit'"))
         let directory = TemporaryDirectory()
-        let bad = directory.path + "/bad.yaml"
-        try Data("topics:\n  raw: {}\nsources:\n  a: {type: tial, topic: raw}\n".utf8).write(to: URL(fileURLWithPath: bad))
+        let bad = try directory.write("bad.yaml", "topics:\n  raw: {}\nsources:\n  a: {type: tial, topic: raw}\n")
         let result = try run(Paths.weir, ["validate", bad])
         #expect(result.status == 1)
         #expect(result.stdoutText == "\(bad):4:13: unknown source type 'tial' (did you mean 'tail'?); known: file, generate, stdin, tail\n")
