@@ -145,7 +145,9 @@ let package = Package(
         ),
         .testTarget(
             name: "WeirPipelineTests",
-            dependencies: ["WeirPipeline", "WeirValues", "WeirLog", "DedupePlugin", .product(name: "InMemoryLogging", package: "swift-log")],
+            dependencies: [
+                "WeirPipeline", "WeirValues", "WeirLog", "DedupePlugin", .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
     ],

@@ -9,7 +9,8 @@ let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingL
 let fuzzSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 
 func fuzzTarget(_ name: String, _ products: [String]) -> Target {
-    .executableTarget(name: name, dependencies: ["FuzzSupport"] + products.map { .product(name: $0, package: root) }, swiftSettings: fuzzSettings)
+    .executableTarget(
+        name: name, dependencies: ["FuzzSupport"] + products.map { .product(name: $0, package: root) }, swiftSettings: fuzzSettings)
 }
 
 let package = Package(

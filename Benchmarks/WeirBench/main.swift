@@ -146,9 +146,10 @@ func ingest(_ options: [String: String]) throws {
 
     let usage = Usage.current()
     let cpuSeconds = usage.cpuSeconds - cpuStart
-    print("ingest records=\(summary.lines) bytes=\(inputBytes) value_bytes=\(summary.bytes) seconds=\(format(seconds))"
-          + " close_seconds=\(format(end - closeStart)) cpu_seconds=\(format(cpuSeconds)) maxrss_kib=\(usage.maxRSSKiB)"
-          + " partitions=\(partitions) compression=\(compression) level=\(level) flush=\(flush.rawValue)")
+    print(
+        "ingest records=\(summary.lines) bytes=\(inputBytes) value_bytes=\(summary.bytes) seconds=\(format(seconds))"
+            + " close_seconds=\(format(end - closeStart)) cpu_seconds=\(format(cpuSeconds)) maxrss_kib=\(usage.maxRSSKiB)"
+            + " partitions=\(partitions) compression=\(compression) level=\(level) flush=\(flush.rawValue)")
 }
 
 func read(_ options: [String: String]) throws {
@@ -183,9 +184,10 @@ func read(_ options: [String: String]) throws {
     let cpuSeconds = usage.cpuSeconds - cpuStart
     try log.close()
 
-    print("read records=\(records) bytes=\(valueBytes + records) value_bytes=\(valueBytes) seconds=\(format(seconds))"
-          + " open_seconds=\(format(openSeconds)) cpu_seconds=\(format(cpuSeconds)) maxrss_kib=\(usage.maxRSSKiB)"
-          + " stored_bytes=\(storedBytes) partitions=\(topic.partitions.count) check=\(String(check, radix: 16))")
+    print(
+        "read records=\(records) bytes=\(valueBytes + records) value_bytes=\(valueBytes) seconds=\(format(seconds))"
+            + " open_seconds=\(format(openSeconds)) cpu_seconds=\(format(cpuSeconds)) maxrss_kib=\(usage.maxRSSKiB)"
+            + " stored_bytes=\(storedBytes) partitions=\(topic.partitions.count) check=\(String(check, radix: 16))")
 }
 
 // MARK: Main
@@ -194,9 +196,12 @@ let arguments = CommandLine.arguments.dropFirst()
 do {
     switch arguments.first {
     case "ingest":
-        try ingest(try parseOptions(arguments.dropFirst(), allowed: [
-            "file", "data-dir", "topic", "partitions", "compression", "level", "flush", "interval-ms",
-        ]))
+        try ingest(
+            try parseOptions(
+                arguments.dropFirst(),
+                allowed: [
+                    "file", "data-dir", "topic", "partitions", "compression", "level", "flush", "interval-ms",
+                ]))
     case "read":
         try read(try parseOptions(arguments.dropFirst(), allowed: ["data-dir", "topic"]))
     case "-h", "--help", "help":

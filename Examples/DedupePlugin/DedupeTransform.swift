@@ -59,11 +59,13 @@ extension DedupeTransform {
 
     /// Adds `dedupe` to a registry.
     public static func register(in registry: inout ComponentRegistry) {
-        registry.register(spec, transform: { options in
-            let field = options.string("field") ?? "message"
-            // Beyond the option's type: `weir validate` reports this at the option.
-            guard !field.isEmpty else { throw options.invalid("field", "must name a field") }
-            return DedupeTransform(field: field, window: Int(options.int("window") ?? 10_000))
-        })
+        registry.register(
+            spec,
+            transform: { options in
+                let field = options.string("field") ?? "message"
+                // Beyond the option's type: `weir validate` reports this at the option.
+                guard !field.isEmpty else { throw options.invalid("field", "must name a field") }
+                return DedupeTransform(field: field, window: Int(options.int("window") ?? 10_000))
+            })
     }
 }

@@ -41,8 +41,9 @@ public final class EmbeddedLog: Sendable {
         let hasData = !(try FileSystem.listDirectory(directory + "/topics")).isEmpty
         recoveredFromUncleanShutdown = !clean && hasData
         if recoveredFromUncleanShutdown {
-            logger.warning("data directory was not closed cleanly; checking every batch since the last recovery point",
-                           metadata: ["directory": "\(directory)"])
+            logger.warning(
+                "data directory was not closed cleanly; checking every batch since the last recovery point",
+                metadata: ["directory": "\(directory)"])
         }
         // From here on, a crash must count as unclean.
         try FileSystem.remove(marker)
@@ -69,10 +70,12 @@ public final class EmbeddedLog: Sendable {
                 let end = topic.partitions[key.partition].endOffset
                 if committed > end {
                     clamped.append(ClampedOffset(group: group, topic: key.topic, partition: key.partition, committed: committed, end: end))
-                    logger.warning("committed offset is beyond the log end (data lost before it was flushed?); clamping", metadata: [
-                        "group": "\(group)", "partition": "\(key.topic)/\(key.partition)",
-                        "committed": "\(committed)", "end": "\(end)",
-                    ])
+                    logger.warning(
+                        "committed offset is beyond the log end (data lost before it was flushed?); clamping",
+                        metadata: [
+                            "group": "\(group)", "partition": "\(key.topic)/\(key.partition)",
+                            "committed": "\(committed)", "end": "\(end)",
+                        ])
                     try store.commit(group: group, offsets: [key: end])
                 }
             }
@@ -89,7 +92,9 @@ public final class EmbeddedLog: Sendable {
                 do {
                     try partition.performDueWork(now: now)
                 } catch {
-                    timerLogger.error("background flush or retention failed", metadata: ["partition": "\(partition.topic)/\(partition.id)", "error": "\(error)"])
+                    timerLogger.error(
+                        "background flush or retention failed",
+                        metadata: ["partition": "\(partition.topic)/\(partition.id)", "error": "\(error)"])
                 }
             }
         }
@@ -150,8 +155,9 @@ public final class EmbeddedLog: Sendable {
             try topic(name).partitions.map { partition in
                 let offset = committed[TopicPartition(topic: name, partition: partition.id)]
                 let from = max(offset ?? partition.startOffset, partition.startOffset)
-                return GroupPartitionState(topic: name, partition: partition.id, committed: offset, end: partition.endOffset,
-                                           lag: max(0, partition.endOffset - from))
+                return GroupPartitionState(
+                    topic: name, partition: partition.id, committed: offset, end: partition.endOffset,
+                    lag: max(0, partition.endOffset - from))
             }
         }
     }

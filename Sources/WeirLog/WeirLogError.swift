@@ -1,3 +1,5 @@
+import Glibc
+
 /// Everything the log can refuse or fail at, each with the place it happened.
 ///
 /// `description` is one line meant for the user; the CLI prints exactly that.
@@ -36,7 +38,8 @@ public enum WeirLogError: Error, Equatable, CustomStringConvertible {
         case .invalidConfig(let text):
             return "invalid topic configuration: \(text)"
         case .offsetOutOfRange(let topic, let partition, let offset, let start, let end):
-            return "offset \(offset) is out of range for \(topic)/\(partition): the log holds offsets \(start)…\(end - 1) (next offset \(end))"
+            return
+                "offset \(offset) is out of range for \(topic)/\(partition): the log holds offsets \(start)…\(end - 1) (next offset \(end))"
         case .corruptBatch(let file, let position, let reason):
             return "\(file) at byte \(position): \(reason)"
         case .unsupportedCompressionCodec(let codec):
@@ -64,9 +67,8 @@ public enum WeirLogError: Error, Equatable, CustomStringConvertible {
         case .recordTooLarge(let size, let limit):
             return "record of \(size) bytes exceeds the limit of \(limit) bytes"
         case .partitionDeleted(let topic, let partition, let path):
-            return "topic '\(topic)' partition \(partition): \(path) was deleted while the log was open; what was appended to it since is lost (the next run makes the topic again)"
+            return
+                "topic '\(topic)' partition \(partition): \(path) was deleted while the log was open; what was appended to it since is lost (the next run makes the topic again)"
         }
     }
 }
-
-import Glibc

@@ -1,5 +1,5 @@
-public import WeirPipeline
 import Foundation
+public import WeirPipeline
 import WeirValues
 
 /// Finds out-of-process plugins: every `<dir>/<name>/plugin.yaml` under, in this order,
@@ -14,8 +14,10 @@ public struct PluginDiscovery: Sendable {
     public let base: ComponentRegistry
 
     /// - Parameter environment: where `WEIR_PLUGINS_PATH` is read; the process's when nil.
-    public init(pluginsDirectories: [String], pipelineFiles: [String], environment: [String: String]? = nil,
-                base: ComponentRegistry = .builtIn) {
+    public init(
+        pluginsDirectories: [String], pipelineFiles: [String], environment: [String: String]? = nil,
+        base: ComponentRegistry = .builtIn
+    ) {
         self.base = base
         let environment = environment ?? ProcessInfo.processInfo.environment
         var folders: [String] = []
@@ -32,11 +34,15 @@ public struct PluginDiscovery: Sendable {
                 diagnostics += problems
                 guard let manifest else { continue }
                 if base.spec(manifest.kind, manifest.name) != nil {
-                    diagnostics.append(Diagnostic(file: "\(resolved)/\(name)/plugin.yaml", line: 1, column: 1,
-                                                  message: "plugin '\(manifest.name)' has the name of a built-in \(manifest.kind.rawValue); rename it"))
+                    diagnostics.append(
+                        Diagnostic(
+                            file: "\(resolved)/\(name)/plugin.yaml", line: 1, column: 1,
+                            message: "plugin '\(manifest.name)' has the name of a built-in \(manifest.kind.rawValue); rename it"))
                 } else if let earlier = manifests.first(where: { $0.name == manifest.name && $0.kind == manifest.kind }) {
-                    diagnostics.append(Diagnostic(file: "\(resolved)/\(name)/plugin.yaml", line: 1, column: 1,
-                                                  message: "plugin '\(manifest.name)' is already defined by \(earlier.directory)/plugin.yaml"))
+                    diagnostics.append(
+                        Diagnostic(
+                            file: "\(resolved)/\(name)/plugin.yaml", line: 1, column: 1,
+                            message: "plugin '\(manifest.name)' is already defined by \(earlier.directory)/plugin.yaml"))
                 } else {
                     manifests.append(manifest)
                 }

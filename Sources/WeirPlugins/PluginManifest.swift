@@ -1,7 +1,7 @@
-public import WeirPipeline
 import Foundation
-import Yams
+public import WeirPipeline
 import WeirValues
+import Yams
 
 /// An out-of-process plugin as `plugins/<name>/plugin.yaml` declares it:
 ///
@@ -55,7 +55,10 @@ extension Checker {
     mutating func manifest(_ root: Node, directory: String) -> PluginManifest? {
         let fields = entries(root, "the manifest") ?? []
         for entry in fields where !Self.manifestKeys.contains(entry.key) {
-            report(entry.keyNode, "unknown key '\(entry.key)'\(suggestion(for: entry.key, among: Self.manifestKeys)); a plugin.yaml has \(Self.manifestKeys.joined(separator: ", "))")
+            report(
+                entry.keyNode,
+                "unknown key '\(entry.key)'\(suggestion(for: entry.key, among: Self.manifestKeys)); a plugin.yaml has \(Self.manifestKeys.joined(separator: ", "))"
+            )
         }
         func field(_ name: String) -> Node? { fields.first { $0.key == name }?.value }
         var manifest = PluginManifest(name: "", kind: .transform, command: [], description: "", options: [], directory: directory)
@@ -68,7 +71,9 @@ extension Checker {
             report(root, "a plugin.yaml needs a name")
         }
         if let node = field("kind"), let kind = string(node, "kind") {
-            if let known = ComponentKind(rawValue: kind) { manifest.kind = known } else {
+            if let known = ComponentKind(rawValue: kind) {
+                manifest.kind = known
+            } else {
                 report(node, "kind must be source, transform or sink, not '\(kind)'")
             }
         } else if field("kind") == nil {
@@ -83,7 +88,8 @@ extension Checker {
         if let node = field("description") { manifest.description = string(node, "description") ?? "" }
         if let node = field("options") {
             for entry in entries(node, "options") ?? [] {
-                if (ComponentRegistry.commonOptions(manifest.kind) + PluginManifest.commonOptions).contains(where: { $0.name == entry.key }) {
+                if (ComponentRegistry.commonOptions(manifest.kind) + PluginManifest.commonOptions).contains(where: { $0.name == entry.key })
+                {
                     report(entry.keyNode, "option '\(entry.key)' is one every \(manifest.kind.rawValue) has; a plugin cannot declare it")
                 }
                 manifest.options.append(option(entry.key, entry.value))
@@ -98,18 +104,28 @@ extension Checker {
         var spec = OptionSpec(name, .plugin(.string))
         let parts = entries(node, "option '\(name)'") ?? []
         for part in parts where !Self.optionKeys.contains(part.key) {
-            report(part.keyNode, "unknown key '\(part.key)' in option '\(name)'\(suggestion(for: part.key, among: Self.optionKeys)); it takes \(Self.optionKeys.joined(separator: ", "))")
+            report(
+                part.keyNode,
+                "unknown key '\(part.key)' in option '\(name)'\(suggestion(for: part.key, among: Self.optionKeys)); it takes \(Self.optionKeys.joined(separator: ", "))"
+            )
         }
         func part(_ key: String) -> Node? { parts.first { $0.key == key }?.value }
         var type = PluginOptionType.string
         if let node = part("type"), let text = string(node, "type of option '\(name)'") {
-            if let known = PluginOptionType.named(text) { type = known } else {
-                report(node, "type of option '\(name)' must be one of \(PluginOptionType.names), not '\(text)'\(suggestion(for: text, among: PluginOptionType.allCases.map(\.rawValue)))")
+            if let known = PluginOptionType.named(text) {
+                type = known
+            } else {
+                report(
+                    node,
+                    "type of option '\(name)' must be one of \(PluginOptionType.names), not '\(text)'\(suggestion(for: text, among: PluginOptionType.allCases.map(\.rawValue)))"
+                )
             }
         }
         spec.kind = .plugin(type)
         if let node = part("required"), let text = string(node, "required of option '\(name)'") {
-            if let flag = ["true": true, "false": false][text] { spec.required = flag } else {
+            if let flag = ["true": true, "false": false][text] {
+                spec.required = flag
+            } else {
                 report(node, "required of option '\(name)' must be true or false, not '\(text)'")
             }
         }

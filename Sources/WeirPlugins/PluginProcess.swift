@@ -1,6 +1,6 @@
-import WeirPipeline
 import Foundation
 import WeirLog
+import WeirPipeline
 import WeirValues
 
 /// Why a plugin's process cannot go on: it exited, hung, or wrote something that is not
@@ -40,8 +40,9 @@ final class PluginProcess {
         // `env -C` starts the command in the plugin's folder, in a process group of its
         // own, so the signals of a shutdown reach whatever the command starts.
         let spawned = Result { () throws(ChildSpawn.SpawnError) -> Int32 in
-            try ChildSpawn.spawn("/usr/bin/env", ["-C", directory] + command, descriptors: [0: toChild[0], 1: fromChild[1], 2: errors[1]],
-                                 ownProcessGroup: true)
+            try ChildSpawn.spawn(
+                "/usr/bin/env", ["-C", directory] + command, descriptors: [0: toChild[0], 1: fromChild[1], 2: errors[1]],
+                ownProcessGroup: true)
         }
         Glibc.close(toChild[0])
         Glibc.close(fromChild[1])
@@ -61,7 +62,8 @@ final class PluginProcess {
         // Room for a whole request and a whole reply in the pipes (1 MiB, Linux's limit
         // for unprivileged processes; the default is 64 KiB), so neither side waits for the
         // other to read while it has work.
-        for fd in [input, output] { _ = fcntl(fd, 1031 /* F_SETPIPE_SZ */, 1 << 20) }
+        let setPipeSize: Int32 = 1031  // F_SETPIPE_SZ, which Glibc's module does not export
+        for fd in [input, output] { _ = fcntl(fd, setPipeSize, 1 << 20) }
         Glibc.signal(SIGPIPE, SIG_IGN)
         Self.relay(errors[0], prefix: "weir: plugin \(name): ")
     }
@@ -118,11 +120,13 @@ final class PluginProcess {
     /// works on one request while Weir encodes the next and reads the last answer.
     /// `timeoutMs` is the longest wait for a reply (or for room to write).
     /// `cancel` set ends the wait at once (the run is aborting).
-    func exchange(count: Int, line: (Int) -> [UInt8], timeoutMs: Int32, cancel: StopFlag?,
-                  reply: (Int, [UInt8]) throws(PluginFault) -> Void) throws(PluginFault) {
+    func exchange(
+        count: Int, line: (Int) -> [UInt8], timeoutMs: Int32, cancel: StopFlag?,
+        reply: (Int, [UInt8]) throws(PluginFault) -> Void
+    ) throws(PluginFault) {
         var sending: [UInt8] = []
-        var sent = 0      // bytes of `sending` written
-        var made = 0      // requests made
+        var sent = 0  // bytes of `sending` written
+        var made = 0  // requests made
         var answered = 0  // replies read
         var deadline = monotonicMillis() + Int64(timeoutMs)
         // Set when its stdin broke: replies already written are still read, up to its end.

@@ -1,5 +1,5 @@
-import WeirPipeline
 import WeirLog
+import WeirPipeline
 import WeirValues
 
 /// How an out-of-process plugin joins the registry: its spec (its own options plus the
@@ -7,15 +7,18 @@ import WeirValues
 extension PluginManifest {
     /// Options of every out-of-process plugin, handled by Weir and not sent to it.
     static let commonOptions = [
-        OptionSpec("timeout_ms", .integer(1...3_600_000), default: .int(30_000),
-                   description: "longest wait for a reply (or for the plugin to read its stdin)"),
-        OptionSpec("max_attempts", .integer(1...100), default: .int(3),
-                   description: "refusals of a request, or crashes on requests holding a record, before those records fail"),
+        OptionSpec(
+            "timeout_ms", .integer(1...3_600_000), default: .int(30_000),
+            description: "longest wait for a reply (or for the plugin to read its stdin)"),
+        OptionSpec(
+            "max_attempts", .integer(1...100), default: .int(3),
+            description: "refusals of a request, or crashes on requests holding a record, before those records fail"),
     ]
 
     /// The component type a pipeline names it by.
     var spec: ComponentSpec {
-        ComponentSpec(type: name, kind: kind, summary: description, options: options + Self.commonOptions, origin: directory + "/plugin.yaml")
+        ComponentSpec(
+            type: name, kind: kind, summary: description, options: options + Self.commonOptions, origin: directory + "/plugin.yaml")
     }
 
     func register(in registry: inout ComponentRegistry) {

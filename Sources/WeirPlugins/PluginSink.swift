@@ -1,5 +1,5 @@
-import WeirPipeline
 import Logging
+import WeirPipeline
 import WeirValues
 
 /// A sink run by an out-of-process plugin: Weir writes `{"type":"batch","id":N,

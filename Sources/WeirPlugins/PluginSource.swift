@@ -1,6 +1,6 @@
-import WeirPipeline
 import Foundation
 import WeirLog
+import WeirPipeline
 import WeirValues
 
 /// A source run by an out-of-process plugin. Weir starts it with
@@ -37,7 +37,8 @@ struct PluginSource: PipelineSource {
         while !context.stop.isSet {
             if restartsInARow > 0 {
                 if !producedOnce && restartsInARow >= settings.maxAttempts {
-                    throw PipelineError(description: "plugin \(manifest.name) (\(manifest.directory)/plugin.yaml) cannot run: \(lastProblem)")
+                    throw PipelineError(
+                        description: "plugin \(manifest.name) (\(manifest.directory)/plugin.yaml) cannot run: \(lastProblem)")
                 }
                 let pause = monotonicMillis() + Int64(min(100 << min(restartsInARow - 1, 6), 5_000))
                 while !context.stop.isSet && monotonicMillis() < pause { usleep(20_000) }
@@ -86,13 +87,17 @@ struct PluginSource: PipelineSource {
     }
 
     /// Appends what the plugin writes until it ends, fails or the run stops.
-    private func pump(_ process: PluginProcess, _ context: SourceContext, producedOnce: inout Bool, restartsInARow: inout Int) throws -> Ending {
+    private func pump(_ process: PluginProcess, _ context: SourceContext, producedOnce: inout Bool, restartsInARow: inout Int) throws
+        -> Ending
+    {
         while !context.stop.isSet {
             switch process.nextLine(waitMs: 100) {
             case .nothing: continue
             case .tooLong: return .fault(PluginProcess.tooLong.description)
             case .end:
-                guard let status = process.waitForExit(waitMs: settings.graceMs) else { return .fault("it closed its stdout but did not exit") }
+                guard let status = process.waitForExit(waitMs: settings.graceMs) else {
+                    return .fault("it closed its stdout but did not exit")
+                }
                 return status == 0 ? .finished : .fault("it exited with \(PluginProcess.describe(status))")
             case .line(let line):
                 do {

@@ -1,7 +1,7 @@
-import WeirPipeline
 import Foundation
 import Synchronization
 import WeirLog
+import WeirPipeline
 import WeirValues
 
 /// A transform run by an out-of-process plugin (`plugins/README.md` has the protocol):

@@ -1,6 +1,6 @@
-import WeirPipeline
 import Foundation
 import WeirLog
+import WeirPipeline
 import WeirValues
 
 /// The records of the plugin protocol (`plugins/README.md`) as JSON:
@@ -54,7 +54,8 @@ enum PluginWire {
     static func record(_ value: Value) throws(BadRecord) -> PipelineRecord {
         guard case .object(let members) = value else { throw BadRecord(description: "a record is not an object") }
         guard case .object(let fields)? = members["fields"] else { throw BadRecord(description: "a record has no \"fields\" object") }
-        var record = PipelineRecord(key: try bytes(members, "key"), timestamp: int(members["timestamp"]) ?? 0, headers: try headers(members), fields: fields)
+        var record = PipelineRecord(
+            key: try bytes(members, "key"), timestamp: int(members["timestamp"]) ?? 0, headers: try headers(members), fields: fields)
         if case .string(let topic)? = members["topic"], let partition = int(members["partition"]), let offset = int(members["offset"]) {
             record.origin = RecordOrigin(topic: topic, partition: Int(partition), offset: offset)
         }
@@ -71,7 +72,8 @@ enum PluginWire {
             bytes = json
         }
         guard let bytes else { throw BadRecord(description: "a record has neither \"value\" nor \"fields\"") }
-        return SourceRecord(key: try self.bytes(members, "key"), value: bytes, timestamp: int(members["timestamp"]), headers: try headers(members))
+        return SourceRecord(
+            key: try self.bytes(members, "key"), value: bytes, timestamp: int(members["timestamp"]), headers: try headers(members))
     }
 
     private static func int(_ value: Value?) -> Int64? {

@@ -1,8 +1,8 @@
-import WeirPipeline
 import Foundation
 import Metrics
 import Synchronization
 import WeirLog
+import WeirPipeline
 import WeirValues
 
 /// One process of a transform or sink plugin, and how its requests get answers.
@@ -81,8 +81,10 @@ final class PluginWorker: @unchecked Sendable {  // one caller at a time: its po
     /// What became of records `0..<count`, in order, each range sent as one request:
     /// `line(id, range)` is the request with id `id` of the records in `range`, and
     /// `newID()` gives each new request its id (a request sent again keeps its id).
-    func call(count: Int, requestSize: Int, newID: () -> Int,
-              line: (Int, Range<Int>) -> [UInt8]) -> [(records: Range<Int>, outcome: Outcome)] {
+    func call(
+        count: Int, requestSize: Int, newID: () -> Int,
+        line: (Int, Range<Int>) -> [UInt8]
+    ) -> [(records: Range<Int>, outcome: Outcome)] {
         var pending = stride(from: 0, to: count, by: requestSize).map { Part(records: $0..<min($0 + requestSize, count)) }
         var finished: [(records: Range<Int>, outcome: Outcome)] = []
         var pauseTries = 0
@@ -131,11 +133,17 @@ final class PluginWorker: @unchecked Sendable {  // one caller at a time: its po
                     pauseTries = max(pauseTries, 1)
                     if part.records.count > 1 {
                         let middle = part.records.lowerBound + part.records.count / 2
-                        settings.say(manifest, "\(fault.description); restarting it and sending the \(part.records.count) records of batch \(ids[index]) again as two requests")
+                        settings.say(
+                            manifest,
+                            "\(fault.description); restarting it and sending the \(part.records.count) records of batch \(ids[index]) again as two requests"
+                        )
                         next.append(Part(records: part.records.lowerBound..<middle, faults: part.faults))
                         next.append(Part(records: middle..<part.records.upperBound, faults: part.faults))
                     } else if part.faults < settings.maxAttempts {
-                        settings.say(manifest, "\(fault.description); restarting it and sending the record of batch \(ids[index]) again (attempt \(part.faults) of \(settings.maxAttempts))")
+                        settings.say(
+                            manifest,
+                            "\(fault.description); restarting it and sending the record of batch \(ids[index]) again (attempt \(part.faults) of \(settings.maxAttempts))"
+                        )
                         pauseTries = max(pauseTries, part.tries)
                         next.append(part)
                     } else {
@@ -143,8 +151,17 @@ final class PluginWorker: @unchecked Sendable {  // one caller at a time: its po
                         if failedAloneInARow >= (answered.isSet ? Self.failuresInARowToStop : settings.maxAttempts) {
                             return [(0..<count, .fatal(failsOnEverything(fault)))]
                         }
-                        settings.say(manifest, "\(fault.description); restarting it without the record of batch \(ids[index]), which made it fail \(part.faults) times")
-                        finished.append((part.records, .failed("plugin \(manifest.name): \(fault.description), a request of this record alone (it failed \(part.faults) times with it)")))
+                        settings.say(
+                            manifest,
+                            "\(fault.description); restarting it without the record of batch \(ids[index]), which made it fail \(part.faults) times"
+                        )
+                        finished.append(
+                            (
+                                part.records,
+                                .failed(
+                                    "plugin \(manifest.name): \(fault.description), a request of this record alone (it failed \(part.faults) times with it)"
+                                )
+                            ))
                     }
                 } else {
                     // Not answered because the plugin failed before it: sent again as it was.
@@ -177,9 +194,11 @@ final class PluginWorker: @unchecked Sendable {  // one caller at a time: its po
         let process = process!
         var done = 0  // replies read
         do {
-            try process.exchange(count: ids.count, line: line, timeoutMs: settings.timeoutMs, cancel: cancel) { (index, text) throws(PluginFault) in
+            try process.exchange(count: ids.count, line: line, timeoutMs: settings.timeoutMs, cancel: cancel) {
+                (index, text) throws(PluginFault) in
                 guard case .object(let object)? = try? JSONValueParser.parse(text), object["id"] == .int(Int64(ids[index])) else {
-                    throw PluginFault(description: "it wrote a line that is not the reply to batch \(ids[index]): \(PluginSettings.excerpt(text))")
+                    throw PluginFault(
+                        description: "it wrote a line that is not the reply to batch \(ids[index]): \(PluginSettings.excerpt(text))")
                 }
                 answered.set()
                 reply(index, object)
@@ -219,9 +238,11 @@ struct PluginSettings: Sendable {
     init(_ options: ComponentOptions) {
         if let n = options.int("timeout_ms") { timeoutMs = Int32(n) }
         if let n = options.int("max_attempts") { maxAttempts = Int(n) }
-        restarts = Counter(label: "weir_plugin_restarts_total", dimensions: [
-            ("pipeline", options.pipeline), ("component", options.id), ("plugin", options.component.type),
-        ])
+        restarts = Counter(
+            label: "weir_plugin_restarts_total",
+            dimensions: [
+                ("pipeline", options.pipeline), ("component", options.id), ("plugin", options.component.type),
+            ])
     }
 
     func countRestart() { restarts.increment() }

@@ -1,7 +1,7 @@
-import WeirPipeline
 import Foundation
 import Synchronization
 import WeirLog
+import WeirPipeline
 import WeirValues
 
 /// The processes of a transform or sink plugin (`parallelism` of them): a batch goes to
@@ -38,8 +38,10 @@ final class PluginWorkerPool: @unchecked Sendable {  // workers are handed out u
                 lock.signal()
             }
         }
-        let outcomes = worker.call(count: batch.count, requestSize: PluginManifest.requestSize,
-                                   newID: { nextID.add(1, ordering: .relaxed).newValue }) { id, records in
+        let outcomes = worker.call(
+            count: batch.count, requestSize: PluginManifest.requestSize,
+            newID: { nextID.add(1, ordering: .relaxed).newValue }
+        ) { id, records in
             PluginManifest.request(id: id, batch[records])
         }
         return outcomes.map { (batch[$0.records], $0.outcome) }

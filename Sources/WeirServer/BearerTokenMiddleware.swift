@@ -9,8 +9,10 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         let authorization = request.headers[.authorization]
         guard access.allows(path: request.uri.path, authorization: authorization) else {
             let problem = authorization == nil ? "this weir asks for a bearer token" : "wrong bearer token"
-            var response = OperationsServer.json(.unauthorized, OperationsServer.Failure(
-                error: "\(problem): weir top and weir tap send it with --http-token-file PATH or $WEIR_HTTP_TOKEN"))
+            var response = OperationsServer.json(
+                .unauthorized,
+                OperationsServer.Failure(
+                    error: "\(problem): weir top and weir tap send it with --http-token-file PATH or $WEIR_HTTP_TOKEN"))
             response.headers[.wwwAuthenticate] = "Bearer realm=\"weir\""
             return response
         }

@@ -29,11 +29,15 @@ public struct HTTPAccess: Sendable, Equatable {
         if let token { return HTTPAccess(token: token, openProbes: openProbes, warning: nil) }
         if isLoopback(host) { return HTTPAccess(token: nil, openProbes: true, warning: nil) }
         guard insecureNoAuth else {
-            throw Refused(description: "--http on \(host) is beyond loopback and would serve the records to anyone who reaches it: "
-                + "give a token (--http-token-file PATH or $WEIR_HTTP_TOKEN) or, to serve without one, --insecure-no-auth")
+            throw Refused(
+                description: "--http on \(host) is beyond loopback and would serve the records to anyone who reaches it: "
+                    + "give a token (--http-token-file PATH or $WEIR_HTTP_TOKEN) or, to serve without one, --insecure-no-auth")
         }
-        return HTTPAccess(token: nil, openProbes: true, warning:
-            "serving HTTP on \(host) without authentication (--insecure-no-auth): anyone who reaches it can read the records through /api/tap")
+        return HTTPAccess(
+            token: nil, openProbes: true,
+            warning:
+                "serving HTTP on \(host) without authentication (--insecure-no-auth): anyone who reaches it can read the records through /api/tap"
+        )
     }
 
     /// True for 127.0.0.0/8, ::1 (also as ::ffff:127.x.x.x) and `localhost`. Any other

@@ -5,11 +5,13 @@ enum MetricCatalog {
         // Components (counted per batch by the runner).
         "weir_component_received_records_total": "Records that reached the component (a source: records it read).",
         "weir_component_sent_records_total": "Records that left the component: appended (source), produced (transform), written (sink).",
-        "weir_component_received_bytes_total": "Bytes of record values the component read (sources from their input, sinks from their topics).",
+        "weir_component_received_bytes_total":
+            "Bytes of record values the component read (sources from their input, sinks from their topics).",
         "weir_component_errors_total": "Records the component failed.",
         "weir_component_dead_lettered_records_total": "Records of the component's failures sent to the pipeline's dead-letter topic.",
         "weir_component_running": "1 while the component runs (a source: connected to its input), else 0.",
-        "weir_sink_end_to_end_latency_seconds": "Time from a record's timestamp to its write by the sink, observed once per batch for the batch's oldest record.",
+        "weir_sink_end_to_end_latency_seconds":
+            "Time from a record's timestamp to its write by the sink, observed once per batch for the batch's oldest record.",
         "weir_sink_lag_records": "Records in the sink's input topics not yet written by it.",
         "weir_plugin_restarts_total": "Restarts of a plugin's processes (exits, hangs, bad replies).",
         "weir_pipeline_running": "1 while the pipeline runs, else 0.",

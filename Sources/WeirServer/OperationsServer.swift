@@ -82,8 +82,9 @@ public final class OperationsServer: Sendable {
 
     private static func addRoutes(to router: Router<BasicRequestContext>, monitor: RunMonitor, exporter: MetricsExporter) {
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(bytes: exporter.scrape())))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: exporter.scrape())))
         }
         router.get("/health") { _, _ in
             json(.ok, Health(status: "ok", uptimeSeconds: Date().timeIntervalSince(monitor.startedAt)))
@@ -104,8 +105,9 @@ public final class OperationsServer: Sendable {
             case .success(let stats) where stats.state == .finished:
                 return json(.conflict, Failure(error: "component '\(stats.pipeline).\(stats.id)' has finished: nothing more leaves it"))
             case .success(let stats):
-                return Response(status: .ok, headers: [.contentType: "application/x-ndjson"],
-                                body: TapStream(records: stats.tap.listen(), limit: limit).body)
+                return Response(
+                    status: .ok, headers: [.contentType: "application/x-ndjson"],
+                    body: TapStream(records: stats.tap.listen(), limit: limit).body)
             }
         }
     }
@@ -126,8 +128,9 @@ public final class OperationsServer: Sendable {
 
     static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
         let bytes = (try? PipelinesReport.encoder().encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: Array(bytes) + [0x0a])))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: Array(bytes) + [0x0a])))
     }
 }
 

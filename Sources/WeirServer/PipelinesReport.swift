@@ -79,12 +79,15 @@ public struct PipelinesReport: Codable, Sendable {
                         id: stats.id, kind: stats.kind.rawValue, type: stats.type, state: stats.state.name, detail: stats.state.detail,
                         inputs: definition.inputs, receivedRecords: counts.received, sentRecords: counts.sent, receivedBytes: counts.bytes,
                         errors: counts.errors, deadLettered: counts.deadLettered,
-                        receivedRecordsPerSecond: (rate.received * 10).rounded() / 10, sentRecordsPerSecond: (rate.sent * 10).rounded() / 10,
+                        receivedRecordsPerSecond: (rate.received * 10).rounded() / 10,
+                        sentRecordsPerSecond: (rate.sent * 10).rounded() / 10,
                         receivedBytesPerSecond: rate.bytes.rounded(),
                         lag: stats.kind == .sink ? snapshot.sinkLag[ObjectIdentifier(stats)] ?? 0 : nil)
                 },
                 groups: (snapshot.groups[runner.definition.name] ?? []).map {
-                    Group(group: $0.group, sink: $0.sink, topic: $0.topic, partition: $0.partition, committed: $0.committed, end: $0.end, lag: $0.lag)
+                    Group(
+                        group: $0.group, sink: $0.sink, topic: $0.topic, partition: $0.partition, committed: $0.committed, end: $0.end,
+                        lag: $0.lag)
                 })
         }
         topics = snapshot.topics

@@ -25,7 +25,8 @@ struct ProcessStats {
         if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 { stats.maxFiles = Double(limit.rlim_cur) }
         var usage = rusage()
         if getrusage(RUSAGE_SELF.rawValue, &usage) == 0 {
-            stats.cpuSeconds = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            stats.cpuSeconds =
+                Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
                 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
         }
         stats.startTime = startTime
@@ -36,9 +37,9 @@ struct ProcessStats {
     /// /proc/self/stat, after the parenthesised command name).
     private static let startTime: Double = {
         guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")"),
-              let system = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let boot = system.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }).flatMap({ Double($0.dropFirst(6)) })
+            let close = stat.lastIndex(of: ")"),
+            let system = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let boot = system.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }).flatMap({ Double($0.dropFirst(6)) })
         else { return Date().timeIntervalSince1970 }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // fields[0] is the state (field 3), so field 22 is fields[19].

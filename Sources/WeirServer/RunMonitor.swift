@@ -80,10 +80,13 @@ public final class RunMonitor: Sendable {
             snapshot.groups[runner.definition.name] = runner.groupPositions()
         }
         snapshot.topics = log.topicNames.compactMap { try? log.topic($0) }.map { topic in
-            PipelinesReport.Topic(name: topic.name, partitions: topic.partitions.map {
-                PipelinesReport.Partition(partition: $0.id, startOffset: $0.startOffset, endOffset: $0.endOffset,
-                                          sizeBytes: $0.sizeInBytes, segments: $0.segmentCount)
-            })
+            PipelinesReport.Topic(
+                name: topic.name,
+                partitions: topic.partitions.map {
+                    PipelinesReport.Partition(
+                        partition: $0.id, startOffset: $0.startOffset, endOffset: $0.endOffset,
+                        sizeBytes: $0.sizeInBytes, segments: $0.segmentCount)
+                })
         }
         let (before, then) = previous.withLock { previous in
             defer { previous = (now, counts) }
@@ -93,8 +96,9 @@ public final class RunMonitor: Sendable {
         if then > 0 {
             for (id, current) in counts {
                 let old = before[id] ?? .init()
-                snapshot.rates[id] = Rate(received: Double(current.received - old.received) / seconds, sent: Double(current.sent - old.sent) / seconds,
-                                          bytes: Double(current.bytes - old.bytes) / seconds)
+                snapshot.rates[id] = Rate(
+                    received: Double(current.received - old.received) / seconds, sent: Double(current.sent - old.sent) / seconds,
+                    bytes: Double(current.bytes - old.bytes) / seconds)
             }
         }
         latest.withLock { $0 = snapshot }
@@ -106,7 +110,9 @@ public final class RunMonitor: Sendable {
     public func notReady() -> [Problem] {
         let (log, runners, ended) = attached.withLock { ($0.log, $0.runners, $0.ended) }
         if ended { return [Problem(pipeline: nil, component: nil, reason: "weir is shutting down")] }
-        guard log != nil else { return [Problem(pipeline: nil, component: nil, reason: "the log is opening (recovering after a crash can take a while)")] }
+        guard log != nil else {
+            return [Problem(pipeline: nil, component: nil, reason: "the log is opening (recovering after a crash can take a while)")]
+        }
         var problems: [Problem] = []
         for runner in runners {
             let name = runner.definition.name
@@ -146,9 +152,15 @@ public final class RunMonitor: Sendable {
         if let found = exact.first ?? (byID.count == 1 ? byID.first : nil) { return .success(found) }
         let known = all.map { "\($0.pipeline).\($0.id)" }.joined(separator: ", ")
         if byID.count > 1 {
-            return .failure(LookupError(description: "component '\(name)' is in several pipelines; name one of: \(byID.map { "\($0.pipeline).\($0.id)" }.joined(separator: ", "))"))
+            return .failure(
+                LookupError(
+                    description:
+                        "component '\(name)' is in several pipelines; name one of: \(byID.map { "\($0.pipeline).\($0.id)" }.joined(separator: ", "))"
+                ))
         }
-        return .failure(LookupError(description: "no component '\(name)'" + (known.isEmpty ? " (no pipeline is running yet)" : "; components: \(known)")))
+        return .failure(
+            LookupError(
+                description: "no component '\(name)'" + (known.isEmpty ? " (no pipeline is running yet)" : "; components: \(known)")))
     }
 
     struct LookupError: Error, CustomStringConvertible {

@@ -34,8 +34,9 @@ struct WeirMetricsFactory: MetricsFactory {
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        registry.makeDurationHistogram(descriptor: Self.descriptor(label), labels: dimensions,
-                                       buckets: MetricCatalog.durationBuckets[label] ?? MetricCatalog.defaultDurationBuckets)
+        registry.makeDurationHistogram(
+            descriptor: Self.descriptor(label), labels: dimensions,
+            buckets: MetricCatalog.durationBuckets[label] ?? MetricCatalog.defaultDurationBuckets)
     }
 
     func destroyCounter(_ handler: any CounterHandler) { plain.destroyCounter(handler) }

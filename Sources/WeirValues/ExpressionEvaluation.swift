@@ -1,3 +1,5 @@
+import Foundation
+
 /// Evaluating an expression against a record's fields.
 ///
 /// A missing field is `null`. Comparisons of numbers are numeric (integers and
@@ -73,7 +75,8 @@ extension Expression {
             case (.string(let text), .string(let part)): return Self.bytes(of: text, contain: part)
             case (.array(let items), let item): return items.contains { equal($0, item) }
             case (.null, _): return false
-            case (.string, _): throw ExpressionError(column: column, "contains needs a string on its right when its left is a string, got \(b.typeName)")
+            case (.string, _):
+                throw ExpressionError(column: column, "contains needs a string on its right when its left is a string, got \(b.typeName)")
             default: throw ExpressionError(column: column, "contains needs a string or an array on its left, got \(a.typeName)")
             }
         case .startsWith, .endsWith:
@@ -113,7 +116,9 @@ extension Expression {
         return a == b
     }
 
-    private static func call(_ function: Function, _ value: Value, path: Expression, fields: Value, column: Int) throws(ExpressionError) -> Value {
+    private static func call(_ function: Function, _ value: Value, path: Expression, fields: Value, column: Int) throws(ExpressionError)
+        -> Value
+    {
         switch function {
         case .exists:
             guard case .path(let names, _) = path else { return .bool(false) }
@@ -155,5 +160,3 @@ extension Expression {
         }
     }
 }
-
-import Foundation

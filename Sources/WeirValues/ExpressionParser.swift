@@ -100,7 +100,8 @@ struct ExpressionParser {
             guard arguments.count == function.arity else {
                 throw ExpressionError(column: token.column, "\(name) takes \(function.arity) argument, got \(arguments.count)")
             }
-            if function == .exists, case .path = arguments[0] {} else if function == .exists {
+            if function == .exists, case .path = arguments[0] {
+            } else if function == .exists {
                 throw ExpressionError(column: token.column, "exists takes a field path, like exists(.user.id)")
             }
             return .call(function, arguments, column: token.column)

@@ -71,7 +71,9 @@ enum ExpressionLexer {
                 }
                 guard closed else { throw ExpressionError(column: column(start), "string is not closed") }
                 tokens.append(ExpressionToken(kind: .string(String(value)), column: column(start)))
-            } else if c.properties.numericType != nil && c.isASCII || (c == "-" && i + 1 < chars.count && chars[i + 1].isASCII && chars[i + 1].properties.numericType != nil) {
+            } else if c.properties.numericType != nil && c.isASCII
+                || (c == "-" && i + 1 < chars.count && chars[i + 1].isASCII && chars[i + 1].properties.numericType != nil)
+            {
                 i += 1
                 var isDouble = false
                 while i < chars.count, chars[i].isASCII, chars[i].properties.numericType != nil || (chars[i] == "." && !isDouble) {

@@ -40,7 +40,9 @@ public struct JSONValueParser {
 
     private mutating func literal(_ word: StaticString, _ value: Value) throws(Failure) -> Value {
         let count = word.utf8CodeUnitCount
-        guard at + count <= bytes.count, memcmp(bytes.baseAddress! + at, word.utf8Start, count) == 0 else { throw failure("not a JSON value") }
+        guard at + count <= bytes.count, memcmp(bytes.baseAddress! + at, word.utf8Start, count) == 0 else {
+            throw failure("not a JSON value")
+        }
         at += count
         return value
     }
@@ -120,7 +122,9 @@ public struct JSONValueParser {
         let integerStart = at
         let integerDigits = digits(&self)
         guard integerDigits > 0 else { throw Failure(offset: start, message: "not a JSON value") }
-        guard integerDigits == 1 || bytes[integerStart] != 0x30 else { throw Failure(offset: start, message: "a number with a leading zero") }
+        guard integerDigits == 1 || bytes[integerStart] != 0x30 else {
+            throw Failure(offset: start, message: "a number with a leading zero")
+        }
         var integral = true
         if at < bytes.count, bytes[at] == UInt8(ascii: ".") {
             at += 1

@@ -67,7 +67,8 @@ extension Value {
                 case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
                 case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
                 case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
-                default: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xf)]])
+                default:
+                    out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xf)]])
                 }
                 runStart = i + 1
             }

@@ -1,5 +1,6 @@
 public import ArgumentParser
 import Dispatch
+import Glibc
 public import WeirLog
 
 struct ConsumeCommand: AsyncParsableCommand {
@@ -57,15 +58,16 @@ struct ConsumeCommand: AsyncParsableCommand {
         do {
             let consumer = try TopicConsumer(log: log, topic: topic, options: options)
             let task = Task {
-                try await consumer.run({ topic, partition, record in
-                    switch format {
-                    case .raw:
-                        if let value = record.value { try output.write(value) }
-                        try output.write([0x0a])
-                    case .json:
-                        try output.write(RecordJSON.encode(topic: topic, partition: partition, record: record) + [0x0a])
-                    }
-                }, handled: { try output.flush() })
+                try await consumer.run(
+                    { topic, partition, record in
+                        switch format {
+                        case .raw:
+                            if let value = record.value { try output.write(value) }
+                            try output.write([0x0a])
+                        case .json:
+                            try output.write(RecordJSON.encode(topic: topic, partition: partition, record: record) + [0x0a])
+                        }
+                    }, handled: { try output.flush() })
             }
             let interrupts = follow ? Interrupts { task.cancel() } : nil
             defer { withExtendedLifetime(interrupts) {} }
@@ -100,5 +102,3 @@ final class Interrupts: @unchecked Sendable {
 }
 
 extension AssignmentStrategy: ExpressibleByArgument {}
-
-import Glibc

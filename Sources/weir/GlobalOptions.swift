@@ -6,9 +6,11 @@ import WeirLog
 
 /// Options every command that touches the data directory takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: ArgumentHelp(
-        "The data directory (default: $WEIR_DATA_DIR, else $XDG_DATA_HOME/weir, else ~/.local/share/weir).",
-        valueName: "dir"))
+    @Option(
+        name: .customLong("data-dir"),
+        help: ArgumentHelp(
+            "The data directory (default: $WEIR_DATA_DIR, else $XDG_DATA_HOME/weir, else ~/.local/share/weir).",
+            valueName: "dir"))
     var dataDir: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -18,7 +20,8 @@ struct GlobalOptions: ParsableArguments {
         case text, json
     }
 
-    @Option(name: .customLong("log-format"), help: "text, or json: one JSON object per line on stderr (time, level, label, message, metadata).")
+    @Option(
+        name: .customLong("log-format"), help: "text, or json: one JSON object per line on stderr (time, level, label, message, metadata).")
     var logFormat: LogFormat = .text
 
     /// The directory the user means, from the flag, the environment or the default.

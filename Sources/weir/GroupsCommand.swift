@@ -60,14 +60,18 @@ struct GroupsCommand: ParsableCommand {
             let rows = try global.withLog { try $0.describeGroup(group) }
             guard !rows.isEmpty else { throw WeirLogError.unknownGroup(group) }
             if output.json {
-                return try output.print(Description(group: group, partitions: rows.map {
-                    Row(topic: $0.topic, partition: $0.partition, committed: $0.committed, end: $0.end, lag: $0.lag)
-                }))
+                return try output.print(
+                    Description(
+                        group: group,
+                        partitions: rows.map {
+                            Row(topic: $0.topic, partition: $0.partition, committed: $0.committed, end: $0.end, lag: $0.lag)
+                        }))
             }
             print("topic".padded(20) + "  partition  committed   end         lag")
             for row in rows {
-                print(row.topic.padded(20) + "  " + "\(row.partition)".padded(9) + "  " + (row.committed.map(String.init) ?? "-").padded(10)
-                    + "  " + "\(row.end)".padded(10) + "  \(row.lag)")
+                print(
+                    row.topic.padded(20) + "  " + "\(row.partition)".padded(9) + "  " + (row.committed.map(String.init) ?? "-").padded(10)
+                        + "  " + "\(row.end)".padded(10) + "  \(row.lag)")
             }
         }
     }
@@ -99,7 +103,8 @@ struct GroupsCommand: ParsableCommand {
                     default:
                         guard let offset = Int64(to) else { throw ValidationError("--to takes earliest, latest or an offset, not '\(to)'") }
                         guard offset >= p.startOffset, offset <= p.endOffset else {
-                            throw WeirLogError.offsetOutOfRange(topic: topic.name, partition: p.id, offset: offset, start: p.startOffset, end: p.endOffset)
+                            throw WeirLogError.offsetOutOfRange(
+                                topic: topic.name, partition: p.id, offset: offset, start: p.startOffset, end: p.endOffset)
                         }
                         offsets[key] = offset
                     }

@@ -4,9 +4,11 @@ import Foundation
 /// `--http-token-file PATH`, else `$WEIR_HTTP_TOKEN`: the bearer token of `weir run --http`
 /// (which asks it of clients) and of `weir top` and `weir tap` (which send it).
 struct HTTPTokenOption: ParsableArguments {
-    @Option(name: .customLong("http-token-file"), help: ArgumentHelp(
-        "A file holding the bearer token of the HTTP endpoint (surrounding whitespace ignored); default: $WEIR_HTTP_TOKEN.",
-        valueName: "path"))
+    @Option(
+        name: .customLong("http-token-file"),
+        help: ArgumentHelp(
+            "A file holding the bearer token of the HTTP endpoint (surrounding whitespace ignored); default: $WEIR_HTTP_TOKEN.",
+            valueName: "path"))
     var file: String?
 
     struct Unusable: Error, CustomStringConvertible {
@@ -20,7 +22,9 @@ struct HTTPTokenOption: ParsableArguments {
             do {
                 text = try String(contentsOfFile: file, encoding: .utf8)
             } catch {
-                throw Unusable(description: "cannot read --http-token-file \(file): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+                throw Unusable(
+                    description:
+                        "cannot read --http-token-file \(file): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
             }
             source = "--http-token-file \(file)"
         } else {

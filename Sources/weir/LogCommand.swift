@@ -18,8 +18,9 @@ struct LogCommand: ParsableCommand {
         func run() throws {
             let report = try LogVerifier(directory: global.resolvedDataDirectory).verify(topic: topic)
             for problem in report.problems { print(problem) }
-            print("\(report.segments) segments, \(report.batches) batches, \(report.records) records, \(report.bytes) bytes: "
-                + (report.problems.isEmpty ? "intact" : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")"))
+            print(
+                "\(report.segments) segments, \(report.batches) batches, \(report.records) records, \(report.bytes) bytes: "
+                    + (report.problems.isEmpty ? "intact" : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")"))
             if !report.problems.isEmpty { throw ExitCode(1) }
         }
     }
@@ -41,7 +42,8 @@ struct LogCommand: ParsableCommand {
     }
 
     struct Dump: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the batches and records of a .log file, or the entries of an .index or .timeindex file, like kafka-dump-log.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the batches and records of a .log file, or the entries of an .index or .timeindex file, like kafka-dump-log.")
         @Argument(help: "A segment file.") var file: String
         @Flag(name: .customLong("no-payload"), help: "Leave out keys and values.") var noPayload = false
 

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -42,12 +43,15 @@ struct OperationsClient {
 
     /// "cannot reach weir at …" with the reason and what to check.
     func unreachable(_ error: any Error) -> Failure {
-        Failure(description: "cannot reach weir at \(address.url) (\(error.localizedDescription)); is `weir run --http \(address)` running?")
+        Failure(
+            description: "cannot reach weir at \(address.url) (\(error.localizedDescription)); is `weir run --http \(address)` running?")
     }
 
     /// The `error` of a JSON error body, or the status.
     static func errorText(_ data: Data, status: Int) -> String {
-        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let error = object["error"] as? String { return error }
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let error = object["error"] as? String {
+            return error
+        }
         return "HTTP status \(status)"
     }
 
@@ -84,8 +88,10 @@ private final class LineStreamDelegate: NSObject, URLSessionDataDelegate, @unche
         self.line = line
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
         status = (response as? HTTPURLResponse)?.statusCode ?? 0
         completionHandler(.allow)
     }

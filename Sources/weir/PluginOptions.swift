@@ -6,9 +6,11 @@ import WeirValues
 
 /// Where commands that read pipeline files look for out-of-process plugins.
 struct PluginOptions: ParsableArguments {
-    @Option(name: .customLong("plugins-dir"), help: ArgumentHelp(
-        "A folder of plugins (<name>/plugin.yaml; may be repeated), searched before $WEIR_PLUGINS_PATH and the plugins/ folder beside each pipeline file.",
-        valueName: "dir"))
+    @Option(
+        name: .customLong("plugins-dir"),
+        help: ArgumentHelp(
+            "A folder of plugins (<name>/plugin.yaml; may be repeated), searched before $WEIR_PLUGINS_PATH and the plugins/ folder beside each pipeline file.",
+            valueName: "dir"))
     var pluginsDirs: [String] = []
 
     /// The plugins for `files`, and a loader that knows them.
@@ -26,7 +28,8 @@ struct PluginsCommand: ParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every type with its kind, origin (built-in or the plugin.yaml) and summary.")
+        static let configuration = CommandConfiguration(
+            abstract: "Every type with its kind, origin (built-in or the plugin.yaml) and summary.")
         @OptionGroup var plugins: PluginOptions
         @OptionGroup var output: FormatOption
         @Argument(help: "Pipeline files whose plugins/ folders to search too.") var files: [String] = []
@@ -102,21 +105,26 @@ struct PluginsCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             if output.json {
-                return try output.print(specs.map { spec in
-                    let manifest = discovery.manifests.first { $0.name == spec.type && $0.kind == spec.kind }
-                    return Description(type: spec.type, kind: spec.kind.rawValue, origin: spec.origin ?? "built-in", summary: spec.summary,
-                                       command: manifest?.command, options: Self.options(of: spec).map {
-                                           Option(name: $0.name, type: $0.kind.name, required: $0.required,
-                                                  default: $0.defaultValue.map(EncodedValue.init), description: $0.description)
-                                       })
-                }, keys: .useDefaultKeys)  // the keys of a default are the plugin's
+                return try output.print(
+                    specs.map { spec in
+                        let manifest = discovery.manifests.first { $0.name == spec.type && $0.kind == spec.kind }
+                        return Description(
+                            type: spec.type, kind: spec.kind.rawValue, origin: spec.origin ?? "built-in", summary: spec.summary,
+                            command: manifest?.command,
+                            options: Self.options(of: spec).map {
+                                Option(
+                                    name: $0.name, type: $0.kind.name, required: $0.required,
+                                    default: $0.defaultValue.map(EncodedValue.init), description: $0.description)
+                            })
+                    }, keys: .useDefaultKeys)  // the keys of a default are the plugin's
             }
             for spec in specs {
                 print("\(spec.type) (\(spec.kind.rawValue), \(spec.origin ?? "built-in")): \(spec.summary)")
                 let manifest = discovery.manifests.first { $0.name == spec.type && $0.kind == spec.kind }
                 if let manifest { print("  command: \(manifest.command.joined(separator: " "))") }
                 for option in Self.options(of: spec) {
-                    let details = [option.kind.name] + (option.required ? ["required"] : [])
+                    let details =
+                        [option.kind.name] + (option.required ? ["required"] : [])
                         + (option.defaultValue.map { ["default \($0.jsonText())"] } ?? [])
                     print("  \(option.name): \(details.joined(separator: ", "))\(option.description.map { " — \($0)" } ?? "")")
                 }

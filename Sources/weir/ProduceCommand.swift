@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import WeirLog
 
 struct ProduceCommand: ParsableCommand {
@@ -26,7 +27,9 @@ struct ProduceCommand: ParsableCommand {
 
     func validate() throws {
         if key != nil && keyField != nil { throw ValidationError("use --key or --key-field, not both") }
-        if partitions != nil && !create { throw ValidationError("--partitions is for --create (the topic's partitions are set when it is made)") }
+        if partitions != nil && !create {
+            throw ValidationError("--partitions is for --create (the topic's partitions are set when it is made)")
+        }
         if let partitions, partitions < 1 { throw ValidationError("--partitions must be at least 1") }
     }
 
@@ -44,7 +47,9 @@ struct ProduceCommand: ParsableCommand {
             return try LineProducer(producer: producer, key: source).run(fd: 0)
         }
         if summary.linesWithoutKey > 0 {
-            printError("weir: warning: \(summary.linesWithoutKey) of \(summary.lines) lines had no field '\(keyField ?? "")' (or were not JSON objects) and were appended with a null key")
+            printError(
+                "weir: warning: \(summary.linesWithoutKey) of \(summary.lines) lines had no field '\(keyField ?? "")' (or were not JSON objects) and were appended with a null key"
+            )
         }
     }
 }
@@ -56,13 +61,18 @@ extension ProduceCommand {
         do {
             let existing = try log.topic(topic)
             if let partitions, partitions != existing.partitions.count {
-                printError("weir: warning: topic '\(topic)' exists with \(existing.partitions.count) partitions; --partitions \(partitions) only applies to a topic --create makes")
+                printError(
+                    "weir: warning: topic '\(topic)' exists with \(existing.partitions.count) partitions; --partitions \(partitions) only applies to a topic --create makes"
+                )
             }
             return existing
         } catch WeirLogError.unknownTopic where create {
             return try log.createTopic(topic, config: TopicConfig(partitions: partitions ?? 1))
         } catch WeirLogError.unknownTopic {
-            throw MissingTopic(description: "topic '\(topic)' does not exist: create it with `weir topics create \(topic) --partitions N`, or pass --create (with --partitions N, default 1)")
+            throw MissingTopic(
+                description:
+                    "topic '\(topic)' does not exist: create it with `weir topics create \(topic) --partitions N`, or pass --create (with --partitions N, default 1)"
+            )
         }
     }
 
@@ -82,5 +92,3 @@ struct StandardError: TextOutputStream {
         text.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
     }
 }
-
-import Glibc

@@ -27,10 +27,11 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "No live view or periodic summary.") var quiet = false
     @Option(help: "Seconds between summaries when standard error is not a terminal.") var summaryInterval: Double = 10
     @Option(help: "Seconds sinks may take to drain after a stop signal.") var drainTimeout: Double = 5
-    @Option(help: ArgumentHelp(
-        "Serve /metrics, /health, /ready and the API (for weir top and weir tap) on this address; a bare port listens on 127.0.0.1. "
-            + "Beyond loopback it needs a token (--http-token-file or $WEIR_HTTP_TOKEN) or --insecure-no-auth.",
-        valueName: "addr:port"))
+    @Option(
+        help: ArgumentHelp(
+            "Serve /metrics, /health, /ready and the API (for weir top and weir tap) on this address; a bare port listens on 127.0.0.1. "
+                + "Beyond loopback it needs a token (--http-token-file or $WEIR_HTTP_TOKEN) or --insecure-no-auth.",
+            valueName: "addr:port"))
     var http: HTTPAddress?
     @OptionGroup var httpToken: HTTPTokenOption
     @Flag(help: "With --http beyond loopback and no token: serve without authentication anyway (logs a warning).")
@@ -66,7 +67,9 @@ struct RunCommand: AsyncParsableCommand {
         defer { server?.stop() }
         do {
             try global.withLog { log in
-                let runners = try definitions.map { try PipelineRunner(definition: $0, log: log, logger: global.logger, registry: registry) }
+                let runners = try definitions.map {
+                    try PipelineRunner(definition: $0, log: log, logger: global.logger, registry: registry)
+                }
                 monitor?.attach(log: log, runners: runners)
                 defer { monitor?.end() }
                 let progress = quiet ? nil : RunProgress(runners: runners, interval: summaryInterval)
@@ -97,8 +100,9 @@ struct RunCommand: AsyncParsableCommand {
     /// Who may use the endpoint (`HTTPAccess`); one line and exit 1 if it must not start.
     func httpAccess(for address: HTTPAddress, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HTTPAccess {
         do {
-            let access = try HTTPAccess.decide(host: address.host, token: try httpToken.tokenOrExit(environment: environment),
-                                               insecureNoAuth: insecureNoAuth, openProbes: httpOpenMetrics)
+            let access = try HTTPAccess.decide(
+                host: address.host, token: try httpToken.tokenOrExit(environment: environment),
+                insecureNoAuth: insecureNoAuth, openProbes: httpOpenMetrics)
             if let warning = access.warning { global.logger.warning("\(warning)") }
             return access
         } catch let error as HTTPAccess.Refused {
@@ -110,8 +114,11 @@ struct RunCommand: AsyncParsableCommand {
     /// Starts the HTTP endpoint, with Prometheus as the metrics backend.
     private func serve(on address: HTTPAddress, access: HTTPAccess, monitor: RunMonitor) throws -> OperationsServer {
         let exporter = MetricsExporter.bootstrap(monitor: monitor)
-        let server = try OperationsServer(host: address.host, port: address.port, access: access, monitor: monitor, exporter: exporter, logger: global.logger)
-        let guarded = access.token == nil ? "" : access.openProbes ? " (the API asks for the bearer token)" : " (every path asks for the bearer token)"
+        let server = try OperationsServer(
+            host: address.host, port: address.port, access: access, monitor: monitor, exporter: exporter, logger: global.logger)
+        let guarded =
+            access.token == nil
+            ? "" : access.openProbes ? " (the API asks for the bearer token)" : " (every path asks for the bearer token)"
         printError("weir: serving /metrics, /health, /ready and /api on http://\(server.address)\(guarded)")
         return server
     }
@@ -144,7 +151,9 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Runs every pipeline on its own thread; one that fails stops the others.
-    private func runAll(_ runners: [PipelineRunner], stop: StopFlag, abort: StopFlag, output: LockedStandardOutput) -> [Result<PipelineRunner.Summary, any Error>] {
+    private func runAll(_ runners: [PipelineRunner], stop: StopFlag, abort: StopFlag, output: LockedStandardOutput) -> [Result<
+        PipelineRunner.Summary, any Error
+    >] {
         let results = ResultSlots(count: runners.count)
         let done = DispatchGroup()
         for (i, runner) in runners.enumerated() {

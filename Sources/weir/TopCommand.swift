@@ -45,7 +45,11 @@ struct TopCommand: ParsableCommand {
                 screen.draw(view(client))
                 let until = Date().addingTimeInterval(interval)
                 while !interrupted.load(ordering: .relaxed), Date() < until {
-                    if let key = screen.key(waiting: min(0.2, max(0, until.timeIntervalSinceNow))), key == UInt8(ascii: "q") || key == UInt8(ascii: "Q") { return }
+                    if let key = screen.key(waiting: min(0.2, max(0, until.timeIntervalSinceNow))),
+                        key == UInt8(ascii: "q") || key == UInt8(ascii: "Q")
+                    {
+                        return
+                    }
                 }
             }
         } else {

@@ -36,9 +36,14 @@ struct TopView {
         }
         return rows.map { row in
             // A pipeline's title row: its state runs on past the columns.
-            if row.count < header.count { return row.enumerated().map { $1.padding(toLength: max(widths[$0], $1.count), withPad: " ", startingAt: 0) }.joined(separator: "  ") }
+            if row.count < header.count {
+                return row.enumerated().map { $1.padding(toLength: max(widths[$0], $1.count), withPad: " ", startingAt: 0) }.joined(
+                    separator: "  ")
+            }
             return row.enumerated().map { i, cell in
-                i < 4 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[i] - cell.count) + cell
+                i < 4
+                    ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[i] - cell.count) + cell
             }.joined(separator: "  ")
         }
     }

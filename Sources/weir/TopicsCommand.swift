@@ -27,9 +27,12 @@ struct TopicsCommand: ParsableCommand {
         var segmentBytes: Int64 = TopicConfig.defaultSegmentBytes
         @Option(name: .customLong("segment-ms"), help: "Roll a segment when its first record is this old.")
         var segmentMs: Int64 = TopicConfig.week
-        @Option(name: .customLong("retention-bytes"), help: "Delete old segments while a partition is bigger than this (default: no limit).")
+        @Option(
+            name: .customLong("retention-bytes"), help: "Delete old segments while a partition is bigger than this (default: no limit).")
         var retentionBytes: Int64?
-        @Option(name: .customLong("retention-ms"), help: "Delete segments whose newest record is older than this many ms, or 'forever' to keep them.")
+        @Option(
+            name: .customLong("retention-ms"),
+            help: "Delete segments whose newest record is older than this many ms, or 'forever' to keep them.")
         var retentionMs: Limit = .limit(TopicConfig.week)
 
         func run() throws {
@@ -118,10 +121,13 @@ struct TopicsCommand: ParsableCommand {
             if output.json {
                 let description = try global.withLog { log -> Description in
                     let topic = try log.topic(name)
-                    return Description(name: topic.name, incarnation: topic.incarnation, config: Config(config: topic.config), partitions: topic.partitions.map { p in
-                        PartitionState(partition: p.id, startOffset: p.startOffset, endOffset: p.endOffset, records: p.endOffset - p.startOffset,
-                                       sizeBytes: Int64(p.sizeInBytes), segments: p.segmentCount)
-                    })
+                    return Description(
+                        name: topic.name, incarnation: topic.incarnation, config: Config(config: topic.config),
+                        partitions: topic.partitions.map { p in
+                            PartitionState(
+                                partition: p.id, startOffset: p.startOffset, endOffset: p.endOffset, records: p.endOffset - p.startOffset,
+                                sizeBytes: Int64(p.sizeInBytes), segments: p.segmentCount)
+                        })
                 }
                 return try output.print(description)
             }
@@ -139,8 +145,9 @@ struct TopicsCommand: ParsableCommand {
                 ]
                 for p in topic.partitions {
                     let (start, end) = (p.startOffset, p.endOffset)
-                    lines.append(String(describing: p.id).padded(9) + "  " + "\(start)".padded(12) + "  " + "\(end)".padded(10)
-                        + "  " + "\(end - start)".padded(7) + "  " + "\(p.sizeInBytes)".padded(10) + "  \(p.segmentCount)")
+                    lines.append(
+                        String(describing: p.id).padded(9) + "  " + "\(start)".padded(12) + "  " + "\(end)".padded(10)
+                            + "  " + "\(end - start)".padded(7) + "  " + "\(p.sizeInBytes)".padded(10) + "  \(p.segmentCount)")
                 }
                 return lines.joined(separator: "\n")
             }

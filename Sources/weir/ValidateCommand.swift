@@ -22,7 +22,9 @@ struct ValidateCommand: ParsableCommand {
             problems += diagnostics.count
             if let definition {
                 let count = { (kind: ComponentKind) in definition.components.filter { $0.kind == kind }.count }
-                print("\(file): ok (pipeline '\(definition.name)': \(count(.source)) sources, \(count(.transform)) transforms, \(count(.sink)) sinks)")
+                print(
+                    "\(file): ok (pipeline '\(definition.name)': \(count(.source)) sources, \(count(.transform)) transforms, \(count(.sink)) sinks)"
+                )
             }
         }
         if problems > 0 { throw ExitCode(1) }

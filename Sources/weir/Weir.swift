@@ -6,6 +6,9 @@ struct Weir: AsyncParsableCommand {
         commandName: "weir",
         abstract: "A stream-processing pipeline runner with an embedded, Kafka-format partitioned log.",
         version: "0.1.0",
-        subcommands: [TopicsCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupsCommand.self, LogCommand.self, ValidateCommand.self, RunCommand.self, TestCommand.self, PluginsCommand.self, TopCommand.self, TapCommand.self]
+        subcommands: [
+            TopicsCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupsCommand.self, LogCommand.self, ValidateCommand.self,
+            RunCommand.self, TestCommand.self, PluginsCommand.self, TopCommand.self, TapCommand.self,
+        ]
     )
 }

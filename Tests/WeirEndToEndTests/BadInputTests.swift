@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// The bad-input corpus of docs/bad-input.md: each input has the outcome the table
 /// says, and none crashes or hangs `weir`.
@@ -21,7 +22,8 @@ struct BadInputTests {
         var big = Data(repeating: 0x78, count: 100 << 20)
         big.append(contentsOf: Array("\nafter the big line\n".utf8))
         try big.write(to: URL(fileURLWithPath: input + "/big.log"))
-        let result = try runPipeline("""
+        let result = try runPipeline(
+            """
             name: p
             topics: { raw: {} }
             sources:
@@ -51,7 +53,8 @@ struct BadInputTests {
     @Test("globs in a directory that does not exist match nothing: file appends nothing, tail keeps looking, no error")
     func missingDirectory() throws {
         let directory = TemporaryDirectory()
-        let result = try runPipeline("""
+        let result = try runPipeline(
+            """
             name: m
             topics: { raw: {} }
             sources:
@@ -64,12 +67,16 @@ struct BadInputTests {
         #expect(result.stderr.contains("weir: m: appended 0 records, wrote 0, 0 failed"))
     }
 
-    @Test("a topic directory deleted under a pipeline: the next run makes the topic again and its sink's two members read the new records, each once")
+    @Test(
+        "a topic directory deleted under a pipeline: the next run makes the topic again and its sink's two members read the new records, each once"
+    )
     func deletedTopic() throws {
         let directory = TemporaryDirectory()
         @discardableResult
         func write(count: Int) throws -> String {
-            try directory.write("p.yaml", """
+            try directory.write(
+                "p.yaml",
+                """
                 name: p
                 topics: { raw: { partitions: 2 } }
                 sources:
@@ -91,8 +98,9 @@ struct BadInputTests {
         #expect(Set(out) == Set((0..<2000).map { "generated line \($0)" }))
     }
 
-    @Test("a topic directory deleted under a running pipeline stops it: exit 1, one error naming topic, partition and path, no flood",
-          arguments: ["appending", "idle"])
+    @Test(
+        "a topic directory deleted under a running pipeline stops it: exit 1, one error naming topic, partition and path, no flood",
+        arguments: ["appending", "idle"])
     func topicDeletedWhileRunning(load: String) throws {
         let directory = TemporaryDirectory()
         let data = directory.path + "/data"
@@ -101,7 +109,9 @@ struct BadInputTests {
         // Appending: the source's next append fails. Idle: nothing is appended after the
         // first line, so the sink's reader has to notice.
         let source = load == "appending" ? "{ type: generate, topic: raw, rate: 200 }" : "{ type: tail, topic: raw, paths: [\"\(input)\"] }"
-        let pipeline = try directory.write("p.yaml", """
+        let pipeline = try directory.write(
+            "p.yaml",
+            """
             name: p
             topics: { raw: { partitions: 2 } }
             sources:
@@ -112,7 +122,12 @@ struct BadInputTests {
         let child = try ChildProcess(Paths.weir, ["run", "--quiet", "--data-dir", data, pipeline])
         let errors = DataReader(child.stderr)
         var exited = false
-        defer { if !exited { kill(child.pid, SIGKILL); _ = child.wait() } }
+        defer {
+            if !exited {
+                kill(child.pid, SIGKILL)
+                _ = child.wait()
+            }
+        }
         _ = try waitUntil("the sink wrote a line") {
             (try? Data(contentsOf: URL(fileURLWithPath: directory.path + "/out.txt")))?.isEmpty == false ? true : nil
         }
@@ -126,7 +141,9 @@ struct BadInputTests {
         #expect(raw & 0x7f == 0 && (raw >> 8) & 0xff == 1, "\(raw): \(stderr)")
         let final = try #require(stderr.split(separator: "\n").last.map(String.init), "\(stderr)")
         #expect(final.hasPrefix("weir: p: "), "\(stderr)")
-        #expect((0..<2).contains { final.contains("topic 'raw' partition \($0): \(data)/topics/raw/\($0) was deleted while the log was open") }, "\(stderr)")
+        #expect(
+            (0..<2).contains { final.contains("topic 'raw' partition \($0): \(data)/topics/raw/\($0) was deleted while the log was open") },
+            "\(stderr)")
         // At most the source's log line besides the final one; no background flush errors.
         #expect(stderr.components(separatedBy: "was deleted").count - 1 <= 2, "\(stderr)")
         #expect(!stderr.contains("background flush"), "\(stderr)")
@@ -138,7 +155,8 @@ struct BadInputTests {
         let directory = TemporaryDirectory()
         var definitions = "        - { x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol] }\n"
         for (previous, name) in zip("abcdefgh", "bcdefghi") {
-            definitions += "        - { x-\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "] }\n"
+            definitions +=
+                "        - { x-\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "] }\n"
         }
         let head = """
             topics: { raw: {} }
@@ -158,7 +176,10 @@ struct BadInputTests {
         let started = Date()
         let bomb = try run(Paths.weir, ["validate", bombFile])
         #expect(bomb.status == 1)
-        #expect(bomb.stdoutText.contains("bomb.yaml:19:11: a record of test 'bomb' is too big: the file's values may hold 100000 items and 64 levels"), "\(bomb.stdoutText)")
+        #expect(
+            bomb.stdoutText.contains(
+                "bomb.yaml:19:11: a record of test 'bomb' is too big: the file's values may hold 100000 items and 64 levels"),
+            "\(bomb.stdoutText)")
         #expect(Date().timeIntervalSince(started) < 20)
 
         // Many aliases of one big value share the file's budget.
@@ -182,7 +203,8 @@ struct BadInputTests {
         let deepJSON = #"{"a":"# + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}"
         let words = String(repeating: "abcde ", count: 40) + "!"
         try Data((deepJSON + "\n" + words + "\n" + #"{"ok":1}"# + "\n").utf8).write(to: URL(fileURLWithPath: directory.path + "/in.log"))
-        let result = try runPipeline("""
+        let result = try runPipeline(
+            """
             name: p
             topics: { raw: {} }
             sources:

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// The `weir` executable end to end on the real logs in samples/loghub
 /// (CRLF endings, a last line without newline).
@@ -63,7 +64,9 @@ struct CLITests {
         let third = try weir(directory.path, ["consume", "logs", "--group", "audit"])
         #expect([first.status, second.status, third.status] == [0, 0, 0])
         let firstLines = lines(of: first.stdout)
-        let secondLines = try lines(of: second.stdout).map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["value"] as! String }
+        let secondLines = try lines(of: second.stdout).map {
+            (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["value"] as! String
+        }
         #expect(firstLines.count == 777)
         #expect((firstLines + secondLines).sorted() == expected.sorted())
         #expect(third.stdout.isEmpty)
@@ -113,36 +116,45 @@ struct CLITests {
     @Test("topics create, list, describe and delete")
     func topicCommands() throws {
         let directory = TemporaryDirectory()
-        #expect(try weir(directory.path, ["topics", "create", "b", "--partitions", "2", "--compression", "gzip", "--compression-level", "6", "--flush", "always"]).status == 0)
+        #expect(
+            try weir(
+                directory.path,
+                ["topics", "create", "b", "--partitions", "2", "--compression", "gzip", "--compression-level", "6", "--flush", "always"]
+            ).status == 0)
         #expect(try weir(directory.path, ["topics", "create", "a"]).status == 0)
         #expect(try weir(directory.path, ["topics", "list"]).stdoutText == "a\nb\n")
         let described = try weir(directory.path, ["topics", "describe", "b"]).stdoutText
         #expect(described.contains("partitions: 2"))
         #expect(described.contains("compression: gzip (level 6)"))
         #expect(described.contains("flush: always"))
-        let config = try JSONDecoder().decode(TopicConfig.self, from: Data(contentsOf: URL(fileURLWithPath: directory.path + "/topics/b/topic.json")))
+        let config = try JSONDecoder().decode(
+            TopicConfig.self, from: Data(contentsOf: URL(fileURLWithPath: directory.path + "/topics/b/topic.json")))
         #expect(config.partitions == 2 && config.compressionLevel == 6 && config.flush == .always)
         #expect(try weir(directory.path, ["topics", "delete", "b"]).status == 0)
         #expect(try weir(directory.path, ["topics", "list"]).stdoutText == "a\n")
     }
 
-    @Test("errors are one clear line on stderr and a non-zero exit", arguments: [
-        (["topics", "create", "../etc"], "invalid topic name"),
-        (["topics", "create", "x", "--partitions", "0"], "partitions must be"),
-        (["topics", "describe", "missing"], "does not exist"),
-        (["consume", "missing"], "does not exist"),
-        (["consume", "t", "--from", "soon"], "--from takes earliest, latest"),
-        (["consume", "t", "--from", "500"], "out of range"),
-        (["consume", "t", "--partition", "7"], "has no partition 7"),
-        (["produce", "t", "--partition", "9"], "has no partition 9"),
-        (["topics", "create", "t", "--compression", "snappy"], "snappy"),
-    ])
+    @Test(
+        "errors are one clear line on stderr and a non-zero exit",
+        arguments: [
+            (["topics", "create", "../etc"], "invalid topic name"),
+            (["topics", "create", "x", "--partitions", "0"], "partitions must be"),
+            (["topics", "describe", "missing"], "does not exist"),
+            (["consume", "missing"], "does not exist"),
+            (["consume", "t", "--from", "soon"], "--from takes earliest, latest"),
+            (["consume", "t", "--from", "500"], "out of range"),
+            (["consume", "t", "--partition", "7"], "has no partition 7"),
+            (["produce", "t", "--partition", "9"], "has no partition 9"),
+            (["topics", "create", "t", "--compression", "snappy"], "snappy"),
+        ])
     func errors(arguments: [String], message: String) throws {
         let directory = TemporaryDirectory()
         #expect(try weir(directory.path, ["topics", "create", "t"]).status == 0)
         let result = try weir(directory.path, arguments)
         #expect(result.status != 0)
-        let errorLines = result.stderr.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("Usage") && !$0.hasPrefix("Help:") && !$0.hasPrefix("  See") && !$0.contains("--help") }
+        let errorLines = result.stderr.split(separator: "\n").filter {
+            !$0.isEmpty && !$0.hasPrefix("Usage") && !$0.hasPrefix("Help:") && !$0.hasPrefix("  See") && !$0.contains("--help")
+        }
         #expect(errorLines.count == 1, "\(result.stderr)")
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
@@ -163,7 +175,9 @@ struct CLITests {
         #expect(dump.status == 0)
         #expect(dump.stdoutText.contains("baseOffset: 0 lastOffset: "))
         let batchLines = dump.stdoutText.split(separator: "\n").filter { $0.hasPrefix("baseOffset: ") }
-        let counts = batchLines.compactMap { line in line.split(separator: " ").firstIndex(of: "count:").map { Int(line.split(separator: " ")[$0 + 1])! } }
+        let counts = batchLines.compactMap { line in
+            line.split(separator: " ").firstIndex(of: "count:").map { Int(line.split(separator: " ")[$0 + 1])! }
+        }
         #expect(counts.reduce(0, +) == 4000)
         #expect(dump.stdoutText.contains("compresscodec: gzip"))
         #expect(dump.stdoutText.split(separator: "\n").filter { $0.hasPrefix("| offset:") }.count == 4000)
@@ -184,11 +198,13 @@ struct CLITests {
         #expect(kept == Array(both.prefix(kept.count)))
     }
 
-    @Test("--help works on every command", arguments: [
-        [], ["topics"], ["topics", "create"], ["topics", "list"], ["topics", "describe"], ["topics", "delete"],
-        ["produce"], ["consume"], ["groups"], ["groups", "list"], ["groups", "describe"], ["groups", "reset-offsets"],
-        ["log"], ["log", "verify"], ["log", "recover"], ["log", "dump"],
-    ])
+    @Test(
+        "--help works on every command",
+        arguments: [
+            [], ["topics"], ["topics", "create"], ["topics", "list"], ["topics", "describe"], ["topics", "delete"],
+            ["produce"], ["consume"], ["groups"], ["groups", "list"], ["groups", "describe"], ["groups", "reset-offsets"],
+            ["log"], ["log", "verify"], ["log", "recover"], ["log", "dump"],
+        ])
     func help(command: [String]) throws {
         let result = try run(Paths.weir, command + ["--help"])
         #expect(result.status == 0)
@@ -201,7 +217,9 @@ struct PrintOffsetsTests {
     @Test("acknowledgements come in offset order per partition and cover every line once", arguments: ["always", "interval", "pagecache"])
     func acknowledgementsInOrder(flush: String) throws {
         let directory = TemporaryDirectory()
-        #expect(try weir(directory.path, ["topics", "create", "t", "--partitions", "3", "--flush", flush, "--flush-interval-bytes", "100000"]).status == 0)
+        #expect(
+            try weir(directory.path, ["topics", "create", "t", "--partitions", "3", "--flush", flush, "--flush-interval-bytes", "100000"])
+                .status == 0)
         let input = (0..<60_000).map { "line \($0) " + String(repeating: "z", count: $0 % 70) }.joined(separator: "\n")
         let result = try weir(directory.path, ["produce", "t", "--print-offsets"], input: Data(input.utf8))
         #expect(result.status == 0, "\(result.stderr)")

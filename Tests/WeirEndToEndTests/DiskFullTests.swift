@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// A small tmpfs for a data directory; nil where this machine cannot mount one (not root,
 /// or no mount permission in the container).
@@ -27,8 +28,9 @@ final class SmallFilesystem {
 
 @Suite("full disk")
 struct DiskFullTests {
-    @Test("a full disk pauses the pipeline with a clear line and it goes on when space returns: nothing lost, no corrupt batch",
-          .enabled(if: SmallFilesystem.available, "needs to mount a tmpfs (root)"))
+    @Test(
+        "a full disk pauses the pipeline with a clear line and it goes on when space returns: nothing lost, no corrupt batch",
+        .enabled(if: SmallFilesystem.available, "needs to mount a tmpfs (root)"))
     func pauseAndResume() throws {
         let disk = try #require(SmallFilesystem(megabytes: 24))
         let directory = TemporaryDirectory()
@@ -36,7 +38,9 @@ struct DiskFullTests {
         let ballast = disk.path + "/ballast"
         try Data(repeating: 0x2e, count: 20 << 20).write(to: URL(fileURLWithPath: ballast))
         let line = String(repeating: "x", count: 90)
-        let pipeline = try directory.write("p.yaml", """
+        let pipeline = try directory.write(
+            "p.yaml",
+            """
             name: p
             topics: { raw: {} }
             sources:
@@ -45,10 +49,14 @@ struct DiskFullTests {
               out: { type: file, inputs: [raw], path: "\(directory.path)/out.txt", encoding: text }
             """)
         let errors = directory.path + "/stderr.txt"
-        let child = try ChildProcess("/bin/sh", ["-c", "exec \(Paths.weir) run --once --quiet --data-dir \(disk.path)/data \(pipeline) 2> \(errors)"])
+        let child = try ChildProcess(
+            "/bin/sh", ["-c", "exec \(Paths.weir) run --once --quiet --data-dir \(disk.path)/data \(pipeline) 2> \(errors)"])
         func stderr() -> String { (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "" }
         for _ in 0..<600 where !stderr().contains("no space left on the device") { usleep(50_000) }
-        #expect(stderr().contains("warning weir.disk: path=\(disk.path)/data/topics/raw/0/00000000000000000000.log [WeirLog] no space left on the device: writing waits for space, then goes on"), "\(stderr())")
+        #expect(
+            stderr().contains(
+                "warning weir.disk: path=\(disk.path)/data/topics/raw/0/00000000000000000000.log [WeirLog] no space left on the device: writing waits for space, then goes on"
+            ), "\(stderr())")
         // Paused, not failed: it is still running a second later.
         usleep(1_000_000)
         var status: Int32 = 0
@@ -63,12 +71,15 @@ struct DiskFullTests {
         #expect(try weir(disk.path + "/data", ["log", "verify"]).status == 0)
     }
 
-    @Test("a read-only data directory is refused at start with one line, and nothing is touched",
-          .enabled(if: SmallFilesystem.available, "needs to mount a tmpfs (root)"))
+    @Test(
+        "a read-only data directory is refused at start with one line, and nothing is touched",
+        .enabled(if: SmallFilesystem.available, "needs to mount a tmpfs (root)"))
     func readOnly() throws {
         let disk = try #require(SmallFilesystem(megabytes: 8))
         let directory = TemporaryDirectory()
-        let pipeline = try directory.write("p.yaml", """
+        let pipeline = try directory.write(
+            "p.yaml",
+            """
             name: p
             topics: { raw: {} }
             sources:

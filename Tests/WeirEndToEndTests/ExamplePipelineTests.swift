@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// The example pipelines in `pipelines/`: their own `tests:` pass under `weir test`, and
 /// each runs end to end with `--once` on the samples in the repository.
@@ -11,7 +12,9 @@ struct ExamplePipelineTests {
 
     @Test("weir test runs every example's tests: cases and they pass")
     func configTests() throws {
-        let files = (Self.examples + ["ssh-audit", "ssh-masked", "ssh-to-sqlite", "sqlite-invalid-users"]).map { Paths.packageRoot + "/pipelines/\($0).yaml" }
+        let files = (Self.examples + ["ssh-audit", "ssh-masked", "ssh-to-sqlite", "sqlite-invalid-users"]).map {
+            Paths.packageRoot + "/pipelines/\($0).yaml"
+        }
         let result = try run(Paths.weir, ["test"] + files)
         #expect(result.status == 0, "\(result.stdoutText)")
         let passes = result.stdoutText.split(separator: "\n").filter { $0.hasPrefix("PASS ") }
@@ -34,7 +37,9 @@ struct ExamplePipelineTests {
     @Test("a bad tests: section is a validation error with its position")
     func badTestsSection() throws {
         let directory = TemporaryDirectory()
-        let path = try directory.write("t.yaml", """
+        let path = try directory.write(
+            "t.yaml",
+            """
             topics: { raw: {} }
             transforms:
               up: { type: set, inputs: [raw], fields: { x: '1' } }
@@ -47,8 +52,12 @@ struct ExamplePipelineTests {
             """)
         let result = try run(Paths.weir, ["validate", path])
         #expect(result.status == 1)
-        #expect(result.stdoutText.contains("t.yaml:8:18: test 'wrong place' puts records at 'nowhere', which is neither a topic nor a transform"))
-        #expect(result.stdoutText.contains("t.yaml:9:21: test 'wrong place' expects records from 'upp', which is not a transform output (did you mean 'up'?)"))
+        #expect(
+            result.stdoutText.contains(
+                "t.yaml:8:18: test 'wrong place' puts records at 'nowhere', which is neither a topic nor a transform"))
+        #expect(
+            result.stdoutText.contains(
+                "t.yaml:9:21: test 'wrong place' expects records from 'upp', which is not a transform output (did you mean 'up'?)"))
         #expect(result.stdoutText.contains("t.yaml:9:45: condition of test 'wrong place': expected a value"))
         #expect(!result.stdoutText.contains("checks nothing"))
     }
@@ -58,7 +67,8 @@ struct ExamplePipelineTests {
         let directory = TemporaryDirectory()
         let environment = ["WEIR_SAMPLES": Paths.packageRoot + "/samples", "WEIR_OUT": directory.path + "/out"]
         for example in Self.examples {
-            let result = try runPipeline(at: Paths.packageRoot + "/pipelines/\(example).yaml", data: directory.path + "/data", environment: environment)
+            let result = try runPipeline(
+                at: Paths.packageRoot + "/pipelines/\(example).yaml", data: directory.path + "/data", environment: environment)
             #expect(result.status == 0, "\(example): \(result.stderr)")
         }
         let out = directory.path + "/out/"

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// `weir groups describe` and `weir groups reset-offsets` as a user runs them, and
 /// `weir produce` into a topic that does not exist yet.
@@ -47,7 +48,9 @@ struct GroupsCommandTests {
 
     /// A pipeline `p` with one sink `out` of `sink` (a flow mapping's fields) reading topic `t`.
     func pipeline(_ directory: TemporaryDirectory, sink: String) throws -> String {
-        try directory.write("p.yaml", """
+        try directory.write(
+            "p.yaml",
+            """
             name: p
             topics: { t: { partitions: 3 } }
             sinks:
@@ -94,8 +97,9 @@ struct GroupsCommandTests {
         #expect(reset.status != 0)
         let message = reset.stderr.split(separator: "\n")
         #expect(message.count == 1, "\(reset.stderr)")
-        #expect(reset.stderr.contains("file sink 'out' of pipeline 'p'") && reset.stderr.contains(data + "/pipelines/p/sink-out.checkpoint"),
-                "\(reset.stderr)")
+        #expect(
+            reset.stderr.contains("file sink 'out' of pipeline 'p'") && reset.stderr.contains(data + "/pipelines/p/sink-out.checkpoint"),
+            "\(reset.stderr)")
         let described = try weir(data, ["groups", "describe", "p.out", "--format", "json"])
         let document = try #require(try JSONSerialization.jsonObject(with: described.stdout) as? [String: Any])
         #expect((document["partitions"] as? [[String: Any]])?.map { $0["lag"] as? Int } == [0, 0, 0], "the group's offsets stayed")
@@ -114,8 +118,10 @@ struct GroupsCommandTests {
         let data = directory.path + "/data"
         let missing = try weir(data, ["produce", "fresh"], input: Data("a\nb\n".utf8))
         #expect(missing.status != 0)
-        #expect(missing.stderr.contains("topic 'fresh' does not exist: create it with `weir topics create fresh --partitions N`, or pass --create"),
-                "\(missing.stderr)")
+        #expect(
+            missing.stderr.contains(
+                "topic 'fresh' does not exist: create it with `weir topics create fresh --partitions N`, or pass --create"),
+            "\(missing.stderr)")
         #expect(try weir(data, ["topics", "list"]).stdoutText.isEmpty)
         #expect(try weir(data, ["produce", "fresh", "--partitions", "2"], input: Data()).stderr.contains("--partitions is for --create"))
 

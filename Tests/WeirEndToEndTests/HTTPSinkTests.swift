@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// The `http` sink against a real HTTP server (Python's http.server on 127.0.0.1): a 503
 /// is retried with backoff, a 400 sends the batch to the dead-letter topic, and what the
@@ -9,37 +10,37 @@ import WeirTestSupport
 @Suite("http sink")
 struct HTTPSinkTests {
     static let server = #"""
-    import http.server, json, sys
-    received, calls = sys.argv[1], [0]
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):
-            if self.path == "/moved":
-                self.send_response(302)
-                self.send_header("Location", "/ingest")
-                self.send_header("Content-Length", "0")
+        import http.server, json, sys
+        received, calls = sys.argv[1], [0]
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                if self.path == "/moved":
+                    self.send_response(302)
+                    self.send_header("Location", "/ingest")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                calls[0] += 1
+                records = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if calls[0] == 1:
+                    status, body = 503, b"warming up"
+                elif any("reject" in r.get("message", "") for r in records):
+                    status, body = 400, b"record refused"
+                else:
+                    with open(received, "a") as f:
+                        for r in records:
+                            f.write(r["message"] + "\n")
+                    status, body = 200, b"ok"
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                return
-            calls[0] += 1
-            records = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            if calls[0] == 1:
-                status, body = 503, b"warming up"
-            elif any("reject" in r.get("message", "") for r in records):
-                status, body = 400, b"record refused"
-            else:
-                with open(received, "a") as f:
-                    for r in records:
-                        f.write(r["message"] + "\n")
-                status, body = 200, b"ok"
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        def log_message(self, *args):
-            pass
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    print(server.server_port, flush=True)
-    server.serve_forever()
-    """#
+                self.wfile.write(body)
+            def log_message(self, *args):
+                pass
+        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        print(server.server_port, flush=True)
+        server.serve_forever()
+        """#
 
     /// Starts the server; its port, and the process to stop.
     func startServer(_ received: String) throws -> (Int, ChildProcess) {
@@ -69,7 +70,8 @@ struct HTTPSinkTests {
         }
         let input = directory.path + "/in.log"
         try Data("one\ntwo\n".utf8).write(to: URL(fileURLWithPath: input))
-        let result = try runPipeline("""
+        let result = try runPipeline(
+            """
             name: moved
             topics: { raw: {} }
             sources:
@@ -97,8 +99,10 @@ struct HTTPSinkTests {
         let input = directory.path + "/in.log"
         // One chunk, so one batch: the POSTs are [ok 0, ok 1] (503, then again), [ok 2, ok 3],
         // [ok 4, ok 5], [reject 6, reject 7] (400).
-        try Data(((0..<6).map { "ok \($0)" } + ["reject 6", "reject 7"]).map { $0 + "\n" }.joined().utf8).write(to: URL(fileURLWithPath: input))
-        let result = try runPipeline("""
+        try Data(((0..<6).map { "ok \($0)" } + ["reject 6", "reject 7"]).map { $0 + "\n" }.joined().utf8).write(
+            to: URL(fileURLWithPath: input))
+        let result = try runPipeline(
+            """
             name: posting
             topics: { raw: {} }
             sources:

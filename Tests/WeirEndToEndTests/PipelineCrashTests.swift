@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// `weir run` of a tail → topic → filter → file pipeline, killed with SIGKILL at random
 /// moments while a writer appends to the tailed file and rotates it (by rename and by
@@ -17,7 +18,9 @@ struct PipelineCrashTests {
         let directory = TemporaryDirectory()
         let input = directory.path + "/in.log"
         let out = directory.path + "/out.txt"
-        let pipeline = try directory.write("crash.yaml", """
+        let pipeline = try directory.write(
+            "crash.yaml",
+            """
             name: crash
             topics:
               raw: { partitions: 2, compression: gzip }
@@ -42,8 +45,9 @@ struct PipelineCrashTests {
         var random = SeededGenerator(seed: 7)
         var statuses: [Int32] = []
         for _ in 0..<Self.kills {
-            let child = try ChildProcess(Paths.weir, ["run", "--quiet", "--data-dir", data, pipeline],
-                                         environment: ["SWIFT_BACKTRACE": "enable=no"])
+            let child = try ChildProcess(
+                Paths.weir, ["run", "--quiet", "--data-dir", data, pipeline],
+                environment: ["SWIFT_BACKTRACE": "enable=no"])
             let errors = DataReader(child.stderr)
             // From during start-up (before the first commit) to well into the run.
             usleep(UInt32.random(in: 20_000...900_000, using: &random))

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// Out-of-process plugins found in plugins/ folders (issue 4, first part): manifests are
 /// checked with positions, pipelines naming them validate against their option schema,
@@ -11,7 +12,9 @@ struct PluginDiscoveryTests {
     func setUp(_ directory: TemporaryDirectory, manifest: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory.path + "/plugins/mask_pii", withIntermediateDirectories: true)
         try Data(manifest.utf8).write(to: URL(fileURLWithPath: directory.path + "/plugins/mask_pii/plugin.yaml"))
-        let pipeline = try directory.write("p.yaml", """
+        let pipeline = try directory.write(
+            "p.yaml",
+            """
             topics: { raw: {} }
             sources:
               f: { type: file, paths: ["\(directory.path)/in.log"], topic: raw }
@@ -40,14 +43,19 @@ struct PluginDiscoveryTests {
         let result = try run(Paths.weir, ["validate", pipeline])
         #expect(result.status == 1)
         #expect(result.stdoutText.contains("p.yaml:5:11: transform 'masked' (mask_pii) needs 'replacement'"))
-        #expect(result.stdoutText.contains("p.yaml:5:44: unknown option 'replacment' for transform type mask_pii (did you mean 'replacement'?)"))
+        #expect(
+            result.stdoutText.contains("p.yaml:5:44: unknown option 'replacment' for transform type mask_pii (did you mean 'replacement'?)")
+        )
 
-        try directory.write("p.yaml", try String(contentsOfFile: pipeline, encoding: .utf8).replacingOccurrences(of: "replacment", with: "replacement"))
+        try directory.write(
+            "p.yaml", try String(contentsOfFile: pipeline, encoding: .utf8).replacingOccurrences(of: "replacment", with: "replacement"))
         #expect(try run(Paths.weir, ["validate", pipeline]).status == 0)
         // A misspelt plugin type, and options of the wrong type on source and sink
         // plugins (the examples of plugins/), each at its place.
         let elsewhere = TemporaryDirectory()
-        let other = try elsewhere.write("q.yaml", """
+        let other = try elsewhere.write(
+            "q.yaml",
+            """
             topics: { raw: {} }
             sources:
               rows: { type: sqlite_rows, topic: raw, path: db.sqlite, table: [t], batch: lots }
@@ -73,7 +81,9 @@ struct PluginDiscoveryTests {
         try Data("a\nb\n".utf8).write(to: URL(fileURLWithPath: directory.path + "/in.log"))
         let ran = try runPipeline(at: pipeline, data: directory.path + "/data")
         #expect(ran.status == 1)
-        #expect(ran.stderr.contains("transform 'masked': plugin mask_pii (\(directory.path)/plugins/mask_pii/plugin.yaml) cannot run"), "\(ran.stderr)")
+        #expect(
+            ran.stderr.contains("transform 'masked': plugin mask_pii (\(directory.path)/plugins/mask_pii/plugin.yaml) cannot run"),
+            "\(ran.stderr)")
         let group = try weir(directory.path + "/data", ["groups", "describe", "p.out"])
         #expect(!group.stdoutText.contains(" 2 "), "nothing committed: \(group.stdoutText)")
     }
@@ -81,20 +91,25 @@ struct PluginDiscoveryTests {
     @Test("a bad plugin.yaml is reported with its positions")
     func badManifest() throws {
         let directory = TemporaryDirectory()
-        let pipeline = try setUp(directory, manifest: """
-            name: mask_pii
-            kind: filter
-            command: []
-            options:
-              fields: { type: lists }
-              timeout_ms: { type: integer }
-            """)
+        let pipeline = try setUp(
+            directory,
+            manifest: """
+                name: mask_pii
+                kind: filter
+                command: []
+                options:
+                  fields: { type: lists }
+                  timeout_ms: { type: integer }
+                """)
         let result = try run(Paths.weir, ["validate", pipeline])
         #expect(result.status == 1)
         let manifest = directory.path + "/plugins/mask_pii/plugin.yaml"
         #expect(result.stdoutText.contains("\(manifest):2:7: kind must be source, transform or sink, not 'filter'"))
         #expect(result.stdoutText.contains("\(manifest):3:10: command must name the program to start"))
-        #expect(result.stdoutText.contains("\(manifest):5:19: type of option 'fields' must be one of string, integer, number, boolean, list, object, not 'lists' (did you mean 'list'?)"))
+        #expect(
+            result.stdoutText.contains(
+                "\(manifest):5:19: type of option 'fields' must be one of string, integer, number, boolean, list, object, not 'lists' (did you mean 'list'?)"
+            ))
         #expect(result.stdoutText.contains("\(manifest):6:3: option 'timeout_ms' is one every "), "\(result.stdoutText)")
     }
 
@@ -105,7 +120,11 @@ struct PluginDiscoveryTests {
         let listed = try run(Paths.weir, ["plugins", "list"], environment: ["WEIR_PLUGINS_PATH": directory.path + "/plugins"])
         #expect(listed.status == 0)
         let lines = listed.stdoutText.split(separator: "\n")
-        #expect(lines.contains { $0.hasPrefix("mask_pii") && $0.contains("transform") && $0.contains("/plugins/mask_pii/plugin.yaml") && $0.hasSuffix("masks IP and e-mail addresses in the message") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("mask_pii") && $0.contains("transform") && $0.contains("/plugins/mask_pii/plugin.yaml")
+                    && $0.hasSuffix("masks IP and e-mail addresses in the message")
+            })
         #expect(lines.contains { $0.hasPrefix("parse_regex") && $0.contains("built-in") })
         #expect(lines.contains { $0.hasPrefix("dedupe") && $0.contains("Swift plugin (Examples/DedupePlugin)") })
         let described = try run(Paths.weir, ["plugins", "describe", "mask_pii", "--plugins-dir", directory.path + "/plugins"])

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// The protocol's faults, injected by purpose-built plugins: each test shows the run
 /// goes on (or stops with one clear line when the plugin cannot run at all), that no
@@ -46,7 +47,8 @@ struct PluginFaultTests {
         let bench = PluginBench()
         try bench.plugin("faulty", kind: "transform", options: "  mode: { type: string, required: true }", python: Self.faulty)
         try bench.input(Self.lineCount)
-        try bench.write("""
+        try bench.write(
+            """
             name: p
             topics: { raw: {} }
             sources:
@@ -67,12 +69,16 @@ struct PluginFaultTests {
         #expect(try bench.output().sorted() == Self.shouted.sorted())
     }
 
-    @Test("a plugin that exits, hangs or writes garbage on a batch is restarted and the batch sent again: every record once",
-          arguments: [
-              ("exit", "it exited with status 3 without answering batch 2; restarting it and sending the 250 records of batch 2 again as two requests"),
-              ("hang", "it did not answer within 500 ms; restarting it and sending the 250 records of batch 2 again as two requests"),
-              ("garbage", "it wrote a line that is not the reply to batch 2: this is not a reply xxx"),
-          ])
+    @Test(
+        "a plugin that exits, hangs or writes garbage on a batch is restarted and the batch sent again: every record once",
+        arguments: [
+            (
+                "exit",
+                "it exited with status 3 without answering batch 2; restarting it and sending the 250 records of batch 2 again as two requests"
+            ),
+            ("hang", "it did not answer within 500 ms; restarting it and sending the 250 records of batch 2 again as two requests"),
+            ("garbage", "it wrote a line that is not the reply to batch 2: this is not a reply xxx"),
+        ])
     func restartAndResend(mode: String, message: String) throws {
         let bench = try transformBench(mode: mode)
         let result = try bench.run()
@@ -98,13 +104,18 @@ struct PluginFaultTests {
         #expect(result.stderr.contains("appended 10000 records, wrote 0, 10000 failed"))
     }
 
-    @Test("a plugin that crashes at every start stops the run with one clear line after a few restarts, commits nothing, and a fixed plugin then gets every record")
+    @Test(
+        "a plugin that crashes at every start stops the run with one clear line after a few restarts, commits nothing, and a fixed plugin then gets every record"
+    )
     func crashAtStart() throws {
         let bench = try transformBench(mode: "crash_at_start")
         let result = try bench.run()
         #expect(result.status == 1)
         let pluginFile = bench.root + "/plugins/faulty/plugin.yaml"
-        #expect(result.stderr.contains("weir: p: sink 'out': transform 'up': plugin faulty (\(pluginFile)) cannot run: it never answered, and every record sent to it alone made it fail (the last time: it exited with status 1 without answering batch "), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "weir: p: sink 'out': transform 'up': plugin faulty (\(pluginFile)) cannot run: it never answered, and every record sent to it alone made it fail (the last time: it exited with status 1 without answering batch "
+            ), "\(result.stderr)")
         // Halving the first request (8 restarts), then the first three records alone.
         let restarts = result.stderr.components(separatedBy: "; restarting it").count - 1
         #expect(restarts <= 13, "\(restarts) restarts")
@@ -114,7 +125,9 @@ struct PluginFaultTests {
         try expectEveryRecordOnceFixed(bench, mode: "crash_at_start")
     }
 
-    @Test("a stop while a plugin hangs: the drain timeout cuts the wait short, nothing of that batch is committed, and the next run gets every record once")
+    @Test(
+        "a stop while a plugin hangs: the drain timeout cuts the wait short, nothing of that batch is committed, and the next run gets every record once"
+    )
     func abortWhileHanging() throws {
         let bench = try transformBench(mode: "hang")
         try bench.edit("timeout_ms: 500", "timeout_ms: 600000")
@@ -139,7 +152,8 @@ struct PluginFaultTests {
     func testCommandWithBrokenPlugin() throws {
         let bench = PluginBench()
         try bench.plugin("missing", kind: "transform", python: "sys.exit(2)\n")
-        try bench.write("""
+        try bench.write(
+            """
             topics: { raw: {} }
             transforms:
               t: { type: missing, inputs: [raw] }
@@ -152,29 +166,35 @@ struct PluginFaultTests {
             """)
         let result = try WeirTestSupport.run(Paths.weir, ["test", bench.pipeline])
         #expect(result.status == 1)
-        #expect(result.stdoutText.contains("cannot run: it never answered, and every record sent to it alone made it fail (the last time: it exited with status 2"), "\(result.stdoutText)")
+        #expect(
+            result.stdoutText.contains(
+                "cannot run: it never answered, and every record sent to it alone made it fail (the last time: it exited with status 2"),
+            "\(result.stdoutText)")
     }
 
     @Test("at the end a plugin gets the close message, then SIGTERM, then SIGKILL: one that ignores both is still stopped")
     func shutdown() throws {
         let bench = PluginBench()
-        try bench.plugin("stubborn", kind: "transform", python: """
-            import signal
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-            with open("pid.txt", "w") as f:
-                f.write(str(os.getpid()))
-            for line in sys.stdin:
-                message = json.loads(line)
-                if message["type"] == "close":
-                    print("got close", file=sys.stderr, flush=True)
-                    break
-                if message["type"] == "batch":
-                    print(json.dumps({"id": message["id"], "records": message["records"]}), flush=True)
-            while True:
-                time.sleep(1)
-            """)
+        try bench.plugin(
+            "stubborn", kind: "transform",
+            python: """
+                import signal
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                with open("pid.txt", "w") as f:
+                    f.write(str(os.getpid()))
+                for line in sys.stdin:
+                    message = json.loads(line)
+                    if message["type"] == "close":
+                        print("got close", file=sys.stderr, flush=True)
+                        break
+                    if message["type"] == "batch":
+                        print(json.dumps({"id": message["id"], "records": message["records"]}), flush=True)
+                while True:
+                    time.sleep(1)
+                """)
         try bench.input(100)
-        try bench.write("""
+        try bench.write(
+            """
             name: p
             topics: { raw: {} }
             sources:
@@ -187,12 +207,14 @@ struct PluginFaultTests {
         let result = try bench.run()
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try bench.output().count == 100)
-        #expect(result.stderr.contains("""
-            weir: plugin stubborn: got close
-            weir: plugin stubborn: still running 2000 ms after the close message; sending SIGTERM
-            weir: plugin stubborn: still running 2000 ms after SIGTERM; sending SIGKILL
+        #expect(
+            result.stderr.contains(
+                """
+                weir: plugin stubborn: got close
+                weir: plugin stubborn: still running 2000 ms after the close message; sending SIGTERM
+                weir: plugin stubborn: still running 2000 ms after SIGTERM; sending SIGKILL
 
-            """), "\(result.stderr)")
+                """), "\(result.stderr)")
         let pid = try #require(pid_t(try String(contentsOfFile: bench.root + "/plugins/stubborn/pid.txt", encoding: .utf8)))
         #expect(kill(pid, 0) == -1 && errno == ESRCH, "the plugin is gone (and reaped)")
     }
@@ -200,14 +222,17 @@ struct PluginFaultTests {
     @Test("parallelism: 3 runs three processes of a transform plugin, and every record comes out once")
     func parallelProcesses() throws {
         let bench = PluginBench()
-        try bench.plugin("pids", kind: "transform", python: """
-            def tag(record, options):
-                record["fields"]["pid"] = os.getpid()
-                return record
-            weir_plugin.run_transform(tag)
-            """)
+        try bench.plugin(
+            "pids", kind: "transform",
+            python: """
+                def tag(record, options):
+                    record["fields"]["pid"] = os.getpid()
+                    return record
+                weir_plugin.run_transform(tag)
+                """)
         try bench.input(30_000)
-        try bench.write("""
+        try bench.write(
+            """
             name: p
             topics: { raw: { partitions: 3 } }
             sources:
@@ -230,27 +255,30 @@ struct PluginFaultTests {
         let bench = PluginBench()
         // Stores "<partition>/<offset> <message>" lines, dying halfway through its second
         // batch once; refuses messages ending in 7.
-        try bench.plugin("store", kind: "sink", options: "  path: { type: string, required: true }", python: """
-            batches = 0
-            def store(records, out):
-                global batches
-                batches += 1
-                refused = []
-                for index, record in enumerate(records):
-                    if record["fields"]["message"].endswith("7"):
-                        refused.append((index, "sevens are not stored"))
-                        continue
-                    out.write(f'{record["partition"]}/{record["offset"]} {record["fields"]["message"]}\\n')
-                    if batches == 2 and index == len(records) // 2 and not os.path.exists("fault.done"):
-                        open("fault.done", "w").close()
-                        out.flush()
-                        os._exit(9)
-                out.flush()
-                return refused
-            weir_plugin.run_sink(store, setup=lambda options: open(options["path"], "a"))
-            """)
+        try bench.plugin(
+            "store", kind: "sink", options: "  path: { type: string, required: true }",
+            python: """
+                batches = 0
+                def store(records, out):
+                    global batches
+                    batches += 1
+                    refused = []
+                    for index, record in enumerate(records):
+                        if record["fields"]["message"].endswith("7"):
+                            refused.append((index, "sevens are not stored"))
+                            continue
+                        out.write(f'{record["partition"]}/{record["offset"]} {record["fields"]["message"]}\\n')
+                        if batches == 2 and index == len(records) // 2 and not os.path.exists("fault.done"):
+                            open("fault.done", "w").close()
+                            out.flush()
+                            os._exit(9)
+                    out.flush()
+                    return refused
+                weir_plugin.run_sink(store, setup=lambda options: open(options["path"], "a"))
+                """)
         try bench.input(Self.lineCount)
-        try bench.write("""
+        try bench.write(
+            """
             name: p
             topics: { raw: {} }
             sources:
@@ -300,12 +328,15 @@ struct PluginFaultTests {
 
     func sourceBench(total: Int, extra: String) throws -> PluginBench {
         let bench = PluginBench()
-        try bench.plugin("counter", kind: "source", options: """
-              total: { type: integer, required: true }
-              crash_after: { type: integer }
-              pause_ms: { type: integer }
-            """, python: Self.counter)
-        try bench.write("""
+        try bench.plugin(
+            "counter", kind: "source",
+            options: """
+                  total: { type: integer, required: true }
+                  crash_after: { type: integer }
+                  pause_ms: { type: integer }
+                """, python: Self.counter)
+        try bench.write(
+            """
             name: p
             topics: { rows: { partitions: 2 } }
             sources:
@@ -337,8 +368,9 @@ struct PluginFaultTests {
             ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
         }
         for run in 0..<kills {
-            let child = try ChildProcess(Paths.weir, ["run", "--quiet", "--data-dir", bench.data, bench.pipeline],
-                                         environment: ["SWIFT_BACKTRACE": "enable=no"])
+            let child = try ChildProcess(
+                Paths.weir, ["run", "--quiet", "--data-dir", bench.data, bench.pipeline],
+                environment: ["SWIFT_BACKTRACE": "enable=no"])
             let errors = DataReader(child.stderr)
             // Once this run's plugin has started, kill both somewhere in its stream.
             for _ in 0..<2_000 where pids().count <= run { usleep(5_000) }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// Typed plugin options end to end (issue 12): `weir validate` refuses a wrong type at
 /// its place, a default reaches the plugin, and `weir plugins describe` shows both.
@@ -29,7 +30,8 @@ struct PluginOptionTests {
         let bench = PluginBench()
         try bench.plugin("echo", kind: "transform", options: Self.options, python: Self.echo)
         try bench.input(3)
-        try bench.write("""
+        try bench.write(
+            """
             name: p
             topics: { raw: {} }
             sources:
@@ -47,7 +49,9 @@ struct PluginOptionTests {
         let bench = try bench(", greeting: 42, loud: yes")
         let result = try run(Paths.weir, ["validate", bench.pipeline])
         #expect(result.status == 1)
-        #expect(result.stdoutText.contains(#"p.yaml:6:45: greeting of 'e' must be a string, not the integer 42 (quote it to mean text: "42")"#), "\(result.stdoutText)")
+        #expect(
+            result.stdoutText.contains(#"p.yaml:6:45: greeting of 'e' must be a string, not the integer 42 (quote it to mean text: "42")"#),
+            "\(result.stdoutText)")
         #expect(result.stdoutText.contains("p.yaml:6:55: loud of 'e' must be true or false, not 'yes'"), "\(result.stdoutText)")
         let ran = try bench.run()
         #expect(ran.status != 0)
@@ -62,7 +66,10 @@ struct PluginOptionTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try bench.output() == ["line 0", "line 1", "line 2"])
         let sent = try String(contentsOfFile: bench.root + "/plugins/echo/options.json", encoding: .utf8)
-        #expect(sent == #"{"fields": ["message", "host"], "greeting": "42", "labels": {"level": 3, "team": "ops"}, "loud": false, "ratio": 0.5, "times": 2}"#)
+        #expect(
+            sent
+                == #"{"fields": ["message", "host"], "greeting": "42", "labels": {"level": 3, "team": "ops"}, "loud": false, "ratio": 0.5, "times": 2}"#
+        )
     }
 
     @Test("plugins describe shows each option's type and default, and parallelism, as text and as JSON")
@@ -71,24 +78,28 @@ struct PluginOptionTests {
         let text = try run(Paths.weir, ["plugins", "describe", "echo", bench.pipeline])
         #expect(text.status == 0, "\(text.stderr)")
         let lines = text.stdoutText.split(separator: "\n").map(String.init)
-        #expect(Array(lines.dropFirst(2)) == [
-            "  greeting: string, default \"hello\" — what to say",
-            "  times: integer, default 2",
-            "  ratio: number",
-            "  loud: boolean, default false",
-            "  fields: list, default [\"message\"]",
-            "  labels: object, default {\"level\":3,\"team\":\"ops\"}",
-            "  timeout_ms: integer 1…3600000, default 30000 — longest wait for a reply (or for the plugin to read its stdin)",
-            "  max_attempts: integer 1…100, default 3 — refusals of a request, or crashes on requests holding a record, before those records fail",
-            "  parallelism: integer 1…1024, default 1 — members that share the partitions (for a plugin: a process each)",
-        ], "\(text.stdoutText)")
+        #expect(
+            Array(lines.dropFirst(2)) == [
+                "  greeting: string, default \"hello\" — what to say",
+                "  times: integer, default 2",
+                "  ratio: number",
+                "  loud: boolean, default false",
+                "  fields: list, default [\"message\"]",
+                "  labels: object, default {\"level\":3,\"team\":\"ops\"}",
+                "  timeout_ms: integer 1…3600000, default 30000 — longest wait for a reply (or for the plugin to read its stdin)",
+                "  max_attempts: integer 1…100, default 3 — refusals of a request, or crashes on requests holding a record, before those records fail",
+                "  parallelism: integer 1…1024, default 1 — members that share the partitions (for a plugin: a process each)",
+            ], "\(text.stdoutText)")
 
         let json = try run(Paths.weir, ["plugins", "describe", "echo", "--format", "json", bench.pipeline])
         #expect(json.status == 0, "\(json.stderr)")
         let described = try #require(try JSONSerialization.jsonObject(with: json.stdout) as? [[String: Any]])
         let options = try #require(described.first?["options"] as? [[String: Any]])
         let byName = Dictionary(uniqueKeysWithValues: options.map { ($0["name"] as? String ?? "", $0) })
-        #expect(options.map { $0["name"] as? String } == ["greeting", "times", "ratio", "loud", "fields", "labels", "timeout_ms", "max_attempts", "parallelism"])
+        #expect(
+            options.map { $0["name"] as? String } == [
+                "greeting", "times", "ratio", "loud", "fields", "labels", "timeout_ms", "max_attempts", "parallelism",
+            ])
         #expect(byName["greeting"]?["type"] as? String == "string")
         #expect(byName["greeting"]?["default"] as? String == "hello")
         #expect(byName["greeting"]?["description"] as? String == "what to say")

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// The example plugins of `plugins/`, each in its pipeline of `pipelines/`, run with
 /// `--once` (the `plugins` link in `pipelines/` finds them), and a transform's restart.
@@ -17,8 +18,13 @@ struct PluginRunTests {
             #expect(result.status == 0, "\(name): \(result.stderr)")
         }
         func sql(_ query: String) throws -> String {
-            let result = try run("/usr/bin/env", ["python3", "-c", "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
-                                    + "r = db.execute(sys.argv[2]).fetchall(); db.commit(); print(r[0][0] if r else '')", out + "/ssh.db", query])
+            let result = try run(
+                "/usr/bin/env",
+                [
+                    "python3", "-c",
+                    "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
+                        + "r = db.execute(sys.argv[2]).fetchall(); db.commit(); print(r[0][0] if r else '')", out + "/ssh.db", query,
+                ])
             #expect(result.status == 0, "\(result.stderr)")
             return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -39,7 +45,9 @@ struct PluginRunTests {
         let invalid = source.filter { $0.contains("sshd[") && $0.contains("]: Invalid user ") }
         #expect(lines(of: try Data(contentsOf: URL(fileURLWithPath: out + "/invalid-users.jsonl"))).count == invalid.count)
         // New rows: the next run reads only them.
-        _ = try sql("INSERT INTO sshd (topic, partition, \"offset\", message, fields) VALUES ('manual', 0, 1, 'Invalid user newbie from 10.0.0.1', '{}'), ('manual', 0, 2, 'Accepted password for x', '{}')")
+        _ = try sql(
+            "INSERT INTO sshd (topic, partition, \"offset\", message, fields) VALUES ('manual', 0, 1, 'Invalid user newbie from 10.0.0.1', '{}'), ('manual', 0, 2, 'Accepted password for x', '{}')"
+        )
         try runOnce("sqlite-invalid-users")
         let report = lines(of: try Data(contentsOf: URL(fileURLWithPath: out + "/invalid-users.jsonl")))
         #expect(report.count == invalid.count + 1)
@@ -50,8 +58,9 @@ struct PluginRunTests {
     func maskExample() throws {
         let directory = TemporaryDirectory()
         let environment = ["WEIR_SAMPLES": Paths.packageRoot + "/samples", "WEIR_OUT": directory.path + "/out"]
-        let result = try runPipeline(at: Paths.packageRoot + "/pipelines/ssh-masked.yaml", data: directory.path + "/data",
-                                     arguments: ["--plugins-dir", Paths.packageRoot + "/plugins"], environment: environment)
+        let result = try runPipeline(
+            at: Paths.packageRoot + "/pipelines/ssh-masked.yaml", data: directory.path + "/data",
+            arguments: ["--plugins-dir", Paths.packageRoot + "/plugins"], environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         let masked = lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/out/ssh-masked.log")))
         let source = lines(of: try Data(contentsOf: URL(fileURLWithPath: Paths.packageRoot + "/samples/loghub/OpenSSH_2k.log")))
@@ -66,13 +75,16 @@ struct PluginRunTests {
     func crashRestarts() throws {
         let directory = TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.path + "/plugins/flaky", withIntermediateDirectories: true)
-        try Data("""
+        try Data(
+            """
             name: flaky
             kind: transform
             command: ["python3", "flaky.py"]
             description: exits the first time it sees a batch, then works
-            """.utf8).write(to: URL(fileURLWithPath: directory.path + "/plugins/flaky/plugin.yaml"))
-        try Data("""
+            """.utf8
+        ).write(to: URL(fileURLWithPath: directory.path + "/plugins/flaky/plugin.yaml"))
+        try Data(
+            """
             import os, sys
             sys.path.insert(0, "\(Paths.packageRoot)/plugins")
             import weir_plugin
@@ -85,9 +97,11 @@ struct PluginRunTests {
                 record["fields"]["message"] = record["fields"]["message"].upper()
                 return record
             weir_plugin.run_transform(upper)
-            """.utf8).write(to: URL(fileURLWithPath: directory.path + "/plugins/flaky/flaky.py"))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: directory.path + "/plugins/flaky/flaky.py"))
         try Data((0..<100).map { "line \($0)\n" }.joined().utf8).write(to: URL(fileURLWithPath: directory.path + "/in.log"))
-        let result = try runPipeline("""
+        let result = try runPipeline(
+            """
             topics: { raw: {} }
             sources:
               f: { type: file, paths: ["\(directory.path)/in.log"], topic: raw }
@@ -97,7 +111,10 @@ struct PluginRunTests {
               out: { type: file, inputs: [up], path: "\(directory.path)/out.txt", encoding: text }
             """, in: directory)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("plugin flaky: it exited with status 3 without answering batch 1; restarting it and sending the 100 records of batch 1 again as two requests"))
+        #expect(
+            result.stderr.contains(
+                "plugin flaky: it exited with status 3 without answering batch 1; restarting it and sending the 100 records of batch 1 again as two requests"
+            ))
         // The plugin's stderr, line by line, with its name.
         #expect(result.stderr.contains("weir: plugin flaky: saw the first line\n"))
         #expect(lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/out.txt"))) == (0..<100).map { "LINE \($0)" })

@@ -44,7 +44,8 @@ struct ReadmeExampleTests {
         #expect(example.command.hasPrefix(prefix), "the README's command changed shape: \(example.command)")
         let directory = TemporaryDirectory()
         // The test's own weir (debug, already built), and a folder of the test's own.
-        let command = "WEIR_OUT='\(directory.path)' '\(Paths.weir)' "
+        let command =
+            "WEIR_OUT='\(directory.path)' '\(Paths.weir)' "
             + example.command.dropFirst(prefix.count).replacingOccurrences(of: "/tmp/weir-examples", with: directory.path)
 
         let first = try runShell(command)
@@ -68,8 +69,9 @@ struct ReadmeExampleTests {
         let output = directory.path + "/ssh-failed-logins.jsonl"
         try Data("not ours\n".utf8).write(to: URL(fileURLWithPath: output))
         let data = directory.path + "/data"
-        let result = try runPipeline(at: Paths.packageRoot + "/pipelines/ssh-failed-logins.yaml", data: data, quiet: false,
-                                     environment: ["WEIR_OUT": directory.path, "WEIR_SAMPLES": Paths.packageRoot + "/samples"])
+        let result = try runPipeline(
+            at: Paths.packageRoot + "/pipelines/ssh-failed-logins.yaml", data: data, quiet: false,
+            environment: ["WEIR_OUT": directory.path, "WEIR_SAMPLES": Paths.packageRoot + "/samples"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("sink 'report' would write \(output), which already holds data this pipeline did not write"))
         #expect(try String(contentsOfFile: output, encoding: .utf8) == "not ours\n")

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// `weir run --once` end to end on the real OpenSSH log: file → topic → parse_regex →
 /// filter → file, and a rerun that adds nothing.
@@ -12,7 +13,9 @@ struct RunOnceTests {
         let directory = TemporaryDirectory()
         let input = Paths.loghub + "/OpenSSH_2k.log"
         let out = directory.path + "/out/failures.jsonl"
-        let pipeline = try directory.write("ssh.yaml", """
+        let pipeline = try directory.write(
+            "ssh.yaml",
+            """
             name: ssh
             topics:
               raw: { partitions: 4, compression: gzip }
@@ -39,9 +42,12 @@ struct RunOnceTests {
         #expect(written.count == expected.count)
         let objects = try written.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         #expect(objects.allSatisfy { ($0["message"] as? String)?.hasPrefix("Failed password") == true && $0["pid"] is String })
-        #expect(Set(objects.compactMap { $0["pid"] as? String }) == Set(expected.map { line in
-            String(line.split(separator: "[")[1].split(separator: "]")[0])
-        }))
+        #expect(
+            Set(objects.compactMap { $0["pid"] as? String })
+                == Set(
+                    expected.map { line in
+                        String(line.split(separator: "[")[1].split(separator: "]")[0])
+                    }))
 
         // A second run finds the file finished and the sink caught up: nothing new.
         let second = try runPipeline(at: pipeline, data: data, quiet: false)
@@ -55,7 +61,9 @@ struct RunOnceTests {
     func sinkResumes() throws {
         let directory = TemporaryDirectory()
         let out = directory.path + "/out.txt"
-        let pipeline = try directory.write("gen.yaml", """
+        let pipeline = try directory.write(
+            "gen.yaml",
+            """
             name: gen
             topics: { t: {} }
             sources:
@@ -81,7 +89,9 @@ struct RunOnceTests {
     func severalPipelines() throws {
         let directory = TemporaryDirectory()
         let files = try ["alpha", "beta"].map { name in
-            try directory.write("\(name).yaml", """
+            try directory.write(
+                "\(name).yaml",
+                """
                 topics: { \(name)_t: { partitions: 2 } }
                 sources:
                   g: { type: generate, count: 500, lines: ["\(name)"], topic: \(name)_t }
@@ -94,15 +104,18 @@ struct RunOnceTests {
         #expect(result.stderr.contains("weir: alpha: appended 500 records, wrote 500"))
         #expect(result.stderr.contains("weir: beta: appended 500 records, wrote 500"))
         for name in ["alpha", "beta"] {
-            #expect(Set(lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/\(name).txt")))) == Set((0..<500).map { "\(name) \($0)" }))
+            #expect(
+                Set(lines(of: try Data(contentsOf: URL(fileURLWithPath: directory.path + "/\(name).txt"))))
+                    == Set((0..<500).map { "\(name) \($0)" }))
         }
     }
 
     @Test("an invalid pipeline writes nothing")
     func invalidWritesNothing() throws {
         let directory = TemporaryDirectory()
-        let result = try runPipeline("topics: { t: {} }\nsources:\n  g: { type: generate, count: 5, topic: t }\nsinks:\n  o: { type: stdout, inputs: [tt] }\n",
-                                     named: "bad.yaml", in: directory, quiet: false)
+        let result = try runPipeline(
+            "topics: { t: {} }\nsources:\n  g: { type: generate, count: 5, topic: t }\nsinks:\n  o: { type: stdout, inputs: [tt] }\n",
+            named: "bad.yaml", in: directory, quiet: false)
         #expect(result.status == 1)
         #expect(result.stderr.contains("bad.yaml:5:3: input 'tt'"))
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"))
@@ -112,7 +125,9 @@ struct RunOnceTests {
 @Suite("weir run --once: safety")
 struct RunOnceSafetyTests {
     func pipeline(_ directory: TemporaryDirectory, input: String, out: String) throws -> String {
-        try directory.write("p.yaml", """
+        try directory.write(
+            "p.yaml",
+            """
             name: p
             topics: { t: {} }
             sources:
@@ -147,13 +162,16 @@ struct RunOnceSafetyTests {
         try Data("x\n".utf8).write(to: URL(fileURLWithPath: input))
         let precious = directory.path + "/precious.txt"
         try Data("do not touch\n".utf8).write(to: URL(fileURLWithPath: precious))
-        let refused = try runPipeline(at: try pipeline(directory, input: input, out: precious), data: directory.path + "/data", quiet: false)
+        let refused = try runPipeline(
+            at: try pipeline(directory, input: input, out: precious), data: directory.path + "/data", quiet: false)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("already holds data this pipeline did not write"))
         #expect(try String(contentsOfFile: precious, encoding: .utf8) == "do not touch\n")
 
         let other = TemporaryDirectory()
-        #expect(try runPipeline(at: try pipeline(other, input: input, out: other.path + "/a.txt"), data: other.path + "/data", quiet: false).status == 0)
+        #expect(
+            try runPipeline(at: try pipeline(other, input: input, out: other.path + "/a.txt"), data: other.path + "/data", quiet: false)
+                .status == 0)
         let moved = try runPipeline(at: try pipeline(other, input: input, out: precious), data: other.path + "/data", quiet: false)
         #expect(moved.status != 0)
         #expect(moved.stderr.contains("now points at"))
@@ -163,8 +181,9 @@ struct RunOnceSafetyTests {
     @Test("what cannot run (a generate without count under --once) is refused before anything is written")
     func notRunnable() throws {
         let directory = TemporaryDirectory()
-        let result = try runPipeline("topics: { t: {} }\nsources:\n  g: { type: generate, topic: t }\nsinks:\n  o: { type: blackhole, inputs: [t] }\n",
-                                     named: "endless.yaml", in: directory, quiet: false)
+        let result = try runPipeline(
+            "topics: { t: {} }\nsources:\n  g: { type: generate, topic: t }\nsinks:\n  o: { type: blackhole, inputs: [t] }\n",
+            named: "endless.yaml", in: directory, quiet: false)
         #expect(result.status != 0)
         #expect(result.stderr.contains("endless.yaml:3:6: source 'g' would never end under run --once: it has no count; give it one"))
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/data"))

@@ -1,14 +1,17 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// `weir run` as a user runs it: until SIGTERM or SIGINT, with a summary line on stderr
 /// when stderr is not a terminal.
 @Suite("weir run: signals and summary")
 struct RunSignalTests {
     func pipeline(_ directory: TemporaryDirectory) throws -> String {
-        try directory.write("steady.yaml", """
+        try directory.write(
+            "steady.yaml",
+            """
             name: steady
             topics: { t: { partitions: 2 } }
             sources:
@@ -21,7 +24,8 @@ struct RunSignalTests {
     @Test("SIGTERM and SIGINT stop the sources, drain, commit and exit 0 within seconds", arguments: [SIGTERM, SIGINT])
     func gracefulStop(signal: Int32) throws {
         let directory = TemporaryDirectory()
-        let child = try ChildProcess(Paths.weir, ["run", "--summary-interval", "0.2", "--data-dir", directory.path + "/data", try pipeline(directory)])
+        let child = try ChildProcess(
+            Paths.weir, ["run", "--summary-interval", "0.2", "--data-dir", directory.path + "/data", try pipeline(directory)])
         let errors = DataReader(child.stderr)
         usleep(1_500_000)
         let sent = Date()
@@ -50,7 +54,9 @@ struct RunSignalTests {
         let directory = TemporaryDirectory()
         let (input, out) = (directory.path + "/app.log", directory.path + "/out.txt")
         try Data("a\nb\nc-partial".utf8).write(to: URL(fileURLWithPath: input))
-        let path = try directory.write("tail.yaml", """
+        let path = try directory.write(
+            "tail.yaml",
+            """
             name: tailing
             topics: { t: { partitions: 1 } }
             sources:
@@ -96,7 +102,9 @@ struct BackPressureTests {
     @Test("a stdout sink nobody reads holds the source to max_lag; then everything arrives once")
     func slowSinkSlowsSource() throws {
         let directory = TemporaryDirectory()
-        let path = try directory.write("slow.yaml", """
+        let path = try directory.write(
+            "slow.yaml",
+            """
             name: slow
             topics: { t: {} }
             sources:
@@ -104,7 +112,8 @@ struct BackPressureTests {
             sinks:
               out: { type: stdout, inputs: [t], max_lag: 5000 }
             """)
-        let child = try ChildProcess(Paths.weir, ["run", "--once", "--summary-interval", "0.1", "--data-dir", directory.path + "/data", path])
+        let child = try ChildProcess(
+            Paths.weir, ["run", "--once", "--summary-interval", "0.1", "--data-dir", directory.path + "/data", path])
         let errors = DataReader(child.stderr)
         // Read nothing for a while: the pipe fills, the sink blocks, its lag grows.
         usleep(1_500_000)
@@ -130,7 +139,9 @@ struct LiveViewTests {
     @Test("on a terminal the view is redrawn in place every second")
     func redrawsInPlace() throws {
         let directory = TemporaryDirectory()
-        let path = try directory.write("live.yaml", """
+        let path = try directory.write(
+            "live.yaml",
+            """
             name: live
             topics: { t: {} }
             sources:
@@ -139,7 +150,8 @@ struct LiveViewTests {
               out: { type: blackhole, inputs: [t] }
             """)
         let typescript = directory.path + "/typescript"
-        let child = try ChildProcess("/usr/bin/script", ["-qfec", "\(Paths.weir) run --data-dir \(directory.path)/data \(path)", typescript])
+        let child = try ChildProcess(
+            "/usr/bin/script", ["-qfec", "\(Paths.weir) run --data-dir \(directory.path)/data \(path)", typescript])
         let output = DataReader(child.stdout)
         usleep(2_600_000)
         kill(child.pid, SIGINT)

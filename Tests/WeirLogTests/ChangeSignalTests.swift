@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import WeirLog
 
 /// SignalTestCounters shared by the threads and tasks of a test.
@@ -68,7 +69,8 @@ struct ChangeSignalTests {
     func deadline(onThread thread: Bool) async {
         let signal = ChangeSignal()
         let mark = signal.mark()
-        let (fired, waited) = thread
+        let (fired, waited) =
+            thread
             ? await onThread {
                 let started = ContinuousClock.now
                 return (mark.wait(until: .now + .milliseconds(80)), ContinuousClock.now - started)
@@ -108,7 +110,9 @@ struct ChangeSignalTests {
 
     /// Two sides hand a counter back and forth, each waiting for the other's step with the
     /// mark-then-check pattern, so signals race waits at every round.
-    func pingPong(rounds: Int, _ counters: SignalTestCounters, ping: ChangeSignal, pong: ChangeSignal, deadline: Duration?) -> (answer: @Sendable () -> Void, send: @Sendable () -> Void) {
+    func pingPong(rounds: Int, _ counters: SignalTestCounters, ping: ChangeSignal, pong: ChangeSignal, deadline: Duration?) -> (
+        answer: @Sendable () -> Void, send: @Sendable () -> Void
+    ) {
         @Sendable func waitFor(_ signal: ChangeSignal, acknowledged: Bool, toReach target: Int) {
             while true {
                 let mark = signal.mark()
@@ -137,7 +141,8 @@ struct ChangeSignalTests {
     @Test("no wake-up is lost when signals race waits of threads (a lost one shows as a wait reaching its deadline)")
     func noLostWakeupsBetweenThreads() async {
         let rounds = 5_000
-        let ping = ChangeSignal(), pong = ChangeSignal()
+        let ping = ChangeSignal()
+        let pong = ChangeSignal()
         let counters = SignalTestCounters()
         let (answer, send) = pingPong(rounds: rounds, counters, ping: ping, pong: pong, deadline: .seconds(5))
         // Both sides on threads of their own, so a busy cooperative pool cannot delay either.
@@ -159,7 +164,8 @@ struct ChangeSignalTests {
     @Test("no wake-up is lost when signals race a thread's and a task's waits (a lost one hangs the exchange)")
     func noLostWakeupsBetweenThreadAndTask() async {
         let rounds = 5_000
-        let ping = ChangeSignal(), pong = ChangeSignal()
+        let ping = ChangeSignal()
+        let pong = ChangeSignal()
         let counters = SignalTestCounters()
         // The thread's waits have no deadline that matters; the task waits without one.
         let (answer, _) = pingPong(rounds: rounds, counters, ping: ping, pong: pong, deadline: .seconds(300))
@@ -216,9 +222,14 @@ struct ChangeSignalTests {
 
     @Test("a wait on several signals ends when any fires and leaves none registered", arguments: [false, true])
     func several(onThread thread: Bool) async throws {
-        let first = ChangeSignal(), second = ChangeSignal()
+        let first = ChangeSignal()
+        let second = ChangeSignal()
         let marks = [first.mark(), second.mark()]
-        let waiting = Task { thread ? await onThread { ChangeSignal.wait(for: marks, until: .now + .seconds(30)) } : await ChangeSignal.wait(for: marks, until: .now + .seconds(30)) }
+        let waiting = Task {
+            thread
+                ? await onThread { ChangeSignal.wait(for: marks, until: .now + .seconds(30)) }
+                : await ChangeSignal.wait(for: marks, until: .now + .seconds(30))
+        }
         try await eventually { first.waiterCount == 1 && second.waiterCount == 1 }
         second.signal()
         #expect(await waiting.value)

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// A real `weir produce --flush always` process is killed with SIGKILL at random moments;
 /// every append it acknowledged must be on disk, intact, with dense offsets.
@@ -19,8 +20,9 @@ struct CrashTests {
         var acknowledged: [(run: Int, partition: Int, base: Int64, count: Int)] = []
 
         for runNumber in 0..<Self.runs {
-            let acks = try produceAndKill(dataDir: directory.path, run: runNumber,
-                                          afterMillis: Int.random(in: 30...400, using: &random))
+            let acks = try produceAndKill(
+                dataDir: directory.path, run: runNumber,
+                afterMillis: Int.random(in: 30...400, using: &random))
             acknowledged += acks.map { (runNumber, $0.partition, $0.base, $0.count) }
 
             // Reopen (recovery runs, since the producer died) and check.
@@ -39,8 +41,9 @@ struct CrashTests {
                     byRun[r, default: []].append(n)
                 }
                 for (r, numbers) in byRun {
-                    #expect(numbers == Array(stride(from: partition, to: partition + numbers.count * Self.partitions, by: Self.partitions)),
-                            "run \(r), partition \(partition): lines missing or repeated")
+                    #expect(
+                        numbers == Array(stride(from: partition, to: partition + numbers.count * Self.partitions, by: Self.partitions)),
+                        "run \(r), partition \(partition): lines missing or repeated")
                 }
             }
             let byPartition = (0..<Self.partitions).map { p in records.filter { $0.partition == p } }
@@ -49,8 +52,9 @@ struct CrashTests {
                 let range = Int(ack.base)..<(Int(ack.base) + ack.count)
                 #expect(range.upperBound <= held.count, "acknowledged \(ack) but partition \(ack.partition) ends at \(held.count)")
                 guard range.upperBound <= held.count else { continue }
-                #expect(held[range].allSatisfy { String(decoding: $0.record.value ?? [], as: UTF8.self).hasPrefix("r\(ack.run) ") },
-                        "acknowledged \(ack) holds other records")
+                #expect(
+                    held[range].allSatisfy { String(decoding: $0.record.value ?? [], as: UTF8.self).hasPrefix("r\(ack.run) ") },
+                    "acknowledged \(ack) holds other records")
             }
             try log.close()
         }
@@ -63,8 +67,9 @@ struct CrashTests {
     /// SIGKILL after `afterMillis`, and returns the appends it acknowledged.
     func produceAndKill(dataDir: String, run: Int, afterMillis: Int) throws -> [(partition: Int, base: Int64, count: Int)] {
         // No backtracer: it would outlive the SIGKILL holding our pipes open.
-        let child = try ChildProcess(Paths.weir, ["produce", "crash", "--print-offsets", "--data-dir", dataDir],
-                                     environment: ["SWIFT_BACKTRACE": "enable=no"])
+        let child = try ChildProcess(
+            Paths.weir, ["produce", "crash", "--print-offsets", "--data-dir", dataDir],
+            environment: ["SWIFT_BACKTRACE": "enable=no"])
         let feeder = Thread {
             var n = 0
             while true {
@@ -94,7 +99,11 @@ struct CrashTests {
 
         // Only complete lines count: the last one may be cut by the kill.
         var text = String(decoding: acks.finish(), as: UTF8.self)
-        if !text.hasSuffix("\n"), let cut = text.lastIndex(of: "\n") { text = String(text[...cut]) } else if !text.hasSuffix("\n") { text = "" }
+        if !text.hasSuffix("\n"), let cut = text.lastIndex(of: "\n") {
+            text = String(text[...cut])
+        } else if !text.hasSuffix("\n") {
+            text = ""
+        }
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ").compactMap { Int64($0) }
             guard fields.count == 3 else { return nil }

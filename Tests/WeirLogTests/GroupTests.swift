@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 @Suite("Consumer groups")
 struct GroupTests {
@@ -20,9 +21,11 @@ struct GroupTests {
         let counts = ["a": 7, "b": 3]
         var previous: [String: [TopicPartition]] = [:]
         var members: [String] = []
-        let steps: [(String, Bool)] = [("m1", true), ("m2", true), ("m3", true), ("m2", false), ("m4", true), ("m5", true),
-                                       ("m1", false), ("m3", false), ("m6", true), ("m7", true), ("m8", true), ("m9", true),
-                                       ("m10", true), ("m11", true), ("m12", true)]
+        let steps: [(String, Bool)] = [
+            ("m1", true), ("m2", true), ("m3", true), ("m2", false), ("m4", true), ("m5", true),
+            ("m1", false), ("m3", false), ("m6", true), ("m7", true), ("m8", true), ("m9", true),
+            ("m10", true), ("m11", true), ("m12", true),
+        ]
         for (member, joins) in steps {
             if joins { members.append(member) } else { members.removeAll { $0 == member } }
             let subscriptions = Dictionary(uniqueKeysWithValues: members.map { ($0, Set(["a", "b"])) })
@@ -80,7 +83,10 @@ struct GroupTests {
         #expect(second.generation == first.generation + 1)
         let p0 = TopicPartition(topic: "t", partition: 0)
 
-        #expect(throws: WeirLogError.staleGeneration(group: "g", member: first.memberID, generation: first.generation, current: second.generation)) {
+        #expect(
+            throws: WeirLogError.staleGeneration(
+                group: "g", member: first.memberID, generation: first.generation, current: second.generation)
+        ) {
             try coordinator.commit(group: "g", memberID: first.memberID, generation: first.generation, offsets: [p0: 10])
         }
         let refreshed = try coordinator.heartbeat(group: "g", memberID: first.memberID)
@@ -131,10 +137,12 @@ struct GroupTests {
         let topic = try log.createTopic("events", config: TopicConfig(partitions: 3))
         try topic.append((0..<300).map { Record(value: bytes("e\($0)"), timestamp: currentTimeMillis()) })
         let member = try log.groups.join(group: "billing", topics: ["events"], partitionCounts: ["events": 3])
-        try log.groups.commit(group: "billing", memberID: member.memberID, generation: member.generation, offsets: [
-            TopicPartition(topic: "events", partition: 0): 100,
-            TopicPartition(topic: "events", partition: 1): 40,
-        ])
+        try log.groups.commit(
+            group: "billing", memberID: member.memberID, generation: member.generation,
+            offsets: [
+                TopicPartition(topic: "events", partition: 0): 100,
+                TopicPartition(topic: "events", partition: 1): 40,
+            ])
         try log.close()
 
         log = try EmbeddedLog(directory: directory.path)
@@ -170,9 +178,11 @@ struct GroupTests {
         #expect(try weir(directory.path, ["topics", "list"]).status == 0)
     }
 
-    @Test("topic and group names follow Kafka's rule and never leave the data directory", arguments: [
-        "", ".", "..", "../escape", "a/b", "with space", "ünïcode", String(repeating: "x", count: 250), "nul\u{0}byte",
-    ])
+    @Test(
+        "topic and group names follow Kafka's rule and never leave the data directory",
+        arguments: [
+            "", ".", "..", "../escape", "a/b", "with space", "ünïcode", String(repeating: "x", count: 250), "nul\u{0}byte",
+        ])
     func badNames(name: String) throws {
         let directory = TemporaryDirectory()
         let log = try EmbeddedLog(directory: directory.path)
@@ -206,8 +216,9 @@ struct RebalanceTests {
         let member = try coordinator.join(group: "g", topics: ["t"], partitionCounts: ["t": 2], sessionTimeoutMs: 1000)
         for step in 0..<5 {
             clock.advance(800)
-            try coordinator.commit(group: "g", memberID: member.memberID, generation: member.generation,
-                                   offsets: [TopicPartition(topic: "t", partition: 0): Int64(step)])
+            try coordinator.commit(
+                group: "g", memberID: member.memberID, generation: member.generation,
+                offsets: [TopicPartition(topic: "t", partition: 0): Int64(step)])
         }
         #expect(coordinator.members(group: "g").keys.contains(member.memberID))
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// Bytes that are well-formed enough to pass a CRC but lie about themselves, and files
 /// that disagree with each other: each must be an error or a recovery, never a crash,
@@ -45,12 +46,14 @@ struct HostileInputTests {
         return out.toArray()
     }
 
-    @Test("a CRC-valid batch with impossible offsets is refused, not trapped on", arguments: [
-        (Int64.max, Int32(0), Int64(0)),
-        (Int64(1), Int32(0), Int64.max),
-        (Int64(0), Int32(0), Int64(5)),
-        (Int64(-7), Int32(0), Int64(0)),
-    ])
+    @Test(
+        "a CRC-valid batch with impossible offsets is refused, not trapped on",
+        arguments: [
+            (Int64.max, Int32(0), Int64(0)),
+            (Int64(1), Int32(0), Int64.max),
+            (Int64(0), Int32(0), Int64(5)),
+            (Int64(-7), Int32(0), Int64(0)),
+        ])
     func impossibleOffsets(base: Int64, lastDelta: Int32, recordDelta: Int64) throws {
         let bytes = Self.batch(baseOffset: base, lastOffsetDelta: lastDelta, recordOffsetDelta: recordDelta)
         #expect(throws: (any Error).self) {
@@ -66,7 +69,8 @@ struct HostileInputTests {
 
     /// Found by Fuzz/FuzzRecordBatch (a timeout under ASan): a CRC-valid gzip batch whose
     /// trailer claims 4 GiB made every read of it allocate (and zero) 256 MiB.
-    static let lyingGzipTrailer = "AAAAAAYAAAAAAAWcAAAAAAI1DtsiAAEAAAAxAAABohfMvKAAAAGiF8y8oP//////////////////AAAAMh+LCAAAAAAABAPFWE1rJFUUrRdEREREREREniIyI3ZR9eq7xh5MTAajmTEkQWRijJWql06Rrqq2qjqZzo9wIeJCXAwyCxeSxSxcDEFczEIGVy5kEBciLmQWMr9AvK86puvjVafaJGQR0oTknvvOOfcrB1OCIKD9qVnqYlnCkm5rmq3qeMHZWL6Ok2TLWyUqkaQ1G8d0h8YJxYHT6/lhB7tb1N1mHzo0dTwv9sPNCG9GMQ4TMXDieOB0ve1Nx91z90Q3CvCqbCgiUVRRkUXZ1NfwpuN3qYdbePG95eX5mYU5PLM0N/1ua/4anl5Zmbu6uPKS8A0ShCn0JWqQ33y443R9D/cTGuNduhE4SQqfNmPALkILdyHqI+i7JlH9sNdP11lMp59urcf0kz5NUhv7fLTVXkzZL64J+4DxKLrZBKPnBOv90L9xgfFtsz+/aA/pxT0nSS4Nn9QPt8NoNxS+BskeQ583kYwbmMWnYeq7TupHYaZCP6aXcDfqhE5A27jve20J0+G3NB20IS0cMwraON6KkrRdpBMLD+Gtj6M/Sm81eS66MhSdvWs3ir3MMDVccpTDvShOsWJaRGfmJBnLT1RY5iK/FYUhdbM3u90oAedtDErGwEX5nswFNmyJ2KpRfpIChcENTGQiqoZINFWUVS0X+Cvg6in06RFXENiwlUrGOgQuODoF21lDN2tENCURKkm2dOEA4j2N9pvEa+TlIU6RiGeKRNTly7Vb1iZ4Pv4bfPws+v3Ix2OI4AY+BR9Tl7Q00jKllqK2gEzRDVshOGyrJbOWBZVPRSdw9qLQ2U3YT+AXsPAnMP4c+qXIOGhc6plMwWPdXqPqoc91SZeGPv8JMJ9H3zfBXKIu9XfA3p6fuEPPV21jY1m28cyAZl8jtQ9AlBdy8wBEMW1Scad5nvPgxdw8GJNfoXqOnwc4Nw/GRG1UQyO0EbNsHrxcrKM6Zrl2r60jNg9eyc2DMclzA59CHfHmwau5eZClpEjlCmEuOrZCRlzWzwOLaMZoHlwos8xH5rbt0ktG8t0E+V5Dn+UKEApIJaUnEbXctkE2mLFsByESEWVJEmXDEolkCncg4uvo2yYRG5kuQxolzPwmFpioTZhri1q/3QK/SeiLXN+eLPAp+K1EJRb+gscS9GuJS5WnzrGGq1XssCkT1VSHZvsZUFV0twlqbVMuPaWuLz8A0nX0W550xVbk8gMNsB9XzVMgXRMVXdQs0dBFbwCbou+2vKTb8ntiFDhhSrtiSFP4jLN1tR1HUZot2mahscqKrSq8tHm6sBiHs+sIfKiCShRLGarwD6hgo4d5FRRbK58whFET0CRxOhROmR51UhiRGk59+KGNV7mNqAn+mnAfEngD3WuSwOzRSIbDycYrUQTnVDjAfHmSbDvOkhjV9X1wwmV0r+gE/nMXp6/CC4MopnUAE239/8cArAu9WexCdeKwbOHG2PFdmh1CF7HfgWWMXZiBcwM0S2OfwjGk48tYEW4DDTPoVo4GYthaecQo2hkWhAwrvqXBSQu7eN70P8KbZ9GdnB9YauVRkaU23vQFgOzyUTXFMEcb4ZXCRliLUtt88gB1nYcR/XaF6HIJK2fZefJplol+sLCwsLCwsLCwsLCwsKdCdHkRz1KbmGhD0nNEL1SI5qKcmOhrFaIrONY5OXqxQnT5KlBYahMTbclmjuilCtFclBMTvVIhuoyjyudE9PtFok1bKne1LLVJidYky7JGreODItF1KCcm+nqRaMApLy0q+x/KWS0t41rHhxWiy10tS21ioomev9o/qhDNRTkR0ew4+bhwnBAguoLDhmHhKu51HC/wD++TPFXCDxBxA93Oz7C6iI2Ok/+QRnvMv3NHm5J6FgAA"
+    static let lyingGzipTrailer =
+        "AAAAAAYAAAAAAAWcAAAAAAI1DtsiAAEAAAAxAAABohfMvKAAAAGiF8y8oP//////////////////AAAAMh+LCAAAAAAABAPFWE1rJFUUrRdEREREREREniIyI3ZR9eq7xh5MTAajmTEkQWRijJWql06Rrqq2qjqZzo9wIeJCXAwyCxeSxSxcDEFczEIGVy5kEBciLmQWMr9AvK86puvjVafaJGQR0oTknvvOOfcrB1OCIKD9qVnqYlnCkm5rmq3qeMHZWL6Ok2TLWyUqkaQ1G8d0h8YJxYHT6/lhB7tb1N1mHzo0dTwv9sPNCG9GMQ4TMXDieOB0ve1Nx91z90Q3CvCqbCgiUVRRkUXZ1NfwpuN3qYdbePG95eX5mYU5PLM0N/1ua/4anl5Zmbu6uPKS8A0ShCn0JWqQ33y443R9D/cTGuNduhE4SQqfNmPALkILdyHqI+i7JlH9sNdP11lMp59urcf0kz5NUhv7fLTVXkzZL64J+4DxKLrZBKPnBOv90L9xgfFtsz+/aA/pxT0nSS4Nn9QPt8NoNxS+BskeQ583kYwbmMWnYeq7TupHYaZCP6aXcDfqhE5A27jve20J0+G3NB20IS0cMwraON6KkrRdpBMLD+Gtj6M/Sm81eS66MhSdvWs3ir3MMDVccpTDvShOsWJaRGfmJBnLT1RY5iK/FYUhdbM3u90oAedtDErGwEX5nswFNmyJ2KpRfpIChcENTGQiqoZINFWUVS0X+Cvg6in06RFXENiwlUrGOgQuODoF21lDN2tENCURKkm2dOEA4j2N9pvEa+TlIU6RiGeKRNTly7Vb1iZ4Pv4bfPws+v3Ix2OI4AY+BR9Tl7Q00jKllqK2gEzRDVshOGyrJbOWBZVPRSdw9qLQ2U3YT+AXsPAnMP4c+qXIOGhc6plMwWPdXqPqoc91SZeGPv8JMJ9H3zfBXKIu9XfA3p6fuEPPV21jY1m28cyAZl8jtQ9AlBdy8wBEMW1Scad5nvPgxdw8GJNfoXqOnwc4Nw/GRG1UQyO0EbNsHrxcrKM6Zrl2r60jNg9eyc2DMclzA59CHfHmwau5eZClpEjlCmEuOrZCRlzWzwOLaMZoHlwos8xH5rbt0ktG8t0E+V5Dn+UKEApIJaUnEbXctkE2mLFsByESEWVJEmXDEolkCncg4uvo2yYRG5kuQxolzPwmFpioTZhri1q/3QK/SeiLXN+eLPAp+K1EJRb+gscS9GuJS5WnzrGGq1XssCkT1VSHZvsZUFV0twlqbVMuPaWuLz8A0nX0W550xVbk8gMNsB9XzVMgXRMVXdQs0dBFbwCbou+2vKTb8ntiFDhhSrtiSFP4jLN1tR1HUZot2mahscqKrSq8tHm6sBiHs+sIfKiCShRLGarwD6hgo4d5FRRbK58whFET0CRxOhROmR51UhiRGk59+KGNV7mNqAn+mnAfEngD3WuSwOzRSIbDycYrUQTnVDjAfHmSbDvOkhjV9X1wwmV0r+gE/nMXp6/CC4MopnUAE239/8cArAu9WexCdeKwbOHG2PFdmh1CF7HfgWWMXZiBcwM0S2OfwjGk48tYEW4DDTPoVo4GYthaecQo2hkWhAwrvqXBSQu7eN70P8KbZ9GdnB9YauVRkaU23vQFgOzyUTXFMEcb4ZXCRliLUtt88gB1nYcR/XaF6HIJK2fZefJplol+sLCwsLCwsLCwsLCwsKdCdHkRz1KbmGhD0nNEL1SI5qKcmOhrFaIrONY5OXqxQnT5KlBYahMTbclmjuilCtFclBMTvVIhuoyjyudE9PtFok1bKne1LLVJidYky7JGreODItF1KCcm+nqRaMApLy0q+x/KWS0t41rHhxWiy10tS21ioomev9o/qhDNRTkR0ew4+bhwnBAguoLDhmHhKu51HC/wD++TPFXCDxBxA93Oz7C6iI2Ok/+QRnvMv3NHm5J6FgAA"
 
     @Test("a gzip trailer that lies about the size does not decide the allocation (fuzz finding)")
     func lyingGzipTrailer() throws {
@@ -102,7 +106,8 @@ struct HostileInputTests {
     @Test("a dump of a batch with a wrapping producer sequence does not trap")
     func wrappingSequence() throws {
         let directory = TemporaryDirectory()
-        var bytes = try RecordBatchBuilder.encode([Record(value: bytes("a"), timestamp: 1), Record(value: bytes("b"), timestamp: 2)], codec: .none)
+        var bytes = try RecordBatchBuilder.encode(
+            [Record(value: bytes("a"), timestamp: 1), Record(value: bytes("b"), timestamp: 2)], codec: .none)
         bytes.withUnsafeMutableBytes { raw in
             raw.storeBytes(of: Int32.max.bigEndian, toByteOffset: 53, as: Int32.self)
             let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[21...]))
@@ -121,7 +126,9 @@ struct HostileInputTests {
         let log = try EmbeddedLog(directory: directory.path)
         let topic = try log.createTopic("t", config: TopicConfig(partitions: 1, flush: .pagecache))
         for b in 0..<10 {
-            try topic.append((0..<100).map { Record(value: bytes("b\(b) r\($0) " + String(repeating: "y", count: 60)), timestamp: currentTimeMillis()) }, partition: 0)
+            try topic.append(
+                (0..<100).map { Record(value: bytes("b\(b) r\($0) " + String(repeating: "y", count: 60)), timestamp: currentTimeMillis()) },
+                partition: 0)
         }
         try log.close()
         return directory
@@ -138,7 +145,9 @@ struct HostileInputTests {
         let kept = try readAll(try log.topic("t"))
         #expect(partition.endOffset == Int64(kept.count))
         #expect(kept.map(\.offset) == Array(0..<Int64(kept.count)))
-        let base = try partition.append([try RecordBatchBuilder.encode([Record(value: bytes("next"), timestamp: currentTimeMillis())], codec: .none)])
+        let base = try partition.append([
+            try RecordBatchBuilder.encode([Record(value: bytes("next"), timestamp: currentTimeMillis())], codec: .none)
+        ])
         #expect(base == Int64(kept.count))
         try log.close()
         #expect(try LogVerifier(directory: directory.path).verify().problems.isEmpty)

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 /// Weir's segments against an independent Kafka RecordBatch v2 codec written in Python
 /// from the format description (Tests/Interop/kafka_batch.py), sharing no code with Weir.
@@ -12,8 +13,9 @@ struct InteropTests {
     static let records: [Record] = [
         Record(key: nil, value: bytes("first line"), timestamp: 1_700_000_000_000),
         Record(key: [], value: nil, timestamp: 1_700_000_000_010),
-        Record(key: bytes("user-42"), value: [], timestamp: 1_699_000_000_000,
-               headers: [RecordHeader(key: "h1", value: bytes("v1")), RecordHeader(key: "h2", value: nil)]),
+        Record(
+            key: bytes("user-42"), value: [], timestamp: 1_699_000_000_000,
+            headers: [RecordHeader(key: "h1", value: bytes("v1")), RecordHeader(key: "h2", value: nil)]),
         Record(key: [0xFF, 0x00], value: Array(repeating: 0x5A, count: 1_100_000), timestamp: 1_700_000_000_020),
         Record(key: nil, value: bytes("ünïcödé ✓"), timestamp: 1_700_000_000_030),
     ]
@@ -34,10 +36,11 @@ struct InteropTests {
         }
 
         var record: Record {
-            Record(key: key.flatMap { Data(base64Encoded: $0) }.map(Array.init),
-                   value: value.flatMap { Data(base64Encoded: $0) }.map(Array.init),
-                   timestamp: timestamp,
-                   headers: headers.map { RecordHeader(key: $0[0] ?? "", value: $0[1].flatMap { Data(base64Encoded: $0) }.map(Array.init)) })
+            Record(
+                key: key.flatMap { Data(base64Encoded: $0) }.map(Array.init),
+                value: value.flatMap { Data(base64Encoded: $0) }.map(Array.init),
+                timestamp: timestamp,
+                headers: headers.map { RecordHeader(key: $0[0] ?? "", value: $0[1].flatMap { Data(base64Encoded: $0) }.map(Array.init)) })
         }
     }
 
@@ -65,8 +68,9 @@ struct InteropTests {
         let input = try Self.records.enumerated().map { try JSONEncoder().encode(PythonRecord($1, offset: Int64($0))) }
         let jsonLines = input.reduce(Data()) { $0 + $1 + Data([0x0a]) }
         let file = directory.path + "/python.log"
-        let result = try run("/usr/bin/env", ["python3", Self.script, "encode", file, "--codec", "\(codec)", "--records-per-batch", "2"],
-                             input: jsonLines)
+        let result = try run(
+            "/usr/bin/env", ["python3", Self.script, "encode", file, "--codec", "\(codec)", "--records-per-batch", "2"],
+            input: jsonLines)
         #expect(result.status == 0, "encoder failed: \(result.stderr)")
 
         // Read it as a segment file: every batch checked and decoded by Weir.

@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 @Suite("Partitions, segments and indexes")
 struct PartitionTests {
@@ -12,8 +13,9 @@ struct PartitionTests {
     }
 
     static func record(_ i: Int, timestamp: Int64? = nil) -> Record {
-        Record(key: nil, value: bytes("record number \(i) " + String(repeating: "x", count: i % 200)),
-               timestamp: timestamp ?? 1_700_000_000_000 + Int64(i))
+        Record(
+            key: nil, value: bytes("record number \(i) " + String(repeating: "x", count: i % 200)),
+            timestamp: timestamp ?? 1_700_000_000_000 + Int64(i))
     }
 
     /// Appends `count` records in batches of `batchSize` to partition 0.
@@ -215,7 +217,8 @@ struct PartitionTests {
             var readerViews: [[String]] = []
             for try await seen in group where !seen.isEmpty { readerViews.append(seen) }
             #expect(readerViews.count == 3)
-            let expected = Set((0..<writers).flatMap { w in (0..<batchesPerWriter).flatMap { b in (0..<perBatch).map { "w\(w)-b\(b)-r\($0)" } } })
+            let expected = Set(
+                (0..<writers).flatMap { w in (0..<batchesPerWriter).flatMap { b in (0..<perBatch).map { "w\(w)-b\(b)-r\($0)" } } })
             for seen in readerViews {
                 #expect(seen.count == Int(total))
                 #expect(Set(seen) == expected)
@@ -252,36 +255,45 @@ struct PartitionTests {
         let directory = TemporaryDirectory()
         let log = try EmbeddedLog(directory: directory.path)
         let topic = try log.createTopic("wait", config: TopicConfig(partitions: 2))
+        // The waiting threads start here, not from a task: the test must not depend on the
+        // concurrency pool, which blocking tests running beside it may hold.
+        final class Waited: Sendable {
+            private let value = Mutex<Duration?>(nil)
+            func withLock<T>(_ body: (inout Duration?) -> T) -> T { value.withLock { body(&$0) } }
+        }
+        func waitOnThread(_ readers: [PartitionReader]) -> Waited {
+            let waited = Waited()
+            Thread.detachNewThread {
+                let started = ContinuousClock.now
+                Partition.waitForData(readers, until: .now + .seconds(30))
+                waited.withLock { $0 = ContinuousClock.now - started }
+            }
+            return waited
+        }
+        /// Polls `condition` for up to 20 s.
+        func eventually(_ condition: () -> Bool) async throws -> Bool {
+            for _ in 0..<2000 {
+                if condition() { return true }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return condition()
+        }
         let readers = topic.partitions.map { PartitionReader(partition: $0, from: 0) }
-        func waitOnThread() async -> Duration {
-            await withCheckedContinuation { continuation in
-                Thread.detachNewThread {
-                    let started = ContinuousClock.now
-                    Partition.waitForData(readers, until: .now + .seconds(30))
-                    continuation.resume(returning: ContinuousClock.now - started)
-                }
-            }
-        }
-        async let appended = waitOnThread()
-        for _ in 0..<1000 where topic.partitions[1].newData.waiterCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(topic.partitions[0].newData.waiterCount == 1)
+        let appended = waitOnThread(readers)
+        #expect(try await eventually { topic.partitions.allSatisfy { $0.newData.waiterCount == 1 } })
+        #expect(appended.withLock { $0 } == nil)
         try topic.partitions[1].append([try RecordBatchBuilder.encode([Record(value: bytes("x"), timestamp: 1)], codec: .none)])
-        #expect(await appended < .seconds(10))
+        #expect(try await eventually { appended.withLock { $0 } != nil })
+        #expect(try #require(appended.withLock { $0 }) < .seconds(10))
         // Data already there: no wait at all.
-        #expect(await waitOnThread() < .seconds(10))
-        let emptyReaders = [PartitionReader(partition: topic.partitions[0], from: 0)]
-        let closing = Task {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Duration, Never>) in
-                Thread.detachNewThread {
-                    let started = ContinuousClock.now
-                    Partition.waitForData(emptyReaders, until: .now + .seconds(30))
-                    continuation.resume(returning: ContinuousClock.now - started)
-                }
-            }
-        }
-        for _ in 0..<1000 where topic.partitions[0].newData.waiterCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let present = waitOnThread(readers)
+        #expect(try await eventually { present.withLock { $0 } != nil })
+        #expect(try #require(present.withLock { $0 }) < .seconds(10))
+        let closing = waitOnThread([PartitionReader(partition: topic.partitions[0], from: 0)])
+        #expect(try await eventually { topic.partitions[0].newData.waiterCount == 1 })
         try log.close()
-        #expect(await closing.value < .seconds(10))
+        #expect(try await eventually { closing.withLock { $0 } != nil })
+        #expect(try #require(closing.withLock { $0 }) < .seconds(10))
     }
 
     func segmentIndexEntries(_ partition: Partition) throws -> Int {

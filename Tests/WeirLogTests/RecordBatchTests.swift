@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 @Suite("Record batch codec")
 struct RecordBatchTests {
@@ -9,8 +10,11 @@ struct RecordBatchTests {
         Record(key: nil, value: nil, timestamp: 1_700_000_000_000),
         Record(key: [], value: [], timestamp: 1_700_000_000_001),
         Record(key: bytes("k"), value: bytes("v"), timestamp: 1_699_999_999_000),
-        Record(key: nil, value: bytes("héllo wörld ✓"), timestamp: 1_700_000_000_500,
-               headers: [RecordHeader(key: "trace", value: bytes("abc")), RecordHeader(key: "empty", value: nil), RecordHeader(key: "", value: [])]),
+        Record(
+            key: nil, value: bytes("héllo wörld ✓"), timestamp: 1_700_000_000_500,
+            headers: [
+                RecordHeader(key: "trace", value: bytes("abc")), RecordHeader(key: "empty", value: nil), RecordHeader(key: "", value: []),
+            ]),
         Record(key: [0, 255, 7], value: Array(repeating: 0xAB, count: 1_300_000), timestamp: 1_700_000_000_002),
     ]
 
@@ -34,9 +38,11 @@ struct RecordBatchTests {
         var random = SeededGenerator(seed: 42)
         let records = (0..<20_000).map { i -> Record in
             let valueLength = Int.random(in: 0..<300, using: &random)
-            let key: [UInt8]? = i % 3 == 0 ? nil : (0..<Int.random(in: 0..<20, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
-            return Record(key: key, value: (0..<valueLength).map { _ in UInt8.random(in: 32...126, using: &random) },
-                          timestamp: 1_700_000_000_000 + Int64.random(in: -5000...5000, using: &random))
+            let key: [UInt8]? =
+                i % 3 == 0 ? nil : (0..<Int.random(in: 0..<20, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            return Record(
+                key: key, value: (0..<valueLength).map { _ in UInt8.random(in: 32...126, using: &random) },
+                timestamp: 1_700_000_000_000 + Int64.random(in: -5000...5000, using: &random))
         }
         let encoded = try RecordBatchBuilder.encode(records, codec: codec)
         let decoded = try encoded.withUnsafeBytes { try RecordBatch(parsing: $0).records() }
@@ -128,7 +134,8 @@ struct RecordBatchTests {
 
 /// zlib (RFC 1950) framing via Python, so the test does not reuse Weir's own compressor.
 func zlibCompress(_ data: Data) throws -> [UInt8] {
-    let result = try run("/usr/bin/env", ["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"], input: data)
+    let result = try run(
+        "/usr/bin/env", ["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"], input: data)
     #expect(result.status == 0)
     return Array(result.stdout)
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 @Suite("Recovery from torn tails and corruption")
 struct RecoveryTests {
@@ -21,7 +22,11 @@ struct RecoveryTests {
             let now = currentTimeMillis()
             for b in 0..<batches {
                 batchStarts.append(topic.partitions[0].sizeInBytes)
-                let batch = (0..<7).map { Record(value: bytes("batch \(b) record \($0) " + String(repeating: "z", count: (b * 13 + $0) % 90)), timestamp: now + Int64(b)) }
+                let batch = (0..<7).map {
+                    Record(
+                        value: bytes("batch \(b) record \($0) " + String(repeating: "z", count: (b * 13 + $0) % 90)),
+                        timestamp: now + Int64(b))
+                }
                 try topic.append(batch, partition: 0)
                 records += batch
             }
@@ -43,7 +48,12 @@ struct RecoveryTests {
             var count = 0
             for (i, start) in batchStarts.enumerated() {
                 let end = i + 1 < batchStarts.count ? batchStarts[i + 1] : segmentSize
-                if end <= position { count = i + 1 } else { _ = start; break }
+                if end <= position {
+                    count = i + 1
+                } else {
+                    _ = start
+                    break
+                }
             }
             return count
         }
@@ -85,8 +95,9 @@ struct RecoveryTests {
                 // Before recovery, verify names the file and the byte where the torn batch starts.
                 let report = try LogVerifier(directory: copy.path).verify()
                 let expectedPosition = pristine.batchStarts[wholeBatches]
-                #expect(report.problems.contains { $0.file == segment && $0.position == expectedPosition },
-                        "cut at \(cut): \(report.problems)")
+                #expect(
+                    report.problems.contains { $0.file == segment && $0.position == expectedPosition },
+                    "cut at \(cut): \(report.problems)")
             }
             try expectRecovered(copy.path, pristine: pristine, batches: wholeBatches)
         }
@@ -124,7 +135,8 @@ struct RecoveryTests {
         let topic = try log.createTopic("t", config: TopicConfig(partitions: 1, segmentBytes: 8 << 10, flush: .pagecache))
         let now = currentTimeMillis()
         for b in 0..<200 {
-            try topic.append((0..<5).map { Record(value: bytes("b\(b) r\($0) " + String(repeating: "q", count: 40)), timestamp: now) }, partition: 0)
+            try topic.append(
+                (0..<5).map { Record(value: bytes("b\(b) r\($0) " + String(repeating: "q", count: 40)), timestamp: now) }, partition: 0)
         }
         let segments = topic.partitions[0].segmentBaseOffsets
         #expect(segments.count > 3)

@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import WeirLog
 import WeirTestSupport
+
+@testable import WeirLog
 
 @Suite("Topic consumer")
 struct TopicConsumerTests {

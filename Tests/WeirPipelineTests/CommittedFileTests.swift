@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirPipeline
 import WeirValues
+
+@testable import WeirPipeline
 
 @Suite("committed file")
 struct CommittedFileTests {
@@ -13,13 +14,16 @@ struct CommittedFileTests {
     func encodings() throws {
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
-        let record = PipelineRecord(timestamp: 1_700_000_000_000, fields: [
-            "message": .string("Failed \"password\"\tfor root"), "pid": .int(24200), "ok": .bool(false), "tags": .array([.string("a")]),
-        ])
+        let record = PipelineRecord(
+            timestamp: 1_700_000_000_000,
+            fields: [
+                "message": .string("Failed \"password\"\tfor root"), "pid": .int(24200), "ok": .bool(false), "tags": .array([.string("a")]),
+            ])
         let json = try CommittedFile(path: path, encoding: .json, committedLength: nil)
         try json.write([record])
         let line = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(line == #"{"_timestamp":1700000000000,"message":"Failed \"password\"\tfor root","ok":false,"pid":24200,"tags":["a"]}"# + "\n")
+        #expect(
+            line == #"{"_timestamp":1700000000000,"message":"Failed \"password\"\tfor root","ok":false,"pid":24200,"tags":["a"]}"# + "\n")
         let parsed = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         #expect(parsed?["message"] as? String == "Failed \"password\"\tfor root")
 

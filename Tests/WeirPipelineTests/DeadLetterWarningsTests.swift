@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Testing
 import WeirLog
+
 @testable import WeirPipeline
 
 /// Dead-letter warnings: one line per component and reason at once, then at most one
@@ -107,8 +108,9 @@ struct DeadLetterWarningsTests {
             sinks:
               out: { type: blackhole, inputs: [parsed] }
             """
-        let runner = try PipelineRunner(definition: try harness.definition(yaml), log: harness.log,
-                                        logger: Logger(label: "test") { _ in handler })
+        let runner = try PipelineRunner(
+            definition: try harness.definition(yaml), log: harness.log,
+            logger: Logger(label: "test") { _ in handler })
         let started = Date()
         let summary = try runner.run(once: true, stop: StopFlag())
         let took = Date().timeIntervalSince(started)

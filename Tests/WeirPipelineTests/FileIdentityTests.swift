@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import WeirPipeline
 import WeirValues
+
+@testable import WeirPipeline
 
 @Suite("File identity")
 struct FileIdentityTests {

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import WeirLog
-@testable import WeirPipeline
 import WeirValues
+
+@testable import WeirPipeline
 
 @Suite("file sink: date placeholders and rotation by size")
 struct FileSinkTests {
@@ -63,7 +64,9 @@ struct FileSinkTests {
     @Test("two members writing 40 dated files (more than stay open) commit every line once")
     func manyFilesTwoMembers() throws {
         let h = try RunnerHarness()
-        let days = (1...40).map { String(format: "2024-03-%02d", ($0 - 1) % 28 + 1).replacingOccurrences(of: "2024-03", with: $0 > 28 ? "2024-04" : "2024-03") }
+        let days = (1...40).map {
+            String(format: "2024-03-%02d", ($0 - 1) % 28 + 1).replacingOccurrences(of: "2024-03", with: $0 > 28 ? "2024-04" : "2024-03")
+        }
         let lines = (0..<8000).map { "\(days[$0 % days.count]) event \($0)" }
         try h.append("in.log", lines.joined(separator: "\n") + "\n")
         let yaml = """
@@ -94,8 +97,9 @@ struct FileSinkTests {
     func badPlaceholder() throws {
         let h = try RunnerHarness()
         let (_, diagnostics) = PipelineLoader().load(text: yaml(h, path: "/tmp/%Q.log"), file: "p.yaml", defaultName: "p")
-        #expect(diagnostics.map(\.description) == [
-            "p.yaml:9:47: sink 'out': path may have only %Y %m %d %H %M %S (from the record timestamp, UTC) and %% after a %",
-        ])
+        #expect(
+            diagnostics.map(\.description) == [
+                "p.yaml:9:47: sink 'out': path may have only %Y %m %d %H %M %S (from the record timestamp, UTC) and %% after a %"
+            ])
     }
 }

@@ -1,6 +1,7 @@
 import Testing
-@testable import WeirPipeline
 import WeirValues
+
+@testable import WeirPipeline
 
 /// Nested mappings (`OptionKind.object`) are checked from the component's spec alone:
 /// the loader knows no component's nested options.
@@ -9,12 +10,19 @@ struct NestedOptionTests {
     /// The built-ins plus a source type `probe` with a nested `shape` option.
     static let registry: ComponentRegistry = {
         var registry = ComponentRegistry.builtIn
-        registry.register(ComponentSpec(type: "probe", kind: .source, summary: "a source with a nested option", options: [
-            OptionSpec("shape", .object(OptionSchema([
-                OptionSpec("size", .integer(1...5), required: true), OptionSpec("mode", .oneOf(["a", "b"])),
-                OptionSpec("left", .string), OptionSpec("right", .string),
-            ], requiresOneOf: ["left", "right"]))),
-        ]), source: { GenerateSource(options: $0) })
+        registry.register(
+            ComponentSpec(
+                type: "probe", kind: .source, summary: "a source with a nested option",
+                options: [
+                    OptionSpec(
+                        "shape",
+                        .object(
+                            OptionSchema(
+                                [
+                                    OptionSpec("size", .integer(1...5), required: true), OptionSpec("mode", .oneOf(["a", "b"])),
+                                    OptionSpec("left", .string), OptionSpec("right", .string),
+                                ], requiresOneOf: ["left", "right"])))
+                ]), source: { GenerateSource(options: $0) })
         return registry
     }()
 
@@ -31,15 +39,23 @@ struct NestedOptionTests {
         #expect(definition?.component("s")?.options["shape"] == .object(["size": .int(3), "mode": .string("b"), "left": .string("x")]))
     }
 
-    @Test("each nested problem is reported at its own place, in the words a component's option gets", arguments: [
-        ("    shape: { size: 9, left: x }", "p.yaml:7:20: size of shape of 's' must be 1…5, not 9"),
-        ("    shape: { size: 2, mode: zzz, left: x }", "p.yaml:7:29: mode of shape of 's' must be one of a, b, not 'zzz'"),
-        ("    shape: { size: 2, colour: red, left: x }", "p.yaml:7:23: unknown option 'colour' in shape of 's'; it takes size, mode, left, right"),
-        ("    shape: { size: 2, lft: x }", "p.yaml:7:23: unknown option 'lft' in shape of 's' (did you mean 'left'?); it takes size, mode, left, right"),
-        ("    shape: { left: x }", "p.yaml:7:12: shape of 's' needs 'size'"),
-        ("    shape: { size: 2 }", "p.yaml:7:12: shape of 's' needs left or right"),
-        ("    shape: [1, 2]", "p.yaml:7:12: shape of 's' must be a mapping"),
-    ])
+    @Test(
+        "each nested problem is reported at its own place, in the words a component's option gets",
+        arguments: [
+            ("    shape: { size: 9, left: x }", "p.yaml:7:20: size of shape of 's' must be 1…5, not 9"),
+            ("    shape: { size: 2, mode: zzz, left: x }", "p.yaml:7:29: mode of shape of 's' must be one of a, b, not 'zzz'"),
+            (
+                "    shape: { size: 2, colour: red, left: x }",
+                "p.yaml:7:23: unknown option 'colour' in shape of 's'; it takes size, mode, left, right"
+            ),
+            (
+                "    shape: { size: 2, lft: x }",
+                "p.yaml:7:23: unknown option 'lft' in shape of 's' (did you mean 'left'?); it takes size, mode, left, right"
+            ),
+            ("    shape: { left: x }", "p.yaml:7:12: shape of 's' needs 'size'"),
+            ("    shape: { size: 2 }", "p.yaml:7:12: shape of 's' needs left or right"),
+            ("    shape: [1, 2]", "p.yaml:7:12: shape of 's' must be a mapping"),
+        ])
     func nestedProblems(shape: String, expected: String) {
         let (definition, diagnostics) = load(shape)
         #expect(definition == nil)
@@ -49,9 +65,16 @@ struct NestedOptionTests {
     @Test("multiline is checked from the file source's own spec: a rule without a pattern, a bad regex, a bad bound")
     func multilineFromTheSourceSpec() {
         let base = "    paths: [x.log]\n    multiline: "
-        #expect(load(base + "{ max_lines: 5 }", type: "file").1 == ["p.yaml:8:16: multiline of 's' needs start_pattern or continuation_pattern"])
-        #expect(load(base + "{ start_pattern: '(' }", type: "tail").1.first?.hasPrefix("p.yaml:8:33: start_pattern of multiline of 's' is not a valid regex: ") == true)
-        #expect(load(base + "{ start_pattern: '^a', timeout_ms: 0 }", type: "file").1 == ["p.yaml:8:51: timeout_ms of multiline of 's' must be 1…3600000, not 0"])
+        #expect(
+            load(base + "{ max_lines: 5 }", type: "file").1 == ["p.yaml:8:16: multiline of 's' needs start_pattern or continuation_pattern"]
+        )
+        #expect(
+            load(base + "{ start_pattern: '(' }", type: "tail").1.first?.hasPrefix(
+                "p.yaml:8:33: start_pattern of multiline of 's' is not a valid regex: ") == true)
+        #expect(
+            load(base + "{ start_pattern: '^a', timeout_ms: 0 }", type: "file").1 == [
+                "p.yaml:8:51: timeout_ms of multiline of 's' must be 1…3600000, not 0"
+            ])
         let spec = ComponentRegistry.builtIn.spec(.source, "tail")?.options.first { $0.name == "multiline" }
         #expect(spec == MultilineJoiner.Rule.option)
     }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import WeirLog
-@testable import WeirPipeline
 import WeirValues
+
+@testable import WeirPipeline
 
 @Suite("Pipeline validation")
 struct PipelineValidationTests {
@@ -59,39 +60,68 @@ struct PipelineValidationTests {
         let (definition, _) = load(Self.valid)
         #expect(definition?.component("auth_logs")?.options["paths"] == .array([.string("/var/log/auth*.log")]))
         let (_, diagnostics) = load(Self.valid.replacingOccurrences(of: "${LOGS:-/var/log/auth*.log}", with: "${NOPE}"))
-        #expect(diagnostics.map(\.description) == ["p.yaml:7:13: environment variable NOPE is not set (write ${NOPE:-default} for a default)"])
+        #expect(
+            diagnostics.map(\.description) == ["p.yaml:7:13: environment variable NOPE is not set (write ${NOPE:-default} for a default)"])
     }
 
-    @Test("each kind of mistake is reported at its line and column", arguments: [
-        ("sources:\n  a:\n    type: tial\n    paths: [x]\n    topic: raw\ntopics:\n  raw: {}\n",
-         "p.yaml:3:11: unknown source type 'tial' (did you mean 'tail'?); known: file, generate, stdin, tail"),
-        ("sourcse:\n  a: {type: stdin, topic: raw}\n",
-         "p.yaml:1:1: unknown key 'sourcse' (did you mean 'sources'?); a pipeline has name, topics, sources, transforms, sinks, tests"),
-        ("topics:\n  raw: {}\nsources:\n  a: {type: stdin, topic: raw, patsh: x}\n",
-         "p.yaml:4:32: unknown option 'patsh' for source type stdin; it takes topic"),
-        ("topics:\n  raw: {}\nsources:\n  a: {type: tail, topic: raw}\n",
-         "p.yaml:4:6: source 'a' (tail) needs 'paths'"),
-        ("topics:\n  raw: {}\nsinks:\n  s: {type: stdout, inputs: [rwa]}\n",
-         "p.yaml:4:3: input 'rwa' of 's' is neither a declared topic nor a transform output (did you mean 'raw'?)"),
-        ("topics:\n  raw: {partitions: 0}\nsinks:\n  s: {type: stdout, inputs: [raw]}\n",
-         "p.yaml:2:21: partitions of topic 'raw' must be 1…10000, not 0"),
-        ("topics:\n  raw: {partitions: 2}\nsinks:\n  s: {type: stdout, inputs: [raw], parallelism: 3}\n",
-         "p.yaml:4:3: parallelism 3 of 's' is more than the 2 partitions of 'raw': members beyond that would sit idle"),
-        ("topics:\n  raw: {}\ntransforms:\n  f:\n    type: filter\n    inputs: [raw]\n    condition: .level == \n",
-         "p.yaml:7:25: condition of 'f': expected a value, a field path or '(' but found the end"),
-        ("topics:\n  raw: {}\ntransforms:\n  f:\n    type: filter\n    inputs: [raw]\n    condition: '.a =! 1'\n",
-         "p.yaml:7:20: condition of 'f': unexpected character '='"),
-        ("topics:\n  raw: {}\ntransforms:\n  p:\n    type: parse_regex\n    inputs: [raw]\n    pattern: '(unclosed'\n",
-         "p.yaml:7:14: pattern of 'p' is not a valid regex"),
-        ("topics:\n  raw: {}\ntransforms:\n  a: {type: sample, rate: 2, inputs: [b]}\n  b: {type: sample, rate: 2, inputs: [a]}\n",
-         "p.yaml:4:3: transforms form a cycle: a → b → a"),
-        ("topics:\n  raw: {}\nsinks:\n  s: {type: stdout, inputs: [raw], on_error: ignore}\n",
-         "p.yaml:4:46: on_error of 's' must be one of dlq, drop, fail, not 'ignore'"),
-        ("sources:\n  a: {type: stdin, topic: nowhere}\n",
-         "p.yaml:2:3: source 'a' writes topic 'nowhere', which is not declared under topics"),
-        ("sources: [\n", "p.yaml:2:1: YAML syntax"),
-        ("topics:\n  ../x: {}\nsinks:\n  s: {type: blackhole, inputs: [raw]}\n", "p.yaml:2:3: invalid topic name '../x'"),
-    ])
+    @Test(
+        "each kind of mistake is reported at its line and column",
+        arguments: [
+            (
+                "sources:\n  a:\n    type: tial\n    paths: [x]\n    topic: raw\ntopics:\n  raw: {}\n",
+                "p.yaml:3:11: unknown source type 'tial' (did you mean 'tail'?); known: file, generate, stdin, tail"
+            ),
+            (
+                "sourcse:\n  a: {type: stdin, topic: raw}\n",
+                "p.yaml:1:1: unknown key 'sourcse' (did you mean 'sources'?); a pipeline has name, topics, sources, transforms, sinks, tests"
+            ),
+            (
+                "topics:\n  raw: {}\nsources:\n  a: {type: stdin, topic: raw, patsh: x}\n",
+                "p.yaml:4:32: unknown option 'patsh' for source type stdin; it takes topic"
+            ),
+            (
+                "topics:\n  raw: {}\nsources:\n  a: {type: tail, topic: raw}\n",
+                "p.yaml:4:6: source 'a' (tail) needs 'paths'"
+            ),
+            (
+                "topics:\n  raw: {}\nsinks:\n  s: {type: stdout, inputs: [rwa]}\n",
+                "p.yaml:4:3: input 'rwa' of 's' is neither a declared topic nor a transform output (did you mean 'raw'?)"
+            ),
+            (
+                "topics:\n  raw: {partitions: 0}\nsinks:\n  s: {type: stdout, inputs: [raw]}\n",
+                "p.yaml:2:21: partitions of topic 'raw' must be 1…10000, not 0"
+            ),
+            (
+                "topics:\n  raw: {partitions: 2}\nsinks:\n  s: {type: stdout, inputs: [raw], parallelism: 3}\n",
+                "p.yaml:4:3: parallelism 3 of 's' is more than the 2 partitions of 'raw': members beyond that would sit idle"
+            ),
+            (
+                "topics:\n  raw: {}\ntransforms:\n  f:\n    type: filter\n    inputs: [raw]\n    condition: .level == \n",
+                "p.yaml:7:25: condition of 'f': expected a value, a field path or '(' but found the end"
+            ),
+            (
+                "topics:\n  raw: {}\ntransforms:\n  f:\n    type: filter\n    inputs: [raw]\n    condition: '.a =! 1'\n",
+                "p.yaml:7:20: condition of 'f': unexpected character '='"
+            ),
+            (
+                "topics:\n  raw: {}\ntransforms:\n  p:\n    type: parse_regex\n    inputs: [raw]\n    pattern: '(unclosed'\n",
+                "p.yaml:7:14: pattern of 'p' is not a valid regex"
+            ),
+            (
+                "topics:\n  raw: {}\ntransforms:\n  a: {type: sample, rate: 2, inputs: [b]}\n  b: {type: sample, rate: 2, inputs: [a]}\n",
+                "p.yaml:4:3: transforms form a cycle: a → b → a"
+            ),
+            (
+                "topics:\n  raw: {}\nsinks:\n  s: {type: stdout, inputs: [raw], on_error: ignore}\n",
+                "p.yaml:4:46: on_error of 's' must be one of dlq, drop, fail, not 'ignore'"
+            ),
+            (
+                "sources:\n  a: {type: stdin, topic: nowhere}\n",
+                "p.yaml:2:3: source 'a' writes topic 'nowhere', which is not declared under topics"
+            ),
+            ("sources: [\n", "p.yaml:2:1: YAML syntax"),
+            ("topics:\n  ../x: {}\nsinks:\n  s: {type: blackhole, inputs: [raw]}\n", "p.yaml:2:3: invalid topic name '../x'"),
+        ])
     func mistakes(text: String, expected: String) {
         let (definition, diagnostics) = load(text)
         #expect(definition == nil)
@@ -100,7 +130,8 @@ struct PipelineValidationTests {
 
     @Test("an unknown type is one error: nothing more about its options, what reads its outputs, or tests naming it")
     func unknownTypeIsOneError() {
-        let (definition, diagnostics) = load("""
+        let (definition, diagnostics) = load(
+            """
             topics: { raw: {} }
             sources:
               logs: { type: generate, lines: ["x"], topic: raw }
@@ -126,7 +157,8 @@ struct PipelineValidationTests {
 
     @Test("every problem is reported at once")
     func allAtOnce() {
-        let text = "topics:\n  raw: {partitions: x}\nsources:\n  a: {type: nope, topic: raw}\nsinks:\n  s: {type: stdout, inputs: [missing]}\nextra: 1\n"
+        let text =
+            "topics:\n  raw: {partitions: x}\nsources:\n  a: {type: nope, topic: raw}\nsinks:\n  s: {type: stdout, inputs: [missing]}\nextra: 1\n"
         let (_, diagnostics) = load(text)
         #expect(diagnostics.count == 4, "\(diagnostics.map(\.description))")
         #expect(diagnostics == diagnostics.sorted())
@@ -171,12 +203,15 @@ struct PipelineValidationRegressionTests {
     @Test("duplicate keys are reported where they are")
     func duplicateKeys() {
         let (_, diagnostics) = load("topics:\n  raw: {}\n  raw: {}\n")
-        #expect(diagnostics.count == 1 && diagnostics[0].hasPrefix("p.yaml:") && diagnostics[0].contains("'raw' appears more than once"), "\(diagnostics)")
+        #expect(
+            diagnostics.count == 1 && diagnostics[0].hasPrefix("p.yaml:") && diagnostics[0].contains("'raw' appears more than once"),
+            "\(diagnostics)")
     }
 
     @Test("a route's own id is not an output, and topic and transform names must differ")
     func graph() {
-        let route = "topics:\n  raw: {}\ntransforms:\n  r:\n    type: route\n    inputs: [raw]\n    routes: {a: '.x == 1'}\nsinks:\n  s: {type: blackhole, inputs: [r]}\n"
+        let route =
+            "topics:\n  raw: {}\ntransforms:\n  r:\n    type: route\n    inputs: [raw]\n    routes: {a: '.x == 1'}\nsinks:\n  s: {type: blackhole, inputs: [r]}\n"
         #expect(load(route).1.contains { $0.contains("a route's outputs are r.<case> and r._unmatched") })
         let clash = "topics:\n  t: {}\ntransforms:\n  t: {type: sample, rate: 2, inputs: [t]}\n"
         #expect(load(clash).1.contains { $0.contains("'t' is both a topic and a transform") })
@@ -187,10 +222,12 @@ struct PipelineValidationRegressionTests {
 
     @Test("multiline options are checked and kept")
     func multiline() {
-        let good = "topics:\n  raw: {}\nsources:\n  f:\n    type: file\n    paths: [x.log]\n    topic: raw\n    multiline: {start_pattern: '^\\d{4}-', max_lines: 500}\n"
+        let good =
+            "topics:\n  raw: {}\nsources:\n  f:\n    type: file\n    paths: [x.log]\n    topic: raw\n    multiline: {start_pattern: '^\\d{4}-', max_lines: 500}\n"
         let (definition, diagnostics) = load(good)
         #expect(diagnostics.isEmpty, "\(diagnostics)")
-        #expect(definition?.component("f")?.options["multiline"] == .object(["start_pattern": .string("^\\d{4}-"), "max_lines": .int(500)]))
+        #expect(
+            definition?.component("f")?.options["multiline"] == .object(["start_pattern": .string("^\\d{4}-"), "max_lines": .int(500)]))
         let bad = good.replacingOccurrences(of: "max_lines: 500", with: "bogus: 1")
         #expect(load(bad).1.contains { $0.contains("unknown option 'bogus' in multiline") })
     }

@@ -2,8 +2,9 @@ import Foundation
 import Synchronization
 import Testing
 import WeirLog
-@testable import WeirPipeline
 import WeirValues
+
+@testable import WeirPipeline
 
 /// A pipeline run in this process on a fresh log: started on its own thread, stopped
 /// like SIGTERM stops it, and everything under one temporary directory.
@@ -84,8 +85,9 @@ final class RunnerHarness: @unchecked Sendable {  // the run's result is behind 
     }
 
     func append(_ name: String, _ text: String) throws {
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path(name)).deletingLastPathComponent().path,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: path(name)).deletingLastPathComponent().path,
+            withIntermediateDirectories: true)
         let fd = open(path(name), O_WRONLY | O_CREAT | O_APPEND, 0o644)
         defer { close(fd) }
         _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import WeirLog
-@testable import WeirPipeline
 import WeirValues
+
+@testable import WeirPipeline
 
 /// Defects an independent review found in the runner, each shown fixed.
 @Suite("weir run: regressions")
@@ -32,7 +33,8 @@ struct RunnerRegressionTests {
     func rewrittenBetweenReads() throws {
         let h = try RunnerHarness()
         try h.append("r.log", (0..<100).map { "old line \($0)" }.joined(separator: "\n") + "\n")
-        try h.start("""
+        try h.start(
+            """
             name: rewritten
             topics: { t: {} }
             sources:

@@ -1,15 +1,17 @@
 import Foundation
 import Testing
 import WeirLog
-@testable import WeirPipeline
 import WeirValues
+
+@testable import WeirPipeline
 
 @Suite("weir run: delivery, dead letters, chaining, parallelism")
 struct RunnerTests {
     @Test("a stop drains: sources stop, sinks write everything appended and commit it")
     func gracefulStop() throws {
         let h = try RunnerHarness()
-        try h.start("""
+        try h.start(
+            """
             name: steady
             topics: { t: { partitions: 3 } }
             sources:
@@ -28,7 +30,8 @@ struct RunnerTests {
         #expect(described.count == 3)
         #expect(described.allSatisfy { $0.lag == 0 }, "\(described)")
         // A restart continues the count where the log says it stopped.
-        try h.start("""
+        try h.start(
+            """
             name: steady
             topics: { t: { partitions: 3 } }
             sources:
@@ -81,7 +84,9 @@ struct RunnerTests {
 
         let failing = try RunnerHarness()
         try failing.append("in.log", "not json\n")
-        #expect(throws: (any Error).self) { try failing.runOnce(yaml("fail").replacingOccurrences(of: h.directory, with: failing.directory)) }
+        #expect(throws: (any Error).self) {
+            try failing.runOnce(yaml("fail").replacingOccurrences(of: h.directory, with: failing.directory))
+        }
         #expect(failing.lines("out-fail.json").isEmpty)
     }
 
@@ -89,7 +94,8 @@ struct RunnerTests {
     func topicSink() throws {
         let h = try RunnerHarness()
         try h.append("in.log", "user=ann action=login\nuser=bob action=logout\nuser=ann action=logout\n")
-        try h.runOnce("""
+        try h.runOnce(
+            """
             name: first
             topics: { raw: {}, users: { partitions: 4 } }
             sources:
@@ -112,7 +118,8 @@ struct RunnerTests {
         #expect(byPartition.values.flatMap { $0 }.sorted() == ["ann", "ann", "bob"])
         #expect(byPartition.values.contains { $0.filter { $0 == "ann" }.count == 2 })
 
-        try h.runOnce("""
+        try h.runOnce(
+            """
             name: second
             topics: { users: { partitions: 4 } }
             sources: {}
@@ -128,7 +135,8 @@ struct RunnerTests {
     @Test("parallelism: 2 members share the partitions and together write every record once")
     func parallelism() throws {
         let h = try RunnerHarness()
-        let summary = try h.runOnce("""
+        let summary = try h.runOnce(
+            """
             name: wide
             topics: { t: { partitions: 4 } }
             sources:

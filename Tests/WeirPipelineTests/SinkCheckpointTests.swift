@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WeirLog
+
 @testable import WeirPipeline
 
 @Suite("Sink checkpoint")
@@ -10,11 +11,12 @@ struct SinkCheckpointTests {
         // As earlier versions wrote it (a topic name may hold dots and dashes; the partition follows the last slash).
         let saved = #"{"length":12,"offsets":{"access/0":120,"access/3":7,"app.logs-v2/1":42},"incarnations":{"access":"x1"}}"#
         let checkpoint = try JSONDecoder().decode(SinkCheckpoint.self, from: Data(saved.utf8))
-        #expect(checkpoint.offsets == [
-            TopicPartition(topic: "access", partition: 0): 120,
-            TopicPartition(topic: "access", partition: 3): 7,
-            TopicPartition(topic: "app.logs-v2", partition: 1): 42,
-        ])
+        #expect(
+            checkpoint.offsets == [
+                TopicPartition(topic: "access", partition: 0): 120,
+                TopicPartition(topic: "access", partition: 3): 7,
+                TopicPartition(topic: "app.logs-v2", partition: 1): 42,
+            ])
         #expect(checkpoint.length == 12)
         let written = try JSONSerialization.jsonObject(with: JSONEncoder().encode(checkpoint)) as? [String: Any]
         let offsets = try #require(written?["offsets"] as? [String: Int])

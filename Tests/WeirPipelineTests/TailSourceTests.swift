@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import WeirLog
-@testable import WeirPipeline
 import WeirValues
+
+@testable import WeirPipeline
 
 @Suite("tail and file sources")
 struct TailSourceTests {
@@ -11,17 +12,17 @@ struct TailSourceTests {
     func pipeline(_ h: RunnerHarness, paths: String, type: String = "tail", options: [String] = []) -> String {
         let timing = type == "tail" ? ["scan_interval_ms: 20", "partial_line_timeout_ms: 200"] : []
         return """
-        name: tailing
-        topics: { raw: { partitions: 2 } }
-        sources:
-          logs:
-            type: \(type)
-            paths: ["\(h.path(paths))"]
-            topic: raw
-        \((timing + options).map { "    " + $0 }.joined(separator: "\n"))
-        sinks:
-          out: { type: file, inputs: [raw], path: "\(h.path("out.txt"))", encoding: text }
-        """
+            name: tailing
+            topics: { raw: { partitions: 2 } }
+            sources:
+              logs:
+                type: \(type)
+                paths: ["\(h.path(paths))"]
+                topic: raw
+            \((timing + options).map { "    " + $0 }.joined(separator: "\n"))
+            sinks:
+              out: { type: file, inputs: [raw], path: "\(h.path("out.txt"))", encoding: text }
+            """
     }
 
     @Test("follows rotation by rename, copy-and-truncate and delete-and-recreate; CRLF; a last line without newline")
@@ -58,7 +59,8 @@ struct TailSourceTests {
     func partialAtShutdown() throws {
         let h = try RunnerHarness()
         try h.append("p.log", "whole\nhalf a line")
-        try h.start(pipeline(h, paths: "p.log").replacingOccurrences(of: "partial_line_timeout_ms: 200", with: "partial_line_timeout_ms: 600000"))
+        try h.start(
+            pipeline(h, paths: "p.log").replacingOccurrences(of: "partial_line_timeout_ms: 200", with: "partial_line_timeout_ms: 600000"))
         h.waitUntil("the whole line") { h.lines("out.txt").count == 1 }
         try h.stopAndWait()
         #expect(h.lines("out.txt") == ["whole", "half a line"])
@@ -76,8 +78,9 @@ struct TailSourceTests {
         return values
     }
 
-    @Test("the newline ending a line appended unfinished at shutdown makes no record; an empty line still does",
-          arguments: ["tail", "file"])
+    @Test(
+        "the newline ending a line appended unfinished at shutdown makes no record; an empty line still does",
+        arguments: ["tail", "file"])
     func newlineAfterAppendedPartial(type: String) throws {
         let h = try RunnerHarness()
         let yaml = pipeline(h, paths: "p.log", type: type).replacingOccurrences(of: "partitions: 2", with: "partitions: 1")
@@ -119,7 +122,8 @@ struct TailSourceTests {
     func multilineAfterPartial() throws {
         let rule = #"multiline: { start_pattern: '^20', max_lines: 50, timeout_ms: 600000 }"#
         let f = try RunnerHarness()
-        let yaml = pipeline(f, paths: "m.log", type: "file", options: [rule]).replacingOccurrences(of: "partitions: 2", with: "partitions: 1")
+        let yaml = pipeline(f, paths: "m.log", type: "file", options: [rule]).replacingOccurrences(
+            of: "partitions: 2", with: "partitions: 1")
         try f.append("m.log", "2024 a\n  cont")
         try f.runOnce(yaml)
         try f.append("m.log", "\n  more\n2024 b\n")
@@ -220,7 +224,9 @@ struct TailSourceTests {
     @Test("multiline joins a Java stack trace into one record")
     func multiline() throws {
         let h = try RunnerHarness()
-        try h.append("java.log", """
+        try h.append(
+            "java.log",
+            """
             2024-05-01 10:00:00 INFO started
             2024-05-01 10:00:01 ERROR request failed
             java.lang.IllegalStateException: boom
@@ -229,8 +235,9 @@ struct TailSourceTests {
             2024-05-01 10:00:02 INFO recovered
 
             """)
-        let yaml = pipeline(h, paths: "java.log", type: "file",
-                            options: [#"multiline: { start_pattern: '^\d{4}-\d{2}-\d{2} ', max_lines: 50, timeout_ms: 100 }"#])
+        let yaml = pipeline(
+            h, paths: "java.log", type: "file",
+            options: [#"multiline: { start_pattern: '^\d{4}-\d{2}-\d{2} ', max_lines: 50, timeout_ms: 100 }"#])
         let definition = try h.definition(yaml)
         try h.runOnce(yaml)
         #expect(definition.component("logs")?.options["multiline"] != nil)
@@ -244,7 +251,10 @@ struct TailSourceTests {
             }
         }
         #expect(records.count == 3)
-        #expect(records.contains("2024-05-01 10:00:01 ERROR request failed\njava.lang.IllegalStateException: boom\n\tat com.example.Service.handle(Service.java:42)\n\tat com.example.Main.main(Main.java:7)"))
+        #expect(
+            records.contains(
+                "2024-05-01 10:00:01 ERROR request failed\njava.lang.IllegalStateException: boom\n\tat com.example.Service.handle(Service.java:42)\n\tat com.example.Main.main(Main.java:7)"
+            ))
     }
 
     @Test("an over-long line is truncated to max_line_bytes, or sent to the dead-letter topic")

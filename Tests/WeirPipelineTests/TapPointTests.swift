@@ -1,6 +1,7 @@
 import Testing
-@testable import WeirPipeline
 import WeirValues
+
+@testable import WeirPipeline
 
 @Suite("tap point: sampling and ending")
 struct TapPointTests {

@@ -1,12 +1,15 @@
 import Foundation
 import Testing
-@testable import WeirPipeline
 import WeirValues
+
+@testable import WeirPipeline
 
 /// A transform built from YAML exactly as a pipeline file would declare it (indented
 /// under `transforms: t:`, reading topic `raw`).
 func makeTransform(_ yaml: String) throws -> any RecordTransform {
-    let text = "topics:\n  raw: {}\ntransforms:\n  t:\n" + yaml.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n    inputs: [raw]\n"
+    let text =
+        "topics:\n  raw: {}\ntransforms:\n  t:\n" + yaml.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+        + "\n    inputs: [raw]\n"
     let (definition, diagnostics) = PipelineLoader(environment: [:]).load(text: text, file: "t.yaml", defaultName: "t")
     #expect(diagnostics.isEmpty, "\(diagnostics)")
     return try ComponentRegistry.builtIn.makeTransform(ComponentOptions(try #require(definition?.component("t")), pipeline: "t"))
@@ -28,13 +31,17 @@ struct TransformTests {
 
     @Test("parse_regex then filter picks the failed logins out of real sshd lines")
     func sshAudit() throws {
-        let parse = try transform(#"type: parse_regex"# + "\n" + #"pattern: '(?<month>\w{3}) +(?<day>\d+) (?<time>\S+) (?<host>\S+) sshd\[(?<pid>\d+)\]: (?<message>.*)'"#)
+        let parse = try transform(
+            #"type: parse_regex"# + "\n"
+                + #"pattern: '(?<month>\w{3}) +(?<day>\d+) (?<time>\S+) (?<host>\S+) sshd\[(?<pid>\d+)\]: (?<message>.*)'"#)
         let parsed = parse.process(Self.sshRecords)
         #expect(parsed.failures.isEmpty)
         #expect(parsed.records.count == 4)
         #expect(parsed.records[1][field: "pid"] == .string("24200"))
         #expect(parsed.records[1][field: "host"] == .string("LabSZ"))
-        #expect(parsed.records[1][field: "message"] == .string("Failed password for invalid user webmaster from 173.234.31.186 port 38926 ssh2"))
+        #expect(
+            parsed.records[1][field: "message"] == .string("Failed password for invalid user webmaster from 173.234.31.186 port 38926 ssh2")
+        )
         let filter = try transform("type: filter\ncondition: '.message starts_with \"Failed password\"'")
         let failures = filter.process(parsed.records)
         #expect(failures.records.map { $0[field: "pid"] } == [.string("24200"), .string("24206")])
@@ -52,7 +59,8 @@ struct TransformTests {
     func parseJSON() throws {
         let parse = try transform("type: parse_json")
         let result = parse.process([
-            PipelineRecord(message: #"{"level":"error","code":503,"ratio":0.5,"ok":true,"tags":["a"],"user":{"id":7},"none":null}"#, timestamp: 1),
+            PipelineRecord(
+                message: #"{"level":"error","code":503,"ratio":0.5,"ok":true,"tags":["a"],"user":{"id":7},"none":null}"#, timestamp: 1),
             PipelineRecord(message: "[1,2]", timestamp: 1),
             PipelineRecord(message: "{broken", timestamp: 1),
         ])
@@ -85,13 +93,18 @@ struct TransformTests {
         let renamed = try transform("type: rename\nfields:\n  host: hostname")
         let removed = try transform("type: remove\nfields: [junk]")
         let out = removed.process(renamed.process(set.process(input).records).records).records
-        #expect(out.first?.fields == .object(["hostname": .string("LabSZ"), "pid": .string("24200"),
-                                              "host_lower": .string("labsz"), "pid_number": .int(24200)]))
+        #expect(
+            out.first?.fields
+                == .object([
+                    "hostname": .string("LabSZ"), "pid": .string("24200"),
+                    "host_lower": .string("labsz"), "pid_number": .int(24200),
+                ]))
     }
 
     @Test("route sends records to every matching case, else _unmatched; sample keeps one in N")
     func routeAndSample() throws {
-        let route = try transform("type: route\nroutes:\n  failed: '.message contains \"Failed\"'\n  preauth: '.message ends_with \"[preauth]\"'")
+        let route = try transform(
+            "type: route\nroutes:\n  failed: '.message contains \"Failed\"'\n  preauth: '.message ends_with \"[preauth]\"'")
         let routed = route.process(Self.sshRecords)
         #expect(routed.outputs["failed"]?.count == 2)
         #expect(routed.outputs["preauth"]?.count == 1)
@@ -116,12 +129,14 @@ struct TimestampTransformTests {
         try makeTransform("type: timestamp\nfield: \(field)\nformat: \"\(format)\"")
     }
 
-    @Test("formats set the record timestamp (UTC unless the text has a zone)", arguments: [
-        ("yyyy-MM-dd HH:mm:ss,SSS", Value.string("2015-10-18 18:01:47,978"), Int64(1_445_191_307_978)),
-        ("yyyy-MM-dd'T'HH:mm:ssXXX", .string("2024-02-29T12:00:00+02:00"), 1_709_200_800_000),
-        ("unix", .int(1_700_000_000), 1_700_000_000_000),
-        ("unix_ms", .string("1700000000123"), 1_700_000_000_123),
-    ])
+    @Test(
+        "formats set the record timestamp (UTC unless the text has a zone)",
+        arguments: [
+            ("yyyy-MM-dd HH:mm:ss,SSS", Value.string("2015-10-18 18:01:47,978"), Int64(1_445_191_307_978)),
+            ("yyyy-MM-dd'T'HH:mm:ssXXX", .string("2024-02-29T12:00:00+02:00"), 1_709_200_800_000),
+            ("unix", .int(1_700_000_000), 1_700_000_000_000),
+            ("unix_ms", .string("1700000000123"), 1_700_000_000_123),
+        ])
     func formats(format: String, value: Value, expected: Int64) throws {
         let result = try make(format).process([PipelineRecord(timestamp: 0, fields: ["when": value])])
         #expect(result.failures.isEmpty, "\(result.failures)")

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 import WeirLog
-@testable import WeirPipeline
 import WeirValues
+
+@testable import WeirPipeline
 
 /// The sinks' files and checkpoints write through WeirLog's one write loop: a failed
 /// write is one line naming the file. A FIFO makes `pwrite` fail (ESPIPE) on demand.
@@ -34,7 +35,8 @@ struct WriteErrorTests {
         let committed = try first.write([PipelineRecord(message: "a line", timestamp: 1)])
         try FileManager.default.removeItem(atPath: path)
         let error = #expect(throws: PipelineError.self) { try CommittedFile(path: path, encoding: .text, committedLength: committed) }
-        #expect(error?.description.hasPrefix("\(path) holds 0 bytes but 7 were committed to it; it was cut or replaced outside Weir") == true)
+        #expect(
+            error?.description.hasPrefix("\(path) holds 0 bytes but 7 were committed to it; it was cut or replaced outside Weir") == true)
         #expect(error?.description.contains("\n") == false)
     }
 
@@ -54,8 +56,9 @@ struct WriteErrorTests {
         let text = "topics:\n  raw: {}\nsinks:\n  out: { type: file, inputs: [raw], path: \"\(directory)/out.txt\" }\n"
         let definition = try #require(PipelineLoader(environment: [:]).load(text: text, file: "p.yaml", defaultName: "p").definition)
         let list = directory + "/sink-out.files"
-        let sink = try FileSink(options: ComponentOptions(try #require(definition.component("out")), pipeline: "p"), saved: nil,
-                                checkpointPath: directory + "/sink-out.checkpoint", createdPath: list)
+        let sink = try FileSink(
+            options: ComponentOptions(try #require(definition.component("out")), pipeline: "p"), saved: nil,
+            checkpointPath: directory + "/sink-out.checkpoint", createdPath: list)
         // The list becomes a FIFO once the sink has read it, with a reader, so opening it
         // to write does not wait for one.
         _ = try fifo("sink-out.files")
@@ -63,7 +66,9 @@ struct WriteErrorTests {
         try #require(reader >= 0)
         defer { close(reader) }
         var checkpoint = SinkCheckpoint()
-        let error = #expect(throws: WeirLogError.self) { try sink.write([PipelineRecord(message: "x", timestamp: 1)], checkpoint: &checkpoint) }
+        let error = #expect(throws: WeirLogError.self) {
+            try sink.write([PipelineRecord(message: "x", timestamp: 1)], checkpoint: &checkpoint)
+        }
         #expect(error?.description == "write \(list): Illegal seek")
         #expect(!FileManager.default.fileExists(atPath: directory + "/out.txt"), "nothing is written to a file that is not listed")
     }

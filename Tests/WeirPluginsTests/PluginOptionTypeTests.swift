@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 import WeirLog
+import WeirValues
+
 @testable import WeirPipeline
 @testable import WeirPlugins
-import WeirValues
 
 /// The option types a plugin.yaml declares (issue 12): what each accepts, as which JSON
 /// value the plugin gets it, and what each refuses, with the place.
@@ -11,9 +12,11 @@ import WeirValues
 struct PluginOptionTypeTests {
     /// A pipeline giving option `field` of a transform plugin whose `field` is `type`.
     func load(_ type: PluginOptionType, _ yaml: String) -> (Value?, [Diagnostic]) {
-        let manifest = PluginManifest(name: "typed", kind: .transform, command: ["true"], description: "", options: [
-            OptionSpec("field", .plugin(type)),
-        ], directory: "/nowhere")
+        let manifest = PluginManifest(
+            name: "typed", kind: .transform, command: ["true"], description: "",
+            options: [
+                OptionSpec("field", .plugin(type))
+            ], directory: "/nowhere")
         var registry = ComponentRegistry.builtIn
         manifest.register(in: &registry)
         let text = """
@@ -26,7 +29,8 @@ struct PluginOptionTypeTests {
             sinks:
               out: { type: blackhole, inputs: [t] }
             """
-        let (definition, diagnostics) = PipelineLoader(catalog: registry, environment: ["N": "7"]).load(text: text, file: "p.yaml", defaultName: "p")
+        let (definition, diagnostics) = PipelineLoader(catalog: registry, environment: ["N": "7"]).load(
+            text: text, file: "p.yaml", defaultName: "p")
         return (definition?.component("t")?.options["field"], diagnostics)
     }
 
@@ -70,14 +74,18 @@ struct PluginOptionTypeTests {
         (.list, "message", .accepted(.array([.string("message")]))),
         (.list, "{ a: 1 }", .refused("field of 't' must be a list, not a mapping")),
         (.list, "null", .refused("field of 't' must be a list, not empty")),
-        (.object, "{ a: 1, b: [x, 2.5], c: 'no' }", .accepted(.object(["a": .int(1), "b": .array([.string("x"), .double(2.5)]), "c": .string("no")]))),
+        (
+            .object, "{ a: 1, b: [x, 2.5], c: 'no' }",
+            .accepted(.object(["a": .int(1), "b": .array([.string("x"), .double(2.5)]), "c": .string("no")]))
+        ),
         (.object, "{}", .accepted(.object([:]))),
         (.object, "[a]", .refused("field of 't' must be a mapping, not a list")),
         (.object, "a", .refused("field of 't' must be a mapping, not a single value")),
     ]
 
-    @Test("each option type accepts what it should, as that JSON type, and refuses the rest at the value's place",
-          arguments: cases.indices)
+    @Test(
+        "each option type accepts what it should, as that JSON type, and refuses the rest at the value's place",
+        arguments: cases.indices)
     func typeTable(_ index: Int) {
         let (type, yaml, expected) = Self.cases[index]
         let (value, diagnostics) = load(type, yaml)
@@ -95,7 +103,8 @@ struct PluginOptionTypeTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("weir-option-types-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try Data("""
+        try Data(
+            """
             name: typed
             kind: transform
             command: ["true"]
@@ -106,18 +115,21 @@ struct PluginOptionTypeTests {
               strict: { type: bool, default: false }
               fields: { type: list, default: [message], required: true }
               extra: { type: object, default: { a: 1 }, typ: object }
-            """.utf8).write(to: URL(fileURLWithPath: directory + "/plugin.yaml"))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: directory + "/plugin.yaml"))
         let (manifest, diagnostics) = PluginManifest.load(directory: directory)
         #expect(manifest == nil)
         let file = directory + "/plugin.yaml"
-        #expect(diagnostics.map(\.description) == [
-            "\(file):6:36: default of option 'count' must be an integer, not 'many'",
-            "\(file):7:18: type of option 'ratio' must be one of string, integer, number, boolean, list, object, not 'numbr' (did you mean 'number'?)",
-            "\(file):9:34: option 'fields' is required, so a default would never be used; drop one of them",
-            "\(file):10:45: unknown key 'typ' in option 'extra' (did you mean 'type'?); it takes type, required, default, description",
-        ])
+        #expect(
+            diagnostics.map(\.description) == [
+                "\(file):6:36: default of option 'count' must be an integer, not 'many'",
+                "\(file):7:18: type of option 'ratio' must be one of string, integer, number, boolean, list, object, not 'numbr' (did you mean 'number'?)",
+                "\(file):9:34: option 'fields' is required, so a default would never be used; drop one of them",
+                "\(file):10:45: unknown key 'typ' in option 'extra' (did you mean 'type'?); it takes type, required, default, description",
+            ])
 
-        try Data("""
+        try Data(
+            """
             name: typed
             kind: transform
             command: ["true"]
@@ -125,7 +137,8 @@ struct PluginOptionTypeTests {
               greeting: { type: string, default: hello, description: what to say }
               strict: { type: bool, default: false }
               extra: { type: object, default: { a: 1 } }
-            """.utf8).write(to: URL(fileURLWithPath: directory + "/plugin.yaml"))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: directory + "/plugin.yaml"))
         let loaded = try #require(PluginManifest.load(directory: directory).0)
         #expect(loaded.options.map(\.name) == ["greeting", "strict", "extra"])
         #expect(loaded.options.map(\.kind) == [.plugin(.string), .plugin(.boolean), .plugin(.object)])

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
-@testable import weir
-@testable import WeirServer
 import WeirTestSupport
+
+@testable import WeirServer
+@testable import weir
 
 /// `weir run --http`: /metrics parsed by a real Prometheus parser, /health and /ready,
 /// the API and the tap, and `weir top` in a real terminal (tmux).
@@ -28,17 +29,20 @@ struct OperationsTests {
         let bench = PluginBench()
         // A transform that holds every batch until the gate file exists: the records
         // wait in the topic, so the lag is exactly what was appended.
-        try bench.plugin("gate", kind: "transform", options: "  gate: { type: string, required: true }\n", python: """
-            def hold(record, options):
-                while not os.path.exists(options["gate"]):
-                    time.sleep(0.02)
-                return record
-            weir_plugin.run_transform(hold)
-            """)
+        try bench.plugin(
+            "gate", kind: "transform", options: "  gate: { type: string, required: true }\n",
+            python: """
+                def hold(record, options):
+                    while not os.path.exists(options["gate"]):
+                        time.sleep(0.02)
+                    return record
+                weir_plugin.run_transform(hold)
+                """)
         let input = bench.root + "/in.log"
         let gate = bench.root + "/gate"
         _ = FileManager.default.createFile(atPath: input, contents: nil)
-        try bench.write("""
+        try bench.write(
+            """
             name: ops
             topics:
               raw: { partitions: 2, compression: gzip }
@@ -88,7 +92,8 @@ struct OperationsTests {
         // (Offsets and lag are sampled once a second; counters are live: wait for both.)
         let held = try waitUntil("the source appended 1,000 records and the sink waits") {
             let scrape = try weir.scrape()
-            let settled = scrape.value("weir_partition_end_offset", ["topic": "raw"]) == 1000
+            let settled =
+                scrape.value("weir_partition_end_offset", ["topic": "raw"]) == 1000
                 && scrape.value("weir_partition_appended_records_total", ["topic": "raw"]) == 1000
                 && scrape.value("weir_group_lag_records", ["group": "ops.out"]) == 1000
                 && scrape.value("weir_sink_lag_records", ["component": "out"]) == 1000
@@ -107,11 +112,14 @@ struct OperationsTests {
         _ = FileManager.default.createFile(atPath: gate, contents: nil)
         let drained = try waitUntil("the group's lag is zero and 1,000 records are through") {
             let scrape = try weir.scrape()
-            let through = (scrape.value("weir_component_sent_records_total", ["component": "parsed"]) ?? 0)
+            let through =
+                (scrape.value("weir_component_sent_records_total", ["component": "parsed"]) ?? 0)
                 + (scrape.value("weir_component_errors_total", ["component": "parsed"]) ?? 0)
-            let settled = through == 1000 && scrape.value("weir_group_lag_records", ["group": "ops.out"]) == 0
+            let settled =
+                through == 1000 && scrape.value("weir_group_lag_records", ["group": "ops.out"]) == 0
                 && scrape.value("weir_sink_lag_records", ["component": "out"]) == 0
-                && scrape.value("weir_component_sent_records_total", ["component": "out"]) == scrape.value("weir_component_sent_records_total", ["component": "parsed"])
+                && scrape.value("weir_component_sent_records_total", ["component": "out"])
+                    == scrape.value("weir_component_sent_records_total", ["component": "parsed"])
             return settled ? scrape : nil
         }
         let parsed = try #require(drained.value("weir_component_sent_records_total", ["component": "parsed"]))
@@ -130,9 +138,11 @@ struct OperationsTests {
         try Self.append(try Self.sshLines(1000..<2000), to: input)
         let again = try waitUntil("2,000 records are through") {
             let scrape = try weir.scrape()
-            let through = (scrape.value("weir_component_sent_records_total", ["component": "parsed"]) ?? 0)
+            let through =
+                (scrape.value("weir_component_sent_records_total", ["component": "parsed"]) ?? 0)
                 + (scrape.value("weir_component_errors_total", ["component": "parsed"]) ?? 0)
-            let settled = through == 2000 && scrape.value("weir_group_lag_records", ["group": "ops.out"]) == 0
+            let settled =
+                through == 2000 && scrape.value("weir_group_lag_records", ["group": "ops.out"]) == 0
                 && scrape.value("weir_group_committed_offset", ["group": "ops.out"]) == 2000
                 && scrape.value("weir_partition_appended_records_total", ["topic": "raw"]) == 2000
             return settled ? scrape : nil
@@ -154,17 +164,20 @@ struct OperationsTests {
     func readiness() throws {
         let bench = PluginBench()
         let gate = bench.root + "/connected"
-        try bench.plugin("slow_db", kind: "source", python: """
-            init = json.loads(sys.stdin.readline())
-            while not os.path.exists(\(String(reflecting: gate))):
-                time.sleep(0.02)
-            print(json.dumps({"type": "ready"}), flush=True)
-            print(json.dumps({"records": [{"value": "row 1"}], "position": 1}), flush=True)
-            for line in sys.stdin:
-                if json.loads(line).get("type") == "close":
-                    break
-            """)
-        try bench.write("""
+        try bench.plugin(
+            "slow_db", kind: "source",
+            python: """
+                init = json.loads(sys.stdin.readline())
+                while not os.path.exists(\(String(reflecting: gate))):
+                    time.sleep(0.02)
+                print(json.dumps({"type": "ready"}), flush=True)
+                print(json.dumps({"records": [{"value": "row 1"}], "position": 1}), flush=True)
+                for line in sys.stdin:
+                    if json.loads(line).get("type") == "close":
+                        break
+                """)
+        try bench.write(
+            """
             name: ready
             topics:
               rows: { partitions: 1 }
@@ -209,19 +222,22 @@ struct OperationsTests {
         let bench = PluginBench()
         let marker = bench.root + "/crashed-once"
         let gate = bench.root + "/gate"
-        try bench.plugin("flaky", kind: "transform", options: "  marker: { type: string, required: true }\n  gate: { type: string, required: true }\n", python: """
-            def hold(record, options):
-                if not os.path.exists(options["marker"]):
-                    open(options["marker"], "w").close()
-                    os._exit(3)
-                while not os.path.exists(options["gate"]):
-                    time.sleep(0.02)
-                return record
-            weir_plugin.run_transform(hold)
-            """)
+        try bench.plugin(
+            "flaky", kind: "transform", options: "  marker: { type: string, required: true }\n  gate: { type: string, required: true }\n",
+            python: """
+                def hold(record, options):
+                    if not os.path.exists(options["marker"]):
+                        open(options["marker"], "w").close()
+                        os._exit(3)
+                    while not os.path.exists(options["gate"]):
+                        time.sleep(0.02)
+                    return record
+                weir_plugin.run_transform(hold)
+                """)
         let input = bench.root + "/in.log"
         try Self.append(try Self.sshLines(0..<10), to: input)
-        try bench.write("""
+        try bench.write(
+            """
             name: drain
             topics:
               raw: { partitions: 1 }
@@ -264,7 +280,8 @@ struct OperationsTests {
 
     /// A pipeline that keeps generating lines, parsed, into a file.
     static func generating(_ bench: PluginBench) throws {
-        try bench.write("""
+        try bench.write(
+            """
             name: gen
             topics:
               lines: { partitions: 2, compression: gzip }
@@ -314,9 +331,10 @@ struct OperationsTests {
         let written = Set(try bench.output("out.jsonl"))
         #expect(written.count > 20)
         for line in tapped { #expect(written.contains(line), "\(line)") }
-        let messages = Set(written.compactMap { line in
-            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["message"] as? String
-        })
+        let messages = Set(
+            written.compactMap { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["message"] as? String
+            })
         for line in sourceLines {
             let record = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect(record.keys.sorted() == ["_timestamp", "message"])
@@ -332,12 +350,15 @@ struct OperationsTests {
         let tmux = Tmux()
         defer { tmux.killServer() }
         for (session, quit) in [("q", "q"), ("ctrlc", "C-c")] {
-            try tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "30",
-                     "\(Paths.weir) top --http \(weir.address); echo top-exited-$?; sleep 600")
+            try tmux(
+                "new-session", "-d", "-s", session, "-x", "160", "-y", "30",
+                "\(Paths.weir) top --http \(weir.address); echo top-exited-$?; sleep 600")
             let shown = try waitUntil("top shows the components running") { () -> String? in
                 let screen = try tmux.screen(session)
                 let rows = screen.split(separator: "\n")
-                let running = ["numbers", "parsed", "out"].allSatisfy { id in rows.contains { $0.contains("  \(id) ") && $0.contains("running") } }
+                let running = ["numbers", "parsed", "out"].allSatisfy { id in
+                    rows.contains { $0.contains("  \(id) ") && $0.contains("running") }
+                }
                 return running && screen.contains("— ready —") ? screen : nil
             }
             #expect(shown.contains("weir top — http://\(weir.address)"))
@@ -390,12 +411,14 @@ struct OperationsTests {
         return path
     }
 
-    @Test("loopback is 127.0.0.0/8, ::1 and localhost; 0.0.0.0, :: and any other address or name are not", arguments: [
-        ("127.0.0.1", true), ("127.0.0.2", true), ("127.255.255.254", true), ("::1", true), ("0:0:0:0:0:0:0:1", true),
-        ("::ffff:127.0.0.1", true), ("localhost", true), ("LOCALHOST", true),
-        ("0.0.0.0", false), ("::", false), ("128.0.0.1", false), ("10.0.0.1", false), ("192.168.1.20", false), ("::2", false),
-        ("fe80::1", false), ("::ffff:10.0.0.1", false), ("weir.example.com", false), ("127.0.0.1.example.com", false),
-    ])
+    @Test(
+        "loopback is 127.0.0.0/8, ::1 and localhost; 0.0.0.0, :: and any other address or name are not",
+        arguments: [
+            ("127.0.0.1", true), ("127.0.0.2", true), ("127.255.255.254", true), ("::1", true), ("0:0:0:0:0:0:0:1", true),
+            ("::ffff:127.0.0.1", true), ("localhost", true), ("LOCALHOST", true),
+            ("0.0.0.0", false), ("::", false), ("128.0.0.1", false), ("10.0.0.1", false), ("192.168.1.20", false), ("::2", false),
+            ("fe80::1", false), ("::ffff:10.0.0.1", false), ("weir.example.com", false), ("127.0.0.1.example.com", false),
+        ])
     func loopback(host: String, isLoopback: Bool) {
         #expect(HTTPAccess.isLoopback(host) == isLoopback)
     }
@@ -403,23 +426,34 @@ struct OperationsTests {
     @Test("off loopback a token or --insecure-no-auth (with its warning) is required; a token given is asked on loopback too")
     func accessDecision() throws {
         for host in ["0.0.0.0", "::", "192.168.1.20", "weir.example.com"] {
-            #expect(throws: HTTPAccess.Refused.self) { try HTTPAccess.decide(host: host, token: nil, insecureNoAuth: false, openProbes: false) }
+            #expect(throws: HTTPAccess.Refused.self) {
+                try HTTPAccess.decide(host: host, token: nil, insecureNoAuth: false, openProbes: false)
+            }
             let insecure = try HTTPAccess.decide(host: host, token: nil, insecureNoAuth: true, openProbes: false)
             #expect(insecure.token == nil)
-            #expect(insecure.warning == "serving HTTP on \(host) without authentication (--insecure-no-auth): anyone who reaches it can read the records through /api/tap")
-            #expect(try HTTPAccess.decide(host: host, token: "s3cret", insecureNoAuth: false, openProbes: true)
-                == HTTPAccess(token: "s3cret", openProbes: true, warning: nil))
+            #expect(
+                insecure.warning
+                    == "serving HTTP on \(host) without authentication (--insecure-no-auth): anyone who reaches it can read the records through /api/tap"
+            )
+            #expect(
+                try HTTPAccess.decide(host: host, token: "s3cret", insecureNoAuth: false, openProbes: true)
+                    == HTTPAccess(token: "s3cret", openProbes: true, warning: nil))
             // A token wins over --insecure-no-auth.
             #expect(try HTTPAccess.decide(host: host, token: "s3cret", insecureNoAuth: true, openProbes: false).token == "s3cret")
         }
         for host in ["127.0.0.1", "::1", "localhost"] {
-            #expect(try HTTPAccess.decide(host: host, token: nil, insecureNoAuth: false, openProbes: false) == HTTPAccess(token: nil, openProbes: true, warning: nil))
-            #expect(try HTTPAccess.decide(host: host, token: "s3cret", insecureNoAuth: false, openProbes: false)
-                == HTTPAccess(token: "s3cret", openProbes: false, warning: nil))
+            #expect(
+                try HTTPAccess.decide(host: host, token: nil, insecureNoAuth: false, openProbes: false)
+                    == HTTPAccess(token: nil, openProbes: true, warning: nil))
+            #expect(
+                try HTTPAccess.decide(host: host, token: "s3cret", insecureNoAuth: false, openProbes: false)
+                    == HTTPAccess(token: "s3cret", openProbes: false, warning: nil))
         }
     }
 
-    @Test("with a token: no header, a wrong token or another scheme is refused; the right one passes; --http-open-metrics opens only the probes")
+    @Test(
+        "with a token: no header, a wrong token or another scheme is refused; the right one passes; --http-open-metrics opens only the probes"
+    )
     func requestsAllowed() {
         let guarded = HTTPAccess(token: "s3cret", openProbes: false, warning: nil)
         for path in ["/api/pipelines", "/api/tap", "/metrics", "/health", "/ready"] {
@@ -460,7 +494,9 @@ struct OperationsTests {
         #expect(weir.stop() == 0, "\(weir.stderr)")
     }
 
-    @Test("--http-open-metrics leaves /metrics, /health and /ready open and the API guarded; $WEIR_HTTP_TOKEN is the token when no file is given")
+    @Test(
+        "--http-open-metrics leaves /metrics, /health and /ready open and the API guarded; $WEIR_HTTP_TOKEN is the token when no file is given"
+    )
     func openMetrics() throws {
         let bench = PluginBench()
         try Self.generating(bench)
@@ -469,7 +505,9 @@ struct OperationsTests {
         #expect(weir.stderr.contains("(the API asks for the bearer token)"), "\(weir.stderr)")
         for path in ["/metrics", "/health"] { #expect(try weir.get(path, authorization: nil).status == 200, "\(path)") }
         #expect(try weir.get("/ready", authorization: nil).status != 401)
-        for path in ["/api/pipelines", "/api/tap?component=out&limit=1"] { #expect(try weir.get(path, authorization: nil).status == 401, "\(path)") }
+        for path in ["/api/pipelines", "/api/tap?component=out&limit=1"] {
+            #expect(try weir.get(path, authorization: nil).status == 401, "\(path)")
+        }
         #expect(try weir.get("/api/pipelines").status == 200)
         #expect(weir.stop() == 0, "\(weir.stderr)")
     }
@@ -478,17 +516,21 @@ struct OperationsTests {
     /// and past it the run stops at the file, before anything listens.
     static func runWithoutPipeline(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
         let directory = TemporaryDirectory()
-        return try run(Paths.weir, ["run", "--data-dir", directory.path + "/data"] + arguments + [directory.path + "/missing.yaml"],
-                       environment: environment)
+        return try run(
+            Paths.weir, ["run", "--data-dir", directory.path + "/data"] + arguments + [directory.path + "/missing.yaml"],
+            environment: environment)
     }
 
-    @Test("off loopback (0.0.0.0, [::]) weir run refuses to start without a token, in one line; with one, or with --insecure-no-auth and its warning, it goes on")
+    @Test(
+        "off loopback (0.0.0.0, [::]) weir run refuses to start without a token, in one line; with one, or with --insecure-no-auth and its warning, it goes on"
+    )
     func offLoopbackStart() throws {
         for (address, host) in [("0.0.0.0:0", "0.0.0.0"), ("[::]:0", "::")] {
             let refused = try Self.runWithoutPipeline(["--http", address])
             #expect(refused.status == 1)
-            #expect(refused.stderr == "weir: --http on \(host) is beyond loopback and would serve the records to anyone who reaches it: "
-                + "give a token (--http-token-file PATH or $WEIR_HTTP_TOKEN) or, to serve without one, --insecure-no-auth\n")
+            #expect(
+                refused.stderr == "weir: --http on \(host) is beyond loopback and would serve the records to anyone who reaches it: "
+                    + "give a token (--http-token-file PATH or $WEIR_HTTP_TOKEN) or, to serve without one, --insecure-no-auth\n")
 
             // Past the decision, the missing file stops it.
             let token = try Self.runWithoutPipeline(["--http", address], environment: ["WEIR_HTTP_TOKEN": "s3cret"])
@@ -498,8 +540,11 @@ struct OperationsTests {
             let insecure = try Self.runWithoutPipeline(["--http", address, "--insecure-no-auth"])
             #expect(insecure.status == 1)
             let warning = try #require(insecure.stderr.split(separator: "\n").first, "\(insecure.stderr)")
-            #expect(warning.contains(" warning ") && warning.hasSuffix(
-                "serving HTTP on \(host) without authentication (--insecure-no-auth): anyone who reaches it can read the records through /api/tap"), "\(warning)")
+            #expect(
+                warning.contains(" warning ")
+                    && warning.hasSuffix(
+                        "serving HTTP on \(host) without authentication (--insecure-no-auth): anyone who reaches it can read the records through /api/tap"
+                    ), "\(warning)")
             #expect(insecure.stderr.contains("missing.yaml"), "\(insecure.stderr)")
         }
         let empty = try Self.runWithoutPipeline(["--http", "0.0.0.0:0"], environment: ["WEIR_HTTP_TOKEN": " \n"])
@@ -521,12 +566,16 @@ struct OperationsTests {
         let byFile = try run(Paths.weir, ["tap", "out", "--limit", "3", "--http", weir.address, "--http-token-file", file])
         #expect(byFile.status == 0, "\(byFile.stderr)")
         #expect(byFile.stdoutText.split(separator: "\n").count == 3)
-        let byEnvironment = try run(Paths.weir, ["tap", "out", "--limit", "3", "--http", weir.address], environment: ["WEIR_HTTP_TOKEN": token])
+        let byEnvironment = try run(
+            Paths.weir, ["tap", "out", "--limit", "3", "--http", weir.address], environment: ["WEIR_HTTP_TOKEN": token])
         #expect(byEnvironment.status == 0, "\(byEnvironment.stderr)")
         #expect(byEnvironment.stdoutText.split(separator: "\n").count == 3)
         let without = try run(Paths.weir, ["tap", "out", "--limit", "3", "--http", weir.address])
         #expect(without.status == 1)
-        #expect(without.stderr == "weir: this weir asks for a bearer token: weir top and weir tap send it with --http-token-file PATH or $WEIR_HTTP_TOKEN\n")
+        #expect(
+            without.stderr
+                == "weir: this weir asks for a bearer token: weir top and weir tap send it with --http-token-file PATH or $WEIR_HTTP_TOKEN\n"
+        )
         let wrong = try run(Paths.weir, ["tap", "out", "--http", weir.address], environment: ["WEIR_HTTP_TOKEN": "nope"])
         #expect(wrong.status == 1)
         #expect(wrong.stderr.hasPrefix("weir: wrong bearer token"), "\(wrong.stderr)")

@@ -12,14 +12,17 @@ package struct PluginBench {
     package init() {}
 
     package func plugin(_ name: String, kind: String, options: String = "", python: String) throws {
-        try directory.write("plugins/\(name)/plugin.yaml", """
+        try directory.write(
+            "plugins/\(name)/plugin.yaml",
+            """
             name: \(name)
             kind: \(kind)
             command: ["python3", "-u", "\(name).py"]
             description: a plugin made by a test
             \(options.isEmpty ? "" : "options:\n" + options)
             """)
-        let preamble = "import json, os, sys, time\nsys.path.insert(0, \(String(reflecting: Paths.packageRoot + "/plugins")))\nimport weir_plugin\n"
+        let preamble =
+            "import json, os, sys, time\nsys.path.insert(0, \(String(reflecting: Paths.packageRoot + "/plugins")))\nimport weir_plugin\n"
         try directory.write("plugins/\(name)/\(name).py", preamble + python)
     }
 

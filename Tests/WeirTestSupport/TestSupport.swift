@@ -17,8 +17,9 @@ package final class TemporaryDirectory {
     @discardableResult
     package func write(_ name: String, _ text: String) throws -> String {
         let file = path + "/" + name
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: file).deletingLastPathComponent().path,
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: URL(fileURLWithPath: file).deletingLastPathComponent().path,
+            withIntermediateDirectories: true)
         try Data(text.utf8).write(to: URL(fileURLWithPath: file))
         return file
     }
@@ -69,7 +70,9 @@ package final class ChildProcess: @unchecked Sendable {
         // by a test running in parallel never inherits (and holds open) another's pipe.
         Self.spawnLock.lock()
         defer { Self.spawnLock.unlock() }
-        var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+        var inPipe: [Int32] = [0, 0]
+        var outPipe: [Int32] = [0, 0]
+        var errPipe: [Int32] = [0, 0]
         guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
@@ -78,8 +81,9 @@ package final class ChildProcess: @unchecked Sendable {
         env.merge(environment) { $1 }
         let pid: pid_t
         do {
-            pid = try ChildSpawn.spawn(executable, arguments, descriptors: [0: inPipe[0], 1: outPipe[1], 2: errPipe[1]],
-                                       environment: env.map { "\($0.key)=\($0.value)" })
+            pid = try ChildSpawn.spawn(
+                executable, arguments, descriptors: [0: inPipe[0], 1: outPipe[1], 2: errPipe[1]],
+                environment: env.map { "\($0.key)=\($0.value)" })
         } catch {
             for fd in inPipe + outPipe + errPipe { close(fd) }
             throw POSIXError(POSIXErrorCode(rawValue: error.errno) ?? .EIO)
@@ -106,7 +110,9 @@ package final class ChildProcess: @unchecked Sendable {
 
 /// Runs `executable` with `arguments`, feeding `input` on stdin, and waits for it.
 @discardableResult
-package func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+package func run(_ executable: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws
+    -> CommandResult
+{
     signal(SIGPIPE, SIG_IGN)
     let child = try ChildProcess(executable, arguments, environment: environment)
     // Write stdin on its own thread so a large input cannot deadlock against a full stdout pipe.
@@ -175,12 +181,15 @@ package func readAll(_ topic: Topic) throws -> [ConsumedRecord] {
 
 /// Reads, as a group member would, every partition `membership` owns from the group's
 /// committed offset (or the earliest); returns the values and where each partition ended.
-package func readOwned(_ log: EmbeddedLog, _ topic: Topic, _ membership: GroupMembership) throws -> (values: [String], positions: [TopicPartition: Int64]) {
+package func readOwned(_ log: EmbeddedLog, _ topic: Topic, _ membership: GroupMembership) throws -> (
+    values: [String], positions: [TopicPartition: Int64]
+) {
     var values: [String] = []
     var positions: [TopicPartition: Int64] = [:]
     for key in membership.assignment {
         let partition = try topic.partition(key.partition)
-        var reader = PartitionReader(partition: partition, from: try log.startOffset(group: membership.group, partition: partition, reset: .earliest))
+        var reader = PartitionReader(
+            partition: partition, from: try log.startOffset(group: membership.group, partition: partition, reset: .earliest))
         try reader.read(upTo: partition.endOffset) { view in
             values.append(String(decoding: view.value!, as: UTF8.self))
             return true

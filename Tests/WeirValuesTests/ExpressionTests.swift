@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WeirValues
 
 @Suite("Expression language")
@@ -14,32 +15,34 @@ struct ExpressionTests {
         "nothing": .null,
     ])
 
-    @Test("conditions evaluate as a reader expects", arguments: [
-        (#".message starts_with "Failed password""#, true),
-        (#".message ends_with "22""#, true),
-        (#".message contains "root""#, true),
-        (#".host == "LabSZ" && .pid > 24000"#, true),
-        (#".host == "other" || .pid == 24200"#, true),
-        (".pid >= 24200 && .pid <= 24200 && .pid != 1", true),
-        (".ratio < 1 && .ratio > 0.5", true),
-        (".pid == 24200.0", true),
-        ("!.ok", true),
-        ("!(.pid < 10)", true),
-        ("exists(.user.name) && !exists(.user.email)", true),
-        ("exists(.nothing)", true),
-        (".missing == null", true),
-        (".missing > 3", false),
-        (#"lower(.user.name) == "root""#, true),
-        (#"upper(.host) == "LABSZ""#, true),
-        (#"to_int("42") == 42 && to_string(.pid) == "24200""#, true),
-        ("length(.tags) == 2 && length(.host) == 5 && length(.user) == 2", true),
-        (#".tags contains "auth""#, true),
-        (#".message matches "from [0-9.]+ port""#, true),
-        (#".missing matches "x""#, false),
-        (#"'single quoted' == "single quoted""#, true),
-        (#"("a" < "b") == true"#, true),
-        (".missing", false),
-    ])
+    @Test(
+        "conditions evaluate as a reader expects",
+        arguments: [
+            (#".message starts_with "Failed password""#, true),
+            (#".message ends_with "22""#, true),
+            (#".message contains "root""#, true),
+            (#".host == "LabSZ" && .pid > 24000"#, true),
+            (#".host == "other" || .pid == 24200"#, true),
+            (".pid >= 24200 && .pid <= 24200 && .pid != 1", true),
+            (".ratio < 1 && .ratio > 0.5", true),
+            (".pid == 24200.0", true),
+            ("!.ok", true),
+            ("!(.pid < 10)", true),
+            ("exists(.user.name) && !exists(.user.email)", true),
+            ("exists(.nothing)", true),
+            (".missing == null", true),
+            (".missing > 3", false),
+            (#"lower(.user.name) == "root""#, true),
+            (#"upper(.host) == "LABSZ""#, true),
+            (#"to_int("42") == 42 && to_string(.pid) == "24200""#, true),
+            ("length(.tags) == 2 && length(.host) == 5 && length(.user) == 2", true),
+            (#".tags contains "auth""#, true),
+            (#".message matches "from [0-9.]+ port""#, true),
+            (#".missing matches "x""#, false),
+            (#"'single quoted' == "single quoted""#, true),
+            (#"("a" < "b") == true"#, true),
+            (".missing", false),
+        ])
     func conditions(text: String, expected: Bool) throws {
         let expression = try Expression(parsing: text)
         #expect(try expression.matches(Self.record) == expected, "\(text)")
@@ -60,20 +63,22 @@ struct ExpressionTests {
         #expect(try Expression(parsing: "-3").evaluate(Self.record) == .int(-3))
     }
 
-    @Test("bad expressions are refused with the column of the problem", arguments: [
-        (".message starts_with", 21, "expected a value"),
-        (#".message == "open"#, 13, "string is not closed"),
-        ("frobnicate(.x)", 1, "unknown function 'frobnicate'"),
-        ("lower(.a, .b)", 1, "takes 1 argument"),
-        ("exists(\"x\")", 1, "exists takes a field path"),
-        (#".m matches "([a-z""#, 4, "invalid regex"),
-        (".m matches .n", 4, "needs a string literal"),
-        (".a == 1 1", 9, "unexpected 1"),
-        ("(.a == 1", 9, "expected ')'"),
-        (".a = 1", 4, "unexpected character '='"),
-        ("status == 1", 1, "unknown word 'status'"),
-        (". == 1", 2, "expected a field name"),
-    ])
+    @Test(
+        "bad expressions are refused with the column of the problem",
+        arguments: [
+            (".message starts_with", 21, "expected a value"),
+            (#".message == "open"#, 13, "string is not closed"),
+            ("frobnicate(.x)", 1, "unknown function 'frobnicate'"),
+            ("lower(.a, .b)", 1, "takes 1 argument"),
+            ("exists(\"x\")", 1, "exists takes a field path"),
+            (#".m matches "([a-z""#, 4, "invalid regex"),
+            (".m matches .n", 4, "needs a string literal"),
+            (".a == 1 1", 9, "unexpected 1"),
+            ("(.a == 1", 9, "expected ')'"),
+            (".a = 1", 4, "unexpected character '='"),
+            ("status == 1", 1, "unknown word 'status'"),
+            (". == 1", 2, "expected a field name"),
+        ])
     func errors(text: String, column: Int, message: String) {
         do {
             _ = try Expression(parsing: text)
@@ -84,9 +89,11 @@ struct ExpressionTests {
         }
     }
 
-    @Test("type mismatches at run time are errors for that record, not crashes", arguments: [
-        ".host < 3", "lower(.pid)", ".pid && true", "to_int(.host)", ".tags starts_with \"s\"", ".pid contains 2",
-    ])
+    @Test(
+        "type mismatches at run time are errors for that record, not crashes",
+        arguments: [
+            ".host < 3", "lower(.pid)", ".pid && true", "to_int(.host)", ".tags starts_with \"s\"", ".pid contains 2",
+        ])
     func runtimeErrors(text: String) throws {
         let expression = try Expression(parsing: text)
         #expect(throws: ExpressionError.self) { try expression.matches(Self.record) }

@@ -1,5 +1,5 @@
-import FuzzSupport
 import Foundation
+import FuzzSupport
 import WeirLog
 
 /// Segment and index recovery: the fuzz input becomes a partition's segment file after

@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// Something that changes, for threads and tasks to wait on without polling: a partition's
 /// new data, a sink's progress. Every `signal()` moves the signal to a new generation and

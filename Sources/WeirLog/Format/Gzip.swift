@@ -49,8 +49,9 @@ private final class Deflater: @unchecked Sendable {
     init(level: Int) throws {
         self.level = level
         // windowBits 31 = 15 + 16: a gzip header and trailer instead of zlib's.
-        let status = deflateInit2_(&stream, Int32(level), Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY,
-                                   zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        let status = deflateInit2_(
+            &stream, Int32(level), Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY,
+            zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw WeirLogError.compressionFailed("deflateInit2 returned \(status)") }
     }
 

@@ -1,3 +1,5 @@
+import Glibc
+
 /// One record as it is appended: key and value (either may be null), timestamp, headers.
 public struct Record: Sendable, Hashable {
     public var key: [UInt8]?
@@ -46,5 +48,3 @@ public func currentTimeMillis() -> Int64 {
     clock_gettime(CLOCK_REALTIME, &now)
     return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
 }
-
-import Glibc

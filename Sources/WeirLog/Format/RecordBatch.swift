@@ -103,10 +103,11 @@ public struct RecordView {
             // Already validated by forEachRecord.
             let name = (try? reader.readLengthPrefixed()) ?? nil
             let value = (try? reader.readLengthPrefixed()) ?? nil
-            result.append(RecordHeader(
-                key: name.map { String(decoding: $0, as: UTF8.self) } ?? "",
-                value: value.map { Array($0) }
-            ))
+            result.append(
+                RecordHeader(
+                    key: name.map { String(decoding: $0, as: UTF8.self) } ?? "",
+                    value: value.map { Array($0) }
+                ))
         }
         return result
     }

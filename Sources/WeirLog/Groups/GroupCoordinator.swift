@@ -102,7 +102,8 @@ public final class GroupCoordinator: Sendable {
                     throw WeirLogError.unknownGroupMember(group: group, member: memberID)
                 }
                 guard generation == state.generation else {
-                    throw WeirLogError.staleGeneration(group: group, member: memberID, generation: generation ?? -1, current: state.generation)
+                    throw WeirLogError.staleGeneration(
+                        group: group, member: memberID, generation: generation ?? -1, current: state.generation)
                 }
                 let owned = Set(state.assignment[memberID] ?? [])
                 for key in offsets.keys where !owned.contains(key) {

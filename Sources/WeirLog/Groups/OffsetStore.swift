@@ -31,8 +31,9 @@ final class OffsetStore: Sendable {
             } catch {
                 throw WeirLogError.invalidConfig("\(directory)/\(name) does not parse: \(error)")
             }
-            loaded[group] = Dictionary(file.offsets.map { (TopicPartition(topic: $0.topic, partition: $0.partition), $0.offset) },
-                                       uniquingKeysWith: { $1 })
+            loaded[group] = Dictionary(
+                file.offsets.map { (TopicPartition(topic: $0.topic, partition: $0.partition), $0.offset) },
+                uniquingKeysWith: { $1 })
         }
         groups = Mutex(loaded)
     }

@@ -11,8 +11,10 @@ public enum ChildSpawn {
     ///   - ownProcessGroup: the child leads a process group of its own (its pid), so a
     ///     signal to `-pid` reaches what it starts too, and a terminal's Ctrl-C does not.
     /// - Returns: the child's pid; throws the `posix_spawn` error number.
-    public static func spawn(_ executable: String, _ arguments: [String], descriptors: [Int32: Int32],
-                             environment: [String]? = nil, ownProcessGroup: Bool = false) throws(SpawnError) -> Int32 {
+    public static func spawn(
+        _ executable: String, _ arguments: [String], descriptors: [Int32: Int32],
+        environment: [String]? = nil, ownProcessGroup: Bool = false
+    ) throws(SpawnError) -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -40,7 +42,8 @@ public enum ChildSpawn {
             for pointer in envp ?? [] { free(pointer) }
         }
         var pid: pid_t = 0
-        let status = envp.map { posix_spawn(&pid, executable, &actions, &attributes, argv, $0) }
+        let status =
+            envp.map { posix_spawn(&pid, executable, &actions, &attributes, argv, $0) }
             ?? posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         guard status == 0 else { throw SpawnError(errno: status) }
         return pid

@@ -118,8 +118,9 @@ public enum FileSystem {
         while done < buffer.count {
             let n: Int
             do {
-                n = try fd.read(fromAbsoluteOffset: offset + Int64(done),
-                                into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+                n = try fd.read(
+                    fromAbsoluteOffset: offset + Int64(done),
+                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
             } catch let error as Errno {
                 throw WeirLogError.io(operation: "read", path: path, errno: error.rawValue)
             }

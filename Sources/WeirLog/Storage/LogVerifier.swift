@@ -58,7 +58,8 @@ public struct LogVerifier {
             report.segments += 1
             let path = directory + "/" + Segment.fileName(base, ".log")
             if let expected, expected != base {
-                report.problems.append(Problem(file: path, position: 0, reason: "segment starts at offset \(base), but the previous one ends at \(expected)"))
+                report.problems.append(
+                    Problem(file: path, position: 0, reason: "segment starts at offset \(base), but the previous one ends at \(expected)"))
             }
             let fd = try FileSystem.open(path, .readOnly)
             defer { try? fd.close() }
@@ -108,14 +109,21 @@ public struct LogVerifier {
                 let position = Int32(bigEndian: raw.loadUnaligned(fromByteOffset: i * 8 + 4, as: Int32.self))
                 let at = Int64(i * 8)
                 if let (lastOffset, lastPosition) = previous, relative <= lastOffset || position <= lastPosition {
-                    report.problems.append(Problem(file: path, position: at, reason: "entry (offset +\(relative), position \(position)) does not increase"))
+                    report.problems.append(
+                        Problem(file: path, position: at, reason: "entry (offset +\(relative), position \(position)) does not increase"))
                 } else if let batch = batches[Int64(position)] {
                     let offset = base + Int64(relative)
                     if offset < batch.baseOffset || offset > batch.lastOffset {
-                        report.problems.append(Problem(file: path, position: at, reason: "offset \(offset) is not in the batch at position \(position) (offsets \(batch.baseOffset)…\(batch.lastOffset))"))
+                        report.problems.append(
+                            Problem(
+                                file: path, position: at,
+                                reason:
+                                    "offset \(offset) is not in the batch at position \(position) (offsets \(batch.baseOffset)…\(batch.lastOffset))"
+                            ))
                     }
                 } else {
-                    report.problems.append(Problem(file: path, position: at, reason: "position \(position) is not the start of a valid batch"))
+                    report.problems.append(
+                        Problem(file: path, position: at, reason: "position \(position) is not the start of a valid batch"))
                 }
                 previous = (relative, position)
             }
@@ -139,9 +147,13 @@ public struct LogVerifier {
                 let relative = Int32(bigEndian: raw.loadUnaligned(fromByteOffset: i * 12 + 8, as: Int32.self))
                 let at = Int64(i * 12)
                 if let (lastTimestamp, lastRelative) = previous, timestamp < lastTimestamp || relative <= lastRelative {
-                    report.problems.append(Problem(file: path, position: at, reason: "entry (timestamp \(timestamp), offset +\(relative)) does not increase"))
+                    report.problems.append(
+                        Problem(file: path, position: at, reason: "entry (timestamp \(timestamp), offset +\(relative)) does not increase"))
                 } else if relative < 0 || base + Int64(relative) > lastOffset {
-                    report.problems.append(Problem(file: path, position: at, reason: "offset \(base + Int64(relative)) is beyond the segment's last offset \(lastOffset)"))
+                    report.problems.append(
+                        Problem(
+                            file: path, position: at,
+                            reason: "offset \(base + Int64(relative)) is beyond the segment's last offset \(lastOffset)"))
                 }
                 previous = (timestamp, relative)
             }

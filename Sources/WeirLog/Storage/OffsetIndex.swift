@@ -67,7 +67,8 @@ final class OffsetIndex {
     func flush(rewrite: Bool = false, sync: Bool) throws {
         if rewrite { flushedCount = 0 }
         guard flushedCount < offsets.count || rewrite || sync else { return }
-        try IndexFile.write(path, entrySize: Self.entrySize, from: flushedCount, to: offsets.count, rewrite: rewrite, sync: sync) { i, writer in
+        try IndexFile.write(path, entrySize: Self.entrySize, from: flushedCount, to: offsets.count, rewrite: rewrite, sync: sync) {
+            i, writer in
             writer.writeBigEndian(offsets[i])
             writer.writeBigEndian(positions[i])
         }

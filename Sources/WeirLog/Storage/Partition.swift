@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import Synchronization
 
@@ -107,15 +108,18 @@ public final class Partition: Sendable {
         }
         for base in stale {
             let path = directory + "/" + Segment.fileName(base, ".log")
-            damage.append(Damage(file: path, position: 0, reason: "follows a damaged segment",
-                                 bytesDropped: (try? FileSystem.fileSize(path)) ?? 0))
+            damage.append(
+                Damage(
+                    file: path, position: 0, reason: "follows a damaged segment",
+                    bytesDropped: (try? FileSystem.fileSize(path)) ?? 0))
             for suffix in [".log", ".index", ".timeindex"] {
                 try FileSystem.remove(directory + "/" + Segment.fileName(base, suffix))
             }
         }
         // An empty segment left behind a damaged one would break offset continuity.
         while segments.count > 1, segments[segments.count - 1].isEmpty,
-              segments[segments.count - 1].baseOffset != segments[segments.count - 2].nextOffset {
+            segments[segments.count - 1].baseOffset != segments[segments.count - 2].nextOffset
+        {
             try segments.removeLast().delete()
         }
         if segments.isEmpty {
@@ -123,16 +127,19 @@ public final class Partition: Sendable {
         }
         if !stale.isEmpty || segments.count != bases.count { try FileSystem.fsyncDirectory(directory) }
         for problem in damage {
-            logger.warning("recovered a damaged log tail", metadata: [
-                "file": "\(problem.file)", "position": "\(problem.position)",
-                "reason": "\(problem.reason)", "bytes_dropped": "\(problem.bytesDropped)",
-            ])
+            logger.warning(
+                "recovered a damaged log tail",
+                metadata: [
+                    "file": "\(problem.file)", "position": "\(problem.position)",
+                    "reason": "\(problem.reason)", "bytes_dropped": "\(problem.bytesDropped)",
+                ])
         }
         self.damage = damage
         // What survived the last process is on disk from here on, so it may be served.
         if !clean { try segments[segments.count - 1].fsyncLog() }
         let last = segments[segments.count - 1]
-        self.state = Mutex(State(segments: segments, nextOffset: last.nextOffset, highWatermark: last.nextOffset, visibleActiveSize: last.size))
+        self.state = Mutex(
+            State(segments: segments, nextOffset: last.nextOffset, highWatermark: last.nextOffset, visibleActiveSize: last.size))
     }
 
     private static func readRecoveryPoint(_ directory: String) -> Int64 {
@@ -296,8 +303,9 @@ public final class Partition: Sendable {
                 // fsync can succeed anyway: nothing after this point can be trusted, so the
                 // partition refuses appends until the log is reopened (and recovered).
                 state.withLock { $0.failedSync = FailedSync(error: error) }
-                logger.error("fsync failed; the partition refuses appends until the log is reopened",
-                             metadata: ["file": "\(file.path)", "error": "\(error)"])
+                logger.error(
+                    "fsync failed; the partition refuses appends until the log is reopened",
+                    metadata: ["file": "\(file.path)", "error": "\(error)"])
                 throw error
             }
             syncCount.add(1, ordering: .relaxed)
@@ -306,7 +314,9 @@ public final class Partition: Sendable {
                 defer { syncedBytes.max(appended) }
                 // Publish before marking synced, so whoever sees the sync done also sees the data.
                 // A roll in between already published everything before the new segment.
-                guard config.flush == .always, state.active.file === file, next > state.highWatermark || activeSize > state.visibleActiveSize else { return false }
+                guard config.flush == .always, state.active.file === file,
+                    next > state.highWatermark || activeSize > state.visibleActiveSize
+                else { return false }
                 publish(&state, upTo: next, activeSize: activeSize)
                 return true
             }
@@ -392,9 +402,11 @@ public final class Partition: Sendable {
             state.segments.removeFirst()
             total -= oldest.size
             deleted = true
-            logger.info("retention deleted segment", metadata: [
-                "base_offset": "\(oldest.baseOffset)", "reason": "\(expired ? "age" : "size")",
-            ])
+            logger.info(
+                "retention deleted segment",
+                metadata: [
+                    "base_offset": "\(oldest.baseOffset)", "reason": "\(expired ? "age" : "size")",
+                ])
         }
         if deleted { try FileSystem.fsyncDirectory(directory) }
     }
@@ -525,8 +537,6 @@ public struct FetchResult: Sendable {
     public var endOffset: Int64
     public var startOffset: Int64
 }
-
-import Glibc
 
 extension Atomic where Value == Int64 {
     /// Raises the value to at least `candidate`.

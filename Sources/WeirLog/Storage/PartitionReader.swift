@@ -34,12 +34,16 @@ public struct PartitionReader: Sendable {
                         batch = try RecordBatch(parsing: batchBytes)
                     } catch let error as RecordBatchError {
                         throw WeirLogError.corruptBatch(
-                            file: "\(partition.topic)/\(partition.id)", position: start, reason: "batch read at offset \(position): \(error)")
+                            file: "\(partition.topic)/\(partition.id)", position: start,
+                            reason: "batch read at offset \(position): \(error)")
                     }
                     at += batch.header.totalSize
                     try batch.forEachRecord { view in
                         guard !stop, view.offset >= position, view.offset < end else { return }
-                        if visited >= limit { stop = true; return }
+                        if visited >= limit {
+                            stop = true
+                            return
+                        }
                         position = view.offset + 1
                         visited += 1
                         if try !visit(view) { stop = true }

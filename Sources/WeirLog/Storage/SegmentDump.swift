@@ -16,15 +16,17 @@ public enum SegmentDump {
         var intact = true
         let end = try scanner.scan(from: 0, to: try FileSystem.fileSize(path)) { position, header, bytes in
             let codec = (try? CompressionCodec(attributes: header.attributes))?.description ?? "unsupported(\(header.attributes & 7))"
-            emit("baseOffset: \(header.baseOffset) lastOffset: \(header.lastOffset) count: \(header.recordsCount) "
-                + "baseSequence: \(header.baseSequence) lastSequence: \(header.baseSequence < 0 ? -1 : header.baseSequence &+ header.lastOffsetDelta) "
-                + "producerId: \(header.producerId) producerEpoch: \(header.producerEpoch) partitionLeaderEpoch: \(header.partitionLeaderEpoch) "
-                + "isTransactional: \(header.isTransactional) isControl: \(header.isControl) position: \(position) "
-                + "\(header.timestampType): \(header.maxTimestamp) size: \(header.totalSize) magic: \(header.magic) "
-                + "compresscodec: \(codec) crc: \(header.crc) isvalid: true")
+            emit(
+                "baseOffset: \(header.baseOffset) lastOffset: \(header.lastOffset) count: \(header.recordsCount) "
+                    + "baseSequence: \(header.baseSequence) lastSequence: \(header.baseSequence < 0 ? -1 : header.baseSequence &+ header.lastOffsetDelta) "
+                    + "producerId: \(header.producerId) producerEpoch: \(header.producerEpoch) partitionLeaderEpoch: \(header.partitionLeaderEpoch) "
+                    + "isTransactional: \(header.isTransactional) isControl: \(header.isControl) position: \(position) "
+                    + "\(header.timestampType): \(header.maxTimestamp) size: \(header.totalSize) magic: \(header.magic) "
+                    + "compresscodec: \(codec) crc: \(header.crc) isvalid: true")
             do {
                 try RecordBatch(parsing: bytes).forEachRecord { view in
-                    var line = "| offset: \(view.offset) \(header.timestampType): \(view.timestamp) keySize: \(view.key?.count ?? -1) "
+                    var line =
+                        "| offset: \(view.offset) \(header.timestampType): \(view.timestamp) keySize: \(view.key?.count ?? -1) "
                         + "valueSize: \(view.value?.count ?? -1) sequence: \(header.baseSequence < 0 ? -1 : header.baseSequence &+ Int32(truncatingIfNeeded: view.offset - header.baseOffset)) "
                         + "headerKeys: [\(view.headers.map(\.key).joined(separator: ","))]"
                     if printPayload {
@@ -47,7 +49,9 @@ public enum SegmentDump {
     }
 
     private static func dumpIndex(_ path: String, _ emit: (String) -> Void) throws -> Bool {
-        let base = Segment.baseOffset(ofLogFile: (path.split(separator: "/").last.map(String.init) ?? "").replacingSuffix(".index", with: ".log")) ?? 0
+        let base =
+            Segment.baseOffset(ofLogFile: (path.split(separator: "/").last.map(String.init) ?? "").replacingSuffix(".index", with: ".log"))
+            ?? 0
         let bytes = try FileSystem.readWholeFile(path)
         bytes.withUnsafeBytes { raw in
             for i in 0..<(raw.count / 8) {
@@ -60,7 +64,9 @@ public enum SegmentDump {
     }
 
     private static func dumpTimeIndex(_ path: String, _ emit: (String) -> Void) throws -> Bool {
-        let base = Segment.baseOffset(ofLogFile: (path.split(separator: "/").last.map(String.init) ?? "").replacingSuffix(".timeindex", with: ".log")) ?? 0
+        let base =
+            Segment.baseOffset(
+                ofLogFile: (path.split(separator: "/").last.map(String.init) ?? "").replacingSuffix(".timeindex", with: ".log")) ?? 0
         let bytes = try FileSystem.readWholeFile(path)
         bytes.withUnsafeBytes { raw in
             for i in 0..<(raw.count / 12) {

@@ -56,7 +56,8 @@ struct SegmentScanner {
             }
             let size = header.totalSize
             guard position + Int64(size) <= end else {
-                return .damaged(position: position, reason: "batch of \(size) bytes runs past the end of the segment (\(end - position) bytes left)")
+                return .damaged(
+                    position: position, reason: "batch of \(size) bytes runs past the end of the segment (\(end - position) bytes left)")
             }
             if position + Int64(size) > bufferStart + Int64(bufferCount) {
                 if size > buffer.count { buffer = [UInt8](repeating: 0, count: size) }
@@ -79,7 +80,8 @@ struct SegmentScanner {
                 let computed = buffer.withUnsafeBytes {
                     CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[(from + RecordBatchHeader.attributesOffset)..<(from + size)]))
                 }
-                return .damaged(position: position, reason: RecordBatchError.crcMismatch(stored: header.crc, computed: computed).description)
+                return .damaged(
+                    position: position, reason: RecordBatchError.crcMismatch(stored: header.crc, computed: computed).description)
             }
             expectedBaseOffset = header.nextOffset
             position += Int64(size)

@@ -62,7 +62,8 @@ final class TimeIndex {
     func flush(rewrite: Bool = false, sync: Bool) throws {
         if rewrite { flushedCount = 0 }
         guard flushedCount < timestamps.count || rewrite || sync else { return }
-        try IndexFile.write(path, entrySize: Self.entrySize, from: flushedCount, to: timestamps.count, rewrite: rewrite, sync: sync) { i, writer in
+        try IndexFile.write(path, entrySize: Self.entrySize, from: flushedCount, to: timestamps.count, rewrite: rewrite, sync: sync) {
+            i, writer in
             writer.writeBigEndian(timestamps[i])
             writer.writeBigEndian(offsets[i])
         }

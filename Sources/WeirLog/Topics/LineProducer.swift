@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Turns a byte stream of lines into records: each line (without `\n` or `\r\n`; a
 /// last line without a newline counts too) is one record value.
@@ -59,7 +60,8 @@ public final class LineProducer {
             let consumed = try buffer.withUnsafeBytes { raw -> Int in
                 var start = 0
                 while start < filled,
-                      let newline = memchr(raw.baseAddress! + start, 0x0a, filled - start) {
+                    let newline = memchr(raw.baseAddress! + start, 0x0a, filled - start)
+                {
                     let end = raw.baseAddress!.distance(to: UnsafeRawPointer(newline))
                     try emit(UnsafeRawBufferPointer(rebasing: raw[start..<end]), timestamp: now, &summary)
                     start = end + 1
@@ -101,7 +103,8 @@ public final class LineProducer {
     /// The field's value as key bytes: strings as their UTF-8, other scalars as JSON text.
     static func jsonField(_ field: String, in line: UnsafeRawBufferPointer) -> [UInt8]? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed]) as? [String: Any],
-              let value = object[field], !(value is NSNull) else { return nil }
+            let value = object[field], !(value is NSNull)
+        else { return nil }
         if let text = value as? String { return Array(text.utf8) }
         if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
             return Array(data)
@@ -115,5 +118,3 @@ public final class LineProducer {
         return poll(&descriptor, 1, 0) > 0
     }
 }
-
-import Glibc

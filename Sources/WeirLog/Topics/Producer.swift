@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import Synchronization
 
 /// Batches records per partition and appends them: keyed records to their murmur2
@@ -208,5 +209,3 @@ private final class BackgroundAppender: Sendable {
         if let failed = failure.withLock({ $0 }) { throw failed }
     }
 }
-
-import Glibc

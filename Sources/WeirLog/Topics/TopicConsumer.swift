@@ -17,8 +17,10 @@ public final class TopicConsumer: Sendable {
         public var follow = false
         public var strategy: AssignmentStrategy = .range
 
-        public init(start: Start = .earliest, partition: Int? = nil, group: String? = nil,
-                    maxRecords: Int? = nil, follow: Bool = false) {
+        public init(
+            start: Start = .earliest, partition: Int? = nil, group: String? = nil,
+            maxRecords: Int? = nil, follow: Bool = false
+        ) {
             self.start = start
             self.partition = partition
             self.group = group
@@ -95,8 +97,9 @@ public final class TopicConsumer: Sendable {
     }
 
     private func join(group: String, memberID: String?) throws -> GroupMembership {
-        try log.groups.join(group: group, memberID: memberID, topics: [topic.name],
-                            partitionCounts: [topic.name: topic.partitions.count], strategy: options.strategy)
+        try log.groups.join(
+            group: group, memberID: memberID, topics: [topic.name],
+            partitionCounts: [topic.name: topic.partitions.count], strategy: options.strategy)
     }
 
     /// Commits; returns the new membership if the group moved to another generation

@@ -1,4 +1,5 @@
 public import WeirValues
+
 /// A component's options as a factory reads them: typed accessors over what the loader
 /// already checked against the spec, and `invalid` for what only the component can judge,
 /// which `weir validate` reports at that option's `file:line:column`.

@@ -1,4 +1,5 @@
 import WeirValues
+
 /// Every component type Weir can build, keyed by kind and `type:`: its spec (what
 /// `weir validate` checks and `weir plugins` lists) and the factory that makes it.
 /// Built-ins register here exactly as Swift plugins and out-of-process plugins do
@@ -65,23 +66,30 @@ public struct ComponentRegistry: Sendable {
 
     private func factory(_ component: ComponentDefinition) throws -> Factory {
         guard let factory = entries[component.kind]?[component.type]?.factory else {
-            throw NotRegistered(description: "\(component.kind.rawValue) type '\(component.type)' of '\(component.id)' cannot run in this build of weir")
+            throw NotRegistered(
+                description: "\(component.kind.rawValue) type '\(component.type)' of '\(component.id)' cannot run in this build of weir")
         }
         return factory
     }
 
     public func makeSource(_ options: ComponentOptions) throws -> any PipelineSource {
-        guard case .source(let make) = try factory(options.component) else { throw NotRegistered(description: "'\(options.id)' is not a source") }
+        guard case .source(let make) = try factory(options.component) else {
+            throw NotRegistered(description: "'\(options.id)' is not a source")
+        }
         return try make(options)
     }
 
     public func makeTransform(_ options: ComponentOptions) throws -> any RecordTransform {
-        guard case .transform(let make) = try factory(options.component) else { throw NotRegistered(description: "'\(options.id)' is not a transform") }
+        guard case .transform(let make) = try factory(options.component) else {
+            throw NotRegistered(description: "'\(options.id)' is not a transform")
+        }
         return try make(options)
     }
 
     public func makeSink(_ setup: SinkSetup) throws -> any SinkOutput {
-        guard case .sink(let make, _) = try factory(setup.options.component) else { throw NotRegistered(description: "'\(setup.options.id)' is not a sink") }
+        guard case .sink(let make, _) = try factory(setup.options.component) else {
+            throw NotRegistered(description: "'\(setup.options.id)' is not a sink")
+        }
         return try make(setup)
     }
 
@@ -108,12 +116,14 @@ public struct ComponentRegistry: Sendable {
             // commits cover the transforms between), so a transform has none of its own.
             return [
                 OptionSpec("type", .string, required: true), OptionSpec("inputs", .stringList, required: true),
-                OptionSpec("parallelism", .integer(1...1024), default: .int(1), description: Self.parallelismHelp), OptionSpec("on_error", .oneOf(["dlq", "drop", "fail"])),
+                OptionSpec("parallelism", .integer(1...1024), default: .int(1), description: Self.parallelismHelp),
+                OptionSpec("on_error", .oneOf(["dlq", "drop", "fail"])),
             ]
         case .sink:
             return [
                 OptionSpec("type", .string, required: true), OptionSpec("inputs", .stringList, required: true),
-                OptionSpec("group", .string), OptionSpec("parallelism", .integer(1...1024), default: .int(1), description: Self.parallelismHelp),
+                OptionSpec("group", .string),
+                OptionSpec("parallelism", .integer(1...1024), default: .int(1), description: Self.parallelismHelp),
                 OptionSpec("on_error", .oneOf(["dlq", "drop", "fail"])), OptionSpec("max_lag", .integer(1...Int64.max)),
             ]
         }

@@ -1,4 +1,5 @@
 public import WeirValues
+
 /// What kind of component a `type:` names.
 public enum ComponentKind: String, Sendable, CaseIterable {
     case source, transform, sink
@@ -59,7 +60,8 @@ public struct OptionSpec: Sendable, Equatable {
     /// One line for `weir plugins describe`.
     public var description: String?
 
-    public init(_ name: String, _ kind: OptionKind, required: Bool = false, default defaultValue: Value? = nil, description: String? = nil) {
+    public init(_ name: String, _ kind: OptionKind, required: Bool = false, default defaultValue: Value? = nil, description: String? = nil)
+    {
         self.name = name
         self.kind = kind
         self.required = required

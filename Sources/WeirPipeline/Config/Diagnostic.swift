@@ -1,4 +1,5 @@
 import WeirValues
+
 /// One problem in a pipeline file, at its place: `file:line:column: message`.
 public struct Diagnostic: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var file: String
@@ -28,7 +29,8 @@ public func suggestion(for word: String, among candidates: some Sequence<String>
 }
 
 func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
+    let a = Array(a)
+    let b = Array(b)
     guard !a.isEmpty else { return b.count }
     guard !b.isEmpty else { return a.count }
     var previous = Array(0...b.count)

@@ -24,7 +24,9 @@ enum EnvironmentSubstitution {
                 let value = environment[name] ?? ""
                 result += value.isEmpty ? String(body[dash.upperBound...]) : value
             } else {
-                guard !body.isEmpty, let value = environment[String(body)] else { throw Missing(name: body.isEmpty ? "(empty name in ${})" : String(body)) }
+                guard !body.isEmpty, let value = environment[String(body)] else {
+                    throw Missing(name: body.isEmpty ? "(empty name in ${})" : String(body))
+                }
                 result += value
             }
             rest = rest[rest.index(after: end)...]

@@ -1,7 +1,7 @@
 import Foundation
 import WeirLog
-package import Yams
 import WeirValues
+package import Yams
 
 /// Reads a pipeline file and checks everything that can be checked before running it,
 /// collecting every problem with its `file:line:column` instead of stopping at the first.
@@ -42,8 +42,14 @@ public struct PipelineLoader {
             return (nil, [Diagnostic(file: file, line: 1, column: 1, message: "not valid YAML: \(error)")])
         }
         guard let root, let mapping = root.mapping else {
-            return (nil, [Diagnostic(file: file, line: root?.mark?.line ?? 1, column: root?.mark?.column ?? 1,
-                                     message: "a pipeline file is a mapping with sources, transforms and sinks")])
+            return (
+                nil,
+                [
+                    Diagnostic(
+                        file: file, line: root?.mark?.line ?? 1, column: root?.mark?.column ?? 1,
+                        message: "a pipeline file is a mapping with sources, transforms and sinks")
+                ]
+            )
         }
         let definition = checker.check(root: mapping, at: root, defaultName: defaultName)
         let diagnostics = checker.diagnostics.sorted()
@@ -65,8 +71,10 @@ package struct Checker {
     package var unreadable = Set<String>()
 
     package static let topLevelKeys = ["name", "topics", "sources", "transforms", "sinks", "tests"]
-    package static let topicKeys = ["partitions", "compression", "compression_level", "flush", "flush_interval_ms",
-                            "flush_interval_bytes", "segment_bytes", "segment_ms", "retention_bytes", "retention_ms"]
+    package static let topicKeys = [
+        "partitions", "compression", "compression_level", "flush", "flush_interval_ms",
+        "flush_interval_bytes", "segment_bytes", "segment_ms", "retention_bytes", "retention_ms",
+    ]
 
     package init(file: String, catalog: ComponentRegistry, environment: [String: String]) {
         self.file = file
@@ -82,12 +90,13 @@ package struct Checker {
     package func diagnostic(for error: YamlError) -> Diagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .composer(let context, let problem, let mark, _):
             let prefix = context.map { "\($0.text) " } ?? ""
             return Diagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(prefix)\(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return Diagnostic(file: file, line: context.mark.line, column: context.mark.column,
-                              message: "\(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")) appears more than once in this mapping")
+            return Diagnostic(
+                file: file, line: context.mark.line, column: context.mark.column,
+                message: "\(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")) appears more than once in this mapping")
         default:
             return Diagnostic(file: file, line: 1, column: 1, message: "YAML: \(error)")
         }
@@ -116,7 +125,8 @@ package struct Checker {
             return nil
         }
         guard range.contains(value) else {
-            report(node, "\(what) must be \(range.lowerBound)…\(range.upperBound == Int64.max ? "" : String(range.upperBound)), not \(value)")
+            report(
+                node, "\(what) must be \(range.lowerBound)…\(range.upperBound == Int64.max ? "" : String(range.upperBound)), not \(value)")
             return nil
         }
         return value
@@ -169,7 +179,10 @@ package struct Checker {
     package mutating func check(root: Node.Mapping, at node: Node, defaultName: String) -> PipelineDefinition {
         let top = entries(node, "the pipeline") ?? []
         for entry in top where !Self.topLevelKeys.contains(entry.key) {
-            report(entry.keyNode, "unknown key '\(entry.key)'\(suggestion(for: entry.key, among: Self.topLevelKeys)); a pipeline has \(Self.topLevelKeys.joined(separator: ", "))")
+            report(
+                entry.keyNode,
+                "unknown key '\(entry.key)'\(suggestion(for: entry.key, among: Self.topLevelKeys)); a pipeline has \(Self.topLevelKeys.joined(separator: ", "))"
+            )
         }
         func section(_ name: String) -> Node? { top.first { $0.key == name }?.value }
 
@@ -231,13 +244,17 @@ package struct Checker {
             case "partitions": integer(entry.value, what, 1...10_000).map { config.partitions = Int($0) }
             case "compression":
                 guard let text = string(entry.value, what) else { break }
-                if let codec = CompressionCodec(name: text) { config.compression = codec } else {
+                if let codec = CompressionCodec(name: text) {
+                    config.compression = codec
+                } else {
                     report(entry.value, "\(what) must be none or gzip, not '\(text)'")
                 }
             case "compression_level": integer(entry.value, what, 1...9).map { config.compressionLevel = Int($0) }
             case "flush":
                 guard let text = string(entry.value, what) else { break }
-                if let policy = FlushPolicy(rawValue: text) { config.flush = policy } else {
+                if let policy = FlushPolicy(rawValue: text) {
+                    config.flush = policy
+                } else {
                     report(entry.value, "\(what) must be always, interval or pagecache, not '\(text)'")
                 }
             case "flush_interval_ms": integer(entry.value, what, 1...86_400_000).map { config.flushIntervalMs = $0 }
@@ -246,11 +263,16 @@ package struct Checker {
             case "segment_ms": integer(entry.value, what, 1...Int64.max).map { config.segmentMs = $0 }
             case "retention_bytes": integer(entry.value, what, 0...Int64.max).map { config.retentionBytes = $0 }
             case "retention_ms":
-                if entry.value.scalar?.string == "forever" { config.retentionMs = nil } else {
+                if entry.value.scalar?.string == "forever" {
+                    config.retentionMs = nil
+                } else {
                     integer(entry.value, what, 0...Int64.max).map { config.retentionMs = $0 }
                 }
             default:
-                report(entry.keyNode, "unknown topic option '\(entry.key)'\(suggestion(for: entry.key, among: Self.topicKeys)); known: \(Self.topicKeys.joined(separator: ", "))")
+                report(
+                    entry.keyNode,
+                    "unknown topic option '\(entry.key)'\(suggestion(for: entry.key, among: Self.topicKeys)); known: \(Self.topicKeys.joined(separator: ", "))"
+                )
             }
         }
         return config
@@ -271,7 +293,9 @@ package struct Checker {
         guard let type = string(typeEntry.value, "type") else { return nil }
         guard let spec = catalog.spec(kind, type) else {
             let known = catalog.types(of: kind)
-            report(typeEntry.value, "unknown \(kind.rawValue) type '\(type)'\(suggestion(for: type, among: known)); known: \(known.joined(separator: ", "))")
+            report(
+                typeEntry.value,
+                "unknown \(kind.rawValue) type '\(type)'\(suggestion(for: type, among: known)); known: \(known.joined(separator: ", "))")
             return nil
         }
         let options = ComponentRegistry.commonOptions(kind) + spec.options
@@ -282,7 +306,10 @@ package struct Checker {
         for entry in fields where entry.key != "type" {
             guard let option = options.first(where: { $0.name == entry.key }) else {
                 let names = options.map(\.name).filter { $0 != "type" }
-                report(entry.keyNode, "unknown option '\(entry.key)' for \(kind.rawValue) type \(type)\(suggestion(for: entry.key, among: names)); it takes \(names.joined(separator: ", "))")
+                report(
+                    entry.keyNode,
+                    "unknown option '\(entry.key)' for \(kind.rawValue) type \(type)\(suggestion(for: entry.key, among: names)); it takes \(names.joined(separator: ", "))"
+                )
                 continue
             }
             component.optionPlaces[entry.key] = FilePlace(line: entry.value.mark?.line ?? 1, column: entry.value.mark?.column ?? 1)
@@ -299,15 +326,19 @@ package struct Checker {
                 let place = error.place
                 diagnostics.append(Diagnostic(file: file, line: place.line, column: place.column, message: error.description))
             } catch {
-                diagnostics.append(Diagnostic(file: file, line: component.line, column: component.column, message: "\(kind.rawValue) '\(id)': \(error)"))
+                diagnostics.append(
+                    Diagnostic(file: file, line: component.line, column: component.column, message: "\(kind.rawValue) '\(id)': \(error)"))
             }
         }
         return component
     }
 
     package mutating func checkOption(_ option: OptionSpec, _ node: Node, into component: inout ComponentDefinition) {
-        guard let value = value(of: option, node, "\(option.name) of '\(component.id)'", key: option.name,
-                                expressions: &component.expressions) else { return }
+        guard
+            let value = value(
+                of: option, node, "\(option.name) of '\(component.id)'", key: option.name,
+                expressions: &component.expressions)
+        else { return }
         component.options[option.name] = value
         // Options every component of a kind takes, which the definition also keeps apart.
         switch (option.name, value) {
@@ -327,8 +358,10 @@ package struct Checker {
     /// The value of `node` as `option` says, or nil with the problem reported; `what`
     /// names it in messages. Expressions are kept in `expressions` under `key` (an
     /// expression map's under `<key>.<name>`).
-    mutating func value(of option: OptionSpec, _ node: Node, _ what: String, key: String,
-                        expressions: inout [String: Expression]) -> Value? {
+    mutating func value(
+        of option: OptionSpec, _ node: Node, _ what: String, key: String,
+        expressions: inout [String: Expression]
+    ) -> Value? {
         switch option.kind {
         case .string:
             return string(node, what).map(Value.string)
@@ -341,7 +374,9 @@ package struct Checker {
         case .oneOf(let choices):
             guard let text = string(node, what) else { return nil }
             guard choices.contains(text) else {
-                report(node, "\(what) must be one of \(choices.joined(separator: ", ")), not '\(text)'\(suggestion(for: text, among: choices))")
+                report(
+                    node, "\(what) must be one of \(choices.joined(separator: ", ")), not '\(text)'\(suggestion(for: text, among: choices))"
+                )
                 return nil
             }
             return .string(text)
@@ -362,7 +397,8 @@ package struct Checker {
             var values: [String: Value] = [:]
             for entry in entries(node, what) ?? [] {
                 guard let text = string(entry.value, "\(entry.key) of \(what)"),
-                      let expression = expression(text, entry.value, "\(entry.key) of \(what)") else { continue }
+                    let expression = expression(text, entry.value, "\(entry.key) of \(what)")
+                else { continue }
                 expressions["\(key).\(entry.key)"] = expression
                 values[entry.key] = .string(text)
             }
@@ -382,17 +418,23 @@ package struct Checker {
 
     /// A nested mapping checked against its schema: every entry as its option says, keys
     /// the schema lacks reported, and what it requires.
-    mutating func object(_ node: Node, _ schema: OptionSchema, _ what: String, key: String,
-                         expressions: inout [String: Expression]) -> Value {
+    mutating func object(
+        _ node: Node, _ schema: OptionSchema, _ what: String, key: String,
+        expressions: inout [String: Expression]
+    ) -> Value {
         let given = entries(node, what) ?? []
         let known = schema.options.map(\.name)
         var values: [String: Value] = [:]
         for entry in given {
             guard let option = schema.options.first(where: { $0.name == entry.key }) else {
-                report(entry.keyNode, "unknown option '\(entry.key)' in \(what)\(suggestion(for: entry.key, among: known)); it takes \(known.joined(separator: ", "))")
+                report(
+                    entry.keyNode,
+                    "unknown option '\(entry.key)' in \(what)\(suggestion(for: entry.key, among: known)); it takes \(known.joined(separator: ", "))"
+                )
                 continue
             }
-            values[entry.key] = value(of: option, entry.value, "\(entry.key) of \(what)", key: "\(key).\(entry.key)", expressions: &expressions)
+            values[entry.key] = value(
+                of: option, entry.value, "\(entry.key) of \(what)", key: "\(key).\(entry.key)", expressions: &expressions)
         }
         for option in schema.options where option.required && !given.contains(where: { $0.key == option.name }) {
             report(node, "\(what) needs '\(option.name)'")
@@ -413,8 +455,11 @@ package struct Checker {
             let scalar = node.scalar
             let style = scalar?.style
             let raw = scalar?.string ?? ""
-            let oneToOne = raw == text && !raw.contains("\n") && (style == .plain
-                || (style == .singleQuoted && !raw.contains("'")) || (style == .doubleQuoted && !raw.contains("\"") && !raw.contains("\\")))
+            let oneToOne =
+                raw == text && !raw.contains("\n")
+                && (style == .plain
+                    || (style == .singleQuoted && !raw.contains("'"))
+                    || (style == .doubleQuoted && !raw.contains("\"") && !raw.contains("\\")))
             if oneToOne {
                 report(node, "\(what): \(error.message)", columnOffset: error.column - 1 + (style == .plain ? 0 : 1))
             } else {
@@ -462,19 +507,33 @@ package struct Checker {
         for component in components {
             let node = idNodes[component.id]
             if component.kind == .source, let topic = component.topic, topics[topic] == nil {
-                report(node, "source '\(component.id)' writes topic '\(topic)', which is not declared under topics\(suggestion(for: topic, among: topics.keys))")
+                report(
+                    node,
+                    "source '\(component.id)' writes topic '\(topic)', which is not declared under topics\(suggestion(for: topic, among: topics.keys))"
+                )
             }
-            if component.type == "topic", component.kind == .sink, case .string(let topic) = component.options["topic"], topics[topic] == nil {
-                report(node, "sink '\(component.id)' writes topic '\(topic)', which is not declared under topics\(suggestion(for: topic, among: topics.keys))")
+            if component.type == "topic", component.kind == .sink, case .string(let topic) = component.options["topic"],
+                topics[topic] == nil
+            {
+                report(
+                    node,
+                    "sink '\(component.id)' writes topic '\(topic)', which is not declared under topics\(suggestion(for: topic, among: topics.keys))"
+                )
             }
             for input in component.inputs {
                 if let topic = topics[input] {
                     if component.parallelism > topic.partitions {
-                        report(node, "parallelism \(component.parallelism) of '\(component.id)' is more than the \(topic.partitions) partitions of '\(input)': members beyond that would sit idle")
+                        report(
+                            node,
+                            "parallelism \(component.parallelism) of '\(component.id)' is more than the \(topic.partitions) partitions of '\(input)': members beyond that would sit idle"
+                        )
                     }
                 } else if !outputs.contains(input) && !leadsToUnreadable(input) {
                     let hint = transforms[input]?.type == "route" ? " (a route's outputs are \(input).<case> and \(input)._unmatched)" : ""
-                    report(node, "input '\(input)' of '\(component.id)' is neither a declared topic nor a transform output\(hint)\(suggestion(for: input, among: Array(topics.keys) + Array(outputs)))")
+                    report(
+                        node,
+                        "input '\(input)' of '\(component.id)' is neither a declared topic nor a transform output\(hint)\(suggestion(for: input, among: Array(topics.keys) + Array(outputs)))"
+                    )
                 }
             }
         }

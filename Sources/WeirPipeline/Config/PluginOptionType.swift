@@ -41,7 +41,10 @@ extension Checker {
         case .string:
             // The type YAML gives a plain scalar (before `${VAR}` is substituted).
             if let scalar = node.scalar, scalar.style == .plain, let typed = value(node, what), typed.typeName != "string" {
-                report(node, "\(what) must be a string, not the \(typed.typeName == "bool" ? "boolean" : typed.typeName) \(scalar.string) (quote it to mean text: \"\(scalar.string)\")")
+                report(
+                    node,
+                    "\(what) must be a string, not the \(typed.typeName == "bool" ? "boolean" : typed.typeName) \(scalar.string) (quote it to mean text: \"\(scalar.string)\")"
+                )
                 return nil
             }
             return string(node, what).map(Value.string)

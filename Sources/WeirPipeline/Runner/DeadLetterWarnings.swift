@@ -75,9 +75,10 @@ final class DeadLetterWarnings: Sendable {
         }
         for line in lines.sorted(by: { ($0.key.component, $0.key.reason) < ($1.key.component, $1.key.reason) }) {
             let records = line.records == 1 ? "1 record" : "\(line.records) records"
-            let message: Logger.Message = line.since.map { since in
-                "\(records) more sent to the dead-letter topic in the last \(Int((time - since).rounded())) s"
-            } ?? "\(records) sent to the dead-letter topic"
+            let message: Logger.Message =
+                line.since.map { since in
+                    "\(records) more sent to the dead-letter topic in the last \(Int((time - since).rounded())) s"
+                } ?? "\(records) sent to the dead-letter topic"
             logger.warning(message, metadata: ["component": "\(line.key.component)", "reason": "\(line.key.reason)"])
         }
     }

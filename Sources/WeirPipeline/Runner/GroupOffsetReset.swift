@@ -20,9 +20,10 @@ public enum GroupOffsetReset {
     public static func reset(group: String, offsets: [TopicPartition: Int64], log: EmbeddedLog) throws -> [String] {
         let sinks = try checkpoints(of: group, in: log.directory + "/pipelines")
         if let file = sinks.first(where: { $0.checkpoint.path != nil || $0.checkpoint.files != nil }) {
-            throw Refused(description: "group '\(group)' is read by file sink '\(file.sink)' of pipeline '\(file.pipeline)', which commits "
-                + "its offsets with the length of its output in \(file.store.path): moving them alone would write records twice "
-                + "or skip them (to write its output again from the start, stop weir and remove that checkpoint)")
+            throw Refused(
+                description: "group '\(group)' is read by file sink '\(file.sink)' of pipeline '\(file.pipeline)', which commits "
+                    + "its offsets with the length of its output in \(file.store.path): moving them alone would write records twice "
+                    + "or skip them (to write its output again from the start, stop weir and remove that checkpoint)")
         }
         try log.groups.resetOffsets(group: group, offsets: offsets)
         for var sink in sinks {
@@ -61,20 +62,21 @@ public enum GroupOffsetReset {
         for pipeline in pipelines.sorted() {
             let folder = directory + "/" + pipeline
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            let sinks = Set(names.compactMap { name -> String? in
-                guard name.hasPrefix("sink-") else { return nil }
-                for suffix in [".checkpoint", ".json"] where name.hasSuffix(suffix) {
-                    return String(name.dropFirst(5).dropLast(suffix.count))
-                }
-                return nil
-            })
+            let sinks = Set(
+                names.compactMap { name -> String? in
+                    guard name.hasPrefix("sink-") else { return nil }
+                    for suffix in [".checkpoint", ".json"] where name.hasSuffix(suffix) {
+                        return String(name.dropFirst(5).dropLast(suffix.count))
+                    }
+                    return nil
+                })
             for sink in sinks.sorted() {
                 let fallback = "\(pipeline).\(sink)"
                 let store = try SlottedCheckpoint(path: folder + "/sink-\(sink).checkpoint")
                 let checkpoint: SinkCheckpoint?
                 do {
                     checkpoint = try SinkRunner.readCheckpoint(store, legacy: folder + "/sink-\(sink).json")
-                } catch where fallback != group {
+                } catch  where fallback != group {
                     continue  // a damaged checkpoint of another group's sink is its run's business
                 }
                 guard let checkpoint, (checkpoint.group ?? fallback) == group else { continue }

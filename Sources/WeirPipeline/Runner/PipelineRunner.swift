@@ -76,7 +76,8 @@ public final class PipelineRunner: Sendable {
     public func groupPositions() -> [GroupPosition] {
         sinkRunners.withLock { $0 }.flatMap { sink in
             sink.committedOffsets().map { topic, partition, committed, end in
-                GroupPosition(group: sink.sink.group, sink: sink.sink.id, topic: topic, partition: partition, committed: committed, end: end)
+                GroupPosition(
+                    group: sink.sink.group, sink: sink.sink.id, topic: topic, partition: partition, committed: committed, end: end)
             }
         }.sorted { ($0.sink, $0.topic, $0.partition) < ($1.sink, $1.topic, $1.partition) }
     }
@@ -90,8 +91,10 @@ public final class PipelineRunner: Sendable {
     /// What every `type:` is built from: the built-ins and any plugins.
     let registry: ComponentRegistry
 
-    public init(definition: PipelineDefinition, log: EmbeddedLog, logger: Logger = Logger(label: "weir.pipeline"),
-                registry: ComponentRegistry = .builtIn) throws {
+    public init(
+        definition: PipelineDefinition, log: EmbeddedLog, logger: Logger = Logger(label: "weir.pipeline"),
+        registry: ComponentRegistry = .builtIn
+    ) throws {
         self.definition = definition
         self.registry = registry
         self.log = log
@@ -107,7 +110,9 @@ public final class PipelineRunner: Sendable {
         var problems: [String] = []
         for component in definition.components where once && component.kind == .source {
             let place = "\(definition.file):\(component.line):\(component.column)"
-            if let source = try? registry.makeSource(ComponentOptions(component, pipeline: definition.name)), let reason = source.endlessReason {
+            if let source = try? registry.makeSource(ComponentOptions(component, pipeline: definition.name)),
+                let reason = source.endlessReason
+            {
                 problems.append("\(place): source '\(component.id)' would never end under run --once: \(reason)")
             }
         }
@@ -152,9 +157,10 @@ public final class PipelineRunner: Sendable {
         let transformStats = Dictionary(uniqueKeysWithValues: stats.filter { $0.kind == .transform }.map { ($0.id, $0) })
         // Sinks first: one that refuses its output file stops the run before sources append.
         let sinks = try definition.components.filter { $0.kind == .sink }.map { sink in
-            try SinkRunner(pipeline: definition, sink: sink, log: log, checkpointDirectory: checkpoints, lines: lines,
-                           deadLetters: deadLetters, stats: stats(of: sink.id), abort: abort, logger: logger, registry: registry,
-                           transformStats: transformStats)
+            try SinkRunner(
+                pipeline: definition, sink: sink, log: log, checkpointDirectory: checkpoints, lines: lines,
+                deadLetters: deadLetters, stats: stats(of: sink.id), abort: abort, logger: logger, registry: registry,
+                transformStats: transformStats)
         }
         sinkRunners.withLock { $0 = sinks }
         let sources = try definition.components.filter { $0.kind == .source }.map { source in
@@ -220,11 +226,13 @@ public final class PipelineRunner: Sendable {
         var run: @Sendable (StopFlag) throws -> Void
     }
 
-
-    private func makeSource(_ source: ComponentDefinition, once: Bool, deadLetters: DeadLetters, sinks: [SinkRunner], stop: StopFlag) throws -> RunnableSource {
+    private func makeSource(_ source: ComponentDefinition, once: Bool, deadLetters: DeadLetters, sinks: [SinkRunner], stop: StopFlag) throws
+        -> RunnableSource
+    {
         let topic = try log.topic(source.topic!)
-        let writer = try SourceWriter(source: "\(definition.name).\(source.id)", topic: topic,
-                                      checkpointPath: checkpoints + "/source-\(source.id).json", stats: stats(of: source.id))
+        let writer = try SourceWriter(
+            source: "\(definition.name).\(source.id)", topic: topic,
+            checkpointPath: checkpoints + "/source-\(source.id).json", stats: stats(of: source.id))
         // Back-pressure: a sink of this pipeline more than its max_lag behind on this topic
         // holds the source before its next chunk (so a slow sink slows the source, and
         // retention never has to delete what a sink has not read).

@@ -73,9 +73,11 @@ final class SinkRunner: @unchecked Sendable {
     /// Time from a record's timestamp to its write, once per batch for its oldest record.
     private let latency: Metrics.Timer
 
-    init(pipeline: PipelineDefinition, sink: ComponentDefinition, log: EmbeddedLog, checkpointDirectory: String,
-         lines: any LineWriter, deadLetters: DeadLetters, stats: ComponentStats, abort: StopFlag, logger: Logger,
-         registry: ComponentRegistry = .builtIn, transformStats: [String: ComponentStats] = [:]) throws {
+    init(
+        pipeline: PipelineDefinition, sink: ComponentDefinition, log: EmbeddedLog, checkpointDirectory: String,
+        lines: any LineWriter, deadLetters: DeadLetters, stats: ComponentStats, abort: StopFlag, logger: Logger,
+        registry: ComponentRegistry = .builtIn, transformStats: [String: ComponentStats] = [:]
+    ) throws {
         self.pipeline = pipeline
         self.sink = sink
         self.log = log
@@ -83,15 +85,18 @@ final class SinkRunner: @unchecked Sendable {
         self.stats = stats
         self.logger = logger
         graph = try TransformGraph(definition: pipeline, sink: sink, registry: registry, abort: abort, stats: transformStats)
-        latency = Metrics.Timer(label: "weir_sink_end_to_end_latency_seconds", dimensions: [("pipeline", pipeline.name), ("component", sink.id)])
+        latency = Metrics.Timer(
+            label: "weir_sink_end_to_end_latency_seconds", dimensions: [("pipeline", pipeline.name), ("component", sink.id)])
         maxLag = if case .int(let n) = sink.options["max_lag"] { n } else { 500_000 }
         checkpointPath = checkpointDirectory + "/sink-\(sink.id).checkpoint"
         store = try SlottedCheckpoint(path: checkpointPath)
         let saved = try Self.readCheckpoint(store, legacy: checkpointDirectory + "/sink-\(sink.id).json")
         checkpoint = saved ?? SinkCheckpoint()
-        output = try registry.makeSink(SinkSetup(
-            options: ComponentOptions(sink, pipeline: pipeline.name), logger: logger, abort: abort, log: log, lines: lines,
-            deadLetters: deadLetters, saved: saved, checkpointPath: checkpointPath, createdPath: checkpointDirectory + "/sink-\(sink.id).files"))
+        output = try registry.makeSink(
+            SinkSetup(
+                options: ComponentOptions(sink, pipeline: pipeline.name), logger: logger, abort: abort, log: log, lines: lines,
+                deadLetters: deadLetters, saved: saved, checkpointPath: checkpointPath,
+                createdPath: checkpointDirectory + "/sink-\(sink.id).files"))
         // The live view shows the lag back-pressure uses (the stats outlive the runner).
         stats.measureLag { [weak self] in self?.lag() ?? 0 }
     }
@@ -103,7 +108,8 @@ final class SinkRunner: @unchecked Sendable {
             do {
                 return try JSONDecoder().decode(SinkCheckpoint.self, from: Data(payload))
             } catch {
-                throw PipelineError(description: "checkpoint \(store.path) cannot be decoded (\(error)); refusing to guess where to continue")
+                throw PipelineError(
+                    description: "checkpoint \(store.path) cannot be decoded (\(error)); refusing to guess where to continue")
             }
         }
         // No intact slot: nothing was committed (the first slot write is made before any
@@ -131,9 +137,11 @@ final class SinkRunner: @unchecked Sendable {
                 if let committedTo = incarnations[topic.name], committedTo != topic.incarnation {
                     recreated.insert(topic.name)
                     checkpoint.offsets = checkpoint.offsets.filter { $0.key.topic != topic.name }
-                    logger.warning("the topic was made again since this sink committed; reading it from its start", metadata: [
-                        "sink": "\(sink.id)", "topic": "\(topic.name)",
-                    ])
+                    logger.warning(
+                        "the topic was made again since this sink committed; reading it from its start",
+                        metadata: [
+                            "sink": "\(sink.id)", "topic": "\(topic.name)",
+                        ])
                 }
                 incarnations[topic.name] = topic.incarnation
             }
@@ -143,20 +151,24 @@ final class SinkRunner: @unchecked Sendable {
         }
         var members: [String] = []
         for _ in 0..<memberCount {
-            members.append(try log.groups.join(group: sink.group, topics: Set(graph.topics), partitionCounts: counts, sessionTimeoutMs: 3_600_000).memberID)
+            members.append(
+                try log.groups.join(group: sink.group, topics: Set(graph.topics), partitionCounts: counts, sessionTimeoutMs: 3_600_000)
+                    .memberID)
         }
         let memberships = try members.map { try log.groups.heartbeat(group: sink.group, memberID: $0) }
         stats.set(.running)
         defer { for member in members { log.groups.leave(group: sink.group, memberID: member) } }
         let done = DispatchGroup()
         for membership in memberships where !membership.assignment.isEmpty {
-            let parts = membership.assignment.compactMap { tp in topics.first { $0.name == tp.topic }.map { ($0, $0.partitions[tp.partition]) } }
+            let parts = membership.assignment.compactMap { tp in
+                topics.first { $0.name == tp.topic }.map { ($0, $0.partitions[tp.partition]) }
+            }
             done.enter()
             Thread.detachNewThread { [self] in
                 defer { done.leave() }
                 do {
                     try member(membership, parts, recreated: recreated, finish: finish, abort: abort)
-                } catch where abort.isSet {
+                } catch  where abort.isSet {
                     // Cut short by the abort (a drain timeout, or another failure already
                     // recorded): the batch is not committed, which is all an abort asks.
                 } catch {
@@ -174,22 +186,27 @@ final class SinkRunner: @unchecked Sendable {
         if let error = firstError.withLock({ $0 }) { throw PipelineError(description: error) }
     }
 
-    private func member(_ membership: GroupMembership, _ parts: [(Topic, Partition)], recreated: Set<String>, finish: StopFlag, abort: StopFlag) throws {
+    private func member(
+        _ membership: GroupMembership, _ parts: [(Topic, Partition)], recreated: Set<String>, finish: StopFlag, abort: StopFlag
+    ) throws {
         var readers = commitLock.withLock {
             parts.map { topic, partition in
                 let key = TopicPartition(topic: topic.name, partition: partition.id)
                 // A sink whose checkpoint is the whole truth starts from it (or from the
                 // start); others follow the group's offsets, which reset-offsets moves.
-                let group = output.offsetsOnlyInCheckpoint || recreated.contains(topic.name)
+                let group =
+                    output.offsetsOnlyInCheckpoint || recreated.contains(topic.name)
                     ? nil : log.committedPosition(group: sink.group, partition: partition)
                 var start = checkpoint.offsets[key] ?? group ?? partition.startOffset
                 if start > partition.endOffset {
                     // The same topic, shorter than what was committed: a power loss took an
                     // unsynced tail that this sink had already written. Records appended
                     // from here on are new.
-                    logger.warning("committed offset is past the end of the partition (its tail was lost); reading from its end", metadata: [
-                        "sink": "\(sink.id)", "partition": "\(key)", "committed": "\(start)", "end": "\(partition.endOffset)",
-                    ])
+                    logger.warning(
+                        "committed offset is past the end of the partition (its tail was lost); reading from its end",
+                        metadata: [
+                            "sink": "\(sink.id)", "partition": "\(key)", "committed": "\(start)", "end": "\(partition.endOffset)",
+                        ])
                     start = partition.endOffset
                 }
                 return (key, PartitionReader(partition: partition, from: max(start, partition.startOffset)))
@@ -197,7 +214,8 @@ final class SinkRunner: @unchecked Sendable {
         }
         progress.withLock { progress in
             for (key, reader) in readers {
-                progress[key] = PartitionProgress(partition: reader.partition, owner: membership, written: reader.position, durable: reader.position)
+                progress[key] = PartitionProgress(
+                    partition: reader.partition, owner: membership, written: reader.position, durable: reader.position)
             }
         }
         moved.signal()
@@ -318,7 +336,9 @@ final class SinkRunner: @unchecked Sendable {
     /// by this sink, now.
     func lag(of topic: String? = nil) -> Int64 {
         progress.withLock { progress in
-            progress.values.filter { topic == nil || $0.partition.topic == topic }.reduce(0) { $0 + max(0, $1.partition.endOffset - $1.written) }
+            progress.values.filter { topic == nil || $0.partition.topic == topic }.reduce(0) {
+                $0 + max(0, $1.partition.endOffset - $1.written)
+            }
         }
     }
 
@@ -363,7 +383,8 @@ final class SinkRunner: @unchecked Sendable {
         mirrorQueue.async { [self, byMember] in
             for (membership, offsets) in byMember.values {
                 do {
-                    try log.groups.commit(group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
+                    try log.groups.commit(
+                        group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
                 } catch {
                     logger.debug("group offsets not mirrored", metadata: ["sink": "\(sink.id)", "error": "\(error)"])
                 }

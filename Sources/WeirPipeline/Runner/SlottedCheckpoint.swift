@@ -34,13 +34,15 @@ final class SlottedCheckpoint {
         for slot in 0..<2 {
             let start = Int64(slot * Self.slotSize)
             guard let header = try? FileSystem.read(fd, at: start, count: Self.headerSize, path: path),
-                  header.count == Self.headerSize, Array(header[0..<4]) == Self.magic else { continue }
+                header.count == Self.headerSize, Array(header[0..<4]) == Self.magic
+            else { continue }
             let sequence = header[4..<12].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             let length = Int(header[12..<16].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
             let crc = header[16..<20].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
             guard length <= Self.slotSize - Self.headerSize else { continue }
             guard let payload = try? FileSystem.read(fd, at: start + Int64(Self.headerSize), count: length, path: path),
-                  payload.count == length, Self.checksum(header[4..<16], payload) == crc else { continue }
+                payload.count == length, Self.checksum(header[4..<16], payload) == crc
+            else { continue }
             if best.map({ sequence > $0.sequence }) ?? true { best = (sequence, payload) }
         }
         if let best { sequence = best.sequence }
@@ -50,7 +52,8 @@ final class SlottedCheckpoint {
     /// Writes `payload` into the older slot and makes it durable.
     func write(_ payload: [UInt8]) throws {
         guard payload.count <= Self.slotSize - Self.headerSize else {
-            throw PipelineError(description: "checkpoint \(path) would need \(payload.count) bytes; a slot holds \(Self.slotSize - Self.headerSize)")
+            throw PipelineError(
+                description: "checkpoint \(path) would need \(payload.count) bytes; a slot holds \(Self.slotSize - Self.headerSize)")
         }
         // The sequence moves on only once the write is durable: after a failed write the
         // next one goes to the same (older) slot, never over the last intact one.

@@ -26,7 +26,8 @@ public final class TapPoint: Sendable {
     /// A stream of sampled batches leaving the component, until the component is done
     /// or the caller stops iterating it.
     public func listen() -> AsyncStream<[PipelineRecord]> {
-        let (stream, continuation) = AsyncStream.makeStream(of: [PipelineRecord].self, bufferingPolicy: .bufferingOldest(Self.bufferedBatches))
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: [PipelineRecord].self, bufferingPolicy: .bufferingOldest(Self.bufferedBatches))
         let id = listeners.withLock { listeners -> UInt64? in
             guard !listeners.finished else { return nil }
             listeners.nextID += 1

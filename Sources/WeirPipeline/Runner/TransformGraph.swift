@@ -34,13 +34,17 @@ struct TransformGraph {
         var description: String
     }
 
-    init(definition: PipelineDefinition, sink: ComponentDefinition, registry: ComponentRegistry, abort: StopFlag? = nil,
-         stats: [String: ComponentStats] = [:]) throws {
+    init(
+        definition: PipelineDefinition, sink: ComponentDefinition, registry: ComponentRegistry, abort: StopFlag? = nil,
+        stats: [String: ComponentStats] = [:]
+    ) throws {
         try self.init(definition: definition, wanted: sink.inputs, registry: registry, abort: abort, stats: stats)
     }
 
-    init(definition: PipelineDefinition, wanted: [String], registry: ComponentRegistry, abort: StopFlag? = nil,
-         stats: [String: ComponentStats] = [:]) throws {
+    init(
+        definition: PipelineDefinition, wanted: [String], registry: ComponentRegistry, abort: StopFlag? = nil,
+        stats: [String: ComponentStats] = [:]
+    ) throws {
         self.definition = definition
         self.wanted = wanted
         self.stats = stats
@@ -93,7 +97,9 @@ struct TransformGraph {
                     stats.add(received: inputs.count, sent: sent, errors: output.failures.count)
                     if stats.tap.isListening { stats.tap.offer(output.outputs.values.flatMap { $0 }) }
                 }
-                result.failures += output.failures.map { Failure(record: $0.record, transform: id, reason: $0.reason, onError: component.onError) }
+                result.failures += output.failures.map {
+                    Failure(record: $0.record, transform: id, reason: $0.reason, onError: component.onError)
+                }
                 if let fatal = output.fatal { result.fatal = result.fatal ?? "transform '\(id)': \(fatal)" }
                 cache[id] = output
             }

@@ -76,13 +76,16 @@ public final class SourceContext: @unchecked Sendable {
             if record.value.count + (record.key?.count ?? 0) > Producer.maxRecordBytes {
                 // Too big for the log: its first MiB goes to the dead-letter topic with the
                 // reason, and the batch goes on.
-                deadLetter(Array(record.value.prefix(1 << 20)), reason: "a record of \(record.value.count) bytes is over the log's limit of \(Producer.maxRecordBytes)")
+                deadLetter(
+                    Array(record.value.prefix(1 << 20)),
+                    reason: "a record of \(record.value.count) bytes is over the log's limit of \(Producer.maxRecordBytes)")
                 continue
             }
             let carries = i == last ? position : nil
             try record.value.withUnsafeBytes { value in
-                try writer.add(value, key: record.key, timestamp: record.timestamp ?? currentTimeMillis(), headers: record.headers,
-                               position: carries.map { .opaque($0) })
+                try writer.add(
+                    value, key: record.key, timestamp: record.timestamp ?? currentTimeMillis(), headers: record.headers,
+                    position: carries.map { .opaque($0) })
             }
             positionAppended = carries != nil
         }

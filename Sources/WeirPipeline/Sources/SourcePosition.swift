@@ -99,7 +99,8 @@ struct SourceCheckpoint: Codable {
                 guard view.headerCount > 0 else { return true }
                 for header in view.headers where header.key == SourcePosition.header {
                     if let bytes = header.value, let position = try? decoder.decode(SourcePosition.self, from: Data(bytes)),
-                       position.source == source {
+                        position.source == source
+                    {
                         found.append(position)
                     }
                 }

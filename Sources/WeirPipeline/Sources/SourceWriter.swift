@@ -52,18 +52,22 @@ package final class SourceWriter {
     }
 
     /// Queues one record of the current chunk; the chunk's last record carries `position`.
-    func add(_ value: UnsafeRawBufferPointer, key: [UInt8]? = nil, timestamp: Int64, headers extra: [RecordHeader] = [],
-             position: SourcePosition.Kind? = nil) throws {
+    func add(
+        _ value: UnsafeRawBufferPointer, key: [UInt8]? = nil, timestamp: Int64, headers extra: [RecordHeader] = [],
+        position: SourcePosition.Kind? = nil
+    ) throws {
         if chunkPartition == nil {
             waitForRoom()
             tapping = stats.tap.isListening
         }
-        let partition = chunkPartition ?? {
-            let chosen = nextPartition
-            nextPartition = (nextPartition + 1) % topic.partitions.count
-            chunkPartition = chosen
-            return chosen
-        }()
+        let partition =
+            chunkPartition
+            ?? {
+                let chosen = nextPartition
+                nextPartition = (nextPartition + 1) % topic.partitions.count
+                chunkPartition = chosen
+                return chosen
+            }()
         var headers = extra
         var applied: SourcePosition?
         if let position {
@@ -81,7 +85,9 @@ package final class SourceWriter {
             headers.append(RecordHeader(key: SourcePosition.header, value: record.encoded()))
         }
         if let key {
-            try key.withUnsafeBytes { try producer.send(key: $0, value: value, timestamp: timestamp, headers: headers, partition: partition) }
+            try key.withUnsafeBytes {
+                try producer.send(key: $0, value: value, timestamp: timestamp, headers: headers, partition: partition)
+            }
         } else {
             try producer.send(key: nil, value: value, timestamp: timestamp, headers: headers, partition: partition)
         }

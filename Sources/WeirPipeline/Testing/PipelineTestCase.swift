@@ -1,6 +1,6 @@
 import Foundation
-package import Yams
 public import WeirValues
+package import Yams
 
 /// One case of a pipeline file's `tests:` section, as `weir test` runs it (like
 /// `vector test` or `benthos test`): records go into a topic or a transform, and what
@@ -43,7 +43,10 @@ extension Checker {
         guard let fields = entries(node, "a test case") else { return nil }
         let known = ["name", "input", "expect"]
         for entry in fields where !known.contains(entry.key) {
-            report(entry.keyNode, "unknown key '\(entry.key)' in a test case\(suggestion(for: entry.key, among: known)); a case has \(known.joined(separator: ", "))")
+            report(
+                entry.keyNode,
+                "unknown key '\(entry.key)' in a test case\(suggestion(for: entry.key, among: known)); a case has \(known.joined(separator: ", "))"
+            )
         }
         func field(_ name: String) -> Node? { fields.first { $0.key == name }?.value }
         let name = field("name").flatMap { string($0, "name of a test case") }
@@ -58,14 +61,20 @@ extension Checker {
                 case "at":
                     guard let at = string(part.value, "at of \(what)") else { continue }
                     if definition.topics[at] == nil && definition.component(at)?.kind != .transform && !leadsToUnreadable(at) {
-                        report(part.value, "\(what) puts records at '\(at)', which is neither a topic nor a transform\(suggestion(for: at, among: Array(definition.topics.keys) + definition.components.filter { $0.kind == .transform }.map(\.id)))")
+                        report(
+                            part.value,
+                            "\(what) puts records at '\(at)', which is neither a topic nor a transform\(suggestion(for: at, among: Array(definition.topics.keys) + definition.components.filter { $0.kind == .transform }.map(\.id)))"
+                        )
                     }
                     testCase.at = at
                 case "lines":
                     // Counted against the file's budget too: `lines: *alias` in many tests.
                     let count = part.value.sequence?.count ?? 1
                     guard valueItemsLeft >= count else {
-                        report(part.value, "lines of \(what) are too many: the file's values may hold \(Self.maxValueItems) items (YAML aliases expand in place)")
+                        report(
+                            part.value,
+                            "lines of \(what) are too many: the file's values may hold \(Self.maxValueItems) items (YAML aliases expand in place)"
+                        )
                         valueItemsLeft = 0
                         continue
                     }
@@ -96,7 +105,10 @@ extension Checker {
                 case "from":
                     guard let from = string(part.value, "from of \(what)") else { continue }
                     if !transformOutputs.contains(from) && !leadsToUnreadable(from) {
-                        report(part.value, "\(what) expects records from '\(from)', which is not a transform output\(suggestion(for: from, among: transformOutputs))")
+                        report(
+                            part.value,
+                            "\(what) expects records from '\(from)', which is not a transform output\(suggestion(for: from, among: transformOutputs))"
+                        )
                     }
                     testCase.from = from
                 case "count": integer(part.value, "count of \(what)", 0...1_000_000).map { testCase.count = Int($0) }
@@ -109,7 +121,8 @@ extension Checker {
                 case "conditions":
                     for condition in part.value.sequence ?? [part.value] {
                         guard let text = string(condition, "a condition of \(what)"),
-                              let parsed = expression(text, condition, "condition of \(what)") else { continue }
+                            let parsed = expression(text, condition, "condition of \(what)")
+                        else { continue }
                         testCase.conditions.append((text, parsed))
                     }
                 default:
@@ -134,7 +147,10 @@ extension Checker {
     /// A YAML node as a value, or nil (reported at the node) when it is too big.
     package mutating func value(_ node: Node, _ what: String) -> Value? {
         guard valueItemsLeft > 0, let converted = Self.value(node, depth: 0, budget: &valueItemsLeft) else {
-            report(node, "\(what) is too big: the file's values may hold \(Self.maxValueItems) items and \(Self.maxValueDepth) levels (YAML aliases expand in place)")
+            report(
+                node,
+                "\(what) is too big: the file's values may hold \(Self.maxValueItems) items and \(Self.maxValueDepth) levels (YAML aliases expand in place)"
+            )
             valueItemsLeft = 0
             return nil
         }

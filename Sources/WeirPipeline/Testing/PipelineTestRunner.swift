@@ -1,4 +1,5 @@
 import WeirValues
+
 /// Runs the `tests:` cases of a pipeline (`weir test`): no log, no sources or sinks, just
 /// the transforms between a case's input and its expected output.
 public enum PipelineTestRunner {
@@ -38,7 +39,8 @@ public enum PipelineTestRunner {
         }
         if let expected = test.records {
             if expected.count != got.count {
-                outcome.problems.append("expected \(expected.count) records from '\(test.from)', got \(got.count): \(got.map { $0.fields.jsonText() })")
+                outcome.problems.append(
+                    "expected \(expected.count) records from '\(test.from)', got \(got.count): \(got.map { $0.fields.jsonText() })")
             }
             for (i, (want, have)) in zip(expected, got).enumerated() where want != have.fields {
                 outcome.problems.append("record \(i + 1) from '\(test.from)' is \(have.fields.jsonText()), expected \(want.jsonText())")
@@ -48,7 +50,8 @@ public enum PipelineTestRunner {
             for (i, record) in got.enumerated() {
                 do {
                     if try !condition.expression.matches(record.fields) {
-                        outcome.problems.append("record \(i + 1) from '\(test.from)' does not satisfy \(condition.text): \(record.fields.jsonText())")
+                        outcome.problems.append(
+                            "record \(i + 1) from '\(test.from)' does not satisfy \(condition.text): \(record.fields.jsonText())")
                     }
                 } catch {
                     outcome.problems.append("condition \(condition.text) on record \(i + 1): \(error.message)")

@@ -1,4 +1,5 @@
 import WeirValues
+
 /// A transform over batches of records: records in, records out on named outputs
 /// ("" is the default output; `route` adds one per case), and the records it could not
 /// handle with the reason, which the runner sends where the component's `on_error` says.

@@ -20,8 +20,10 @@ final class TimestampTransform: RecordTransform {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = format
-        formatter.defaultDate = Calendar(identifier: .gregorian).date(from: DateComponents(
-            timeZone: TimeZone(identifier: "UTC"), year: Calendar(identifier: .gregorian).component(.year, from: Date()), month: 1, day: 1))
+        formatter.defaultDate = Calendar(identifier: .gregorian).date(
+            from: DateComponents(
+                timeZone: TimeZone(identifier: "UTC"), year: Calendar(identifier: .gregorian).component(.year, from: Date()), month: 1,
+                day: 1))
         self.formatter = Mutex(formatter)
     }
 

@@ -32,7 +32,10 @@ public final class CommittedFile {
             if !existed { try DurableFile.syncDirectory(directory) }
             let size = UInt64(try FileSystem.fileSize(path))
             if let committedLength, size < committedLength {
-                throw PipelineError(description: "\(path) holds \(size) bytes but \(committedLength) were committed to it; it was cut or replaced outside Weir (restore it, or move it away and remove the sink's checkpoint to write it again from the start)")
+                throw PipelineError(
+                    description:
+                        "\(path) holds \(size) bytes but \(committedLength) were committed to it; it was cut or replaced outside Weir (restore it, or move it away and remove the sink's checkpoint to write it again from the start)"
+                )
             }
             let keep = min(committedLength ?? 0, size)
             if keep < size {

@@ -31,7 +31,10 @@ final class FileSink: SinkOutput {
     init(options: ComponentOptions, saved: SinkCheckpoint?, checkpointPath: String, createdPath: String) throws {
         let path = try options.required("path")
         if let committed = saved?.path, committed != path {
-            throw PipelineError(description: "sink '\(options.id)' wrote \(committed) before and now points at \(path); remove \(checkpointPath) to start the new file from the beginning")
+            throw PipelineError(
+                description:
+                    "sink '\(options.id)' wrote \(committed) before and now points at \(path); remove \(checkpointPath) to start the new file from the beginning"
+            )
         }
         template = try PathTemplate(path)
         encoding = options.choice("encoding", default: RecordEncoding.json)
@@ -54,9 +57,11 @@ final class FileSink: SinkOutput {
     /// someone else, and writing after it (or cutting it back) would corrupt it.
     private func refuseForeignData(at path: String) throws {
         guard !created.contains(path),
-              let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64, size > 0
+            let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? UInt64, size > 0
         else { return }
-        throw PipelineError(description: "sink '\(component)' would write \(path), which already holds data this pipeline did not write; move it away first")
+        throw PipelineError(
+            description: "sink '\(component)' would write \(path), which already holds data this pipeline did not write; move it away first"
+        )
     }
 
     /// Committed lengths by file, from either checkpoint shape.

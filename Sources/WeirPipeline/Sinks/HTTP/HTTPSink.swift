@@ -1,11 +1,12 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Logging
 import Synchronization
 import WeirLog
 import WeirValues
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// The `http` sink: POSTs the records as a JSON array (each the fields plus
 /// `_timestamp`), `batch_size` records per request. A connection failure, a timeout or a
@@ -83,12 +84,15 @@ final class HTTPSink: SinkOutput {
             }
             // A redirect is not followed (a POST would become a GET and the records would be
             // lost): it is a failure like a 5xx, for the URL to be fixed.
-            let problem = status.map { "HTTP \($0): \(text.prefix(200))" } ?? "\(error.map { "\($0.localizedDescription)" } ?? "no response")"
+            let problem =
+                status.map { "HTTP \($0): \(text.prefix(200))" } ?? "\(error.map { "\($0.localizedDescription)" } ?? "no response")"
             attempt += 1
             if let maxRetries, attempt > maxRetries {
                 throw Failed(description: "sink '\(component)': POST \(url.absoluteString) failed \(attempt) times, last: \(problem)")
             }
-            logger.warning("POST failed; retrying", metadata: ["sink": "\(component)", "attempt": "\(attempt)", "in_seconds": "\(delay)", "problem": "\(problem)"])
+            logger.warning(
+                "POST failed; retrying",
+                metadata: ["sink": "\(component)", "attempt": "\(attempt)", "in_seconds": "\(delay)", "problem": "\(problem)"])
             // Sleep in small steps so an abort is not held up by a long backoff.
             let until = Date().addingTimeInterval(delay)
             while Date() < until {
@@ -127,8 +131,10 @@ final class HTTPSink: SinkOutput {
 /// Refuses every redirect: the 3xx response itself comes back to the sink.
 private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
     // unchecked: a subclass of NSObject (not Sendable) can only be unchecked; it has no state.
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
         completionHandler(nil)
     }
 }

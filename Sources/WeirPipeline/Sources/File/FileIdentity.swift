@@ -34,8 +34,9 @@ public struct FileIdentity: Sendable, Hashable, Codable {
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         guard let (fingerprint, length, coversLine) = Self.fingerprint(fd: fd, upTo: fingerprintSize) else { return nil }
-        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), fingerprint: fingerprint,
-                            fingerprintLength: length, coversLine: coversLine)
+        return FileIdentity(
+            device: UInt64(info.st_dev), inode: UInt64(info.st_ino), fingerprint: fingerprint,
+            fingerprintLength: length, coversLine: coversLine)
     }
 
     /// Whether the file now at `path` is the one this identity was taken from: same

@@ -135,8 +135,12 @@ final class FileSource {
                 continue
             }
             parked[path] = nil
-            if let file = files.values.first(where: { !$0.gone && $0.identity.device == UInt64(info.st_dev) && $0.identity.inode == UInt64(info.st_ino) }) {
-                if file.path != path { logger.info("file renamed; still following it", metadata: meta(["from": "\(file.path)", "to": "\(path)"])) }
+            if let file = files.values.first(where: {
+                !$0.gone && $0.identity.device == UInt64(info.st_dev) && $0.identity.inode == UInt64(info.st_ino)
+            }) {
+                if file.path != path {
+                    logger.info("file renamed; still following it", metadata: meta(["from": "\(file.path)", "to": "\(path)"]))
+                }
                 file.path = path
                 seen.insert(file.slot)
                 continue
@@ -155,7 +159,8 @@ final class FileSource {
             var offset: UInt64 = 0
             var partialLine = false
             if let known = writer.state.slot(for: path, identity, excluding: Set(files.keys)),
-               let cursor = writer.state.files[String(known)], cursor.offset <= size {
+                let cursor = writer.state.files[String(known)], cursor.offset <= size
+            {
                 slot = known
                 offset = cursor.offset
                 partialLine = cursor.partialLine == true
@@ -165,10 +170,12 @@ final class FileSource {
                 close(fd)
                 emptyFiles.insert(path)
                 continue
-            } else if let original = files.values.first(where: { $0.identity.matches(identity, path: path) || identity.isPrefix(of: $0.fd) }) {
+            } else if let original = files.values.first(where: { $0.identity.matches(identity, path: path) || identity.isPrefix(of: $0.fd) }
+            ) {
                 // A copy of a file being read (copy-and-truncate in progress): the
                 // original is read on; the copy is taken up only if the original is cut.
-                logger.debug("copy of a file being read; not read twice", metadata: meta(["path": "\(path)", "original": "\(original.path)"]))
+                logger.debug(
+                    "copy of a file being read; not read twice", metadata: meta(["path": "\(path)", "original": "\(original.path)"]))
                 close(fd)
                 continue
             } else {
@@ -180,8 +187,9 @@ final class FileSource {
                 writer.note(.file(slot: slot, FileCursor(identity: identity, offset: offset)))
                 dirty = true
             }
-            let file = FollowedFile(slot: slot, path: path, fd: fd, identity: identity, offset: offset,
-                                    partialLine: partialLine, multiline: options.multiline, now: now)
+            let file = FollowedFile(
+                slot: slot, path: path, fd: fd, identity: identity, offset: offset,
+                partialLine: partialLine, multiline: options.multiline, now: now)
             files[slot] = file
             seen.insert(slot)
         }
@@ -267,7 +275,8 @@ final class FileSource {
         file.lastGrowth = monotonicMillis()
         // The fingerprint grows with a short file, only over the same first bytes.
         if file.identity.fingerprintLength < FileIdentity.fingerprintSize, let grown = FileIdentity.of(fd: file.fd),
-           file.identity.matches(grown, path: file.descriptorPath) {
+            file.identity.matches(grown, path: file.descriptorPath)
+        {
             file.identity = grown
         }
         try appendArena(file)
@@ -307,12 +316,15 @@ final class FileSource {
                 // A record being joined ends before this line: out first, so the position
                 // never passes it.
                 if let record = file.joiner?.take() { arena.add(record.bytes, end: record.end) }
-                deadLetters.add(line, reason: "line longer than max_line_bytes (\(options.maxLineBytes))", component: id,
-                                headers: [RecordHeader(key: "weir.file", value: Array(file.path.utf8))])
+                deadLetters.add(
+                    line, reason: "line longer than max_line_bytes (\(options.maxLineBytes))", component: id,
+                    headers: [RecordHeader(key: "weir.file", value: Array(file.path.utf8))])
                 arena.skip(end: end)
                 return
             }
-            logger.warning("line longer than max_line_bytes; truncated", metadata: meta(["path": "\(file.path)", "max_line_bytes": "\(options.maxLineBytes)"]))
+            logger.warning(
+                "line longer than max_line_bytes; truncated",
+                metadata: meta(["path": "\(file.path)", "max_line_bytes": "\(options.maxLineBytes)"]))
         }
         if file.joiner != nil {
             if let record = file.joiner!.add(line, end: end) { arena.add(record.bytes, end: record.end) }
@@ -353,7 +365,8 @@ final class FileSource {
                 completeUnfinished(file)
             }
             if file.unfinished.isEmpty, let rule = file.joiner?.rule, finishing || idle >= rule.timeoutMs,
-               let record = file.joiner?.take() {
+                let record = file.joiner?.take()
+            {
                 arena.add(record.bytes, end: record.end)
             }
             try appendArena(file)
@@ -413,8 +426,9 @@ final class FileSource {
         }
         let slot = writer.takeSlot()
         writer.note(.file(slot: slot, FileCursor(identity: identity, offset: 0)))
-        files[slot] = FollowedFile(slot: slot, path: file.path, fd: fd, identity: identity, offset: 0,
-                                   multiline: options.multiline, now: monotonicMillis())
+        files[slot] = FollowedFile(
+            slot: slot, path: file.path, fd: fd, identity: identity, offset: 0,
+            multiline: options.multiline, now: monotonicMillis())
         dirty = true
     }
 
@@ -425,11 +439,14 @@ final class FileSource {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
             if let identity = FileIdentity.of(fd: fd), identity.inode != file.identity.inode || identity.device != file.identity.device,
-               file.identity.matches(identity, path: path), !files.values.contains(where: { $0.identity.inode == identity.inode && $0.identity.device == identity.device }) {
+                file.identity.matches(identity, path: path),
+                !files.values.contains(where: { $0.identity.inode == identity.inode && $0.identity.device == identity.device })
+            {
                 var info = stat()
                 if fstat(fd, &info) == 0, UInt64(info.st_size) >= file.readOffset {
-                    let copy = FollowedFile(slot: file.slot, path: path, fd: fd, identity: identity, offset: file.offset,
-                                            multiline: nil, now: monotonicMillis())
+                    let copy = FollowedFile(
+                        slot: file.slot, path: path, fd: fd, identity: identity, offset: file.offset,
+                        multiline: nil, now: monotonicMillis())
                     copy.readOffset = file.readOffset
                     copy.unfinished = file.unfinished
                     copy.oversize = file.oversize

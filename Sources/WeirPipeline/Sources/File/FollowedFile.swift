@@ -29,8 +29,10 @@ final class FollowedFile {
     /// and closed once it stops growing.
     var gone = false
 
-    init(slot: Int, path: String, fd: Int32, identity: FileIdentity, offset: UInt64, partialLine: Bool = false,
-         multiline: MultilineJoiner.Rule?, now: Int64) {
+    init(
+        slot: Int, path: String, fd: Int32, identity: FileIdentity, offset: UInt64, partialLine: Bool = false,
+        multiline: MultilineJoiner.Rule?, now: Int64
+    ) {
         self.slot = slot
         self.path = path
         self.fd = fd

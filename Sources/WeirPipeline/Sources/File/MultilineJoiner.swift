@@ -18,10 +18,14 @@ struct MultilineJoiner {
         var maxBytes = 1 << 20
 
         /// The `multiline` option of `file` and `tail`, as the loader checks it.
-        static let option = OptionSpec("multiline", .object(OptionSchema([
-            OptionSpec("start_pattern", .regex), OptionSpec("continuation_pattern", .regex),
-            OptionSpec("max_lines", .integer(1...100_000)), OptionSpec("timeout_ms", .integer(1...3_600_000)),
-        ], requiresOneOf: ["start_pattern", "continuation_pattern"])))
+        static let option = OptionSpec(
+            "multiline",
+            .object(
+                OptionSchema(
+                    [
+                        OptionSpec("start_pattern", .regex), OptionSpec("continuation_pattern", .regex),
+                        OptionSpec("max_lines", .integer(1...100_000)), OptionSpec("timeout_ms", .integer(1...3_600_000)),
+                    ], requiresOneOf: ["start_pattern", "continuation_pattern"])))
 
         /// The rule a checked `multiline` option gives; nil without one.
         init?(_ values: [String: Value]?) {

@@ -39,7 +39,9 @@ struct StdinSource: PipelineSource {
             }
         }
         if carried > 0 {
-            try buffer.withUnsafeBytes { try writer.add(Self.trimmed(UnsafeRawBufferPointer(rebasing: $0[0..<carried])), timestamp: currentTimeMillis()) }
+            try buffer.withUnsafeBytes {
+                try writer.add(Self.trimmed(UnsafeRawBufferPointer(rebasing: $0[0..<carried])), timestamp: currentTimeMillis())
+            }
             try writer.endChunk()
         }
         try writer.flush(force: true)
