@@ -360,13 +360,14 @@ public final class Partition: Sendable {
     /// under the running log: appends would go to unlinked files and be lost), and wakes
     /// its waiting readers.
     private func noteIfDeleted() {
-        state.withLock { state in
-            guard !state.closed, state.deleted == nil else { return }
+        let deleted = state.withLock { state -> Bool in
+            guard !state.closed, state.deleted == nil else { return false }
             let segment = state.active.path
-            guard let missing = [directory, segment].first(where: { !FileSystem.exists($0) }) else { return }
+            guard let missing = [directory, segment].first(where: { !FileSystem.exists($0) }) else { return false }
             state.deleted = .partitionDeleted(topic: topic, partition: id, path: missing)
+            return true
         }
-        newData.signal()
+        if deleted { newData.signal() }
     }
 
     /// Clean shutdown: everything to disk, indexes written, recovery point at the end

@@ -77,7 +77,9 @@ final class DeadLetterWarnings: Sendable {
             let records = line.records == 1 ? "1 record" : "\(line.records) records"
             let message: Logger.Message =
                 line.since.map { since in
-                    "\(records) more sent to the dead-letter topic in the last \(Int((time - since).rounded())) s"
+                    let seconds = Int((time - since).rounded())
+                    let span = seconds >= 1 ? "in the last \(seconds) s" : "since the last warning"
+                    return "\(records) more sent to the dead-letter topic \(span)"
                 } ?? "\(records) sent to the dead-letter topic"
             logger.warning(message, metadata: ["component": "\(line.key.component)", "reason": "\(line.key.reason)"])
         }
