@@ -66,6 +66,23 @@ final class PluginProcess {
         for fd in [input, output] { _ = fcntl(fd, setPipeSize, 1 << 20) }
         Glibc.signal(SIGPIPE, SIG_IGN)
         Self.relay(errors[0], prefix: "weir: plugin \(name): ")
+        Self.watchExit(pid, signal: exited)
+    }
+
+    /// Fires when the process exits (it is then a zombie until `reap` collects it).
+    private let exited = ChangeSignal()
+
+    /// Fires `signal` once `pid` has exited, from a thread of its own that waits for it:
+    /// a wait for its exit with a deadline then needs no polling. `WNOWAIT` leaves the
+    /// process for `reap` to collect, so its pid stays its own until then (a signal sent
+    /// before that never reaches another process).
+    private static func watchExit(_ pid: pid_t, signal: ChangeSignal) {
+        Thread.detachNewThread {
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+            // Also after an error (ECHILD: `reap` collected it first): it has exited.
+            signal.signal()
+        }
     }
 
     /// Copies the plugin's stderr to Weir's, each line prefixed with the plugin's name,
@@ -265,10 +282,13 @@ final class PluginProcess {
         }
         var running = processes.filter { !$0.reap(waitMs: 0) }
         for (signal, name) in [(SIGTERM, "SIGTERM"), (SIGKILL, "SIGKILL")] {
-            let deadline = monotonicMillis() + Int64(closeSent && signal == SIGTERM ? 0 : graceMs)
-            while !running.isEmpty && monotonicMillis() < deadline {
-                usleep(10_000)
+            let deadline = ContinuousClock.now + .milliseconds(closeSent && signal == SIGTERM ? 0 : graceMs)
+            while !running.isEmpty && ContinuousClock.now < deadline {
+                // Marked before the reaps: an exit in between ends the wait at once.
+                let marks = running.map { $0.exited.mark() }
                 running = running.filter { !$0.reap(waitMs: 0) }
+                if running.isEmpty { break }
+                ChangeSignal.wait(for: marks, until: deadline)
             }
             let after = signal == SIGTERM ? "the close message" : "SIGTERM"
             for process in running {
@@ -304,9 +324,11 @@ final class PluginProcess {
     @discardableResult
     private func reap(waitMs: Int?) -> Bool {
         if status != nil { return true }
-        let deadline = monotonicMillis() + Int64(waitMs ?? 0)
+        let deadline = ContinuousClock.now + .milliseconds(waitMs ?? 0)
         var raw: Int32 = 0
         while true {
+            // Marked before the try: an exit after it ends the wait below at once.
+            let mark = exited.mark()
             let reaped = waitpid(pid, &raw, waitMs == nil ? 0 : WNOHANG)
             if reaped == pid {
                 status = raw
@@ -317,8 +339,8 @@ final class PluginProcess {
                 return true
             }
             if waitMs != nil {
-                if monotonicMillis() >= deadline { return false }
-                usleep(10_000)
+                if ContinuousClock.now >= deadline { return false }
+                mark.wait(until: deadline)
             }
         }
     }

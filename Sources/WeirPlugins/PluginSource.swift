@@ -40,9 +40,8 @@ struct PluginSource: PipelineSource {
                     throw PipelineError(
                         description: "plugin \(manifest.name) (\(manifest.directory)/plugin.yaml) cannot run: \(lastProblem)")
                 }
-                let pause = monotonicMillis() + Int64(min(100 << min(restartsInARow - 1, 6), 5_000))
-                while !context.stop.isSet && monotonicMillis() < pause { usleep(20_000) }
-                if context.stop.isSet { break }
+                let pause = Duration.milliseconds(min(100 << min(restartsInARow - 1, 6), 5_000))
+                if context.stop.wait(until: .now + pause) { break }
             }
             let ending: Ending
             let process: PluginProcess

@@ -90,10 +90,14 @@ final class PluginWorker: @unchecked Sendable {  // one caller at a time: its po
         var pauseTries = 0
         var lastFault: PluginFault?
         while !pending.isEmpty {
+            if pauseTries > 0 {
+                // An abort ends the pause at once (then the call, below).
+                let deadline = ContinuousClock.now + .milliseconds(min(100 << min(pauseTries - 1, 6), 5_000))
+                if let cancel { cancel.wait(until: deadline) } else { ChangeSignal.wait(for: [], until: deadline) }
+            }
             // Aborting: nothing of this batch is committed, so its records are not failed
             // (which would dead-letter them) but the call is.
             if cancel?.isSet == true { return [(0..<count, .fatal(Self.cancelled.description))] }
-            if pauseTries > 0 { usleep(UInt32(min(100_000 << min(pauseTries - 1, 6), 5_000_000))) }
             for index in pending.indices where pending[index].id == nil { pending[index].id = newID() }
             let ids = pending.map { $0.id! }
             var replies = [[String: Value]?](repeating: nil, count: pending.count)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import Synchronization
+import WeirPipeline
 import WeirServer
 
 struct TopCommand: ParsableCommand {
@@ -29,11 +29,11 @@ struct TopCommand: ParsableCommand {
     func run() throws {
         let client = try OperationsClient(address: http ?? .fromEnvironment, token: httpToken.tokenOrExit())
         // Ctrl-C, a kill or a closed terminal: leave the loop, so the terminal is restored.
-        let interrupted = Atomic<Bool>(false)
+        let interrupted = StopFlag()
         let handlers = [SIGINT, SIGTERM, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { interrupted.store(true, ordering: .relaxed) }
+            source.setEventHandler { interrupted.set() }
             source.resume()
             return source
         }
@@ -41,10 +41,10 @@ struct TopCommand: ParsableCommand {
         if isatty(1) == 1 && isatty(0) == 1 {
             let screen = TerminalScreen()
             defer { screen.restore() }
-            while !interrupted.load(ordering: .relaxed) {
+            while !interrupted.isSet {
                 screen.draw(view(client))
                 let until = Date().addingTimeInterval(interval)
-                while !interrupted.load(ordering: .relaxed), Date() < until {
+                while !interrupted.isSet, Date() < until {
                     if let key = screen.key(waiting: min(0.2, max(0, until.timeIntervalSinceNow))),
                         key == UInt8(ascii: "q") || key == UInt8(ascii: "Q")
                     {
@@ -53,10 +53,9 @@ struct TopCommand: ParsableCommand {
                 }
             }
         } else {
-            while !interrupted.load(ordering: .relaxed) {
+            while !interrupted.isSet {
                 FileHandle.standardOutput.write(Data((view(client).joined(separator: "\n") + "\n\n").utf8))
-                let until = Date().addingTimeInterval(interval)
-                while !interrupted.load(ordering: .relaxed), Date() < until { usleep(50_000) }
+                interrupted.wait(until: .now + .seconds(interval))
             }
         }
     }

@@ -12,7 +12,7 @@ struct PluginFaultTests {
     /// A transform plugin that upper-cases messages, with one fault on its second batch
     /// (once: a marker file in its folder remembers it), or a fault for good.
     static let faulty = """
-        mode, batches = None, 0
+        mode, batches, started = None, 0, time.monotonic()
         for line in sys.stdin:
             message = json.loads(line)
             if message["type"] == "init":
@@ -32,7 +32,10 @@ struct PluginFaultTests {
                 if mode == "garbage":
                     print("this is not a reply " + "x" * 500)
                     continue
-            if mode == "fail_every":
+            if mode == "refuse_for_long" and time.monotonic() - started >= 3:
+                # Refusals since the start: the pause before the next try is now 3.2 s or more.
+                open("paused.done", "w").close()
+            if mode in ("fail_every", "refuse_for_long"):
                 print(json.dumps({"id": message["id"], "error": "refusing every batch"}))
                 continue
             records = [dict(r, fields=dict(r["fields"], message=r["fields"]["message"].upper())) for r in message["records"]]
@@ -146,6 +149,27 @@ struct PluginFaultTests {
         #expect(try bench.output().count < Self.lineCount)
 
         try expectEveryRecordOnceFixed(bench, mode: "hang")
+    }
+
+    @Test("a stop while a refusing plugin's records wait out a long pause: the drain timeout cuts the pause short")
+    func abortWhilePaused() throws {
+        let bench = try transformBench(mode: "refuse_for_long")
+        try bench.edit("timeout_ms: 500", "timeout_ms: 500, max_attempts: 100")
+        let child = try ChildProcess(Paths.weir, ["run", "--quiet", "--drain-timeout", "1", "--data-dir", bench.data, bench.pipeline])
+        let errors = DataReader(child.stderr)
+        let marker = bench.root + "/plugins/faulty/paused.done"
+        for _ in 0..<4_000 where !FileManager.default.fileExists(atPath: marker) { usleep(5_000) }
+        #expect(FileManager.default.fileExists(atPath: marker))
+        let stopped = Date()
+        kill(child.pid, SIGTERM)
+        let status = child.wait()
+        let seconds = Date().timeIntervalSince(stopped)
+        let text = String(decoding: errors.finish(), as: UTF8.self)
+        #expect(status == 0, "\(text)")
+        // The pause under way is 3.2 s or more; the abort 1 s after the stop ends it.
+        #expect(seconds < 2.9, "the pause was not cut short by the drain timeout: \(seconds) s")
+        #expect(try bench.output().isEmpty)
+        #expect(try bench.deadLetters().isEmpty)
     }
 
     @Test("weir test fails a case whose plugin cannot run, even when the case only has conditions")

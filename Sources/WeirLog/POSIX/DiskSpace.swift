@@ -25,6 +25,8 @@ public enum DiskSpace {
             waitingCount.add(1, ordering: .relaxed)
             logger.warning("no space left on the device: writing waits for space, then goes on", metadata: ["path": "\(path)"])
         }
+        // A plain sleep: nothing signals that space came back (a file deleted elsewhere,
+        // another process's write), so the write is simply tried again after a while.
         usleep(retryMicroseconds)
         return true
     }

@@ -360,14 +360,16 @@ public final class Partition: Sendable {
     /// under the running log: appends would go to unlinked files and be lost), and wakes
     /// its waiting readers.
     private func noteIfDeleted() {
-        let deleted = state.withLock { state -> Bool in
+        let deletedNow = state.withLock { state -> Bool in
             guard !state.closed, state.deleted == nil else { return false }
             let segment = state.active.path
             guard let missing = [directory, segment].first(where: { !FileSystem.exists($0) }) else { return false }
             state.deleted = .partitionDeleted(topic: topic, partition: id, path: missing)
             return true
         }
-        if deleted { newData.signal() }
+        // Only when it was found deleted: this check runs every second, and a signal wakes
+        // every waiting reader.
+        if deletedNow { newData.signal() }
     }
 
     /// Clean shutdown: everything to disk, indexes written, recovery point at the end

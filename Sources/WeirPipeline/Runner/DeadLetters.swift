@@ -77,11 +77,3 @@ final class DeadLetters: Sendable {
         }
     }
 }
-
-/// Set once to ask every loop of a run to finish.
-public final class StopFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    public init() {}
-    public var isSet: Bool { flag.load(ordering: .acquiring) }
-    public func set() { flag.store(true, ordering: .releasing) }
-}

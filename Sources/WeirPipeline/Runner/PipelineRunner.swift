@@ -240,16 +240,19 @@ public final class PipelineRunner: Sendable {
         if !readers.isEmpty {
             writer.waitForRoom = { [logger] in
                 var warned = false
-                while !stop.isSet {
-                    // Marked before the lags are read: a write in between ends the wait at once.
-                    let marks = readers.map { $0.moved.mark() }
+                while true {
+                    // Marked before the flag and the lags are read: a stop or a write in
+                    // between ends the wait at once.
+                    let marks = [stop.mark()] + readers.map { $0.moved.mark() }
+                    if stop.isSet { return }
                     guard let behind = readers.first(where: { $0.lag(of: topic.name) > $0.maxLag }) else { return }
                     if !warned {
                         logger.debug("source waits for a slow sink", metadata: ["source": "\(source.id)", "sink": "\(behind.sink.id)"])
                         warned = true
                     }
-                    // The sinks' writes wake it; the deadline is for `stop`, which does not signal.
-                    ChangeSignal.wait(for: marks, until: .now + .milliseconds(100))
+                    // The sinks' writes and `stop` wake it: no deadline. (A failing sink sets
+                    // `stop` too.)
+                    ChangeSignal.wait(for: marks, until: nil)
                 }
             }
         }

@@ -220,7 +220,11 @@ final class SinkRunner: @unchecked Sendable {
         }
         moved.signal()
         var finishing = false
-        while !abort.isSet {
+        while true {
+            // Marked before anything is looked at: an append, `finish` or `abort` after
+            // this ends the wait below at once.
+            let marks = [finish.mark(), abort.mark()] + readers.map { $0.1.partition.newData.mark() }
+            if abort.isSet { break }
             // Once finishing, read up to the ends as they are now and stop there.
             if !finishing && finish.isSet { finishing = true }
             var progressed = false
@@ -234,8 +238,9 @@ final class SinkRunner: @unchecked Sendable {
             }
             if !progressed {
                 if finishing { break }
-                // Appends wake it; the deadline is for `finish` and `abort`, which do not signal.
-                Partition.waitForData(readers.map(\.1), until: .now + .milliseconds(100))
+                // Appends (and a partition deleted or closed), `finish` and `abort` all
+                // signal: no deadline, nothing wakes it for nothing.
+                ChangeSignal.wait(for: marks, until: nil)
             }
         }
     }

@@ -93,11 +93,9 @@ final class HTTPSink: SinkOutput {
             logger.warning(
                 "POST failed; retrying",
                 metadata: ["sink": "\(component)", "attempt": "\(attempt)", "in_seconds": "\(delay)", "problem": "\(problem)"])
-            // Sleep in small steps so an abort is not held up by a long backoff.
-            let until = Date().addingTimeInterval(delay)
-            while Date() < until {
-                if abort.isSet { throw Failed(description: "sink '\(component)': stopped while retrying \(url.absoluteString)") }
-                usleep(20_000)
+            // An abort ends the backoff at once.
+            if abort.wait(until: .now + .seconds(delay)) {
+                throw Failed(description: "sink '\(component)': stopped while retrying \(url.absoluteString)")
             }
             delay = min(30, delay * 2)
         }
@@ -116,14 +114,14 @@ final class HTTPSink: SinkOutput {
         }
         task.resume()
         while true {
-            let mark = done.mark()
+            let marks = [done.mark(), abort.mark()]
             if let outcome = outcome.withLock({ $0 }) { return outcome }
             if abort.isSet {
                 task.cancel()
                 throw Failed(description: "sink '\(component)': stopped while posting to \(url.absoluteString)")
             }
-            // The response wakes it; the deadline is for `abort`, which does not signal.
-            mark.wait(until: .now + .milliseconds(100))
+            // The response and `abort` wake it: no deadline (the request has its own timeout).
+            ChangeSignal.wait(for: marks, until: nil)
         }
     }
 }

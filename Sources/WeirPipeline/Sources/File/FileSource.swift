@@ -83,7 +83,10 @@ final class FileSource {
         var lastScan: Int64 = .min
         var firstScan = true
         var lastFlush = monotonicMillis()
+        var idleWaitMs = Self.idleWaitMs.lowerBound
         while true {
+            // Marked before the flag is read: a stop after this ends the idle wait at once.
+            let stopMark = stop.mark()
             let now = monotonicMillis()
             let stopping = stop.isSet
             if firstScan || stopping || (!bounded && (now - lastScan >= options.scanIntervalMs || emptyFileGrew())) {
@@ -112,11 +115,47 @@ final class FileSource {
                 lastFlush = monotonicMillis()
             }
             if finishing { break }
-            if !progressed { usleep(2_000) }
+            if progressed {
+                idleWaitMs = Self.idleWaitMs.lowerBound
+            } else {
+                // Files do not signal (no inotify here): they are looked at again after a
+                // wait that doubles while nothing changes, and never later than the next
+                // scan or timeout is due.
+                let wait = min(idleWaitMs, timersDue(lastScan: bounded ? nil : lastScan) - monotonicMillis())
+                stopMark.wait(until: .now + .milliseconds(max(1, wait)))
+                idleWaitMs = min(idleWaitMs * 2, Self.idleWaitMs.upperBound)
+            }
         }
         try writer.flush(force: true)
         try deadLetters.flush()
         files.removeAll()
+    }
+
+    /// How long a round that found nothing new waits before the next, in ms: the least
+    /// right after data came (a line written just then waits little), doubling up to the
+    /// most while the files stay as they are (an idle tail costs almost no CPU).
+    static let idleWaitMs: ClosedRange<Int64> = 2...256
+
+    /// When the next thing that waits on time is due, in monotonic ms: the next scan
+    /// (`lastScan` nil: none), an unfinished line's `partial_line_timeout_ms`, a multiline
+    /// record's `timeout_ms`. `Int64.max` when nothing is.
+    private func timersDue(lastScan: Int64?) -> Int64 {
+        // Saturating: an option of Int64.max means never.
+        func after(_ start: Int64, _ ms: Int64) -> Int64 {
+            let (sum, overflow) = start.addingReportingOverflow(ms)
+            return overflow ? .max : sum
+        }
+        var due = lastScan.map { after($0, options.scanIntervalMs) } ?? .max
+        for file in files.values where file.holdsUnappended {
+            // The same conditions as `expireTimeouts`: nothing counted here stays due
+            // once that has run.
+            if !file.unfinished.isEmpty || file.oversize {
+                due = min(due, after(file.lastGrowth, options.partialLineTimeoutMs))
+            } else if let rule = file.joiner?.rule, file.joiner?.isEmpty == false {
+                due = min(due, after(file.lastGrowth, rule.timeoutMs))
+            }
+        }
+        return due
     }
 
     // MARK: Finding files

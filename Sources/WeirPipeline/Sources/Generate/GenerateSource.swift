@@ -29,10 +29,13 @@ struct GenerateSource: PipelineSource {
         while !stop.isSet, count.map({ generated < $0 }) ?? true {
             var chunk: Int64 = 10_000
             if let rate {
-                // Lines due by now at `rate`; wait a little when none are.
+                // Lines due by now at `rate`; when none are, wait until the next is (or a stop).
                 let due = startCount + (monotonicMillis() - started) * rate / 1000 - generated
                 if due <= 0 {
-                    usleep(1_000)
+                    // Due once (now - started) * rate ≥ (generated - startCount + 1) * 1000.
+                    let need = (generated - startCount + 1) * 1000
+                    let dueAt = started + need / rate + (need % rate == 0 ? 0 : 1)
+                    stop.wait(until: .now + .milliseconds(max(0, dueAt - monotonicMillis())))
                     continue
                 }
                 chunk = min(chunk, due)
