@@ -122,12 +122,8 @@ extension Checker {
             }
         }
         spec.kind = .plugin(type)
-        if let node = part("required"), let text = string(node, "required of option '\(name)'") {
-            if let flag = ["true": true, "false": false][text] {
-                spec.required = flag
-            } else {
-                report(node, "required of option '\(name)' must be true or false, not '\(text)'")
-            }
+        if let node = part("required"), let flag = bool(node, "required of option '\(name)'") {
+            spec.required = flag
         }
         if let node = part("default") {
             spec.defaultValue = value(node, as: type, "default of option '\(name)'")
