@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "WeirPipeline", targets: ["WeirPipeline"]),
         .library(name: "WeirPlugins", targets: ["WeirPlugins"]),
         .library(name: "WeirServer", targets: ["WeirServer"]),
+        .library(name: "WeirKafka", targets: ["WeirKafka"]),
         .executable(name: "weir", targets: ["weir"]),
     ],
     dependencies: [
@@ -88,6 +89,19 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // The Kafka protocol: the request/response codec, one file per API, and the listener
+        // that serves the embedded log to Kafka clients.
+        .target(
+            name: "WeirKafka",
+            dependencies: [
+                "WeirLog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "DedupePlugin",
             dependencies: ["WeirPipeline", "WeirValues"],
@@ -131,6 +145,12 @@ let package = Package(
         .testTarget(
             name: "WeirEndToEndTests",
             dependencies: ["WeirLog", "WeirTestSupport", "weir"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "WeirKafkaTests",
+            dependencies: ["WeirKafka", "WeirLog", "WeirTestSupport", "weir"],
+            resources: [.copy("Fixtures")],
             swiftSettings: upcoming
         ),
         .testTarget(
