@@ -116,6 +116,7 @@ let package = Package(
                 "WeirValues",
                 "WeirPlugins",
                 "WeirServer",
+                "WeirKafka",
                 "DedupePlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import WeirKafka
 import WeirLog
 import WeirPipeline
 import WeirPlugins
@@ -22,6 +23,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var plugins: PluginOptions
+    @OptionGroup var kafkaOptions: KafkaOptions
     @Argument(help: "Pipeline files.") var files: [String]
     @Flag(help: "Read sources to their current end, drain, commit and exit.") var once = false
     @Flag(help: "No live view or periodic summary.") var quiet = false
@@ -34,14 +36,17 @@ struct RunCommand: AsyncParsableCommand {
             valueName: "addr:port"))
     var http: HTTPAddress?
     @OptionGroup var httpToken: HTTPTokenOption
-    @Flag(help: "With --http beyond loopback and no token: serve without authentication anyway (logs a warning).")
+    @Flag(help: "With --http or --kafka beyond loopback and no authentication: serve anyway (logs a warning).")
     var insecureNoAuth = false
     @Flag(help: "With a token: /metrics, /health and /ready answer without it (the API still asks it).")
     var httpOpenMetrics = false
 
     func validate() throws {
-        if http == nil && (httpToken.file != nil || insecureNoAuth || httpOpenMetrics) {
-            throw ValidationError("--http-token-file, --insecure-no-auth and --http-open-metrics go with --http")
+        if http == nil && (httpToken.file != nil || httpOpenMetrics) {
+            throw ValidationError("--http-token-file and --http-open-metrics go with --http")
+        }
+        if http == nil && kafkaOptions.kafka == nil && insecureNoAuth {
+            throw ValidationError("--insecure-no-auth goes with --http or --kafka")
         }
     }
 
@@ -55,6 +60,7 @@ struct RunCommand: AsyncParsableCommand {
     private func runBlocking() throws {
         // Decided before anything else: a refused endpoint starts nothing.
         let access = try http.map { try httpAccess(for: $0) }
+        if let kafka = kafkaOptions.kafka { try KafkaOptions.checkAccess(kafka, insecureNoAuth: insecureNoAuth, logger: global.logger) }
         let (definitions, registry) = try loadAll()
         let output = LockedStandardOutput()
         let stop = StopFlag()
@@ -67,6 +73,9 @@ struct RunCommand: AsyncParsableCommand {
         defer { server?.stop() }
         do {
             try global.withLog { log in
+                // Clients are served for as long as the pipelines run.
+                let listener = try kafkaOptions.startListener(on: log, logger: global.logger)
+                defer { if let listener { try? waitFor { await listener.close() } } }
                 let runners = try definitions.map {
                     try PipelineRunner(definition: $0, log: log, logger: global.logger, registry: registry)
                 }
@@ -184,7 +193,21 @@ func onThreadOfItsOwn(_ body: @escaping @Sendable () throws -> Void) async throw
 final class SignalHandler {
     private let sources: [any DispatchSourceSignal]
 
-    init(stop: StopFlag, abort: StopFlag, drainTimeout: Double) {
+    /// `weir run`'s handler: the first signal stops sources and lets sinks drain for at
+    /// most `drainTimeout` seconds, then sets `abort`.
+    convenience init(stop: StopFlag, abort: StopFlag, drainTimeout: Double) {
+        self.init(stop: stop, message: "weir: stopping: sources stop, sinks drain and commit (signal again to exit at once)") {
+            DispatchQueue.global().asyncAfter(deadline: .now() + drainTimeout) {
+                abort.set()
+                // A write still waiting for disk space fails now, so the run can end.
+                DiskSpace.stopWaiting()
+            }
+        }
+    }
+
+    /// The first SIGINT or SIGTERM prints `message`, sets `stop` and calls `then`; a second
+    /// exits at once.
+    init(stop: StopFlag, message: String, then: (@Sendable () -> Void)? = nil) {
         var sources: [any DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
@@ -194,13 +217,9 @@ final class SignalHandler {
                     printError("weir: second signal; exiting now (what was committed is kept)")
                     _exit(130)
                 }
-                printError("weir: stopping: sources stop, sinks drain and commit (signal again to exit at once)")
+                printError(message)
                 stop.set()
-                DispatchQueue.global().asyncAfter(deadline: .now() + drainTimeout) {
-                    abort.set()
-                    // A write still waiting for disk space fails now, so the run can end.
-                    DiskSpace.stopWaiting()
-                }
+                then?()
             }
             source.resume()
             sources.append(source)

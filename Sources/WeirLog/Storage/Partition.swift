@@ -475,25 +475,31 @@ public final class Partition: Sendable {
 
     /// The first offset whose record timestamp is ≥ `timestamp`, or the end offset if none.
     public func offset(forTimestamp timestamp: Int64) throws -> Int64 {
-        try state.withLock { state in
+        try firstRecord(atOrAfterTimestamp: timestamp)?.offset ?? endOffset
+    }
+
+    /// The first readable record whose timestamp is ≥ `timestamp`: its offset and
+    /// timestamp, or nil if every record is older.
+    public func firstRecord(atOrAfterTimestamp timestamp: Int64) throws -> (offset: Int64, timestamp: Int64)? {
+        try state.withLock { state -> (offset: Int64, timestamp: Int64)? in
             for segment in state.segments where segment.maxTimestamp >= timestamp {
                 let from = segment.timeIndex.startOffset(forTimestamp: timestamp)
                 guard var position = try segment.position(of: from) else { continue }
                 while let header = try segment.readHeader(at: position) {
                     if header.maxTimestamp >= timestamp {
                         let bytes = try FileSystem.read(segment.file.fd, at: position, count: header.totalSize, path: segment.path)
-                        var found: Int64?
+                        var found: (offset: Int64, timestamp: Int64)?
                         try bytes.withUnsafeBytes { raw in
                             try RecordBatch(parsing: raw).forEachRecord { view in
-                                if found == nil, view.offset >= from, view.timestamp >= timestamp { found = view.offset }
+                                if found == nil, view.offset >= from, view.timestamp >= timestamp { found = (view.offset, view.timestamp) }
                             }
                         }
-                        if let found { return min(found, state.highWatermark) }
+                        if let found { return found.offset < state.highWatermark ? found : nil }
                     }
                     position += Int64(header.totalSize)
                 }
             }
-            return state.highWatermark
+            return nil
         }
     }
 

@@ -1,0 +1,172 @@
+import Logging
+import NIOCore
+import NIOPosix
+public import WeirLog
+
+/// Answers Kafka requests from the embedded log: decodes a frame's header and body,
+/// runs the API's handler, and encodes the response with its header. One broker (node 0)
+/// that leads every partition and coordinates every group.
+public final class KafkaBroker: Sendable {
+    public static let nodeID: Int32 = 0
+
+    public let log: EmbeddedLog
+    let advertisedHost: String
+    let advertisedPort: Int
+    let autoCreateTopics: Bool
+    let clusterID: String
+    let logger: Logger
+    let metrics = KafkaMetrics()
+    /// Reads, appends and fsyncs block: they run here, not on event loops or Swift's pool.
+    let blocking: NIOThreadPool
+
+    /// Every API the broker serves, with the versions ApiVersions advertises.
+    static let served: [ServedAPI] = [
+        ServedAPI(ProduceAPI.self), ServedAPI(FetchAPI.self), ServedAPI(ListOffsetsAPI.self), ServedAPI(MetadataAPI.self),
+        ServedAPI(ApiVersionsAPI.self),
+    ]
+
+    static let servedByKey: [Int16: ServedAPI] = Dictionary(uniqueKeysWithValues: served.map { ($0.key.rawValue, $0) })
+
+    init(log: EmbeddedLog, advertisedHost: String, advertisedPort: Int, autoCreateTopics: Bool, blockingThreads: Int, logger: Logger) throws
+    {
+        self.log = log
+        self.advertisedHost = advertisedHost
+        self.advertisedPort = advertisedPort
+        self.autoCreateTopics = autoCreateTopics
+        self.logger = logger
+        clusterID = "weir-" + String(UInt64(bitPattern: Int64(log.directory.hashValue)) % 1_000_000_007, radix: 36)
+        blocking = NIOThreadPool(numberOfThreads: max(1, blockingThreads))
+        blocking.start()
+    }
+
+    func shutdown() async {
+        try? await blocking.shutdownGracefully()
+    }
+
+    /// Runs blocking log work on the broker's threads.
+    func onBlockingThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await blocking.runIfActive(work)
+    }
+
+    // MARK: Frames
+
+    /// Answers one request frame (size prefix removed) with a response frame (size prefix
+    /// included), or nil when the client expects no answer (Produce with acks 0). Throws
+    /// only for what closes the connection: an API or version that cannot be answered in
+    /// a form the client would read, or a request that does not decode.
+    func handle(_ frame: ByteBuffer, session: inout KafkaSession) async throws -> ByteBuffer? {
+        var body = frame
+        let header = try RequestHeader.read(from: &body) { key, version in
+            Self.servedByKey[key].map { $0.isFlexible(version) } ?? false
+        }
+        session.clientID = header.clientID
+        let started = ContinuousClock.now
+        guard let key = APIKey(rawValue: header.apiKey), let api = Self.servedByKey[header.apiKey] else {
+            metrics.unknownRequest()
+            throw KafkaCodecError.unknownAPI(header.apiKey)
+        }
+        guard api.versions.contains(header.apiVersion) else {
+            if key == .apiVersions { return unsupportedApiVersions(header) }
+            metrics.unknownRequest()
+            throw KafkaCodecError.unsupportedVersion(apiKey: header.apiKey, version: header.apiVersion)
+        }
+        let response: ByteBuffer?
+        let failed: Bool
+        do {
+            (response, failed) = try await dispatch(key, header: header, body: body, session: &session)
+        } catch {
+            metrics.requestFailed(key)
+            throw error
+        }
+        metrics.answered(
+            key, requestBytes: frame.readableBytes + 4, responseBytes: response?.readableBytes ?? 0, failed: failed, since: started)
+        return response
+    }
+
+    private func dispatch(_ key: APIKey, header: RequestHeader, body: ByteBuffer, session: inout KafkaSession) async throws -> (
+        ByteBuffer?, Bool
+    ) {
+        let version = header.apiVersion
+        switch key {
+        case .apiVersions:
+            let request = try ApiVersionsAPI.decodeRequest(body, version: version)
+            session.clientSoftware = request.clientSoftwareName.map { "\($0) \(request.clientSoftwareVersion ?? "")" }
+            return (respond(ApiVersionsAPI.self, apiVersions(), to: header), false)
+        case .metadata:
+            let request = try MetadataAPI.decodeRequest(body, version: version)
+            return (respond(MetadataAPI.self, try await metadata(request, version: version), to: header), false)
+        case .produce:
+            let request = try ProduceAPI.decodeRequest(body, version: version)
+            let response = await produce(request)
+            let failed = response.responses.contains { $0.partitionResponses.contains { $0.errorCode != .none } }
+            return (request.acks == 0 ? nil : respond(ProduceAPI.self, response, to: header), failed)
+        case .fetch:
+            let request = try FetchAPI.decodeRequest(body, version: version)
+            let response = await fetch(request)
+            return (
+                respond(FetchAPI.self, response, to: header),
+                response.responses.contains { $0.partitions.contains { $0.errorCode != .none } }
+            )
+        case .listOffsets:
+            let request = try ListOffsetsAPI.decodeRequest(body, version: version)
+            let response = await listOffsets(request)
+            return (
+                respond(ListOffsetsAPI.self, response, to: header),
+                response.topics.contains { $0.partitions.contains { $0.errorCode != .none } }
+            )
+        default:
+            throw KafkaCodecError.unknownAPI(header.apiKey)
+        }
+    }
+
+    /// A response frame: size, header (v1 with tags for flexible versions, except
+    /// ApiVersions which always has v0), body.
+    func respond<API: KafkaAPI>(_ api: API.Type, _ response: API.Response, to header: RequestHeader) -> ByteBuffer {
+        var frame = ByteBuffer()
+        frame.writeInteger(Int32(0))
+        frame.writeInteger(header.correlationID)
+        let flexible = API.isFlexible(header.apiVersion)
+        if flexible && API.key != .apiVersions { frame.writeInteger(UInt8(0)) }
+        var writer = KafkaWriter(frame, flexible: flexible)
+        response.write(to: &writer, version: header.apiVersion)
+        frame = writer.buffer
+        frame.setInteger(Int32(frame.readableBytes - 4), at: frame.readerIndex)
+        return frame
+    }
+
+    // MARK: ApiVersions
+
+    func apiVersions(error: KafkaErrorCode = .none) -> ApiVersionsAPI.Response {
+        ApiVersionsAPI.Response(
+            errorCode: error,
+            apiKeys: Self.served.map {
+                .init(apiKey: $0.key.rawValue, minVersion: $0.versions.lowerBound, maxVersion: $0.versions.upperBound)
+            }
+            .sorted { $0.apiKey < $1.apiKey })
+    }
+
+    /// A newer ApiVersions than served is answered as Kafka does: UNSUPPORTED_VERSION in
+    /// the v0 body, with the served ranges, so the client retries with a version it finds
+    /// there. Never a closed connection: librdkafka would retry the same version forever.
+    private func unsupportedApiVersions(_ header: RequestHeader) -> ByteBuffer {
+        metrics.answered(.apiVersions, requestBytes: 0, responseBytes: 0, failed: true, since: .now)
+        var v0 = header
+        v0.apiVersion = 0
+        return respond(ApiVersionsAPI.self, apiVersions(error: .unsupportedVersion), to: v0)
+    }
+}
+
+/// An API's key and versions, as ApiVersions advertises them.
+struct ServedAPI: Sendable {
+    let key: APIKey
+    let versions: ClosedRange<Int16>
+    let firstFlexibleVersion: Int16
+
+    init<API: KafkaAPI>(_: API.Type) {
+        key = API.key
+        versions = API.versions
+        firstFlexibleVersion = API.firstFlexibleVersion
+    }
+
+    func isFlexible(_ version: Int16) -> Bool { version >= firstFlexibleVersion }
+}

@@ -1,0 +1,75 @@
+import Logging
+import NIOCore
+import WeirLog
+
+extension KafkaBroker {
+    /// Appends each partition's batches as the client sent them (validated, re-stamped
+    /// with the log's offsets; gzip stays gzip) and answers with the first base offset once
+    /// they are as durable as the topic's flush policy makes them.
+    func produce(_ request: ProduceAPI.Request) async -> ProduceAPI.Response {
+        var responses: [ProduceAPI.Response.TopicProduceResponse] = []
+        for topicData in request.topicData {
+            var partitions: [ProduceAPI.Response.PartitionProduceResponse] = []
+            let topic: Topic
+            do {
+                topic = try await existingOrCreated(topicData.name, create: autoCreateTopics)
+            } catch {
+                let code = KafkaErrorCode(error)
+                partitions = topicData.partitionData.map { .init(index: $0.index, errorCode: code, errorMessage: "\(error)") }
+                responses.append(.init(name: topicData.name, partitionResponses: partitions))
+                continue
+            }
+            for data in topicData.partitionData {
+                partitions.append(await produce(data, to: topic, transactional: request.transactionalID != nil))
+            }
+            responses.append(.init(name: topicData.name, partitionResponses: partitions))
+        }
+        return ProduceAPI.Response(responses: responses)
+    }
+
+    private func produce(_ data: ProduceAPI.Request.PartitionProduceData, to topic: Topic, transactional: Bool) async
+        -> ProduceAPI.Response.PartitionProduceResponse
+    {
+        do {
+            let partition = try topic.partition(Int(data.index))
+            guard !transactional else {
+                return .init(index: data.index, errorCode: .invalidRequest, errorMessage: "Weir does not implement transactions")
+            }
+            let batches = try Self.splitBatches(data.records)
+            guard !batches.isEmpty else {
+                return .init(index: data.index, errorCode: .invalidRequest, errorMessage: "no record batches")
+            }
+            let base = try await onBlockingThread { try partition.append(batches) }
+            return .init(index: data.index, baseOffset: base, logStartOffset: partition.startOffset)
+        } catch {
+            logger.debug("produce refused", metadata: ["topic": "\(topic.name)", "partition": "\(data.index)", "error": "\(error)"])
+            return .init(index: data.index, errorCode: KafkaErrorCode(error), errorMessage: "\(error)")
+        }
+    }
+
+    /// The batches back to back in a produce request's records, each as its own bytes.
+    /// Only magic 2 (RecordBatch v2) is accepted; what is not whole batches is corrupt.
+    static func splitBatches(_ records: ByteBuffer?) throws -> [[UInt8]] {
+        guard var records else { return [] }
+        var batches: [[UInt8]] = []
+        while records.readableBytes > 0 {
+            guard records.readableBytes >= RecordBatchHeader.size,
+                let length = records.getInteger(at: records.readerIndex + 8, as: Int32.self),
+                let magic = records.getInteger(at: records.readerIndex + 16, as: Int8.self)
+            else {
+                throw WeirLogError.corruptBatch(file: "produce request", position: 0, reason: "a truncated record batch")
+            }
+            guard magic == 2 else {
+                throw WeirLogError.corruptBatch(
+                    file: "produce request", position: 0, reason: "record batch magic \(magic); only v2 (magic 2) is served")
+            }
+            let size = Int(length) + RecordBatchHeader.logOverhead
+            guard length > 0, let batch = records.readBytes(length: size) else {
+                throw WeirLogError.corruptBatch(
+                    file: "produce request", position: 0, reason: "record batch length \(length) beyond the request")
+            }
+            batches.append(batch)
+        }
+        return batches
+    }
+}

@@ -1,0 +1,102 @@
+public import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+public import WeirLog
+
+/// Serves an embedded log to Kafka clients over TCP. Each connection's requests are
+/// handled one at a time, in order (as Kafka's broker does: clients rely on responses
+/// coming back in request order); connections run concurrently.
+public final class KafkaListener: Sendable {
+    /// The bound address, `host:port` (the port chosen when 0 was asked).
+    public let address: String
+    public let port: Int
+    public let broker: KafkaBroker
+    private let server: Task<Void, Never>
+    private let channel: any Channel
+
+    /// Binds and starts serving; returns once the socket listens, or throws why it cannot.
+    public init(log: EmbeddedLog, options: KafkaListenerOptions, logger: Logger) async throws {
+        let bound: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        do {
+            bound = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: options.host, port: options.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(KafkaFrameDecoder(maxFrameBytes: options.maxRequestBytes)))
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw KafkaListenerError.cannotListen(host: options.host, port: options.port, reason: "\(error)")
+        }
+        let port = bound.channel.localAddress?.port ?? options.port
+        self.port = port
+        address = (options.host.contains(":") ? "[\(options.host)]" : options.host) + ":\(port)"
+        channel = bound.channel
+        let broker = try KafkaBroker(
+            log: log,
+            advertisedHost: options.advertisedHost ?? options.host,
+            advertisedPort: options.advertisedPort ?? port,
+            autoCreateTopics: options.autoCreateTopics,
+            blockingThreads: options.blockingThreads,
+            logger: logger)
+        self.broker = broker
+        server = Task {
+            await withDiscardingTaskGroup { group in
+                do {
+                    try await bound.executeThenClose { connections in
+                        for try await connection in connections {
+                            group.addTask { await Self.serve(connection, broker: broker, logger: logger) }
+                        }
+                    }
+                } catch {
+                    logger.error("kafka listener stopped", metadata: ["error": "\(error)"])
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    private static func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, broker: KafkaBroker, logger: Logger) async {
+        let peer = connection.channel.remoteAddress.map { "\($0)" } ?? "?"
+        var session = KafkaSession(peer: peer)
+        broker.metrics.connectionOpened()
+        defer { broker.metrics.connectionClosed() }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                for try await frame in inbound {
+                    guard let response = try await broker.handle(frame, session: &session) else { continue }
+                    try await outbound.write(response)
+                }
+            }
+        } catch is CancellationError {
+        } catch let error as ChannelError where error == .ioOnClosedChannel || error == .alreadyClosed || error == .eof {
+            // The client went away while an answer was on its way: its choice, not a fault.
+            logger.debug("kafka client disconnected", metadata: ["peer": "\(peer)", "client": "\(session.clientID ?? "")"])
+        } catch {
+            logger.warning(
+                "kafka connection closed", metadata: ["peer": "\(peer)", "client": "\(session.clientID ?? "")", "reason": "\(error)"])
+        }
+    }
+
+    /// Stops accepting, closes every connection, and returns when they are gone.
+    public func close() async {
+        try? await channel.close()
+        server.cancel()
+        await server.value
+        await broker.shutdown()
+    }
+}
+
+public enum KafkaListenerError: Error, CustomStringConvertible {
+    case cannotListen(host: String, port: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotListen(let host, let port, let reason): "cannot listen for Kafka clients on \(host):\(port): \(reason)"
+        }
+    }
+}
