@@ -7,25 +7,17 @@ import Synchronization
 /// of it from `heartbeat`; a commit from an older generation, from an unknown member, or
 /// for a partition the member does not own is rejected, so two members never both
 /// commit one partition.
+///
+/// Members may also be Kafka clients (`joinRemote`): a group with one then rebalances as
+/// Kafka's classic protocol does, with a barrier that waits for every remote member to
+/// rejoin (`GroupCoordinator+Remote.swift`).
 public final class GroupCoordinator: Sendable {
     private let store: OffsetStore
-    private let groups = Mutex<[String: Group]>([:])
-    private let now: @Sendable () -> Int64
+    let groups = Mutex<[String: GroupState]>([:])
+    let now: @Sendable () -> Int64
+    /// Fires on every change of any group's membership or phase: remote joins and syncs wait on it.
+    public let changed = ChangeSignal()
     private let memberCounter = Mutex<Int>(0)
-
-    private struct Member {
-        var topics: Set<String>
-        var lastHeartbeat: Int64
-        var sessionTimeoutMs: Int64
-    }
-
-    private struct Group {
-        var generation = 0
-        var strategy: AssignmentStrategy
-        var members: [String: Member] = [:]
-        var partitionCounts: [String: Int] = [:]
-        var assignment: [String: [TopicPartition]] = [:]
-    }
 
     /// - Parameter now: the clock for session expiry, in milliseconds (tests pass their own).
     init(store: OffsetStore, now: @escaping @Sendable () -> Int64 = currentTimeMillis) {
@@ -52,11 +44,11 @@ public final class GroupCoordinator: Sendable {
         try OffsetStore.validate(group: group)
         let id = memberID ?? newMemberID(group)
         return groups.withLock { groups in
-            var state = groups[group] ?? Group(strategy: strategy)
+            var state = groups[group] ?? GroupState(strategy: strategy)
             expire(&state)
             // The first member of an empty group chooses the assignor.
             if state.members.isEmpty { state.strategy = strategy }
-            state.members[id] = Member(topics: topics, lastHeartbeat: now(), sessionTimeoutMs: sessionTimeoutMs)
+            state.members[id] = GroupState.Member(topics: topics, lastHeartbeat: now(), sessionTimeoutMs: sessionTimeoutMs)
             state.partitionCounts.merge(partitionCounts) { $1 }
             rebalance(&state)
             groups[group] = state
@@ -94,7 +86,7 @@ public final class GroupCoordinator: Sendable {
     /// consumers do, a commit is accepted only while the group has no members.
     public func commit(group: String, memberID: String?, generation: Int?, offsets: [TopicPartition: Int64]) throws {
         try groups.withLock { groups in
-            var state = groups[group] ?? Group(strategy: .range)
+            var state = groups[group] ?? GroupState(strategy: .range)
             expire(&state)
             groups[group] = state
             if let memberID {
@@ -170,7 +162,7 @@ public final class GroupCoordinator: Sendable {
 
     // MARK: Internals
 
-    private func newMemberID(_ group: String) -> String {
+    func newMemberID(_ group: String) -> String {
         let n = memberCounter.withLock { counter -> Int in
             counter += 1
             return counter
@@ -178,7 +170,7 @@ public final class GroupCoordinator: Sendable {
         return "\(group)-member-\(n)-\(String(UInt32.random(in: .min ... .max), radix: 16))"
     }
 
-    private func expire(_ state: inout Group) {
+    func expire(_ state: inout GroupState) {
         let time = now()
         let expired = state.members.filter { time - $0.value.lastHeartbeat > $0.value.sessionTimeoutMs }.keys
         guard !expired.isEmpty else { return }
@@ -186,7 +178,20 @@ public final class GroupCoordinator: Sendable {
         rebalance(&state)
     }
 
-    private func rebalance(_ state: inout Group) {
+    /// A membership change. A group of local members only moves to the next generation at
+    /// once; one with Kafka clients starts a rebalance they must all rejoin first.
+    func rebalance(_ state: inout GroupState) {
+        defer { changed.signal() }
+        if state.hasRemoteMembers {
+            startRebalance(&state)
+            return
+        }
+        state.phase = .stable
+        assignLocally(&state)
+    }
+
+    /// The next generation, with every member's partitions computed here by the group's assignor.
+    func assignLocally(_ state: inout GroupState) {
         state.generation += 1
         state.assignment = state.strategy.assignor.assign(
             subscriptions: state.members.mapValues(\.topics),
@@ -195,7 +200,7 @@ public final class GroupCoordinator: Sendable {
         )
     }
 
-    private func membership(_ group: String, _ id: String, _ state: Group) -> GroupMembership {
+    func membership(_ group: String, _ id: String, _ state: GroupState) -> GroupMembership {
         GroupMembership(group: group, memberID: id, generation: state.generation, assignment: state.assignment[id] ?? [])
     }
 }
