@@ -16,13 +16,18 @@ public final class KafkaBroker: Sendable {
     let clusterID: String
     let logger: Logger
     let metrics = KafkaMetrics()
+    let producers = IdempotentProducers()
     /// Reads, appends and fsyncs block: they run here, not on event loops or Swift's pool.
     let blocking: NIOThreadPool
 
     /// Every API the broker serves, with the versions ApiVersions advertises.
     static let served: [ServedAPI] = [
         ServedAPI(ProduceAPI.self), ServedAPI(FetchAPI.self), ServedAPI(ListOffsetsAPI.self), ServedAPI(MetadataAPI.self),
-        ServedAPI(ApiVersionsAPI.self),
+        ServedAPI(OffsetCommitAPI.self), ServedAPI(OffsetFetchAPI.self), ServedAPI(FindCoordinatorAPI.self),
+        ServedAPI(JoinGroupAPI.self), ServedAPI(HeartbeatAPI.self), ServedAPI(LeaveGroupAPI.self), ServedAPI(SyncGroupAPI.self),
+        ServedAPI(DescribeGroupsAPI.self), ServedAPI(ListGroupsAPI.self), ServedAPI(ApiVersionsAPI.self),
+        ServedAPI(CreateTopicsAPI.self), ServedAPI(DeleteTopicsAPI.self), ServedAPI(InitProducerIdAPI.self),
+        ServedAPI(DescribeConfigsAPI.self), ServedAPI(DeleteGroupsAPI.self),
     ]
 
     static let servedByKey: [Int16: ServedAPI] = Dictionary(uniqueKeysWithValues: served.map { ($0.key.rawValue, $0) })
@@ -114,9 +119,62 @@ public final class KafkaBroker: Sendable {
                 respond(ListOffsetsAPI.self, response, to: header),
                 response.topics.contains { $0.partitions.contains { $0.errorCode != .none } }
             )
-        default:
+        case .offsetCommit:
+            let response = await offsetCommit(try OffsetCommitAPI.decodeRequest(body, version: version))
+            return (
+                respond(OffsetCommitAPI.self, response, to: header),
+                response.topics.contains { $0.partitions.contains { $0.errorCode != .none } }
+            )
+        case .offsetFetch:
+            let response = offsetFetch(try OffsetFetchAPI.decodeRequest(body, version: version))
+            return (respond(OffsetFetchAPI.self, response, to: header), response.errorCode != .none)
+        case .findCoordinator:
+            let response = findCoordinator(try FindCoordinatorAPI.decodeRequest(body, version: version))
+            return (respond(FindCoordinatorAPI.self, response, to: header), response.errorCode != .none)
+        case .joinGroup:
+            let response = await joinGroup(try JoinGroupAPI.decodeRequest(body, version: version), version: version, session: session)
+            return (respond(JoinGroupAPI.self, response, to: header), response.errorCode != .none)
+        case .syncGroup:
+            let response = await syncGroup(try SyncGroupAPI.decodeRequest(body, version: version))
+            return (respond(SyncGroupAPI.self, response, to: header), response.errorCode != .none)
+        case .heartbeat:
+            let response = heartbeat(try HeartbeatAPI.decodeRequest(body, version: version))
+            return (respond(HeartbeatAPI.self, response, to: header), response.errorCode != .none)
+        case .leaveGroup:
+            let response = leaveGroup(try LeaveGroupAPI.decodeRequest(body, version: version))
+            return (respond(LeaveGroupAPI.self, response, to: header), response.errorCode != .none)
+        case .describeGroups:
+            let response = describeGroups(try DescribeGroupsAPI.decodeRequest(body, version: version))
+            return (respond(DescribeGroupsAPI.self, response, to: header), false)
+        case .listGroups:
+            _ = try ListGroupsAPI.decodeRequest(body, version: version)
+            return (respond(ListGroupsAPI.self, listGroups(), to: header), false)
+        case .deleteGroups:
+            let response = await deleteGroups(try DeleteGroupsAPI.decodeRequest(body, version: version))
+            return (respond(DeleteGroupsAPI.self, response, to: header), response.results.contains { $0.errorCode != .none })
+        case .createTopics:
+            let response = await createTopics(try CreateTopicsAPI.decodeRequest(body, version: version))
+            return (respond(CreateTopicsAPI.self, response, to: header), response.topics.contains { $0.errorCode != .none })
+        case .deleteTopics:
+            let response = await deleteTopics(try DeleteTopicsAPI.decodeRequest(body, version: version))
+            return (respond(DeleteTopicsAPI.self, response, to: header), response.responses.contains { $0.errorCode != .none })
+        case .describeConfigs:
+            let response = describeConfigs(try DescribeConfigsAPI.decodeRequest(body, version: version), version: version)
+            return (respond(DescribeConfigsAPI.self, response, to: header), response.results.contains { $0.errorCode != .none })
+        case .initProducerID:
+            let response = initProducerID(try InitProducerIdAPI.decodeRequest(body, version: version))
+            return (respond(InitProducerIdAPI.self, response, to: header), response.errorCode != .none)
+        case .saslHandshake, .saslAuthenticate:
             throw KafkaCodecError.unknownAPI(header.apiKey)
         }
+    }
+
+    /// A producer id for an idempotent producer, epoch 0. Transactions are not implemented.
+    func initProducerID(_ request: InitProducerIdAPI.Request) -> InitProducerIdAPI.Response {
+        guard request.transactionalID == nil else {
+            return InitProducerIdAPI.Response(errorCode: .invalidRequest, producerID: -1, producerEpoch: -1)
+        }
+        return InitProducerIdAPI.Response(producerID: producers.newProducerID(), producerEpoch: 0)
     }
 
     /// A response frame: size, header (v1 with tags for flexible versions, except

@@ -39,8 +39,11 @@ extension KafkaBroker {
             guard !batches.isEmpty else {
                 return .init(index: data.index, errorCode: .invalidRequest, errorMessage: "no record batches")
             }
-            let base = try await onBlockingThread { try partition.append(batches) }
+            let base = try await onBlockingThread { [producers] in try producers.append(batches, to: partition) }
             return .init(index: data.index, baseOffset: base, logStartOffset: partition.startOffset)
+        } catch let refused as IdempotentProducers.Refused {
+            logger.debug("produce refused", metadata: ["topic": "\(topic.name)", "partition": "\(data.index)", "error": "\(refused)"])
+            return .init(index: data.index, errorCode: refused.code, errorMessage: refused.description)
         } catch {
             logger.debug("produce refused", metadata: ["topic": "\(topic.name)", "partition": "\(data.index)", "error": "\(error)"])
             return .init(index: data.index, errorCode: KafkaErrorCode(error), errorMessage: "\(error)")

@@ -62,7 +62,7 @@ public final class KafkaListener: Sendable {
 
     private static func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, broker: KafkaBroker, logger: Logger) async {
         let peer = connection.channel.remoteAddress.map { "\($0)" } ?? "?"
-        var session = KafkaSession(peer: peer)
+        var session = KafkaSession(peer: peer, host: connection.channel.remoteAddress?.ipAddress ?? "?")
         broker.metrics.connectionOpened()
         defer { broker.metrics.connectionClosed() }
         do {

@@ -101,7 +101,11 @@ extension GroupCoordinator {
                 throw RemoteGroupError.inconsistentProtocol
             }
             state.pendingMemberIDs.remove(id)
-            let previous = state.members[id]
+            // A member already in a rebalance under way only refreshes its metadata; anything
+            // else (a new member, a stable group) starts one, before this member counts as joined.
+            let inRebalance: Bool
+            if case .preparingRebalance = state.phase { inRebalance = true } else { inRebalance = false }
+            if !(inRebalance && state.members[id]?.remote != nil) { startRebalance(&state) }
             var remote = GroupState.RemoteMember(
                 protocols: request.protocols, rebalanceTimeoutMs: request.rebalanceTimeoutMs, clientID: request.clientID,
                 clientHost: request.clientHost, instanceID: request.instanceID)
@@ -111,12 +115,6 @@ extension GroupCoordinator {
             state.protocolType = request.protocolType
             state.partitionCounts.merge(request.partitionCounts) { $1 }
             if !state.joinOrder.contains(id) { state.joinOrder.append(id) }
-            // A member already in a rebalance under way only refreshes its metadata; anything
-            // else (a new member, a stable group) starts one.
-            if case .preparingRebalance = state.phase, previous?.remote != nil {
-            } else {
-                startRebalance(&state)
-            }
             advance(&state)
             changed.signal()
             return id
@@ -149,7 +147,9 @@ extension GroupCoordinator {
     /// SyncGroup: the leader brings everyone's assignment (relayed to each when the group
     /// has only Kafka clients). Returns the member's assignment, or nil while the leader's
     /// has not arrived (wait on `changed`).
-    public func syncRemote(group: String, memberID: String, generation: Int, assignments: [String: [UInt8]]?, decode: ([UInt8]) -> [TopicPartition]?)
+    public func syncRemote(
+        group: String, memberID: String, generation: Int, assignments: [String: [UInt8]]?, decode: ([UInt8]) -> [TopicPartition]?
+    )
         throws -> RemoteAssignment?
     {
         try groups.withLock { groups in

@@ -97,8 +97,10 @@ public final class GroupCoordinator: Sendable {
                     throw WeirLogError.staleGeneration(
                         group: group, member: memberID, generation: generation ?? -1, current: state.generation)
                 }
+                // Members inside this process commit only what they own. Kafka clients are held to
+                // generations only, as Kafka holds them: their assignors are theirs.
                 let owned = Set(state.assignment[memberID] ?? [])
-                for key in offsets.keys where !owned.contains(key) {
+                for key in offsets.keys where state.members[memberID]?.remote == nil && !owned.contains(key) {
                     throw WeirLogError.partitionNotAssigned(group: group, member: memberID, topic: key.topic, partition: key.partition)
                 }
             } else if !state.members.isEmpty {
@@ -143,6 +145,30 @@ public final class GroupCoordinator: Sendable {
             expire(&state)
             groups[group] = state
             return state.assignment
+        }
+    }
+
+    /// Every live member's id.
+    public func memberIDs(group: String) -> [String] {
+        groups.withLock { groups in
+            guard var state = groups[group] else { return [] }
+            expire(&state)
+            groups[group] = state
+            return state.members.keys.sorted()
+        }
+    }
+
+    /// Deletes a group's committed offsets; refused while it has members.
+    public func deleteGroup(_ group: String) throws {
+        try groups.withLock { groups in
+            if var state = groups[group] {
+                expire(&state)
+                groups[group] = state
+                guard state.members.isEmpty else { throw WeirLogError.groupHasActiveMembers(group) }
+            }
+            guard store.all()[group] != nil || groups[group] != nil else { throw WeirLogError.unknownGroup(group) }
+            try store.delete(group: group)
+            groups.removeValue(forKey: group)
         }
     }
 

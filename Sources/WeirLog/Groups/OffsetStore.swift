@@ -63,6 +63,18 @@ final class OffsetStore: Sendable {
         }
     }
 
+    /// Forgets a group's offsets and removes its file.
+    func delete(group: String) throws {
+        try groups.withLock { groups in
+            let path = directory + "/" + group + ".json"
+            if FileSystem.exists(path) {
+                try FileSystem.removeTree(path)
+                try FileSystem.fsyncDirectory(directory)
+            }
+            groups.removeValue(forKey: group)
+        }
+    }
+
     /// Drops every group's offsets for `topic`.
     func forget(topic: String) throws {
         try groups.withLock { groups in

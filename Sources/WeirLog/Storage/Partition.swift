@@ -503,6 +503,23 @@ public final class Partition: Sendable {
         }
     }
 
+    /// The headers of the batches in the last `segments` segments, oldest first, as stored
+    /// (with their offsets): what a broker rebuilds its idempotent producers' state from.
+    public func recentBatchHeaders(segments count: Int = 2) throws -> [RecordBatchHeader] {
+        try state.withLock { state in
+            var headers: [RecordBatchHeader] = []
+            for (index, segment) in state.segments.enumerated().suffix(count) {
+                let visible = index == state.segments.count - 1 ? state.visibleActiveSize : segment.size
+                var position: Int64 = 0
+                while position < visible, let header = try segment.readHeader(at: position) {
+                    headers.append(header)
+                    position += Int64(header.totalSize)
+                }
+            }
+            return headers
+        }
+    }
+
     // MARK: Waiting for data
 
     /// Whether readers can see an offset ≥ `offset`, or the partition is closed or was

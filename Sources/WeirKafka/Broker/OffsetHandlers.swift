@@ -1,0 +1,65 @@
+import WeirLog
+
+/// OffsetCommit and OffsetFetch: one set of committed offsets per group, whichever side
+/// (a Kafka client, a pipeline's sink, `weir groups`) commits or reads it.
+extension KafkaBroker {
+    func offsetCommit(_ request: OffsetCommitAPI.Request) async -> OffsetCommitAPI.Response {
+        var offsets: [TopicPartition: Int64] = [:]
+        var unknown: Set<TopicPartition> = []
+        for topic in request.topics {
+            let count = (try? log.topic(topic.name))?.partitions.count ?? 0
+            for partition in topic.partitions {
+                let key = TopicPartition(topic: topic.name, partition: Int(partition.partitionIndex))
+                if key.partition < count { offsets[key] = partition.committedOffset } else { unknown.insert(key) }
+            }
+        }
+        // Generation -1 without a member: a consumer that assigns itself partitions, accepted
+        // while the group has no members (as Kafka does).
+        let member = request.memberID.isEmpty && request.generationIDOrMemberEpoch < 0 ? nil : request.memberID
+        var code = KafkaErrorCode.none
+        do {
+            if !offsets.isEmpty {
+                try await onBlockingThread { [log, offsets] in
+                    try log.groups.commit(
+                        group: request.groupID, memberID: member, generation: Int(request.generationIDOrMemberEpoch), offsets: offsets)
+                }
+            }
+        } catch WeirLogError.groupHasActiveMembers {
+            code = .unknownMemberID
+        } catch {
+            code = Self.groupErrorCode(error)
+        }
+        return OffsetCommitAPI.Response(
+            topics: request.topics.map { topic in
+                .init(
+                    name: topic.name,
+                    partitions: topic.partitions.map { partition in
+                        let key = TopicPartition(topic: topic.name, partition: Int(partition.partitionIndex))
+                        return .init(
+                            partitionIndex: partition.partitionIndex, errorCode: unknown.contains(key) ? .unknownTopicOrPartition : code)
+                    })
+            })
+    }
+
+    func offsetFetch(_ request: OffsetFetchAPI.Request) -> OffsetFetchAPI.Response {
+        let committed = log.groups.committedOffsets(group: request.groupID)
+        let wanted: [OffsetFetchAPI.Request.OffsetFetchRequestTopic]
+        if let topics = request.topics {
+            wanted = topics
+        } else {
+            let byTopic = Dictionary(grouping: committed.keys, by: \.topic)
+            wanted = byTopic.keys.sorted().map { .init(name: $0, partitionIndexes: byTopic[$0]!.map { Int32($0.partition) }.sorted()) }
+        }
+        return OffsetFetchAPI.Response(
+            topics: wanted.map { topic in
+                .init(
+                    name: topic.name,
+                    partitions: topic.partitionIndexes.map { index in
+                        .init(
+                            partitionIndex: index,
+                            committedOffset: committed[TopicPartition(topic: topic.name, partition: Int(index))] ?? -1,
+                            metadata: "")
+                    })
+            })
+    }
+}
