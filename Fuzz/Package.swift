@@ -16,13 +16,17 @@ func fuzzTarget(_ name: String, _ products: [String]) -> Target {
 let package = Package(
     name: "WeirFuzz",
     platforms: [.macOS(.v15)],
-    dependencies: [.package(path: "..")],
+    dependencies: [.package(path: ".."), .package(url: "https://github.com/apple/swift-nio", from: "2.101.2")],
     targets: [
         .target(name: "FuzzSupport"),
         fuzzTarget("FuzzRecordBatch", ["WeirLog"]),
         fuzzTarget("FuzzRecovery", ["WeirLog"]),
         fuzzTarget("FuzzExpression", ["WeirValues"]),
         fuzzTarget("FuzzPipelineLoader", ["WeirPipeline"]),
+        .executableTarget(
+            name: "FuzzKafkaRequest",
+            dependencies: ["FuzzSupport", .product(name: "WeirKafka", package: root), .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: fuzzSettings),
     ],
     swiftLanguageModes: [.v6]
 )
