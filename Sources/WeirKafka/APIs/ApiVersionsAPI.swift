@@ -3,7 +3,8 @@
 /// flexible versions, so a client can read it before it knows what the broker speaks.
 public enum ApiVersionsAPI: KafkaAPI {
     public static let key = APIKey.apiVersions
-    public static let versions: ClosedRange<Int16> = 0...3
+    /// v4 has v3's body; kafka-python asks it first.
+    public static let versions: ClosedRange<Int16> = 0...4
     public static let firstFlexibleVersion: Int16 = 3
 
     public struct Request: KafkaMessage, Equatable {
