@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -39,9 +40,23 @@ public final class KafkaBroker: Sendable {
         self.advertisedPort = advertisedPort
         self.autoCreateTopics = autoCreateTopics
         self.logger = logger
-        clusterID = "weir-" + String(UInt64(bitPattern: Int64(log.directory.hashValue)) % 1_000_000_007, radix: 36)
+        clusterID = try Self.clusterID(of: log)
         blocking = NIOThreadPool(numberOfThreads: max(1, blockingThreads))
         blocking.start()
+    }
+
+    /// The data directory's cluster id, made once and kept in `kafka-cluster-id`: clients
+    /// refuse a broker whose cluster id changes between connections.
+    static func clusterID(of log: EmbeddedLog) throws -> String {
+        let path = log.directory + "/kafka-cluster-id"
+        if FileSystem.exists(path) {
+            let text = String(decoding: try FileSystem.readWholeFile(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !text.isEmpty { return text }
+        }
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let id = String((0..<22).map { _ in alphabet.randomElement()! })
+        try FileSystem.writeAtomically(path, Array((id + "\n").utf8))
+        return id
     }
 
     func shutdown() async {

@@ -126,6 +126,8 @@ extension GroupCoordinator {
     public func joinOutcome(group: String, memberID: String) throws -> JoinOutcome? {
         try groups.withLock { groups in
             guard var state = groups[group] else { throw RemoteGroupError.unknownMember }
+            // A member waiting in JoinGroup is alive (it cannot heartbeat meanwhile).
+            state.members[memberID]?.lastHeartbeat = now()
             advance(&state)
             groups[group] = state
             guard let member = state.members[memberID], member.remote != nil else { throw RemoteGroupError.unknownMember }
@@ -283,8 +285,10 @@ extension GroupCoordinator {
         }
         if state.hasLocalMembers {
             // The coordinator assigns everyone: clients get their partitions at SyncGroup.
+            // Members inside this process keep what they hold (a pipeline's sink reads its
+            // partitions for the whole run); the others share the rest.
             if let name = state.protocolName, let strategy = Self.sharedProtocols[name] { state.strategy = strategy }
-            assignLocally(&state)
+            assignAroundHeldPartitions(&state)
             for id in remoteIDs { state.members[id]!.remote!.assignment = .assigned(state.assignment[id] ?? []) }
             state.phase = .stable
         } else {
@@ -292,6 +296,39 @@ extension GroupCoordinator {
             let timeout = state.members.values.compactMap { $0.remote?.rebalanceTimeoutMs }.max() ?? 0
             state.phase = .completingRebalance(deadline: now() + timeout)
         }
+    }
+
+    /// The next generation: local members that hold partitions keep them; every other
+    /// subscribed partition goes to the members without any (Kafka clients, local members
+    /// that just joined), in turn, each to one subscribed to its topic.
+    private func assignAroundHeldPartitions(_ state: inout GroupState) {
+        state.generation += 1
+        var assignment: [String: [TopicPartition]] = [:]
+        var held = Set<TopicPartition>()
+        for (id, member) in state.members where member.remote == nil {
+            let kept = (state.assignment[id] ?? []).filter {
+                member.topics.contains($0.topic) && $0.partition < (state.partitionCounts[$0.topic] ?? 0)
+            }
+            if !kept.isEmpty {
+                assignment[id] = kept
+                held.formUnion(kept)
+            }
+        }
+        let sharing = state.members.keys.filter { assignment[$0] == nil }.sorted()
+        let topics = Set(state.members.values.flatMap(\.topics))
+        var turn = 0
+        for topic in topics.sorted() {
+            for partition in 0..<(state.partitionCounts[topic] ?? 0) {
+                let key = TopicPartition(topic: topic, partition: partition)
+                guard !held.contains(key) else { continue }
+                let candidates = sharing.filter { state.members[$0]!.topics.contains(topic) }
+                guard !candidates.isEmpty else { continue }
+                assignment[candidates[turn % candidates.count], default: []].append(key)
+                turn += 1
+            }
+        }
+        for id in state.members.keys where assignment[id] == nil { assignment[id] = [] }
+        state.assignment = assignment
     }
 
     private func sharesProtocol(_ state: GroupState, _ names: [String], except id: String) -> Bool {

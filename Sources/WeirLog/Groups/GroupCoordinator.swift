@@ -43,7 +43,7 @@ public final class GroupCoordinator: Sendable {
     ) throws -> GroupMembership {
         try OffsetStore.validate(group: group)
         let id = memberID ?? newMemberID(group)
-        return groups.withLock { groups in
+        let joined = groups.withLock { groups in
             var state = groups[group] ?? GroupState(strategy: strategy)
             expire(&state)
             // The first member of an empty group chooses the assignor.
@@ -52,7 +52,30 @@ public final class GroupCoordinator: Sendable {
             state.partitionCounts.merge(partitionCounts) { $1 }
             rebalance(&state)
             groups[group] = state
-            return membership(group, id, state)
+            return (membership(group, id, state), state.phase == .stable)
+        }
+        if joined.1 { return joined.0 }
+        return try waitForRemoteMembers(group: group, memberID: id)
+    }
+
+    /// In a group with Kafka clients, a member from inside this process joins once they
+    /// have all rejoined (or their rebalance timeout passed): they first give up what they
+    /// held, so no partition is read by two members at once.
+    private func waitForRemoteMembers(group: String, memberID: String) throws -> GroupMembership {
+        while true {
+            let mark = changed.mark()
+            let result = groups.withLock { groups -> (GroupMembership?, Int64?) in
+                guard var state = groups[group] else { return (nil, nil) }
+                advance(&state)
+                groups[group] = state
+                switch state.phase {
+                case .preparingRebalance(let deadline), .completingRebalance(let deadline): return (nil, deadline)
+                case .stable: return (membership(group, memberID, state), nil)
+                }
+            }
+            if let membership = result.0 { return membership }
+            let wait = min(1000, max(1, (result.1 ?? now()) - now() + 1))
+            ChangeSignal.wait(for: [mark], until: .now + .milliseconds(wait))
         }
     }
 

@@ -182,7 +182,7 @@ public enum FileSystem {
         try check(Glibc.ftruncate(fd.rawValue, off_t(size)), "truncate", path)
     }
 
-    static func readWholeFile(_ path: String) throws -> [UInt8] {
+    public static func readWholeFile(_ path: String) throws -> [UInt8] {
         let fd = try open(path, .readOnly)
         defer { try? fd.close() }
         return try read(fd, at: 0, count: Int(try fileSize(path)), path: path)
@@ -190,7 +190,7 @@ public enum FileSystem {
 
     /// Replaces `path` atomically and durably: write a temporary file, fsync it,
     /// rename it over `path`, fsync the directory. A crash leaves the old or the new file.
-    static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
         let temporary = path + ".tmp"
         let fd = try open(temporary, .writeOnly, create: true)
         do {

@@ -388,8 +388,17 @@ final class SinkRunner: @unchecked Sendable {
         mirrorQueue.async { [self, byMember] in
             for (membership, offsets) in byMember.values {
                 do {
-                    try log.groups.commit(
-                        group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
+                    do {
+                        try log.groups.commit(
+                            group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
+                    } catch WeirLogError.staleGeneration {
+                        // Kafka clients joined or left the group: its generation moved on, and
+                        // this member kept its partitions (`GroupCoordinator` keeps a running
+                        // sink's). Mirror under the current generation.
+                        let now = try log.groups.heartbeat(group: sink.group, memberID: membership.memberID)
+                        try log.groups.commit(
+                            group: sink.group, memberID: membership.memberID, generation: now.generation, offsets: offsets)
+                    }
                 } catch {
                     logger.debug("group offsets not mirrored", metadata: ["sink": "\(sink.id)", "error": "\(error)"])
                 }

@@ -327,15 +327,15 @@ def consumer_process(index, config, topic, pipe, kill_one, batch, deadline):
                     continue
                 records.append((message.key(), message.value()))
             if records:
+                # Reported before the commit: a SIGKILL between the two leaves records the
+                # parent has seen and the group will deliver again (at least once, as Kafka
+                # promises), never records the group committed and nobody reported.
+                pipe.send(("records", records))
                 uncommitted = True
             if uncommitted and commit("after a batch"):
                 uncommitted = False
-            if records:
-                # Sent after the commit (or its retry is pending): what the parent counts is
-                # what the group has committed or will commit.
-                pipe.send(("records", records))
-                if pacing:
-                    time.sleep(0.1)
+            if records and pacing:
+                time.sleep(0.1)
         if uncommitted:
             commit("before closing")
     finally:
