@@ -27,6 +27,14 @@ enum MetricCatalog {
         // Groups (each sink is one consumer group).
         "weir_group_committed_offset": "The next offset the group will read in the partition, as its last durable commit says.",
         "weir_group_lag_records": "Records of the partition the group has not yet committed (end offset minus committed offset).",
+        // The Kafka listener (--kafka), per API where it says so.
+        "weir_kafka_requests_total": "Kafka requests answered, per API.",
+        "weir_kafka_request_errors_total": "Kafka requests answered with an error code in them, or that closed the connection, per API.",
+        "weir_kafka_request_duration_seconds": "Time from a Kafka request's arrival to its answer (long-polled fetches included), per API.",
+        "weir_kafka_connections": "Kafka client connections open now.",
+        "weir_kafka_connections_total": "Kafka client connections accepted.",
+        "weir_kafka_received_bytes_total": "Bytes of Kafka requests received.",
+        "weir_kafka_sent_bytes_total": "Bytes of Kafka responses sent.",
         // The process.
         "process_resident_memory_bytes": "Resident memory of the weir process.",
         "process_virtual_memory_bytes": "Virtual memory of the weir process.",
@@ -46,6 +54,10 @@ enum MetricCatalog {
         "weir_partition_fsync_duration_seconds": [
             .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5),
             .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+        ],
+        "weir_kafka_request_duration_seconds": [
+            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
+            .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1), .seconds(5),
         ],
         "weir_sink_end_to_end_latency_seconds": [
             .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250),
