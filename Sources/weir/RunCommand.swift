@@ -46,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--http-token-file and --http-open-metrics go with --http")
         }
         if http == nil && kafkaOptions.kafka == nil && insecureNoAuth {
-            throw ValidationError("--insecure-no-auth goes with --http or --kafka")
+            throw ValidationError("--insecure-no-auth can only go with --http or --kafka")
         }
     }
 
