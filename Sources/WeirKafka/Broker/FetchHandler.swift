@@ -44,17 +44,21 @@ extension KafkaBroker {
                     let partition = try log.topic(fetchTopic.topic).partition(Int(wanted.partition))
                     let limit = min(Int(max(0, wanted.partitionMaxBytes)), budget)
                     // Once something was read, a partition without budget left gets nothing.
-                    var (bytes, end, start) = ([UInt8](), partition.endOffset, partition.startOffset)
+                    var records = ByteBuffer()
+                    var (end, start) = (partition.endOffset, partition.startOffset)
                     if limit > 0 || read.bytes == 0 {
-                        let fetched = try partition.fetch(from: wanted.fetchOffset, maxBytes: max(limit, 1))
-                        (bytes, end, start) = (fetched.bytes, fetched.endOffset, fetched.startOffset)
+                        // Read straight into the buffer that is sent.
+                        (end, start) = try partition.fetch(from: wanted.fetchOffset, maxBytes: max(limit, 1)) { count, fill in
+                            records.reserveCapacity(count)
+                            try records.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { try fill($0) }
+                        }
                     }
                     data.highWatermark = end
                     data.lastStableOffset = end
                     data.logStartOffset = start
-                    data.records = ByteBuffer(bytes: bytes)
-                    read.bytes += bytes.count
-                    budget -= bytes.count
+                    data.records = records
+                    read.bytes += records.readableBytes
+                    budget -= records.readableBytes
                     read.waitFor.append(PartitionReader(partition: partition, from: max(wanted.fetchOffset, end)))
                 } catch {
                     data.errorCode = KafkaErrorCode(error)

@@ -123,8 +123,9 @@ public final class KafkaBroker: Sendable {
         case .fetch:
             let request = try FetchAPI.decodeRequest(body, version: version)
             let response = await fetch(request)
+            let size = response.responses.reduce(0) { $0 + $1.partitions.reduce(0) { $0 + ($1.records?.readableBytes ?? 0) + 64 } }
             return (
-                respond(FetchAPI.self, response, to: header),
+                respond(FetchAPI.self, response, to: header, capacity: size + 256),
                 response.responses.contains { $0.partitions.contains { $0.errorCode != .none } }
             )
         case .listOffsets:
@@ -194,8 +195,10 @@ public final class KafkaBroker: Sendable {
 
     /// A response frame: size, header (v1 with tags for flexible versions, except
     /// ApiVersions which always has v0), body.
-    func respond<API: KafkaAPI>(_ api: API.Type, _ response: API.Response, to header: RequestHeader) -> ByteBuffer {
+    func respond<API: KafkaAPI>(_ api: API.Type, _ response: API.Response, to header: RequestHeader, capacity: Int = 256) -> ByteBuffer {
+        // Sized up front for what the body holds (a fetch's records), so it is not regrown.
         var frame = ByteBuffer()
+        frame.reserveCapacity(capacity)
         frame.writeInteger(Int32(0))
         frame.writeInteger(header.correlationID)
         let flexible = API.isFlexible(header.apiVersion)

@@ -419,6 +419,23 @@ public final class Partition: Sendable {
     /// Whole batches starting with the one that holds `offset`, up to about `maxBytes`
     /// (at least one batch, however large). Empty at the end of the log.
     public func fetch(from offset: Int64, maxBytes: Int = 1 << 20) throws -> FetchResult {
+        var bytes: [UInt8] = []
+        let bounds = try fetch(from: offset, maxBytes: maxBytes) { count, fill in
+            bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                initialized = try fill(UnsafeMutableRawBufferPointer(buffer))
+            }
+        }
+        return FetchResult(bytes: bytes, endOffset: bounds.endOffset, startOffset: bounds.startOffset)
+    }
+
+    /// `fetch(from:maxBytes:)` into the caller's memory: `into` is called (at most once)
+    /// with how many bytes will be read and a `fill` that reads them into the buffer it is
+    /// given (at least that large) and returns the length of the whole batches in them.
+    /// A Kafka listener reads this way straight into the response it sends.
+    public func fetch(
+        from offset: Int64, maxBytes: Int,
+        into: (_ count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Void
+    ) throws -> (endOffset: Int64, startOffset: Int64) {
         let located = try state.withLock { state -> (SharedFile, Int64, Int64, Int64, Int64)? in
             let start = state.segments[0].baseOffset
             let end = state.highWatermark
@@ -438,15 +455,17 @@ public final class Partition: Sendable {
             return nil
         }
         guard let (file, position, segmentSize, end, start) = located else {
-            let (end, start) = state.withLock { ($0.highWatermark, $0.segments[0].baseOffset) }
-            return FetchResult(bytes: [], endOffset: end, startOffset: start)
+            return state.withLock { ($0.highWatermark, $0.segments[0].baseOffset) }
         }
         let first = try FileSystem.read(file.fd, at: position, count: RecordBatchHeader.size, path: file.path)
         let firstSize = try first.withUnsafeBytes { try RecordBatchHeader(parsing: $0) }.totalSize
         let want = Int(min(Int64(max(maxBytes, firstSize)), segmentSize - position))
-        var bytes = try FileSystem.read(file.fd, at: position, count: want, path: file.path)
-        bytes.removeSubrange(Self.wholeBatchesLength(bytes)...)
-        return FetchResult(bytes: bytes, endOffset: end, startOffset: start)
+        try into(want) { buffer in
+            let read = try FileSystem.read(
+                file.fd, at: position, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]), path: file.path)
+            return Self.wholeBatchesLength(UnsafeRawBufferPointer(rebasing: buffer[..<read]))
+        }
+        return (end, start)
     }
 
     private static func segmentIndex(_ segments: [Segment], containing offset: Int64) -> Int {
@@ -461,16 +480,18 @@ public final class Partition: Sendable {
 
     /// The length of the prefix of `bytes` made of complete batches.
     static func wholeBatchesLength(_ bytes: [UInt8]) -> Int {
-        bytes.withUnsafeBytes { raw in
-            var position = 0
-            while raw.count - position >= RecordBatchHeader.size {
-                let length = Int(Int32(bigEndian: raw.loadUnaligned(fromByteOffset: position + 8, as: Int32.self)))
-                let size = length + RecordBatchHeader.logOverhead
-                guard length > 0, position + size <= raw.count else { break }
-                position += size
-            }
-            return position
+        bytes.withUnsafeBytes { wholeBatchesLength($0) }
+    }
+
+    static func wholeBatchesLength(_ raw: UnsafeRawBufferPointer) -> Int {
+        var position = 0
+        while raw.count - position >= RecordBatchHeader.size {
+            let length = Int(Int32(bigEndian: raw.loadUnaligned(fromByteOffset: position + 8, as: Int32.self)))
+            let size = length + RecordBatchHeader.logOverhead
+            guard length > 0, position + size <= raw.count else { break }
+            position += size
         }
+        return position
     }
 
     /// The first offset whose record timestamp is ≥ `timestamp`, or the end offset if none.
