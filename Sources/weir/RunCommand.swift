@@ -60,7 +60,7 @@ struct RunCommand: AsyncParsableCommand {
     private func runBlocking() throws {
         // Decided before anything else: a refused endpoint starts nothing.
         let access = try http.map { try httpAccess(for: $0) }
-        if let kafka = kafkaOptions.kafka { try KafkaOptions.checkAccess(kafka, insecureNoAuth: insecureNoAuth, logger: global.logger) }
+        try kafkaOptions.checkAccess(insecureNoAuth: insecureNoAuth, logger: global.logger)
         let (definitions, registry) = try loadAll()
         let output = LockedStandardOutput()
         let stop = StopFlag()

@@ -30,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func serveBlocking() throws {
         let logger = global.logger
-        try KafkaOptions.checkAccess(kafkaOptions.kafka!, insecureNoAuth: insecureNoAuth, logger: logger)
+        try kafkaOptions.checkAccess(insecureNoAuth: insecureNoAuth, logger: logger)
         let stop = StopFlag()
         let signals = SignalHandler(stop: stop, message: "weir: stopping: closing the Kafka connections and the log")
         defer { signals.cancel() }

@@ -245,3 +245,61 @@ import WeirTestSupport
         #expect(run.stop() == 0, "\(run.stderr.suffix(1000))")
     }
 }
+
+/// `--kafka-users FILE`: SASL/PLAIN. Until a connection authenticates it gets nothing
+/// but ApiVersions and the SASL APIs.
+@Suite struct SaslPlainTests {
+    static func kcatSASL(_ user: String, _ password: String) -> [String] {
+        [
+            "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanisms=PLAIN", "-X", "sasl.username=\(user)", "-X",
+            "sasl.password=\(password)",
+        ]
+    }
+
+    @Test func usersAuthenticateAndOthersGetNothing() async throws {
+        let directory = TemporaryDirectory()
+        let users = try directory.write("users", "# who may connect\nalice:s3cret\nbob:with:colon\n")
+        let bench = try await WireBench.start(topics: ["private": 1], extra: ["--kafka-users", users])
+        let produced = try await Clients.run(
+            Clients.kcat, ["-b", bench.address, "-P", "-t", "private"] + Self.kcatSASL("alice", "s3cret"), input: Data("secret line\n".utf8)
+        )
+        #expect(produced.status == 0, "\(produced.stderr)")
+        let consumed = try await Clients.run(
+            Clients.kcat, ["-b", bench.address, "-C", "-t", "private", "-e", "-q", "-m", "10"] + Self.kcatSASL("bob", "with:colon"))
+        #expect(consumed.stdoutText == "secret line\n", "\(consumed.stderr)")
+        let wrong = try await Clients.run(Clients.kcat, ["-b", bench.address, "-L", "-m", "3"] + Self.kcatSASL("alice", "guess"))
+        #expect(wrong.status != 0)
+        #expect(!wrong.stdoutText.contains("private"))
+        let anonymous = try await Clients.run(Clients.kcat, ["-b", bench.address, "-L", "-m", "3"])
+        #expect(anonymous.status != 0)
+        #expect(!anonymous.stdoutText.contains("private"))
+        let python = try await Clients.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                from kafka import KafkaConsumer
+                c = KafkaConsumer("private", bootstrap_servers="\(bench.address)", security_protocol="SASL_PLAINTEXT",
+                                  sasl_mechanism="PLAIN", sasl_plain_username="alice", sasl_plain_password="s3cret",
+                                  auto_offset_reset="earliest", consumer_timeout_ms=3000)
+                print([m.value.decode() for m in c])
+                """,
+            ])
+        #expect(python.stdoutText == "['secret line']\n", "\(python.stderr.suffix(1000))")
+        #expect(bench.serving.stderr.contains("Metadata before authenticating"))
+        #expect(try await bench.finish() == 0)
+    }
+
+    /// Off loopback: refused without users or --insecure-no-auth, in one line.
+    @Test func beyondLoopbackNeedsUsersOrInsecureNoAuth() async throws {
+        let directory = TemporaryDirectory()
+        let refused = try await Clients.run(Paths.weir, ["serve", "--kafka", "0.0.0.0:0", "--data-dir", directory.path + "/data"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("weir: --kafka on 0.0.0.0 is beyond loopback"), "\(refused.stderr)")
+        let badUsers = try directory.write("bad-users", "alice\n")
+        let unreadable = try await Clients.run(
+            Paths.weir, ["serve", "--kafka", "127.0.0.1:0", "--kafka-users", badUsers, "--data-dir", directory.path + "/data"])
+        #expect(unreadable.status == 1)
+        #expect(unreadable.stderr == "weir: \(badUsers):1: expected user:password\n", "\(unreadable.stderr)")
+    }
+}

@@ -20,9 +20,14 @@ public final class KafkaBroker: Sendable {
     let producers = IdempotentProducers()
     /// Reads, appends and fsyncs block: they run here, not on event loops or Swift's pool.
     let blocking: NIOThreadPool
+    /// SASL/PLAIN users; nil: no authentication.
+    let users: KafkaUsers?
+    /// What ApiVersions advertises: every API below, and the SASL ones when there are users.
+    let served: [ServedAPI]
+    let servedByKey: [Int16: ServedAPI]
 
     /// Every API the broker serves, with the versions ApiVersions advertises.
-    static let served: [ServedAPI] = [
+    static let alwaysServed: [ServedAPI] = [
         ServedAPI(ProduceAPI.self), ServedAPI(FetchAPI.self), ServedAPI(ListOffsetsAPI.self), ServedAPI(MetadataAPI.self),
         ServedAPI(OffsetCommitAPI.self), ServedAPI(OffsetFetchAPI.self), ServedAPI(FindCoordinatorAPI.self),
         ServedAPI(JoinGroupAPI.self), ServedAPI(HeartbeatAPI.self), ServedAPI(LeaveGroupAPI.self), ServedAPI(SyncGroupAPI.self),
@@ -31,10 +36,17 @@ public final class KafkaBroker: Sendable {
         ServedAPI(DescribeConfigsAPI.self), ServedAPI(DeleteGroupsAPI.self),
     ]
 
-    static let servedByKey: [Int16: ServedAPI] = Dictionary(uniqueKeysWithValues: served.map { ($0.key.rawValue, $0) })
+    /// librdkafka < 2.11.1 turns PLAIN off unless SaslHandshake v0 is in range; after a v0
+    /// handshake the client sends its token bare (see `handle`).
+    static let saslServed: [ServedAPI] = [ServedAPI(SaslHandshakeAPI.self), ServedAPI(SaslAuthenticateAPI.self)]
 
-    init(log: EmbeddedLog, advertisedHost: String, advertisedPort: Int, autoCreateTopics: Bool, blockingThreads: Int, logger: Logger) throws
-    {
+    init(
+        log: EmbeddedLog, advertisedHost: String, advertisedPort: Int, autoCreateTopics: Bool, blockingThreads: Int, users: KafkaUsers?,
+        logger: Logger
+    ) throws {
+        self.users = users
+        served = Self.alwaysServed + (users == nil ? [] : Self.saslServed)
+        servedByKey = Dictionary(uniqueKeysWithValues: served.map { ($0.key.rawValue, $0) })
         self.log = log
         self.advertisedHost = advertisedHost
         self.advertisedPort = advertisedPort
@@ -75,13 +87,27 @@ public final class KafkaBroker: Sendable {
     /// only for what closes the connection: an API or version that cannot be answered in
     /// a form the client would read, or a request that does not decode.
     func handle(_ frame: ByteBuffer, session: inout KafkaSession) async throws -> ByteBuffer? {
+        if session.bareSaslTokenNext {
+            // After SaslHandshake v0 the next frame is the SASL/PLAIN token itself, answered
+            // with an empty frame on success; a failure closes the connection.
+            session.bareSaslTokenNext = false
+            guard let users, let user = users.authenticatePlain(Array(frame.readableBytesView)) else {
+                throw KafkaSessionError(description: "SASL/PLAIN authentication failed")
+            }
+            session.authenticated = true
+            session.user = user
+            var empty = ByteBuffer()
+            empty.writeInteger(Int32(0))
+            return empty
+        }
         var body = frame
+        let servedByKey = servedByKey
         let header = try RequestHeader.read(from: &body) { key, version in
-            Self.servedByKey[key].map { $0.isFlexible(version) } ?? false
+            servedByKey[key].map { $0.isFlexible(version) } ?? false
         }
         session.clientID = header.clientID
         let started = ContinuousClock.now
-        guard let key = APIKey(rawValue: header.apiKey), let api = Self.servedByKey[header.apiKey] else {
+        guard let key = APIKey(rawValue: header.apiKey), let api = servedByKey[header.apiKey] else {
             metrics.unknownRequest()
             throw KafkaCodecError.unknownAPI(header.apiKey)
         }
@@ -89,6 +115,10 @@ public final class KafkaBroker: Sendable {
             if key == .apiVersions { return unsupportedApiVersions(header) }
             metrics.unknownRequest()
             throw KafkaCodecError.unsupportedVersion(apiKey: header.apiKey, version: header.apiVersion)
+        }
+        if users != nil && !session.authenticated && ![.apiVersions, .saslHandshake, .saslAuthenticate].contains(key) {
+            metrics.requestFailed(key)
+            throw KafkaSessionError(description: "\(key) before authenticating (SASL/PLAIN is required)")
         }
         let response: ByteBuffer?
         let failed: Bool
@@ -180,8 +210,12 @@ public final class KafkaBroker: Sendable {
         case .initProducerID:
             let response = initProducerID(try InitProducerIdAPI.decodeRequest(body, version: version))
             return (respond(InitProducerIdAPI.self, response, to: header), response.errorCode != .none)
-        case .saslHandshake, .saslAuthenticate:
-            throw KafkaCodecError.unknownAPI(header.apiKey)
+        case .saslHandshake:
+            let response = saslHandshake(try SaslHandshakeAPI.decodeRequest(body, version: version), version: version, session: &session)
+            return (respond(SaslHandshakeAPI.self, response, to: header), response.errorCode != .none)
+        case .saslAuthenticate:
+            let response = saslAuthenticate(try SaslAuthenticateAPI.decodeRequest(body, version: version), session: &session)
+            return (respond(SaslAuthenticateAPI.self, response, to: header), response.errorCode != .none)
         }
     }
 
@@ -215,7 +249,7 @@ public final class KafkaBroker: Sendable {
     func apiVersions(error: KafkaErrorCode = .none) -> ApiVersionsAPI.Response {
         ApiVersionsAPI.Response(
             errorCode: error,
-            apiKeys: Self.served.map {
+            apiKeys: served.map {
                 .init(apiKey: $0.key.rawValue, minVersion: $0.versions.lowerBound, maxVersion: $0.versions.upperBound)
             }
             .sorted { $0.apiKey < $1.apiKey })
@@ -238,11 +272,17 @@ struct ServedAPI: Sendable {
     let versions: ClosedRange<Int16>
     let firstFlexibleVersion: Int16
 
-    init<API: KafkaAPI>(_: API.Type) {
+    init<API: KafkaAPI>(_: API.Type, versions: ClosedRange<Int16>? = nil) {
         key = API.key
-        versions = API.versions
+        self.versions = versions ?? API.versions
         firstFlexibleVersion = API.firstFlexibleVersion
     }
 
     func isFlexible(_ version: Int16) -> Bool { version >= firstFlexibleVersion }
+}
+
+/// A request a connection may not make in its state (before authenticating): the
+/// connection is closed, as Kafka does.
+struct KafkaSessionError: Error, CustomStringConvertible {
+    var description: String
 }

@@ -6,6 +6,12 @@ public struct KafkaSession: Sendable {
     public var host: String
     public var clientID: String?
     public var clientSoftware: String?
+    /// The SASL mechanism the client chose (SaslHandshake), and whether it authenticated.
+    public var saslMechanism: String?
+    public var authenticated = false
+    /// After SaslHandshake v0: the next frame is a bare SASL token.
+    public var bareSaslTokenNext = false
+    public var user: String?
 
     public init(peer: String, host: String) {
         self.peer = peer

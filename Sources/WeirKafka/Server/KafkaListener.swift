@@ -42,6 +42,7 @@ public final class KafkaListener: Sendable {
             advertisedPort: options.advertisedPort ?? port,
             autoCreateTopics: options.autoCreateTopics,
             blockingThreads: options.blockingThreads,
+            users: options.users,
             logger: logger)
         self.broker = broker
         server = Task {

@@ -15,6 +15,10 @@ public struct KafkaListenerOptions: Sendable {
     /// Threads for the log's blocking work (reads, appends, fsyncs), off the event loops
     /// and Swift's cooperative pool.
     public var blockingThreads: Int
+    /// With users, every connection must authenticate with SASL/PLAIN before anything but
+    /// ApiVersions and SASL; without, nobody authenticates (loopback only, unless the
+    /// operator says otherwise).
+    public var users: KafkaUsers?
 
     public init(
         host: String = "127.0.0.1",
@@ -23,7 +27,8 @@ public struct KafkaListenerOptions: Sendable {
         advertisedPort: Int? = nil,
         autoCreateTopics: Bool = false,
         maxRequestBytes: Int = 100 << 20,
-        blockingThreads: Int = 4
+        blockingThreads: Int = 4,
+        users: KafkaUsers? = nil
     ) {
         self.host = host
         self.port = port
@@ -32,5 +37,6 @@ public struct KafkaListenerOptions: Sendable {
         self.autoCreateTopics = autoCreateTopics
         self.maxRequestBytes = maxRequestBytes
         self.blockingThreads = blockingThreads
+        self.users = users
     }
 }
