@@ -26,6 +26,11 @@ struct ConsumeCommand: AsyncParsableCommand {
     @Flag(help: "Keep waiting for new records (Ctrl-C to stop).") var follow = false
     @Option(help: "raw: each value on its own line; json: one object per record.") var format: Format = .raw
     @Option(help: "Assignor for --group: range, roundrobin or sticky.") var assignor: AssignmentStrategy = .range
+    @Option(
+        help: ArgumentHelp(
+            "Read through this Kafka-protocol broker instead of the data directory (without it, through the listener of a Weir that holds the directory).",
+            valueName: "host:port"))
+    var bootstrap: String?
 
     func validate() throws {
         _ = try start()
@@ -50,6 +55,36 @@ struct ConsumeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let (bootstrap, dataDir, start, format) = (self.bootstrap, global.resolvedDataDirectory, try start(), format)
+        let (topic, partition, group, max, follow) = (topic, partition, group, max, follow)
+        let local = self
+        try await onThreadOfItsOwn {
+            try RemoteAccess.run(bootstrap: bootstrap, dataDir: dataDir, local: { try waitFor { try await local.runLocally() } }) {
+                remote in
+                guard group == nil else {
+                    throw RemoteAccess.Refused(
+                        description: "--group acts on the data directory; through a Kafka broker use a Kafka consumer (kcat -G)")
+                }
+                let output = StandardOutput()
+                do {
+                    try RemoteAccess.consume(
+                        remote, topic: topic, partition: partition, from: start, max: max, follow: follow,
+                        write: { partition, _, record in
+                            switch format {
+                            case .raw:
+                                if let value = record.value { try output.write(value) }
+                                try output.write([0x0a])
+                            case .json:
+                                try output.write(RecordJSON.encode(topic: topic, partition: partition, record: record) + [0x0a])
+                            }
+                        }, flush: { try output.flush() })
+                    try output.flush()
+                } catch is StandardOutput.Closed {}
+            }
+        }
+    }
+
+    private func runLocally() async throws {
         let log = try global.openLog()
         let output = StandardOutput()
         var options = TopicConsumer.Options(start: try start(), partition: partition, group: group, maxRecords: max, follow: follow)

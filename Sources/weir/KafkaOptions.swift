@@ -75,7 +75,8 @@ struct KafkaOptions: ParsableArguments {
         _ = glibcMallopt(glibcArenaMax, 2)
         let options = KafkaListenerOptions(
             host: kafka.host, port: kafka.port, advertisedHost: kafkaAdvertise?.host, advertisedPort: kafkaAdvertise?.port,
-            autoCreateTopics: kafkaAutoCreateTopics, maxRequestBytes: kafkaMaxRequestBytes, users: try users())
+            autoCreateTopics: kafkaAutoCreateTopics, maxRequestBytes: kafkaMaxRequestBytes, users: try users(),
+            addressFile: log.directory + "/" + RemoteAccess.listenerFile)
         let listener = try waitFor { try await KafkaListener(log: log, options: options, logger: logger) }
         printError("weir: serving Kafka clients on \(listener.address)")
         return listener

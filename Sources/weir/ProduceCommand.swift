@@ -24,6 +24,11 @@ struct ProduceCommand: ParsableCommand {
     @Flag(help: "Create the topic if it does not exist (with --partitions, default 1, and the defaults of `weir topics create`).")
     var create = false
     @Option(help: "With --create: the new topic's number of partitions.") var partitions: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Append through this Kafka-protocol broker instead of the data directory (without it, through the listener of a Weir that holds the directory).",
+            valueName: "host:port"))
+    var bootstrap: String?
 
     func validate() throws {
         if key != nil && keyField != nil { throw ValidationError("use --key or --key-field, not both") }
@@ -34,6 +39,15 @@ struct ProduceCommand: ParsableCommand {
     }
 
     func run() throws {
+        try RemoteAccess.run(bootstrap: bootstrap, dataDir: global.resolvedDataDirectory, local: runLocally) { remote in
+            guard keyField == nil, !create else {
+                throw RemoteAccess.Refused(description: "--key-field and --create act on the data directory, not through a Kafka broker")
+            }
+            try RemoteAccess.produce(remote, topic: topic, partition: partition, key: key, printOffsets: printOffsets)
+        }
+    }
+
+    private func runLocally() throws {
         let summary = try global.withLog { log -> LineProducer.Summary in
             let producer = try Producer(topic: try target(log), partition: partition)
             if printOffsets {

@@ -303,3 +303,29 @@ import WeirTestSupport
         #expect(unreadable.stderr == "weir: \(badUsers):1: expected user:password\n", "\(unreadable.stderr)")
     }
 }
+
+/// `weir produce` and `weir consume` while `weir serve` holds the data directory: through
+/// its listener (the address it leaves in `DIR/kafka-listener`), or `--bootstrap`.
+@Suite struct CommandsThroughTheListenerTests {
+    @Test func produceAndConsumeGoThroughTheHoldersListener() async throws {
+        let bench = try await WireBench.start(topics: ["shared": 3])
+        let input = Data("one\r\ntwo\nthree".utf8)
+        let produced = try await onOwnThread { try weir(bench.dataDir, ["produce", "shared", "--key", "k"], input: input) }
+        #expect(produced.status == 0, "\(produced.stderr)")
+        let consumed = try await weirCommand(bench.dataDir, ["consume", "shared"])
+        #expect(consumed == "one\ntwo\nthree\n")
+        let viaBootstrap = try await weirCommand(
+            "/nonexistent", ["consume", "shared", "--bootstrap", bench.address, "--format", "json", "--max", "1"])
+        #expect(viaBootstrap.contains(#""value":"one""#), "\(viaBootstrap)")
+        // kcat sees the same records, in the partition murmur2 gives "k".
+        let expected = Array("k".utf8).withUnsafeBytes { Partitioner.partition(forKey: $0, partitionCount: 3) }
+        let kcat = try await Clients.run(Clients.kcat, ["-b", bench.address, "-C", "-t", "shared", "-e", "-q", "-f", "%p %s\n"])
+        #expect(kcat.stdoutText == "\(expected) one\n\(expected) two\n\(expected) three\n")
+        let group = try await onOwnThread { try weir(bench.dataDir, ["consume", "shared", "--group", "g"]) }
+        #expect(group.status != 0)
+        #expect(group.stderr.contains("--group acts on the data directory"), "\(group.stderr)")
+        #expect(try await bench.finish() == 0)
+        // Once serve has stopped, the directory is the commands' own again.
+        #expect(try await weirCommand(bench.dataDir, ["consume", "shared"]) == "one\ntwo\nthree\n")
+    }
+}

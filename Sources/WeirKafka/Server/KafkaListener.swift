@@ -14,6 +14,7 @@ public final class KafkaListener: Sendable {
     public let broker: KafkaBroker
     private let server: Task<Void, Never>
     private let channel: any Channel
+    private let addressFile: String?
 
     /// Binds and starts serving; returns once the socket listens, or throws why it cannot.
     public init(log: EmbeddedLog, options: KafkaListenerOptions, logger: Logger) async throws {
@@ -36,6 +37,11 @@ public final class KafkaListener: Sendable {
         self.port = port
         address = (options.host.contains(":") ? "[\(options.host)]" : options.host) + ":\(port)"
         channel = bound.channel
+        addressFile = options.addressFile
+        if let file = options.addressFile {
+            let connectable = (options.host == "0.0.0.0" || options.host == "::") ? "127.0.0.1:\(port)" : address
+            try? FileSystem.writeAtomically(file, Array((connectable + "\n").utf8))
+        }
         let broker = try KafkaBroker(
             log: log,
             advertisedHost: options.advertisedHost ?? options.host,
@@ -85,6 +91,7 @@ public final class KafkaListener: Sendable {
 
     /// Stops accepting, closes every connection, and returns when they are gone.
     public func close() async {
+        if let addressFile { try? FileSystem.removeTree(addressFile) }
         try? await channel.close()
         server.cancel()
         await server.value

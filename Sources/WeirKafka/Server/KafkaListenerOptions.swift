@@ -19,6 +19,9 @@ public struct KafkaListenerOptions: Sendable {
     /// ApiVersions and SASL; without, nobody authenticates (loopback only, unless the
     /// operator says otherwise).
     public var users: KafkaUsers?
+    /// A file the listener writes its address to while it serves (and removes after):
+    /// `weir` commands that find the data directory held look there for a way in.
+    public var addressFile: String?
 
     public init(
         host: String = "127.0.0.1",
@@ -28,7 +31,8 @@ public struct KafkaListenerOptions: Sendable {
         autoCreateTopics: Bool = false,
         maxRequestBytes: Int = 100 << 20,
         blockingThreads: Int = 4,
-        users: KafkaUsers? = nil
+        users: KafkaUsers? = nil,
+        addressFile: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -38,5 +42,6 @@ public struct KafkaListenerOptions: Sendable {
         self.maxRequestBytes = maxRequestBytes
         self.blockingThreads = blockingThreads
         self.users = users
+        self.addressFile = addressFile
     }
 }

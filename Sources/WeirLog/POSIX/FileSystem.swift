@@ -86,7 +86,7 @@ public enum FileSystem {
     }
 
     /// rm -r.
-    static func removeTree(_ path: String) throws {
+    public static func removeTree(_ path: String) throws {
         if isDirectory(path) {
             for name in try listDirectory(path) { try removeTree(path + "/" + name) }
             try check(Glibc.rmdir(path), "delete directory", path)

@@ -1,4 +1,5 @@
 import Foundation
+import WeirKafka
 import WeirTestSupport
 
 /// A `weir serve --kafka 127.0.0.1:0` on a data directory, in the background: the port

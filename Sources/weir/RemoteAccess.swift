@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import WeirKafka
+import WeirLog
+
+/// `weir produce` and `weir consume` through a Kafka-protocol broker: the one `--bootstrap`
+/// names, or the listener of the Weir process that holds the data directory (`weir serve`,
+/// `weir run --kafka` write its address to `DIR/kafka-listener` while they serve).
+enum RemoteAccess {
+    static let listenerFile = "kafka-listener"
+
+    /// What cannot be done through a broker, in one line.
+    struct Refused: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The listener of the Weir process that holds `dataDir`, connected; nil if it wrote
+    /// none (it serves no Kafka) or nobody answers there.
+    static func listener(of dataDir: String) -> RemoteTopics? {
+        let file = dataDir + "/" + listenerFile
+        guard FileSystem.exists(file), let text = try? FileSystem.readWholeFile(file) else { return nil }
+        let address = String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try? RemoteTopics(address: address)
+    }
+
+    /// Runs `local` on the data directory; when another Weir holds it and serves Kafka
+    /// (or `--bootstrap` names a broker), runs `remote` through that broker instead.
+    static func run(bootstrap: String?, dataDir: String, local: () throws -> Void, remote: (RemoteTopics) throws -> Void) throws {
+        if let bootstrap { return try remote(try RemoteTopics(address: bootstrap)) }
+        do {
+            try local()
+        } catch let error as WeirLogError {
+            guard case .directoryLocked = error, let listener = listener(of: dataDir) else { throw error }
+            try remote(listener)
+        }
+    }
+
+    /// Appends standard input's lines (`\n` or `\r\n`, neither stored) in batches of up to
+    /// 1 MiB: to `partition`, else by `key` (murmur2, as `weir produce`), else round-robin
+    /// per batch.
+    static func produce(_ remote: RemoteTopics, topic: String, partition: Int?, key: String?, printOffsets: Bool) throws {
+        let partitions = try remote.partitionCount(topic)
+        if let partition, !(0..<partitions).contains(partition) {
+            throw Refused(description: "topic '\(topic)' has \(partitions) partitions; there is no partition \(partition)")
+        }
+        let keyBytes = key.map { Array($0.utf8) }
+        let keyed = keyBytes.map { bytes in bytes.withUnsafeBytes { Partitioner.partition(forKey: $0, partitionCount: partitions) } }
+        var next = 0
+        let builder = RecordBatchBuilder()
+        func flush() throws {
+            guard !builder.isEmpty else { return }
+            let target = partition ?? keyed ?? next
+            next = (next + 1) % partitions
+            let count = builder.count
+            let base = try remote.append(try builder.build(codec: .none), topic: topic, partition: target)
+            builder.reset()
+            if printOffsets { print("\(target) \(base) \(count)") }
+        }
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            pending += chunk[..<n]
+            var start = 0
+            while let newline = pending[start...].firstIndex(of: 0x0a) {
+                var line = Array(pending[start..<newline])
+                if line.last == 0x0d { line.removeLast() }
+                builder.append(Record(key: keyBytes, value: line, timestamp: currentTimeMillis()))
+                if builder.byteCount >= 1 << 20 { try flush() }
+                start = newline + 1
+            }
+            pending.removeFirst(start)
+            try flush()
+        }
+        if !pending.isEmpty {
+            if pending.last == 0x0d { pending.removeLast() }
+            builder.append(Record(key: keyBytes, value: pending, timestamp: currentTimeMillis()))
+        }
+        try flush()
+    }
+
+    /// Prints each partition's records from the start position, one partition after
+    /// another, up to the end seen when it got there (or, with `follow`, as they come).
+    static func consume(
+        _ remote: RemoteTopics, topic: String, partition: Int?, from start: TopicConsumer.Start, max: Int?, follow: Bool,
+        write: (Int, Int64, RecordView) throws -> Void, flush: () throws -> Void
+    ) throws {
+        let count = try remote.partitionCount(topic)
+        let partitions = partition.map { [$0] } ?? Array(0..<count)
+        var remaining = max ?? .max
+        var positions: [Int: Int64] = [:]
+        for id in partitions {
+            switch start {
+            case .earliest: positions[id] = try remote.offset(topic, partition: id, timestamp: ListOffsetsAPI.earliestTimestamp)
+            case .latest: positions[id] = try remote.offset(topic, partition: id, timestamp: ListOffsetsAPI.latestTimestamp)
+            case .offset(let offset): positions[id] = offset
+            case .timestamp(let time): positions[id] = try remote.offset(topic, partition: id, timestamp: time)
+            }
+        }
+        repeat {
+            for id in partitions where remaining > 0 {
+                let end = try remote.offset(topic, partition: id, timestamp: ListOffsetsAPI.latestTimestamp)
+                while positions[id]! < end && remaining > 0 {
+                    let fetched = try remote.fetch(topic, partition: id, from: positions[id]!, maxWaitMs: 0)
+                    if fetched.batches.isEmpty { break }
+                    try fetched.batches.withUnsafeBytes { raw in
+                        var at = 0
+                        while at < raw.count && remaining > 0 {
+                            guard let batch = try? RecordBatch(parsing: UnsafeRawBufferPointer(rebasing: raw[at...])) else { break }
+                            at += batch.header.totalSize
+                            try batch.forEachRecord { view in
+                                guard view.offset >= positions[id]!, remaining > 0 else { return }
+                                try write(id, view.offset, view)
+                                positions[id] = view.offset + 1
+                                remaining -= 1
+                            }
+                        }
+                    }
+                    try flush()
+                }
+            }
+            if follow && remaining > 0 {
+                // Long-poll the first partition briefly before the next round.
+                if let first = partitions.first { _ = try remote.fetch(topic, partition: first, from: positions[first]!, maxWaitMs: 200) }
+            }
+        } while follow && remaining > 0
+    }
+}
