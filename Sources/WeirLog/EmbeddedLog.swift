@@ -215,6 +215,14 @@ public struct GroupPartitionState: Sendable, Hashable {
     public var committed: Int64?
     public var end: Int64
     public var lag: Int64
+
+    public init(topic: String, partition: Int, committed: Int64?, end: Int64, lag: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.committed = committed
+        self.end = end
+        self.lag = lag
+    }
 }
 
 /// Where a group starts a partition it has no usable committed offset for.

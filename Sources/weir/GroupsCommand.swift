@@ -1,4 +1,5 @@
 import ArgumentParser
+import WeirKafka
 import WeirLog
 import WeirPipeline
 
@@ -13,9 +14,13 @@ struct GroupsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List groups with committed offsets, one per line.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: FormatOption
+        @OptionGroup var bootstrap: BootstrapOption
 
         func run() throws {
-            let names = try global.withLog { $0.groups.groupNames }
+            let names = try RemoteAccess.value(
+                bootstrap: bootstrap.bootstrap, dataDir: global.resolvedDataDirectory,
+                local: { try global.withLog { $0.groups.groupNames } },
+                remote: { try $0.groupNames() })
             if output.json { return try output.print(names.map { ["name": $0] }) }
             for name in names { print(name) }
         }
@@ -27,6 +32,7 @@ struct GroupsCommand: ParsableCommand {
             discussion: "Where nothing was committed, the lag counts from the partition's start offset.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: FormatOption
+        @OptionGroup var bootstrap: BootstrapOption
         @Argument var group: String
 
         struct Description: Encodable {
@@ -57,7 +63,17 @@ struct GroupsCommand: ParsableCommand {
         }
 
         func run() throws {
-            let rows = try global.withLog { try $0.describeGroup(group) }
+            let rows = try RemoteAccess.value(
+                bootstrap: bootstrap.bootstrap, dataDir: global.resolvedDataDirectory,
+                local: { try global.withLog { try $0.describeGroup(group) } },
+                remote: { remote in
+                    try remote.committedOffsets(group).map { entry in
+                        let end = try remote.offset(entry.topic, partition: entry.partition, timestamp: -1)
+                        return GroupPartitionState(
+                            topic: entry.topic, partition: entry.partition, committed: entry.offset, end: end,
+                            lag: max(0, end - entry.offset))
+                    }
+                })
             guard !rows.isEmpty else { throw WeirLogError.unknownGroup(group) }
             if output.json {
                 return try output.print(

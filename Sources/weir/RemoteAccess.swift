@@ -24,6 +24,13 @@ enum RemoteAccess {
         return try? RemoteTopics(address: address)
     }
 
+    /// The same for commands that return what they print.
+    static func value<T>(bootstrap: String?, dataDir: String, local: () throws -> T, remote: (RemoteTopics) throws -> T) throws -> T {
+        var result: T?
+        try run(bootstrap: bootstrap, dataDir: dataDir, local: { result = try local() }, remote: { result = try remote($0) })
+        return result!
+    }
+
     /// Runs `local` on the data directory; when another Weir holds it and serves Kafka
     /// (or `--bootstrap` names a broker), runs `remote` through that broker instead.
     static func run(bootstrap: String?, dataDir: String, local: () throws -> Void, remote: (RemoteTopics) throws -> Void) throws {
@@ -128,4 +135,13 @@ enum RemoteAccess {
             }
         } while follow && remaining > 0
     }
+}
+
+/// `--bootstrap HOST:PORT`: act through this Kafka-protocol broker instead of the data directory.
+struct BootstrapOption: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Act through this Kafka-protocol broker instead of the data directory (without it, through the listener of a Weir that holds the directory).",
+            valueName: "host:port"))
+    var bootstrap: String?
 }

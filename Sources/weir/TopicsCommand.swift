@@ -1,4 +1,5 @@
 public import ArgumentParser
+import WeirKafka
 public import WeirLog
 
 struct TopicsCommand: ParsableCommand {
@@ -52,6 +53,7 @@ struct TopicsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List topic names, one per line.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: FormatOption
+        @OptionGroup var bootstrap: BootstrapOption
 
         struct Entry: Encodable {
             var name: String
@@ -60,12 +62,19 @@ struct TopicsCommand: ParsableCommand {
         }
 
         func run() throws {
-            let entries = try global.withLog { log in
-                try log.topicNames.map { name in
-                    let topic = try log.topic(name)
-                    return Entry(name: name, partitions: topic.partitions.count, compression: "\(topic.config.compression)")
-                }
-            }
+            let entries = try RemoteAccess.value(
+                bootstrap: bootstrap.bootstrap, dataDir: global.resolvedDataDirectory,
+                local: {
+                    try global.withLog { log in
+                        try log.topicNames.map { name in
+                            let topic = try log.topic(name)
+                            return Entry(name: name, partitions: topic.partitions.count, compression: "\(topic.config.compression)")
+                        }
+                    }
+                },
+                remote: { remote in
+                    try remote.topicNames().map { Entry(name: $0, partitions: try remote.partitionCount($0), compression: "producer") }
+                })
             if output.json { return try output.print(entries) }
             for entry in entries { print(entry.name) }
         }

@@ -321,6 +321,17 @@ import WeirTestSupport
         let expected = Array("k".utf8).withUnsafeBytes { Partitioner.partition(forKey: $0, partitionCount: 3) }
         let kcat = try await Clients.run(Clients.kcat, ["-b", bench.address, "-C", "-t", "shared", "-e", "-q", "-f", "%p %s\n"])
         #expect(kcat.stdoutText == "\(expected) one\n\(expected) two\n\(expected) three\n")
+        // A kcat group commits; weir groups and weir topics see it through the listener.
+        let member = try await Clients.run(
+            Clients.kcat, ["-b", bench.address, "-G", "readers", "shared", "-e", "-q", "-X", "auto.offset.reset=earliest"])
+        #expect(member.status == 0, "\(member.stderr)")
+        #expect(try await weirCommand(bench.dataDir, ["topics", "list"]) == "shared\n")
+        #expect(try await weirCommand(bench.dataDir, ["groups", "list"]).contains("readers\n"))
+        let described = try await weirCommand(bench.dataDir, ["groups", "describe", "readers", "--format", "json"])
+        let rows = try #require(
+            (try JSONSerialization.jsonObject(with: Data(described.utf8)) as? [String: Any])?["partitions"] as? [[String: Any]])
+        #expect(rows.count == 1)
+        #expect(rows.first?["committed"] as? Int == 3 && rows.first?["lag"] as? Int == 0, "\(described)")
         let group = try await onOwnThread { try weir(bench.dataDir, ["consume", "shared", "--group", "g"]) }
         #expect(group.status != 0)
         #expect(group.stderr.contains("--group acts on the data directory"), "\(group.stderr)")

@@ -74,4 +74,20 @@ public final class RemoteTopics: @unchecked Sendable {
         }
         return (result.records.map { Array($0.readableBytesView) } ?? [], result.highWatermark)
     }
+
+    /// Every group the broker knows.
+    public func groupNames() throws -> [String] {
+        let response = try connection.request(ListGroupsAPI.self, ListGroupsAPI.Request(), version: 2)
+        guard response.errorCode == .none else { throw Failure(description: "list groups: \(response.errorCode)") }
+        return response.groups.map(\.groupID).sorted()
+    }
+
+    /// A group's committed offsets (the next offset to read), every topic's.
+    public func committedOffsets(_ group: String) throws -> [(topic: String, partition: Int, offset: Int64)] {
+        let response = try connection.request(OffsetFetchAPI.self, OffsetFetchAPI.Request(groupID: group, topics: nil), version: 5)
+        guard response.errorCode == .none else { throw Failure(description: "offsets of group '\(group)': \(response.errorCode)") }
+        return response.topics.flatMap { topic in
+            topic.partitions.filter { $0.committedOffset >= 0 }.map { (topic.name, Int($0.partitionIndex), $0.committedOffset) }
+        }.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+    }
 }
