@@ -335,7 +335,8 @@ import WeirTestSupport
         let group = try await onOwnThread { try weir(bench.dataDir, ["consume", "shared", "--group", "g"]) }
         #expect(group.status != 0)
         #expect(group.stderr.contains("--group acts on the data directory"), "\(group.stderr)")
-        #expect(try await bench.finish() == 0)
+        let status = try await bench.finish()
+        #expect(status == 0, "weir serve: \(bench.serving.stderr.suffix(3000))")
         // Once serve has stopped, the directory is the commands' own again.
         #expect(try await weirCommand(bench.dataDir, ["consume", "shared"]) == "one\ntwo\nthree\n")
     }
