@@ -225,7 +225,8 @@ import WeirTestSupport
               drop: { type: blackhole, inputs: [lines] }
             """)
         let run = try BackgroundClient(
-            Paths.weir, ["run", "--quiet", "--kafka", "127.0.0.1:0", "--data-dir", directory.path + "/data", pipeline])
+            Paths.weir,
+            ["run", "--quiet", "--kafka", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data-dir", directory.path + "/data", pipeline])
         try await run.waitFor("weir run serves Kafka clients") { _, err in err.contains("serving Kafka clients on ") }
         let address = String(run.stderr.components(separatedBy: "serving Kafka clients on ")[1].prefix { !$0.isWhitespace })
         let consumer = try BackgroundClient(
@@ -242,6 +243,13 @@ import WeirTestSupport
         try handle.close()
         let status = try await consumer.exited()
         #expect(status == 0, "\(consumer.stdout) \(consumer.stderr.suffix(1000))")
+        // The listener's metrics are in /metrics.
+        let http = String(run.stderr.components(separatedBy: "on http://")[1].prefix { !$0.isWhitespace })
+        let metrics = try await Clients.run(
+            "/usr/bin/env",
+            ["python3", "-c", "import urllib.request; print(urllib.request.urlopen('http://\(http)/metrics').read().decode())"])
+        #expect(metrics.stdoutText.contains(#"weir_kafka_requests_total{api="Fetch"}"#), "\(metrics.stderr)")
+        #expect(metrics.stdoutText.contains("weir_kafka_connections_total"))
         #expect(run.stop() == 0, "\(run.stderr.suffix(1000))")
     }
 }
