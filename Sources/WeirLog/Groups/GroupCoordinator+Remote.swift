@@ -95,8 +95,9 @@ extension GroupCoordinator {
             } else if state.members[id] == nil && !state.pendingMemberIDs.contains(id) {
                 throw RemoteGroupError.unknownMember
             }
-            if let type = state.protocolType, state.hasRemoteMembers, state.members[id]?.remote == nil || state.members.count > 1,
-                type != request.protocolType || !sharesProtocol(state, request.protocols.map(\.name), except: id)
+            // Kafka clients of one group speak one protocol type and share a protocol.
+            let othersRemote = state.members.contains { $0.key != id && $0.value.remote != nil }
+            if othersRemote, state.protocolType != request.protocolType || !sharesProtocol(state, request.protocols.map(\.name), except: id)
             {
                 throw RemoteGroupError.inconsistentProtocol
             }
@@ -126,8 +127,13 @@ extension GroupCoordinator {
     public func joinOutcome(group: String, memberID: String) throws -> JoinOutcome? {
         try groups.withLock { groups in
             guard var state = groups[group] else { throw RemoteGroupError.unknownMember }
-            // A member waiting in JoinGroup is alive (it cannot heartbeat meanwhile).
+            // A member waiting in JoinGroup is alive (it cannot heartbeat meanwhile), and has
+            // joined any rebalance that started since it asked.
             state.members[memberID]?.lastHeartbeat = now()
+            if case .preparingRebalance = state.phase, state.members[memberID]?.remote != nil {
+                state.members[memberID]!.remote!.rejoined = true
+                if !state.joinOrder.contains(memberID) { state.joinOrder.append(memberID) }
+            }
             advance(&state)
             groups[group] = state
             guard let member = state.members[memberID], member.remote != nil else { throw RemoteGroupError.unknownMember }
