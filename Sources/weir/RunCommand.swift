@@ -59,7 +59,10 @@ struct RunCommand: AsyncParsableCommand {
 
     private func runBlocking() throws {
         // Decided before anything else: a refused endpoint starts nothing.
-        let access = try http.map { try httpAccess(for: $0) }
+        let access = try http.map {
+            try OperationsEndpoint.access(
+                for: $0, token: httpToken, insecureNoAuth: insecureNoAuth, openProbes: httpOpenMetrics, logger: global.logger)
+        }
         try kafkaOptions.checkAccess(insecureNoAuth: insecureNoAuth, logger: global.logger)
         let (definitions, registry) = try loadAll()
         let output = LockedStandardOutput()
@@ -69,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
         defer { signals.cancel() }
         // Served before the log opens, so /health answers during a long recovery.
         let monitor = http.map { _ in RunMonitor() }
-        let server = try http.map { try serve(on: $0, access: access!, monitor: monitor!) }
+        let server = try http.map { try OperationsEndpoint.start(on: $0, access: access!, monitor: monitor!, logger: global.logger) }
         defer { server?.stop() }
         do {
             try global.withLog { log in
@@ -104,32 +107,6 @@ struct RunCommand: AsyncParsableCommand {
         } catch is StandardOutput.Closed {
             return  // the reader went away (`| head`); nothing after the last flush was committed
         }
-    }
-
-    /// Who may use the endpoint (`HTTPAccess`); one line and exit 1 if it must not start.
-    func httpAccess(for address: HTTPAddress, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HTTPAccess {
-        do {
-            let access = try HTTPAccess.decide(
-                host: address.host, token: try httpToken.tokenOrExit(environment: environment),
-                insecureNoAuth: insecureNoAuth, openProbes: httpOpenMetrics)
-            if let warning = access.warning { global.logger.warning("\(warning)") }
-            return access
-        } catch let error as HTTPAccess.Refused {
-            printError("weir: \(error)")
-            throw ExitCode(1)
-        }
-    }
-
-    /// Starts the HTTP endpoint, with Prometheus as the metrics backend.
-    private func serve(on address: HTTPAddress, access: HTTPAccess, monitor: RunMonitor) throws -> OperationsServer {
-        let exporter = MetricsExporter.bootstrap(monitor: monitor)
-        let server = try OperationsServer(
-            host: address.host, port: address.port, access: access, monitor: monitor, exporter: exporter, logger: global.logger)
-        let guarded =
-            access.token == nil
-            ? "" : access.openProbes ? " (the API asks for the bearer token)" : " (every path asks for the bearer token)"
-        printError("weir: serving /metrics, /health, /ready and /api on http://\(server.address)\(guarded)")
-        return server
     }
 
     /// Validates every file before anything runs: an invalid one writes nothing.

@@ -3,6 +3,7 @@ import Logging
 import WeirKafka
 import WeirLog
 import WeirPipeline
+import WeirServer
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +18,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var kafkaOptions: KafkaOptions
-    @Flag(help: "With --kafka beyond loopback: serve without authentication anyway (logs a warning).")
+    @Option(
+        help: ArgumentHelp(
+            "Also serve /metrics (the listener's, the log's, the process's), /health and /ready on this address; a bare port listens on 127.0.0.1.",
+            valueName: "addr:port"))
+    var http: HTTPAddress?
+    @OptionGroup var httpToken: HTTPTokenOption
+    @Flag(help: "With a token: /metrics, /health and /ready answer without it.")
+    var httpOpenMetrics = false
+    @Flag(help: "With --kafka or --http beyond loopback and no authentication: serve anyway (logs a warning).")
     var insecureNoAuth = false
 
     func validate() throws {
@@ -31,10 +40,19 @@ struct ServeCommand: AsyncParsableCommand {
     private func serveBlocking() throws {
         let logger = global.logger
         try kafkaOptions.checkAccess(insecureNoAuth: insecureNoAuth, logger: logger)
+        let access = try http.map {
+            try OperationsEndpoint.access(
+                for: $0, token: httpToken, insecureNoAuth: insecureNoAuth, openProbes: httpOpenMetrics, logger: logger)
+        }
+        let monitor = http.map { _ in RunMonitor() }
+        let server = try http.map { try OperationsEndpoint.start(on: $0, access: access!, monitor: monitor!, logger: logger) }
+        defer { server?.stop() }
         let stop = StopFlag()
         let signals = SignalHandler(stop: stop, message: "weir: stopping: closing the Kafka connections and the log")
         defer { signals.cancel() }
         try global.withLog { log in
+            monitor?.attach(log: log, runners: [])
+            defer { monitor?.end() }
             let listener = try kafkaOptions.startListener(on: log, logger: logger)
             while !stop.wait(until: nil) {}
             try waitFor { await listener?.close() }

@@ -349,3 +349,19 @@ import WeirTestSupport
         #expect(try await weirCommand(bench.dataDir, ["consume", "shared"]) == "one\ntwo\nthree\n")
     }
 }
+
+/// `weir serve --http`: the listener's metrics beside the log's.
+@Suite struct ServeMetricsTests {
+    @Test func serveWithHTTPExportsTheListenersMetrics() async throws {
+        let bench = try await WireBench.start(topics: ["seen": 1], extra: ["--http", "127.0.0.1:0"])
+        let listed = try await Clients.run(Clients.kcat, ["-b", bench.address, "-L"])
+        #expect(listed.status == 0)
+        let http = String(bench.serving.stderr.components(separatedBy: "on http://")[1].prefix { !$0.isWhitespace })
+        let metrics = try await Clients.run(
+            "/usr/bin/env",
+            ["python3", "-c", "import urllib.request; print(urllib.request.urlopen('http://\(http)/metrics').read().decode())"])
+        #expect(metrics.stdoutText.contains(#"weir_kafka_requests_total{api="Metadata"}"#), "\(metrics.stderr)")
+        #expect(metrics.stdoutText.contains(#"weir_partition_end_offset{topic="seen",partition="0"}"#))
+        #expect(try await bench.finish() == 0)
+    }
+}
