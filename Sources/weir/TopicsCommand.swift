@@ -13,6 +13,7 @@ struct TopicsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a topic.")
 
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var bootstrap: BootstrapOption
         @Argument(help: "Topic name: letters, digits, '.', '_' and '-', at most 249.") var name: String
         @Option(help: "Number of partitions.") var partitions: Int = 1
         @Option(help: "none or gzip.") var compression: CompressionCodec = .none
@@ -42,9 +43,10 @@ struct TopicsCommand: ParsableCommand {
                 segmentBytes: segmentBytes, segmentMs: segmentMs, retentionBytes: retentionBytes,
                 retentionMs: retentionMs.value, flush: flush,
                 flushIntervalMs: flushIntervalMs, flushIntervalBytes: flushIntervalBytes)
-            try global.withLog { log in
-                _ = try log.createTopic(name, config: config)
-            }
+            try RemoteAccess.run(
+                bootstrap: bootstrap.bootstrap, dataDir: global.resolvedDataDirectory,
+                local: { try global.withLog { log in _ = try log.createTopic(name, config: config) } },
+                remote: { try $0.createTopic(name, config: config) })
             print("created topic \(name) with \(partitions) partition\(partitions == 1 ? "" : "s")")
         }
     }
@@ -167,10 +169,14 @@ struct TopicsCommand: ParsableCommand {
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a topic, its data and its committed group offsets.")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var bootstrap: BootstrapOption
         @Argument var name: String
 
         func run() throws {
-            try global.withLog { try $0.deleteTopic(name) }
+            try RemoteAccess.run(
+                bootstrap: bootstrap.bootstrap, dataDir: global.resolvedDataDirectory,
+                local: { try global.withLog { try $0.deleteTopic(name) } },
+                remote: { try $0.deleteTopic(name) })
             print("deleted topic \(name)")
         }
     }

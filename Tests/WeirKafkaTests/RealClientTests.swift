@@ -333,7 +333,12 @@ import WeirTestSupport
         let member = try await Clients.run(
             Clients.kcat, ["-b", bench.address, "-G", "readers", "shared", "-e", "-q", "-X", "auto.offset.reset=earliest"])
         #expect(member.status == 0, "\(member.stderr)")
-        #expect(try await weirCommand(bench.dataDir, ["topics", "list"]) == "shared\n")
+        // Topics made and deleted through the listener, with Weir's settings carried by Kafka's config names.
+        _ = try await weirCommand(
+            bench.dataDir, ["topics", "create", "made", "--partitions", "2", "--compression", "gzip", "--flush", "always"])
+        _ = try await weirCommand(bench.dataDir, ["topics", "create", "gone"])
+        _ = try await weirCommand(bench.dataDir, ["topics", "delete", "gone"])
+        #expect(try await weirCommand(bench.dataDir, ["topics", "list"]) == "made\nshared\n")
         #expect(try await weirCommand(bench.dataDir, ["groups", "list"]).contains("readers\n"))
         let described = try await weirCommand(bench.dataDir, ["groups", "describe", "readers", "--format", "json"])
         let rows = try #require(
@@ -347,6 +352,8 @@ import WeirTestSupport
         #expect(status == 0, "weir serve: \(bench.serving.stderr.suffix(3000))")
         // Once serve has stopped, the directory is the commands' own again.
         #expect(try await weirCommand(bench.dataDir, ["consume", "shared"]) == "one\ntwo\nthree\n")
+        let made = try await weirCommand(bench.dataDir, ["topics", "describe", "made"])
+        #expect(made.contains("partitions: 2") && made.contains("compression: gzip") && made.contains("flush: always"), "\(made)")
     }
 }
 

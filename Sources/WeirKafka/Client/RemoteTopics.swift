@@ -1,4 +1,5 @@
 import NIOCore
+public import WeirLog
 
 /// Topics of a Kafka-protocol broker (a running Weir's listener, or any other), for the
 /// `weir` commands: partition counts, appends, offsets and fetches over one blocking
@@ -89,5 +90,29 @@ public final class RemoteTopics: @unchecked Sendable {
         return response.topics.flatMap { topic in
             topic.partitions.filter { $0.committedOffset >= 0 }.map { (topic.name, Int($0.partitionIndex), $0.committedOffset) }
         }.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+    }
+
+    /// Creates a topic with Weir's settings under Kafka's names (those that differ from the
+    /// defaults), one replica per partition as a single broker has.
+    public func createTopic(_ name: String, config: TopicConfig) throws {
+        let configs = KafkaConfigNames.entries(for: config).filter { !$0.isDefault }.map {
+            CreateTopicsAPI.Request.CreatableTopicConfig(name: $0.name, value: $0.value)
+        }
+        let request = CreateTopicsAPI.Request(
+            topics: [.init(name: name, numPartitions: Int32(config.partitions), replicationFactor: -1, assignments: [], configs: configs)],
+            timeoutMs: 30_000)
+        let response = try connection.request(CreateTopicsAPI.self, request, version: 4)
+        guard let result = response.topics.first else { throw Failure(description: "empty create-topics response") }
+        guard result.errorCode == .none else {
+            throw Failure(description: "topic '\(name)' not created: \(result.errorCode)\(result.errorMessage.map { ": " + $0 } ?? "")")
+        }
+    }
+
+    /// Deletes a topic.
+    public func deleteTopic(_ name: String) throws {
+        let response = try connection.request(
+            DeleteTopicsAPI.self, DeleteTopicsAPI.Request(topicNames: [name], timeoutMs: 30_000), version: 3)
+        guard let result = response.responses.first else { throw Failure(description: "empty delete-topics response") }
+        guard result.errorCode == .none else { throw Failure(description: "topic '\(name)' not deleted: \(result.errorCode)") }
     }
 }
