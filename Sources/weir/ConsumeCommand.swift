@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Dispatch
 import Glibc
+import WeirKafka
 public import WeirLog
 
 struct ConsumeCommand: AsyncParsableCommand {
@@ -54,34 +55,46 @@ struct ConsumeCommand: AsyncParsableCommand {
         }
     }
 
+    /// Reads the data directory; when another Weir holds it and serves Kafka (or
+    /// `--bootstrap` names a broker), reads through that broker instead.
     func run() async throws {
-        let (bootstrap, dataDir, start, format) = (self.bootstrap, global.resolvedDataDirectory, try start(), format)
-        let (topic, partition, group, max, follow) = (topic, partition, group, max, follow)
-        let local = self
-        try await onThreadOfItsOwn {
-            try RemoteAccess.run(bootstrap: bootstrap, dataDir: dataDir, local: { try waitFor { try await local.runLocally() } }) {
-                remote in
-                guard group == nil else {
-                    throw RemoteAccess.Refused(
-                        description: "--group acts on the data directory; through a Kafka broker use a Kafka consumer (kcat -G)")
-                }
-                let output = StandardOutput()
-                do {
-                    try RemoteAccess.consume(
-                        remote, topic: topic, partition: partition, from: start, max: max, follow: follow,
-                        write: { partition, _, record in
-                            switch format {
-                            case .raw:
-                                if let value = record.value { try output.write(value) }
-                                try output.write([0x0a])
-                            case .json:
-                                try output.write(RecordJSON.encode(topic: topic, partition: partition, record: record) + [0x0a])
-                            }
-                        }, flush: { try output.flush() })
-                    try output.flush()
-                } catch is StandardOutput.Closed {}
+        let dataDir = global.resolvedDataDirectory
+        if let bootstrap {
+            return try await onThreadOfItsOwn { [self] in try consumeRemotely(try RemoteTopics(address: bootstrap)) }
+        }
+        do {
+            try await runLocally()
+        } catch {
+            guard RemoteAccess.mayGoThroughListener(after: error) else { throw error }
+            try await onThreadOfItsOwn { [self] in
+                guard let listener = RemoteAccess.listener(of: dataDir) else { throw error }
+                try consumeRemotely(listener)
             }
         }
+    }
+
+    /// Prints the records read through a broker (blocks: on a thread of its own).
+    private func consumeRemotely(_ remote: RemoteTopics) throws {
+        guard group == nil else {
+            throw RemoteAccess.Refused(
+                description: "--group acts on the data directory; through a Kafka broker use a Kafka consumer (kcat -G)")
+        }
+        let output = StandardOutput()
+        let (topic, format) = (topic, format)
+        do {
+            try RemoteAccess.consume(
+                remote, topic: topic, partition: partition, from: try start(), max: max, follow: follow,
+                write: { partition, _, record in
+                    switch format {
+                    case .raw:
+                        if let value = record.value { try output.write(value) }
+                        try output.write([0x0a])
+                    case .json:
+                        try output.write(RecordJSON.encode(topic: topic, partition: partition, record: record) + [0x0a])
+                    }
+                }, flush: { try output.flush() })
+            try output.flush()
+        } catch is StandardOutput.Closed {}
     }
 
     private func runLocally() async throws {

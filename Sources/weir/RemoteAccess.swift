@@ -31,14 +31,21 @@ enum RemoteAccess {
         return result!
     }
 
+    /// Whether a command that failed with `error` may go through the listener of the Weir
+    /// that holds the data directory: only when the directory was held.
+    static func mayGoThroughListener(after error: any Error) -> Bool {
+        if case WeirLogError.directoryLocked = error { return true }
+        return false
+    }
+
     /// Runs `local` on the data directory; when another Weir holds it and serves Kafka
     /// (or `--bootstrap` names a broker), runs `remote` through that broker instead.
     static func run(bootstrap: String?, dataDir: String, local: () throws -> Void, remote: (RemoteTopics) throws -> Void) throws {
         if let bootstrap { return try remote(try RemoteTopics(address: bootstrap)) }
         do {
             try local()
-        } catch let error as WeirLogError {
-            guard case .directoryLocked = error, let listener = listener(of: dataDir) else { throw error }
+        } catch {
+            guard mayGoThroughListener(after: error), let listener = listener(of: dataDir) else { throw error }
             try remote(listener)
         }
     }
