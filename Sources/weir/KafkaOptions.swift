@@ -1,7 +1,5 @@
 import ArgumentParser
-import Dispatch
 import Logging
-import Synchronization
 import WeirKafka
 import WeirLog
 import WeirServer
@@ -80,29 +78,6 @@ struct KafkaOptions: ParsableArguments {
         let listener = try waitFor { try await KafkaListener(log: log, options: options, logger: logger) }
         printError("weir: serving Kafka clients on \(listener.address)")
         return listener
-    }
-}
-
-/// Runs async work from a thread that may block (never from Swift's pool) and returns its result.
-func waitFor<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-    let result = Mutex<Result<T, any Error>?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        let outcome = await Result(catching: { try await work() })
-        result.withLock { $0 = outcome }
-        done.signal()
-    }
-    done.wait()
-    return try result.withLock { $0! }.get()
-}
-
-extension Result where Failure == any Error {
-    init(catching body: () async throws -> Success) async {
-        do {
-            self = .success(try await body())
-        } catch {
-            self = .failure(error)
-        }
     }
 }
 

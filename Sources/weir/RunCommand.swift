@@ -156,15 +156,6 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs `body` on a new thread and returns (or throws) what it did.
-func onThreadOfItsOwn(_ body: @escaping @Sendable () throws -> Void) async throws {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-        Thread.detachNewThread {
-            continuation.resume(with: Result { try body() })
-        }
-    }
-}
-
 /// Turns SIGINT and SIGTERM into a stop (then, after the drain timeout, an abort); a
 /// second signal exits at once.
 final class SignalHandler {
