@@ -106,7 +106,7 @@ public final class KafkaBroker: Sendable {
             servedByKey[key].map { $0.isFlexible(version) } ?? false
         }
         session.clientID = header.clientID
-        let started = ContinuousClock.now
+        let started = monotonicNanos()
         guard let key = APIKey(rawValue: header.apiKey), let api = servedByKey[header.apiKey] else {
             metrics.unknownRequest()
             throw KafkaCodecError.unknownAPI(header.apiKey)
@@ -259,7 +259,7 @@ public final class KafkaBroker: Sendable {
     /// the v0 body, with the served ranges, so the client retries with a version it finds
     /// there. Never a closed connection: librdkafka would retry the same version forever.
     private func unsupportedApiVersions(_ header: RequestHeader) -> ByteBuffer {
-        metrics.answered(.apiVersions, requestBytes: 0, responseBytes: 0, failed: true, since: .now)
+        metrics.answered(.apiVersions, requestBytes: 0, responseBytes: 0, failed: true, since: monotonicNanos())
         var v0 = header
         v0.apiVersion = 0
         return respond(ApiVersionsAPI.self, apiVersions(error: .unsupportedVersion), to: v0)

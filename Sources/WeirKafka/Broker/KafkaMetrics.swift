@@ -1,5 +1,6 @@
 import CoreMetrics
 import Synchronization
+import WeirLog
 
 /// The listener's metrics: requests, errors and latency per API, connections, and
 /// bytes in and out.
@@ -49,19 +50,12 @@ final class KafkaMetrics: Sendable {
         perAPI[key]?.errors.increment()
     }
 
-    func answered(_ key: APIKey, requestBytes: Int, responseBytes: Int, failed: Bool, since started: ContinuousClock.Instant) {
+    func answered(_ key: APIKey, requestBytes: Int, responseBytes: Int, failed: Bool, since started: UInt64) {
         guard let api = perAPI[key] else { return }
         api.requests.increment()
         if failed { api.errors.increment() }
-        api.latency.recordInterval(since: started)
+        api.latency.recordNanoseconds(Int64(monotonicNanos() - started))
         bytesIn.increment(by: requestBytes)
         bytesOut.increment(by: responseBytes)
-    }
-}
-
-extension Timer {
-    func recordInterval(since started: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - started
-        recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
     }
 }

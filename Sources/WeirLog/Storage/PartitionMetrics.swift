@@ -35,4 +35,4 @@ struct PartitionMetrics: Sendable {
 
 /// Nanoseconds on the monotonic clock, for durations.
 @inline(__always)
-func monotonicNanos() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+package func monotonicNanos() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
