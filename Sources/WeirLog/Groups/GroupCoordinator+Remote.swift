@@ -240,13 +240,17 @@ extension GroupCoordinator {
     // MARK: The state machine
 
     func startRebalance(_ state: inout GroupState) {
-        let timeout = state.members.values.compactMap { $0.remote?.rebalanceTimeoutMs }.max() ?? 0
         if case .preparingRebalance = state.phase { return }
+        let releasing = state.members.keys.filter(state.handsOver)
+        let timeout =
+            (state.members.values.compactMap { $0.remote?.rebalanceTimeoutMs }
+            + releasing.compactMap { state.members[$0]!.rebalanceTimeoutMs }).max() ?? 0
         state.phase = .preparingRebalance(deadline: now() + timeout)
         for id in state.members.keys where state.members[id]!.remote != nil {
             state.members[id]!.remote!.rejoined = false
             state.members[id]!.remote!.assignment = nil
         }
+        for id in releasing { state.members[id]!.mustRelease = true }
         state.joinOrder.removeAll()
     }
 
@@ -266,7 +270,10 @@ extension GroupCoordinator {
             rebalance(&state)
         case .preparingRebalance(let deadline):
             let waiting = state.members.filter { $0.value.remote.map { !$0.rejoined } ?? false }.keys
-            guard waiting.isEmpty || time > deadline else { return }
+            let releasing = state.members.values.contains { $0.mustRelease }
+            guard (waiting.isEmpty && !releasing) || time > deadline else { return }
+            // Clients that did not rejoin in time are dropped; members inside this process
+            // that did not release in time keep what they hold.
             for id in waiting { state.members.removeValue(forKey: id) }
             completeJoin(&state)
         }
@@ -278,7 +285,7 @@ extension GroupCoordinator {
             state.phase = .stable
             state.protocolName = nil
             state.leader = nil
-            assignLocally(&state)
+            assignInProcess(&state)
             return
         }
         state.joinOrder.removeAll { state.members[$0]?.remote == nil }
@@ -291,10 +298,8 @@ extension GroupCoordinator {
         }
         if state.hasLocalMembers {
             // The coordinator assigns everyone: clients get their partitions at SyncGroup.
-            // Members inside this process keep what they hold (a pipeline's sink reads its
-            // partitions for the whole run); the others share the rest.
             if let name = state.protocolName, let strategy = Self.sharedProtocols[name] { state.strategy = strategy }
-            assignAroundHeldPartitions(&state)
+            assignInProcess(&state)
             for id in remoteIDs { state.members[id]!.remote!.assignment = .assigned(state.assignment[id] ?? []) }
             state.phase = .stable
         } else {
@@ -304,14 +309,34 @@ extension GroupCoordinator {
         }
     }
 
-    /// The next generation: local members that hold partitions keep them; every other
-    /// subscribed partition goes to the members without any (Kafka clients, local members
-    /// that just joined), in turn, each to one subscribed to its topic.
-    private func assignAroundHeldPartitions(_ state: inout GroupState) {
+    /// The next generation, assigned here for every member. Members inside this process
+    /// that keep what they hold (`GroupState.keepers`) keep it: the assignor shares the
+    /// rest when there are none, else the others take it in turn.
+    private func assignInProcess(_ state: inout GroupState) {
+        let keepers = state.keepers
+        for id in keepers {
+            state.members[id]!.mustRelease = false
+        }
+        guard !keepers.isEmpty else {
+            assignLocally(&state)
+            return
+        }
+        assignAroundHeldPartitions(&state, keepers: keepers)
+        // They read those partitions on: the next rebalance waits for them again.
+        for id in keepers where state.members[id]!.rebalanceTimeoutMs != nil {
+            state.members[id]!.takenGeneration = state.generation
+        }
+    }
+
+    /// The next generation: `keepers` keep the partitions they hold; every other
+    /// subscribed partition goes to the members without any (Kafka clients, members that
+    /// released theirs or just joined), in turn, each to one subscribed to its topic.
+    private func assignAroundHeldPartitions(_ state: inout GroupState, keepers: Set<String>) {
         state.generation += 1
         var assignment: [String: [TopicPartition]] = [:]
         var held = Set<TopicPartition>()
-        for (id, member) in state.members where member.remote == nil {
+        for id in keepers {
+            let member = state.members[id]!
             let kept = (state.assignment[id] ?? []).filter {
                 member.topics.contains($0.topic) && $0.partition < (state.partitionCounts[$0.topic] ?? 0)
             }

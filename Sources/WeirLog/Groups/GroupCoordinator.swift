@@ -33,13 +33,19 @@ public final class GroupCoordinator: Sendable {
 
     /// Joins (or rejoins, with `memberID`) a group; the group moves to a new generation
     /// and every member's assignment is recomputed with the group's strategy.
+    ///
+    /// - Parameter rebalanceTimeoutMs: given by a member that hands its partitions over when
+    ///   the group rebalances: once it has taken an assignment (`heartbeat`), a rebalance
+    ///   tells it `mustRelease` and waits, up to this long, for it to stop reading them and
+    ///   call `release`. Without it the member keeps what it holds while it is in the group.
     public func join(
         group: String,
         memberID: String? = nil,
         topics: Set<String>,
         partitionCounts: [String: Int],
         strategy: AssignmentStrategy = .range,
-        sessionTimeoutMs: Int64 = 10_000
+        sessionTimeoutMs: Int64 = 10_000,
+        rebalanceTimeoutMs: Int64? = nil
     ) throws -> GroupMembership {
         try OffsetStore.validate(group: group)
         let id = memberID ?? newMemberID(group)
@@ -48,7 +54,8 @@ public final class GroupCoordinator: Sendable {
             expire(&state)
             // The first member of an empty group chooses the assignor.
             if state.members.isEmpty { state.strategy = strategy }
-            state.members[id] = GroupState.Member(topics: topics, lastHeartbeat: now(), sessionTimeoutMs: sessionTimeoutMs)
+            state.members[id] = GroupState.Member(
+                topics: topics, lastHeartbeat: now(), sessionTimeoutMs: sessionTimeoutMs, rebalanceTimeoutMs: rebalanceTimeoutMs)
             state.partitionCounts.merge(partitionCounts) { $1 }
             rebalance(&state)
             groups[group] = state
@@ -58,29 +65,42 @@ public final class GroupCoordinator: Sendable {
         return try waitForRemoteMembers(group: group, memberID: id)
     }
 
-    /// In a group with Kafka clients, a member from inside this process joins once they
-    /// have all rejoined (or their rebalance timeout passed): they first give up what they
-    /// held, so no partition is read by two members at once.
+    /// In a group with Kafka clients (or members that hand partitions over), a member from
+    /// inside this process joins once they have all rejoined or released (or their rebalance
+    /// timeout passed): they first give up what they held, so no partition is read by two
+    /// members at once.
     private func waitForRemoteMembers(group: String, memberID: String) throws -> GroupMembership {
+        try waitForStable(group: group, memberID: memberID, taking: false, giveUp: { false })!
+    }
+
+    /// Waits until the group is stable and returns the member's membership, marking it
+    /// taken when `taking`; nil when `giveUp` said so first (checked at least once a second).
+    private func waitForStable(group: String, memberID: String, taking: Bool, giveUp: () -> Bool) throws -> GroupMembership? {
         while true {
             let mark = changed.mark()
-            let result = groups.withLock { groups -> (GroupMembership?, Int64?) in
-                guard var state = groups[group] else { return (nil, nil) }
+            let result = try groups.withLock { groups -> (GroupMembership?, Int64?) in
+                guard var state = groups[group] else { throw WeirLogError.unknownGroupMember(group: group, member: memberID) }
                 advance(&state)
-                groups[group] = state
+                defer { groups[group] = state }
+                guard state.members[memberID] != nil else { throw WeirLogError.unknownGroupMember(group: group, member: memberID) }
+                state.members[memberID]!.lastHeartbeat = now()
                 switch state.phase {
                 case .preparingRebalance(let deadline), .completingRebalance(let deadline): return (nil, deadline)
-                case .stable: return (membership(group, memberID, state), nil)
+                case .stable:
+                    if taking { state.members[memberID]!.takenGeneration = state.generation }
+                    return (membership(group, memberID, state), nil)
                 }
             }
             if let membership = result.0 { return membership }
+            if giveUp() { return nil }
             let wait = min(1000, max(1, (result.1 ?? now()) - now() + 1))
             ChangeSignal.wait(for: [mark], until: .now + .milliseconds(wait))
         }
     }
 
     /// Keeps a member alive and tells it the current generation and its assignment,
-    /// which differ from what it holds when the group rebalanced.
+    /// which differ from what it holds when the group rebalanced. A member that hands its
+    /// partitions over takes the assignment it is told, unless it `mustRelease` what it holds.
     public func heartbeat(group: String, memberID: String) throws -> GroupMembership {
         try groups.withLock { groups in
             guard var state = groups[group] else { throw WeirLogError.unknownGroupMember(group: group, member: memberID) }
@@ -90,9 +110,28 @@ public final class GroupCoordinator: Sendable {
                 throw WeirLogError.unknownGroupMember(group: group, member: memberID)
             }
             state.members[memberID]!.lastHeartbeat = now()
+            if !state.members[memberID]!.mustRelease { state.members[memberID]!.takenGeneration = state.generation }
             groups[group] = state
             return membership(group, memberID, state)
         }
+    }
+
+    /// A member told `mustRelease` has stopped reading its partitions and committed where
+    /// it is: the rebalance may go on without it. Waits until the group is stable again and
+    /// returns the partitions the member takes now; nil if `giveUp` returned true first
+    /// (the member then holds nothing).
+    public func release(group: String, memberID: String, giveUp: () -> Bool) throws -> GroupMembership? {
+        try groups.withLock { groups in
+            guard var state = groups[group], state.members[memberID] != nil else {
+                throw WeirLogError.unknownGroupMember(group: group, member: memberID)
+            }
+            state.members[memberID]!.mustRelease = false
+            state.members[memberID]!.takenGeneration = nil
+            advance(&state)
+            groups[group] = state
+            changed.signal()
+        }
+        return try waitForStable(group: group, memberID: memberID, taking: true, giveUp: giveUp)
     }
 
     /// Leaves the group; the others get its partitions in the next generation.
@@ -227,12 +266,15 @@ public final class GroupCoordinator: Sendable {
         rebalance(&state)
     }
 
-    /// A membership change. A group of local members only moves to the next generation at
-    /// once; one with Kafka clients starts a rebalance they must all rejoin first.
+    /// A membership change. A group of local members that keep what they hold moves to the
+    /// next generation at once; one with Kafka clients starts a rebalance they must all
+    /// rejoin first, and one with members that hand partitions over waits for them to
+    /// release what they hold.
     func rebalance(_ state: inout GroupState) {
         defer { changed.signal() }
-        if state.hasRemoteMembers {
+        if state.hasRemoteMembers || state.members.keys.contains(where: state.handsOver) {
             startRebalance(&state)
+            advance(&state)
             return
         }
         state.phase = .stable
@@ -250,7 +292,9 @@ public final class GroupCoordinator: Sendable {
     }
 
     func membership(_ group: String, _ id: String, _ state: GroupState) -> GroupMembership {
-        GroupMembership(group: group, memberID: id, generation: state.generation, assignment: state.assignment[id] ?? [])
+        GroupMembership(
+            group: group, memberID: id, generation: state.generation, assignment: state.assignment[id] ?? [],
+            mustRelease: state.members[id]?.mustRelease ?? false)
     }
 }
 
@@ -260,4 +304,7 @@ public struct GroupMembership: Sendable, Hashable {
     public var memberID: String
     public var generation: Int
     public var assignment: [TopicPartition]
+    /// The group is rebalancing and waits for this member to stop reading `assignment`,
+    /// commit, and call `release` (only for members that hand partitions over).
+    public var mustRelease = false
 }

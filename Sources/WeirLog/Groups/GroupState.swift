@@ -7,6 +7,26 @@ struct GroupState {
         var sessionTimeoutMs: Int64
         /// Set for a Kafka client; nil for a member inside this process.
         var remote: RemoteMember?
+        /// For a member inside this process that hands its partitions over when the group
+        /// rebalances (a pipeline's sink): how long it may take to. Nil for one that keeps
+        /// what it holds (`weir consume --group`, fenced by generations instead).
+        var rebalanceTimeoutMs: Int64?
+        /// The generation whose assignment it last took (`heartbeat`, `release`): it reads
+        /// those partitions.
+        var takenGeneration: Int?
+        /// Set when a rebalance waits for it to stop reading what it holds; cleared by `release`.
+        var mustRelease = false
+
+        init(
+            topics: Set<String>, lastHeartbeat: Int64, sessionTimeoutMs: Int64, remote: RemoteMember? = nil,
+            rebalanceTimeoutMs: Int64? = nil
+        ) {
+            self.topics = topics
+            self.lastHeartbeat = lastHeartbeat
+            self.sessionTimeoutMs = sessionTimeoutMs
+            self.remote = remote
+            self.rebalanceTimeoutMs = rebalanceTimeoutMs
+        }
     }
 
     /// What the classic Kafka group protocol keeps of a client member.
@@ -27,7 +47,8 @@ struct GroupState {
     enum Phase: Equatable {
         /// Members hold their assignment.
         case stable
-        /// Waiting until every remote member has rejoined, or the deadline (ms) passes.
+        /// Waiting until every remote member has rejoined and every member inside this process
+        /// that must has released its partitions, or the deadline (ms) passes.
         case preparingRebalance(deadline: Int64)
         /// Waiting for the leader's SyncGroup with everyone's assignment.
         case completingRebalance(deadline: Int64)
@@ -55,6 +76,22 @@ struct GroupState {
 
     var hasRemoteMembers: Bool { members.values.contains { $0.remote != nil } }
     var hasLocalMembers: Bool { members.values.contains { $0.remote == nil } }
+
+    /// Whether `id` is a member inside this process that reads the partitions of the current
+    /// generation and hands them over when asked: a rebalance must wait for it to release them.
+    func handsOver(_ id: String) -> Bool {
+        guard let member = members[id], member.remote == nil, member.rebalanceTimeoutMs != nil else { return false }
+        return member.takenGeneration == generation && !(assignment[id] ?? []).isEmpty
+    }
+
+    /// Members inside this process that keep what they hold through a rebalance: those that
+    /// never hand over, and those that did not release in time.
+    var keepers: Set<String> {
+        Set(
+            members.filter { id, member in
+                member.remote == nil && !(assignment[id] ?? []).isEmpty && (member.rebalanceTimeoutMs == nil || member.mustRelease)
+            }.keys)
+    }
 }
 
 /// What a Kafka client member receives at SyncGroup: the leader's bytes, relayed as they

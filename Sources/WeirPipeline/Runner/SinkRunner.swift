@@ -53,12 +53,18 @@ final class SinkRunner: @unchecked Sendable {
     private let uncommitted = Mutex(0)
     /// Sources writing this sink's topics wait while its lag is above this (`max_lag`).
     let maxLag: Int64
+    /// How long a rebalance waits for a member to hand its partitions over (a batch in the
+    /// output, then a commit) before going on without them.
+    static let rebalanceTimeoutMs: Int64 = 60_000
+    /// Whether the run started without a commit: a sink whose checkpoint is the whole truth
+    /// then writes everything again (`take`).
+    private let startedWithoutCheckpoint: Bool
 
     /// Where this run is in one partition.
     struct PartitionProgress: Sendable {
         let partition: Partition
         /// The member that reads it: group offsets are committed in its name.
-        let owner: GroupMembership
+        var owner: GroupMembership
         /// The next offset to write (the output has everything before it): the lag is
         /// measured from here.
         var written: Int64
@@ -92,6 +98,7 @@ final class SinkRunner: @unchecked Sendable {
         store = try SlottedCheckpoint(path: checkpointPath)
         let saved = try Self.readCheckpoint(store, legacy: checkpointDirectory + "/sink-\(sink.id).json")
         checkpoint = saved ?? SinkCheckpoint()
+        startedWithoutCheckpoint = saved == nil
         output = try registry.makeSink(
             SinkSetup(
                 options: ComponentOptions(sink, pipeline: pipeline.name), logger: logger, abort: abort, log: log, lines: lines,
@@ -151,23 +158,25 @@ final class SinkRunner: @unchecked Sendable {
         }
         var members: [String] = []
         for _ in 0..<memberCount {
+            // Members hand their partitions over when the group rebalances (Kafka clients
+            // joining or leaving it): a pipeline's sink and outside consumers split them.
             members.append(
-                try log.groups.join(group: sink.group, topics: Set(graph.topics), partitionCounts: counts, sessionTimeoutMs: 3_600_000)
-                    .memberID)
+                try log.groups.join(
+                    group: sink.group, topics: Set(graph.topics), partitionCounts: counts, sessionTimeoutMs: 3_600_000,
+                    rebalanceTimeoutMs: Self.rebalanceTimeoutMs
+                ).memberID)
         }
         let memberships = try members.map { try log.groups.heartbeat(group: sink.group, memberID: $0) }
         stats.set(.running)
         defer { for member in members { log.groups.leave(group: sink.group, memberID: member) } }
         let done = DispatchGroup()
-        for membership in memberships where !membership.assignment.isEmpty {
-            let parts = membership.assignment.compactMap { tp in
-                topics.first { $0.name == tp.topic }.map { ($0, $0.partitions[tp.partition]) }
-            }
+        // Every member runs, also one without partitions now: a rebalance may give it some.
+        for membership in memberships {
             done.enter()
             Thread.detachNewThread { [self] in
                 defer { done.leave() }
                 do {
-                    try member(membership, parts, recreated: recreated, finish: finish, abort: abort)
+                    try member(membership, topics, recreated: recreated, finish: finish, abort: abort)
                 } catch  where abort.isSet {
                     // Cut short by the abort (a drain timeout, or another failure already
                     // recorded): the batch is not committed, which is all an abort asks.
@@ -187,17 +196,83 @@ final class SinkRunner: @unchecked Sendable {
     }
 
     private func member(
-        _ membership: GroupMembership, _ parts: [(Topic, Partition)], recreated: Set<String>, finish: StopFlag, abort: StopFlag
+        _ taken: GroupMembership, _ topics: [Topic], recreated: Set<String>, finish: StopFlag, abort: StopFlag
     ) throws {
-        var readers = commitLock.withLock {
-            parts.map { topic, partition in
-                let key = TopicPartition(topic: topic.name, partition: partition.id)
-                // A sink whose checkpoint is the whole truth starts from it (or from the
-                // start); others follow the group's offsets, which reset-offsets moves.
-                let group =
-                    output.offsetsOnlyInCheckpoint || recreated.contains(topic.name)
-                    ? nil : log.committedPosition(group: sink.group, partition: partition)
-                var start = checkpoint.offsets[key] ?? group ?? partition.startOffset
+        var membership = taken
+        var readers = try take(membership, topics, keeping: [], recreated: recreated)
+        var finishing = false
+        while true {
+            // Marked before anything is looked at: an append, a change of the group, `finish`
+            // or `abort` after this ends the wait below at once.
+            let marks = [finish.mark(), abort.mark(), log.groups.changed.mark()] + readers.map { $0.1.partition.newData.mark() }
+            if abort.isSet { break }
+            // Once finishing, read up to the ends as they are now and stop there.
+            if !finishing && finish.isSet { finishing = true }
+            let now = try log.groups.heartbeat(group: sink.group, memberID: membership.memberID)
+            if now.mustRelease {
+                // The group rebalances (a Kafka client joined or left): stop reading, commit
+                // what was written, and take what the new generation gives this member.
+                try handOver(readers.map(\.0), as: membership)
+                readers = []
+                guard let next = try log.groups.release(group: sink.group, memberID: membership.memberID, giveUp: { abort.isSet })
+                else { break }
+                membership = next
+                readers = try take(membership, topics, keeping: [], recreated: recreated)
+                continue
+            }
+            if now.generation != membership.generation {
+                // A new generation that did not need this member's partitions: it keeps them
+                // and reads any it gained.
+                let assigned = Set(now.assignment)
+                let dropped = readers.map(\.0).filter { !assigned.contains($0) }
+                if !dropped.isEmpty { try handOver(dropped, as: membership) }
+                membership = now
+                readers = try take(membership, topics, keeping: readers.filter { assigned.contains($0.0) }, recreated: recreated)
+            }
+            var progressed = false
+            for i in readers.indices where !abort.isSet {
+                // A partition deleted under the run stops the sink even when nothing is appended.
+                try readers[i].1.partition.checkPresent()
+                let end = readers[i].1.partition.endOffset
+                guard readers[i].1.position < end else { continue }
+                try step(readers[i].0, reader: &readers[i].1, end: end, abort: abort)
+                progressed = true
+            }
+            if !progressed {
+                if finishing { break }
+                // Appends (and a partition deleted or closed), the group, `finish` and `abort`
+                // all signal; the minute bounds only the heartbeat of an idle member.
+                ChangeSignal.wait(for: marks, until: .now + .seconds(60))
+            }
+        }
+    }
+
+    /// Readers for the partitions `membership` assigns: those in `keeping` go on where they
+    /// are; the others start where this sink's checkpoint or the group's committed offsets
+    /// (another member may have read on) are further.
+    private func take(
+        _ membership: GroupMembership, _ topics: [Topic], keeping: [(TopicPartition, PartitionReader)], recreated: Set<String>
+    ) throws -> [(TopicPartition, PartitionReader)] {
+        let partitions = membership.assignment.compactMap { key in
+            topics.first { $0.name == key.topic }.flatMap {
+                $0.partitions.indices.contains(key.partition) ? $0.partitions[key.partition] : nil
+            }
+        }
+        let readers = commitLock.withLock {
+            partitions.map { partition in
+                let key = TopicPartition(topic: partition.topic, partition: partition.id)
+                if let kept = keeping.first(where: { $0.0 == key }) { return kept }
+                // Offsets committed to the group before the topic was made again are of the one before.
+                let group = recreated.contains(key.topic) ? nil : log.committedPosition(group: sink.group, partition: partition)
+                var start: Int64
+                switch (checkpoint.offsets[key], group) {
+                case (let saved?, let group?): start = max(saved, group)
+                case (let saved?, nil): start = saved
+                // A sink whose checkpoint is the whole truth and that has none starts over
+                // (removing a file sink's checkpoint rewrites its files).
+                case (nil, let group?): start = output.offsetsOnlyInCheckpoint && startedWithoutCheckpoint ? partition.startOffset : group
+                case (nil, nil): start = partition.startOffset
+                }
                 if start > partition.endOffset {
                     // The same topic, shorter than what was committed: a power loss took an
                     // unsynced tail that this sink had already written. Records appended
@@ -214,35 +289,46 @@ final class SinkRunner: @unchecked Sendable {
         }
         progress.withLock { progress in
             for (key, reader) in readers {
-                progress[key] = PartitionProgress(
-                    partition: reader.partition, owner: membership, written: reader.position, durable: reader.position)
+                if progress[key] != nil {
+                    progress[key]!.owner = membership
+                } else {
+                    progress[key] = PartitionProgress(
+                        partition: reader.partition, owner: membership, written: reader.position, durable: reader.position)
+                }
             }
         }
         moved.signal()
-        var finishing = false
-        while true {
-            // Marked before anything is looked at: an append, `finish` or `abort` after
-            // this ends the wait below at once.
-            let marks = [finish.mark(), abort.mark()] + readers.map { $0.1.partition.newData.mark() }
-            if abort.isSet { break }
-            // Once finishing, read up to the ends as they are now and stop there.
-            if !finishing && finish.isSet { finishing = true }
-            var progressed = false
-            for i in readers.indices where !abort.isSet {
-                // A partition deleted under the run stops the sink even when nothing is appended.
-                try readers[i].1.partition.checkPresent()
-                let end = readers[i].1.partition.endOffset
-                guard readers[i].1.position < end else { continue }
-                try step(readers[i].0, reader: &readers[i].1, end: end, abort: abort)
-                progressed = true
-            }
-            if !progressed {
-                if finishing { break }
-                // Appends (and a partition deleted or closed), `finish` and `abort` all
-                // signal: no deadline, nothing wakes it for nothing.
-                ChangeSignal.wait(for: marks, until: nil)
+        return readers
+    }
+
+    /// Gives up `partitions`: everything written is committed durably (commits run in
+    /// order), the group gets their offsets, and this run stops counting them.
+    private func handOver(_ partitions: [TopicPartition], as membership: GroupMembership) throws {
+        commitQueue.sync {}
+        if let failed = syncLock.withLock({ commitFailure }) { throw failed }
+        let offsets = progress.withLock { progress in
+            partitions.reduce(into: [TopicPartition: Int64]()) { offsets, key in offsets[key] = progress[key]?.durable }
+        }
+        if !offsets.isEmpty {
+            // On the mirror's queue, after any mirror queued before: the group's offsets only move on.
+            try mirrorQueue.sync {
+                do {
+                    try log.groups.commit(
+                        group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
+                } catch WeirLogError.staleGeneration {
+                    // The rebalance ended without waiting for this member, which kept its partitions.
+                    try log.groups.commit(
+                        group: sink.group, memberID: membership.memberID, generation: log.groups.generation(group: sink.group),
+                        offsets: offsets)
+                }
             }
         }
+        progress.withLock { progress in
+            for key in partitions { progress.removeValue(forKey: key) }
+        }
+        logger.debug(
+            "partitions handed over in a rebalance",
+            metadata: ["sink": "\(sink.id)", "partitions": "\(partitions.map(\.description).sorted())"])
     }
 
     /// Reads one batch, transforms it, writes it and commits.
@@ -392,12 +478,11 @@ final class SinkRunner: @unchecked Sendable {
                         try log.groups.commit(
                             group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
                     } catch WeirLogError.staleGeneration {
-                        // Kafka clients joined or left the group: its generation moved on, and
-                        // this member kept its partitions (`GroupCoordinator` keeps a running
-                        // sink's). Mirror under the current generation.
-                        let now = try log.groups.heartbeat(group: sink.group, memberID: membership.memberID)
+                        // The group rebalanced and this member kept these partitions: mirror
+                        // under the current generation (refused for any it handed over).
                         try log.groups.commit(
-                            group: sink.group, memberID: membership.memberID, generation: now.generation, offsets: offsets)
+                            group: sink.group, memberID: membership.memberID, generation: log.groups.generation(group: sink.group),
+                            offsets: offsets)
                     }
                 } catch {
                     logger.debug("group offsets not mirrored", metadata: ["sink": "\(sink.id)", "error": "\(error)"])
