@@ -98,6 +98,36 @@ struct PartitionTests {
         try log.close()
     }
 
+    @Test("a fetch as a file span names the bytes a fetch reads, and outlives the segment's deletion")
+    func fetchSpan() throws {
+        let directory = TemporaryDirectory()
+        let log = try EmbeddedLog(directory: directory.path)
+        let topic = try log.createTopic("spans", config: Self.smallSegments(segmentBytes: 16 << 10))
+        try Self.fill(topic, count: 2000, batchSize: 10)
+        let partition = topic.partitions[0]
+        for (offset, maxBytes) in [(Int64(0), 1), (0, 10_000), (555, 3000), (1999, 1 << 20)] {
+            let fetched = try partition.fetch(from: offset, maxBytes: maxBytes)
+            let result = try partition.fetchSpan(from: offset, maxBytes: maxBytes)
+            let span = try #require(result.span)
+            defer { close(span.descriptor) }
+            var bytes = [UInt8](repeating: 0, count: span.length)
+            #expect(pread(span.descriptor, &bytes, span.length, off_t(span.offset)) == span.length)
+            #expect(bytes == fetched.bytes, "offset \(offset), max \(maxBytes)")
+            #expect(result.endOffset == fetched.endOffset && result.startOffset == fetched.startOffset)
+        }
+        #expect(try partition.fetchSpan(from: 2000, maxBytes: 100).span == nil)
+        // The span's descriptor is its own: the segment it reads may be deleted meanwhile.
+        let first = try #require(try partition.fetchSpan(from: 0, maxBytes: 1000).span)
+        defer { close(first.descriptor) }
+        let expected = try partition.fetch(from: 0, maxBytes: 1000).bytes
+        try log.deleteTopic("spans")
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/topics/spans"))
+        var bytes = [UInt8](repeating: 0, count: first.length)
+        #expect(pread(first.descriptor, &bytes, first.length, off_t(first.offset)) == first.length)
+        #expect(bytes == expected)
+        try log.close()
+    }
+
     @Test("lookup by timestamp finds the first record at or after it")
     func offsetForTimestamp() throws {
         let directory = TemporaryDirectory()

@@ -1,4 +1,5 @@
 public import NIOCore
+public import WeirLog
 
 /// Fetch (key 1): record batches from partitions, long-polled. Served v4 (the first with
 /// record format v2 and the last stable offset) to v11 (the last classic version, with
@@ -179,6 +180,9 @@ public enum FetchAPI: KafkaAPI {
             public var preferredReadReplica: Int32
             /// Whole batches, the first holding the fetch offset.
             public var records: ByteBuffer?
+            /// The same, left in a segment file and sent from it (written instead of
+            /// `records`; never decoded).
+            public var recordsOnDisk: FileSpan?
 
             public init(
                 partitionIndex: Int32,
@@ -272,7 +276,7 @@ public enum FetchAPI: KafkaAPI {
                         writer.taggedFields()
                     }
                     if version >= 11 { writer.int32(data.preferredReadReplica) }
-                    writer.nullableBytes(data.records)
+                    if let span = data.recordsOnDisk { writer.bytes(onDisk: span) } else { writer.nullableBytes(data.records) }
                     writer.taggedFields()
                 }
                 writer.taggedFields()

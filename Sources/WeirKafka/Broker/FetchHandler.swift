@@ -1,3 +1,4 @@
+import Glibc
 import NIOCore
 import WeirLog
 
@@ -19,6 +20,7 @@ extension KafkaBroker {
             }
             let enough = read.bytes >= Int(request.minBytes) || read.failed || read.waitFor.isEmpty
             if enough || ContinuousClock.now >= deadline || Task.isCancelled { return read.response }
+            read.closeFiles()
             await Partition.waitForData(read.waitFor, until: deadline)
         }
     }
@@ -31,6 +33,13 @@ extension KafkaBroker {
         /// The partitions read, positioned at their end as seen: a wait on them ends with
         /// new data only.
         var waitFor: [PartitionReader] = []
+
+        /// Closes the segment files' descriptors of a read that will not be sent.
+        func closeFiles() {
+            for topic in response.responses {
+                for case let span? in topic.partitions.map(\.recordsOnDisk) { close(span.descriptor) }
+            }
+        }
     }
 
     private func readFetch(_ request: FetchAPI.Request) -> FetchRead {
@@ -46,19 +55,29 @@ extension KafkaBroker {
                     // Once something was read, a partition without budget left gets nothing.
                     var records = ByteBuffer()
                     var (end, start) = (partition.endOffset, partition.startOffset)
+                    var length = 0
                     if limit > 0 || read.bytes == 0 {
-                        // Read straight into the buffer that is sent.
-                        (end, start) = try partition.fetch(from: wanted.fetchOffset, maxBytes: max(limit, 1)) { count, fill in
-                            records.reserveCapacity(count)
-                            try records.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { try fill($0) }
+                        if sendsFromFiles {
+                            // Left in the segment file: sendfile sends it from the page cache.
+                            let span: FileSpan?
+                            (span, end, start) = try partition.fetchSpan(from: wanted.fetchOffset, maxBytes: max(limit, 1))
+                            data.recordsOnDisk = span
+                            length = span?.length ?? 0
+                        } else {
+                            // Read straight into the buffer that is sent.
+                            (end, start) = try partition.fetch(from: wanted.fetchOffset, maxBytes: max(limit, 1)) { count, fill in
+                                records.reserveCapacity(count)
+                                try records.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { try fill($0) }
+                            }
+                            length = records.readableBytes
                         }
                     }
                     data.highWatermark = end
                     data.lastStableOffset = end
                     data.logStartOffset = start
                     data.records = records
-                    read.bytes += records.readableBytes
-                    budget -= records.readableBytes
+                    read.bytes += length
+                    budget -= length
                     read.waitFor.append(PartitionReader(partition: partition, from: max(wanted.fetchOffset, end)))
                 } catch {
                     data.errorCode = KafkaErrorCode(error)

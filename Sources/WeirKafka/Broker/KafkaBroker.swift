@@ -25,6 +25,9 @@ public final class KafkaBroker: Sendable {
     /// What ApiVersions advertises: every API below, and the SASL ones when there are users.
     let served: [ServedAPI]
     let servedByKey: [Int16: ServedAPI]
+    /// Whether fetched records go out from the segment files with `sendfile` (not through
+    /// TLS, which must see the bytes) instead of being read into the response.
+    let sendsFromFiles: Bool
 
     /// Every API the broker serves, with the versions ApiVersions advertises.
     static let alwaysServed: [ServedAPI] = [
@@ -42,9 +45,10 @@ public final class KafkaBroker: Sendable {
 
     init(
         log: EmbeddedLog, advertisedHost: String, advertisedPort: Int, autoCreateTopics: Bool, blockingThreads: Int, users: KafkaUsers?,
-        logger: Logger
+        sendsFromFiles: Bool = true, logger: Logger
     ) throws {
         self.users = users
+        self.sendsFromFiles = sendsFromFiles
         served = Self.alwaysServed + (users == nil ? [] : Self.saslServed)
         servedByKey = Dictionary(uniqueKeysWithValues: served.map { ($0.key.rawValue, $0) })
         self.log = log
@@ -86,7 +90,7 @@ public final class KafkaBroker: Sendable {
     /// included), or nil when the client expects no answer (Produce with acks 0). Throws
     /// only for what closes the connection: an API or version that cannot be answered in
     /// a form the client would read, or a request that does not decode.
-    func handle(_ frame: ByteBuffer, session: inout KafkaSession) async throws -> ByteBuffer? {
+    func handle(_ frame: ByteBuffer, session: inout KafkaSession) async throws -> KafkaResponseFrame? {
         if session.bareSaslTokenNext {
             // After SaslHandshake v0 the next frame is the SASL/PLAIN token itself, answered
             // with an empty frame on success; a failure closes the connection.
@@ -98,7 +102,7 @@ public final class KafkaBroker: Sendable {
             session.user = user
             var empty = ByteBuffer()
             empty.writeInteger(Int32(0))
-            return empty
+            return KafkaResponseFrame(empty)
         }
         var body = frame
         let servedByKey = servedByKey
@@ -120,7 +124,7 @@ public final class KafkaBroker: Sendable {
             metrics.requestFailed(key)
             throw KafkaSessionError(description: "\(key) before authenticating (SASL/PLAIN is required)")
         }
-        let response: ByteBuffer?
+        let response: KafkaResponseFrame?
         let failed: Bool
         do {
             (response, failed) = try await dispatch(key, header: header, body: body, session: &session)
@@ -129,12 +133,12 @@ public final class KafkaBroker: Sendable {
             throw error
         }
         metrics.answered(
-            key, requestBytes: frame.readableBytes + 4, responseBytes: response?.readableBytes ?? 0, failed: failed, since: started)
+            key, requestBytes: frame.readableBytes + 4, responseBytes: response?.byteCount ?? 0, failed: failed, since: started)
         return response
     }
 
     private func dispatch(_ key: APIKey, header: RequestHeader, body: ByteBuffer, session: inout KafkaSession) async throws -> (
-        ByteBuffer?, Bool
+        KafkaResponseFrame?, Bool
     ) {
         let version = header.apiVersion
         switch key {
@@ -154,6 +158,7 @@ public final class KafkaBroker: Sendable {
             let request = try FetchAPI.decodeRequest(body, version: version)
             let response = await fetch(request)
             let size = response.responses.reduce(0) { $0 + $1.partitions.reduce(0) { $0 + ($1.records?.readableBytes ?? 0) + 64 } }
+            // Records left in segment files are cut out of the frame and sent from them.
             return (
                 respond(FetchAPI.self, response, to: header, capacity: size + 256),
                 response.responses.contains { $0.partitions.contains { $0.errorCode != .none } }
@@ -229,7 +234,9 @@ public final class KafkaBroker: Sendable {
 
     /// A response frame: size, header (v1 with tags for flexible versions, except
     /// ApiVersions which always has v0), body.
-    func respond<API: KafkaAPI>(_ api: API.Type, _ response: API.Response, to header: RequestHeader, capacity: Int = 256) -> ByteBuffer {
+    func respond<API: KafkaAPI>(_ api: API.Type, _ response: API.Response, to header: RequestHeader, capacity: Int = 256)
+        -> KafkaResponseFrame
+    {
         // Sized up front for what the body holds (a fetch's records), so it is not regrown.
         var frame = ByteBuffer()
         frame.reserveCapacity(capacity)
@@ -239,9 +246,9 @@ public final class KafkaBroker: Sendable {
         if flexible && API.key != .apiVersions { frame.writeInteger(UInt8(0)) }
         var writer = KafkaWriter(frame, flexible: flexible)
         response.write(to: &writer, version: header.apiVersion)
-        frame = writer.buffer
-        frame.setInteger(Int32(frame.readableBytes - 4), at: frame.readerIndex)
-        return frame
+        let size = writer.buffer.readableBytes + writer.spans.reduce(0) { $0 + $1.span.length }
+        writer.buffer.setInteger(Int32(size - 4), at: writer.buffer.readerIndex)
+        return KafkaResponseFrame(writer)
     }
 
     // MARK: ApiVersions
@@ -258,7 +265,7 @@ public final class KafkaBroker: Sendable {
     /// A newer ApiVersions than served is answered as Kafka does: UNSUPPORTED_VERSION in
     /// the v0 body, with the served ranges, so the client retries with a version it finds
     /// there. Never a closed connection: librdkafka would retry the same version forever.
-    private func unsupportedApiVersions(_ header: RequestHeader) -> ByteBuffer {
+    private func unsupportedApiVersions(_ header: RequestHeader) -> KafkaResponseFrame {
         metrics.answered(.apiVersions, requestBytes: 0, responseBytes: 0, failed: true, since: monotonicNanos())
         var v0 = header
         v0.apiVersion = 0

@@ -1,10 +1,14 @@
 public import NIOCore
+public import WeirLog
 
 /// Writes the primitive types of Kafka's protocol, the mirror of `KafkaReader`: classic
 /// int16/int32 lengths, or in flexible versions compact lengths and tagged fields.
 public struct KafkaWriter {
     public var buffer: ByteBuffer
     public let flexible: Bool
+    /// Bytes left out of `buffer` to be sent from segment files (`bytes(onDisk:)`): each
+    /// belongs at its writer index, in order.
+    public var spans: [(at: Int, span: FileSpan)] = []
 
     public init(_ buffer: ByteBuffer = ByteBuffer(), flexible: Bool) {
         self.buffer = buffer
@@ -75,6 +79,13 @@ public struct KafkaWriter {
     }
 
     public mutating func bytes(_ value: ByteBuffer) { nullableBytes(value) }
+
+    /// Bytes that are in a segment file: their length is written, the bytes are not (they
+    /// go out with `sendfile` where `spans` says).
+    public mutating func bytes(onDisk span: FileSpan) {
+        length(span.length, classic16: false)
+        spans.append((buffer.writerIndex, span))
+    }
 
     public mutating func bytes(_ value: [UInt8]) {
         length(value.count, classic16: false)

@@ -73,10 +73,10 @@ public final class KafkaListener: Sendable {
         broker.metrics.connectionOpened()
         defer { broker.metrics.connectionClosed() }
         do {
-            try await connection.executeThenClose { inbound, outbound in
+            try await connection.executeThenClose { inbound, _ in
                 for try await frame in inbound {
                     guard let response = try await broker.handle(frame, session: &session) else { continue }
-                    try await outbound.write(response)
+                    try await send(response, on: connection.channel)
                 }
             }
         } catch is CancellationError {
@@ -87,6 +87,28 @@ public final class KafkaListener: Sendable {
             logger.warning(
                 "kafka connection closed", metadata: ["peer": "\(peer)", "client": "\(session.clientID ?? "")", "reason": "\(error)"])
         }
+    }
+
+    /// Writes a response and returns once the socket took it all: the connection's next
+    /// request waits for it, and the segment files it is sent from are closed after.
+    private static func send(_ response: KafkaResponseFrame, on channel: any Channel) async throws {
+        var handles: [NIOFileHandle] = []
+        var parts: [IOData] = []
+        for part in response.parts {
+            switch part {
+            case .bytes(let buffer):
+                parts.append(.byteBuffer(buffer))
+            case .file(let span):
+                let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: span.descriptor)
+                handles.append(handle)
+                parts.append(
+                    .fileRegion(FileRegion(fileHandle: handle, readerIndex: Int(span.offset), endIndex: Int(span.offset) + span.length)))
+            }
+        }
+        defer { for handle in handles { try? handle.close() } }
+        // Written in order from this task; the last write's completion follows the others'.
+        for part in parts.dropLast() { channel.write(part, promise: nil) }
+        if let last = parts.last { try await channel.writeAndFlush(last) }
     }
 
     /// Stops accepting, closes every connection, and returns when they are gone.

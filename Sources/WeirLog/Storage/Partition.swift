@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import Synchronization
+import SystemPackage
 
 /// One ordered, append-only partition of a topic: a directory of segments.
 ///
@@ -436,36 +437,78 @@ public final class Partition: Sendable {
         from offset: Int64, maxBytes: Int,
         into: (_ count: Int, _ fill: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> Void
     ) throws -> (endOffset: Int64, startOffset: Int64) {
-        let located = try state.withLock { state -> (SharedFile, Int64, Int64, Int64, Int64)? in
-            let start = state.segments[0].baseOffset
-            let end = state.highWatermark
-            guard offset >= start, offset <= end else {
-                throw WeirLogError.offsetOutOfRange(topic: topic, partition: id, offset: offset, start: start, end: end)
-            }
-            guard offset < end else { return nil }
-            var index = Self.segmentIndex(state.segments, containing: offset)
-            while index < state.segments.count {
-                let segment = state.segments[index]
-                let visible = index == state.segments.count - 1 ? state.visibleActiveSize : segment.size
-                if let position = try segment.position(of: offset), position < visible {
-                    return (segment.file, position, visible, end, start)
-                }
-                index += 1
-            }
-            return nil
-        }
-        guard let (file, position, segmentSize, end, start) = located else {
-            return state.withLock { ($0.highWatermark, $0.segments[0].baseOffset) }
-        }
-        let first = try FileSystem.read(file.fd, at: position, count: RecordBatchHeader.size, path: file.path)
-        let firstSize = try first.withUnsafeBytes { try RecordBatchHeader(parsing: $0) }.totalSize
-        let want = Int(min(Int64(max(maxBytes, firstSize)), segmentSize - position))
+        let located = try locate(offset)
+        guard let (file, position, segmentSize) = located.found else { return (located.end, located.start) }
+        let want = try fetchLength(file, at: position, maxBytes: maxBytes, segmentSize: segmentSize)
         try into(want) { buffer in
             let read = try FileSystem.read(
                 file.fd, at: position, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]), path: file.path)
             return Self.wholeBatchesLength(UnsafeRawBufferPointer(rebasing: buffer[..<read]))
         }
-        return (end, start)
+        return (located.end, located.start)
+    }
+
+    /// What `fetch(from:maxBytes:)` would read, as a place in a segment file instead of
+    /// bytes: a Kafka listener sends them from the file (`sendfile`) without reading them
+    /// into memory. The span owns a descriptor of its own (the segment may be deleted
+    /// meanwhile): the caller closes it. Nil when there is nothing at `offset` yet.
+    public func fetchSpan(from offset: Int64, maxBytes: Int) throws -> (
+        span: FileSpan?, endOffset: Int64, startOffset: Int64
+    ) {
+        let located = try locate(offset)
+        guard let (file, position, segmentSize) = located.found else { return (nil, located.end, located.start) }
+        let want = try fetchLength(file, at: position, maxBytes: maxBytes, segmentSize: segmentSize)
+        // Whole batches only, as `fetch` sends: walk their headers.
+        var length: Int64 = 0
+        var header = [UInt8](repeating: 0, count: 12)
+        while length + 12 <= Int64(want) {
+            let read = try header.withUnsafeMutableBytes {
+                try FileSystem.read(file.fd, at: position + length, into: $0, path: file.path)
+            }
+            guard read == 12 else { break }
+            let batch = Int64(Int32(bigEndian: header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int32.self) }))
+            guard batch > 0, length + batch + 12 <= Int64(want) else { break }
+            length += batch + 12
+        }
+        guard length > 0 else { return (nil, located.end, located.start) }
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try file.fd.duplicate()
+        } catch let error as Errno {
+            throw WeirLogError.io(operation: "dup", path: file.path, errno: error.rawValue)
+        }
+        return (FileSpan(descriptor: descriptor.rawValue, offset: position, length: Int(length)), located.end, located.start)
+    }
+
+    /// The segment file and position of the batch holding `offset` (nil when `offset` is
+    /// the end), with the partition's end and start as they were then.
+    private func locate(_ offset: Int64) throws -> (found: (SharedFile, Int64, Int64)?, end: Int64, start: Int64) {
+        try state.withLock { state in
+            let start = state.segments[0].baseOffset
+            let end = state.highWatermark
+            guard offset >= start, offset <= end else {
+                throw WeirLogError.offsetOutOfRange(topic: topic, partition: id, offset: offset, start: start, end: end)
+            }
+            guard offset < end else { return (nil, end, start) }
+            var index = Self.segmentIndex(state.segments, containing: offset)
+            while index < state.segments.count {
+                let segment = state.segments[index]
+                let visible = index == state.segments.count - 1 ? state.visibleActiveSize : segment.size
+                if let position = try segment.position(of: offset), position < visible {
+                    return ((segment.file, position, visible), end, start)
+                }
+                index += 1
+            }
+            return (nil, end, start)
+        }
+    }
+
+    /// How many bytes a fetch from `position` reads: `maxBytes`, or the first batch whole
+    /// when it is larger, within the segment.
+    private func fetchLength(_ file: SharedFile, at position: Int64, maxBytes: Int, segmentSize: Int64) throws -> Int {
+        let first = try FileSystem.read(file.fd, at: position, count: RecordBatchHeader.size, path: file.path)
+        let firstSize = try first.withUnsafeBytes { try RecordBatchHeader(parsing: $0) }.totalSize
+        return Int(min(Int64(max(maxBytes, firstSize)), segmentSize - position))
     }
 
     private static func segmentIndex(_ segments: [Segment], containing offset: Int64) -> Int {
