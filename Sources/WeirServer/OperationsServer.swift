@@ -15,6 +15,8 @@ import WeirPipeline
 /// - `GET /ready`: 200 when every pipeline runs and its sources are connected, else 503;
 ///   the JSON body lists what is not ready.
 /// - `GET /api/pipelines`: components with state, counts, rates; groups; topics.
+/// - `GET /api/kafka`: the Kafka listener's connections and the groups of Kafka clients
+///   (`"serving": false` when the weir serves no Kafka listener).
 /// - `GET /api/tap?component=NAME&limit=N`: records leaving the component, one JSON
 ///   line each, sampled when the rate is high, until N were sent or the run ends.
 ///
@@ -95,6 +97,10 @@ public final class OperationsServer: Sendable {
         }
         router.get("/api/pipelines") { _, _ in
             json(.ok, PipelinesReport(monitor))
+        }
+        router.get("/api/kafka") { _, _ in
+            guard let report = monitor.kafka else { return json(.ok, KafkaReportBody(report: nil)) }
+            return json(.ok, KafkaReportBody(report: await report()))
         }
         router.get("/api/tap") { request, _ in
             let name = request.uri.queryParameters["component"].map(String.init) ?? ""

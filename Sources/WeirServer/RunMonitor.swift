@@ -10,8 +10,14 @@ public final class RunMonitor: Sendable {
     private struct Attached {
         var log: EmbeddedLog?
         var runners: [PipelineRunner] = []
+        var kafka: KafkaReport?
         var ended = false
     }
+
+    /// What `GET /api/kafka` shows of the Kafka listener (its clients and groups), made
+    /// when asked. WeirServer does not know the listener: the command that starts it hands
+    /// this over.
+    public typealias KafkaReport = @Sendable () async -> any Encodable & Sendable
 
     private let attached = Mutex(Attached())
     private let latest = Mutex(Snapshot())
@@ -53,16 +59,26 @@ public final class RunMonitor: Sendable {
         }
     }
 
+    /// A Kafka listener serves the log: `GET /api/kafka` shows what `report` makes, until
+    /// the run ends.
+    public func attachKafka(_ report: @escaping KafkaReport) {
+        attached.withLock { $0.kafka = report }
+    }
+
     /// The run is over (the log is about to close): nothing is ready any more.
     public func end() {
         ended.signal()
         attached.withLock {
             $0.ended = true
             $0.log = nil
+            $0.kafka = nil
         }
     }
 
     var runners: [PipelineRunner] { attached.withLock { $0.runners } }
+
+    /// The Kafka listener's report while one serves.
+    var kafka: KafkaReport? { attached.withLock { $0.kafka } }
 
     var snapshot: Snapshot { latest.withLock { $0 } }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import WeirKafka
 import WeirServer
 
 /// `--http` of `weir run` and `weir serve`: who may use it, and starting it.
@@ -32,5 +33,11 @@ enum OperationsEndpoint {
             ? "" : access.openProbes ? " (the API asks for the bearer token)" : " (every path asks for the bearer token)"
         printError("weir: serving /metrics, /health, /ready and /api on http://\(server.address)\(guarded)")
         return server
+    }
+
+    /// Shows the Kafka listener's clients and groups on `GET /api/kafka` (for `weir top`).
+    static func show(_ listener: KafkaListener?, on monitor: RunMonitor?) {
+        guard let listener, let monitor else { return }
+        monitor.attachKafka { [broker = listener.broker] in await broker.clientsReport() }
     }
 }

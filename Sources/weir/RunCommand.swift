@@ -79,6 +79,7 @@ struct RunCommand: AsyncParsableCommand {
                 // Clients are served for as long as the pipelines run.
                 let listener = try kafkaOptions.startListener(on: log, logger: global.logger)
                 defer { if let listener { try? waitFor { await listener.close() } } }
+                OperationsEndpoint.show(listener, on: monitor)
                 let runners = try definitions.map {
                     try PipelineRunner(definition: $0, log: log, logger: global.logger, registry: registry)
                 }

@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var kafkaOptions: KafkaOptions
     @Option(
         help: ArgumentHelp(
-            "Also serve /metrics (the listener's, the log's, the process's), /health and /ready on this address; a bare port listens on 127.0.0.1.",
+            "Also serve /metrics (the listener's, the log's, the process's), /health, /ready and /api/kafka (for weir top) on this address; a bare port listens on 127.0.0.1.",
             valueName: "addr:port"))
     var http: HTTPAddress?
     @OptionGroup var httpToken: HTTPTokenOption
@@ -54,6 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
             monitor?.attach(log: log, runners: [])
             defer { monitor?.end() }
             let listener = try kafkaOptions.startListener(on: log, logger: logger)
+            OperationsEndpoint.show(listener, on: monitor)
             while !stop.wait(until: nil) {}
             try waitFor { await listener?.close() }
         }

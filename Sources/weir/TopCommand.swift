@@ -7,10 +7,11 @@ import WeirServer
 struct TopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "top",
-        abstract: "A live view of a running weir: components, rates, errors, lag.",
+        abstract: "A live view of a running weir: components, rates, errors, lag; Kafka clients.",
         discussion: """
             Asks a `weir run --http` for its pipelines every --interval seconds and redraws the view in place; \
-            q or Ctrl-C quits. When standard output is not a terminal it prints the table each time instead.
+            when it serves Kafka (--kafka), its Kafka clients and the members of its groups among them are shown \
+            under the pipelines. q or Ctrl-C quits. When standard output is not a terminal it prints the table each time instead.
             """
     )
 
@@ -71,6 +72,10 @@ struct TopCommand: ParsableCommand {
             lines += TopView.lines(report)
             let problems = TopView.problems(report)
             if !problems.isEmpty { lines += [""] + problems }
+            // Only a weir that serves Kafka has clients to show (an older one has no /api/kafka).
+            if let kafka = try? TopView.decodeKafka(client.get("/api/kafka", timeout: 2)), kafka.serving {
+                lines += [""] + TopView.kafkaLines(kafka)
+            }
             return lines
         } catch {
             return ["\(title) — q quits", "", "\(error); trying again every \(interval) s"]

@@ -385,6 +385,9 @@ struct OperationsTests {
         #expect(piped.wait() == 0)
         #expect(!text.contains("\u{1B}["), "no terminal escapes in piped output")
         #expect(text.contains("  parsed ") && text.contains("running"))
+        // Without --kafka: no Kafka sections, and /api/kafka says it serves none.
+        #expect(!text.contains("Kafka clients"))
+        #expect(try weir.json("/api/kafka").object["serving"] as? Bool == false)
         #expect(weir.stop() == 0, "\(weir.stderr)")
     }
 

@@ -17,6 +17,8 @@ public final class KafkaBroker: Sendable {
     let clusterID: String
     let logger: Logger
     let metrics = KafkaMetrics()
+    /// The live connections, for `weir top`.
+    public let clients = KafkaClients()
     let producers = IdempotentProducers()
     /// Reads, appends and fsyncs block: they run here, not on event loops or Swift's pool.
     let blocking: NIOThreadPool
@@ -132,8 +134,10 @@ public final class KafkaBroker: Sendable {
             metrics.requestFailed(key)
             throw error
         }
-        metrics.answered(
-            key, requestBytes: frame.readableBytes + 4, responseBytes: response?.byteCount ?? 0, failed: failed, since: started)
+        let requestBytes = frame.readableBytes + 4
+        let responseBytes = response?.byteCount ?? 0
+        metrics.answered(key, requestBytes: requestBytes, responseBytes: responseBytes, failed: failed, since: started)
+        clients.served(session, api: key, requestBytes: requestBytes, responseBytes: responseBytes)
         return response
     }
 

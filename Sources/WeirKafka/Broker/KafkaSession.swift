@@ -12,6 +12,8 @@ public struct KafkaSession: Sendable {
     /// After SaslHandshake v0: the next frame is a bare SASL token.
     public var bareSaslTokenNext = false
     public var user: String?
+    /// The listener's number for this connection in `KafkaClients` (nil outside a listener).
+    public var connection: Int?
 
     public init(peer: String, host: String) {
         self.peer = peer

@@ -70,8 +70,13 @@ public final class KafkaListener: Sendable {
     private static func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, broker: KafkaBroker, logger: Logger) async {
         let peer = connection.channel.remoteAddress.map { "\($0)" } ?? "?"
         var session = KafkaSession(peer: peer, host: connection.channel.remoteAddress?.ipAddress ?? "?")
+        let registered = broker.clients.opened(from: connection.channel.remoteAddress)
+        session.connection = registered
         broker.metrics.connectionOpened()
-        defer { broker.metrics.connectionClosed() }
+        defer {
+            broker.metrics.connectionClosed()
+            broker.clients.closed(registered)
+        }
         do {
             try await connection.executeThenClose { inbound, _ in
                 for try await frame in inbound {
