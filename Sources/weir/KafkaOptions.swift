@@ -9,7 +9,7 @@ struct KafkaOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Serve the log to Kafka clients on this address; a bare port listens on 127.0.0.1. "
-                + "Beyond loopback it needs --kafka-users (SASL/PLAIN) or --insecure-no-auth.",
+                + "Beyond loopback it needs --kafka-users (SASL) or --insecure-no-auth.",
             valueName: "addr:port"))
     var kafka: HTTPAddress?
 
@@ -21,15 +21,28 @@ struct KafkaOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Clients must authenticate with SASL/PLAIN as one of the users of this file (user:password lines).", valueName: "file"))
+            "Clients must authenticate with SASL/SCRAM-SHA-256 or SASL/PLAIN as one of the users of this file "
+                + "(user:password lines; SCRAM-SHA-256$... credentials in place of passwords).",
+            valueName: "file"))
     var kafkaUsers: String?
+
+    @Option(help: ArgumentHelp("Serve Kafka clients over TLS with this certificate chain (PEM); with --kafka-tls-key.", valueName: "file"))
+    var kafkaTlsCert: String?
+
+    @Option(help: ArgumentHelp("The private key (PEM) of --kafka-tls-cert.", valueName: "file"))
+    var kafkaTlsKey: String?
 
     @Option(help: ArgumentHelp("The largest Kafka request accepted, in bytes.", valueName: "bytes"))
     var kafkaMaxRequestBytes = 100 << 20
 
     func validate() throws {
-        if kafka == nil && (kafkaAdvertise != nil || kafkaAutoCreateTopics || kafkaUsers != nil) {
-            throw ValidationError("--kafka-advertise, --kafka-auto-create-topics and --kafka-users go with --kafka")
+        if kafka == nil
+            && (kafkaAdvertise != nil || kafkaAutoCreateTopics || kafkaUsers != nil || kafkaTlsCert != nil || kafkaTlsKey != nil)
+        {
+            throw ValidationError("--kafka-advertise, --kafka-auto-create-topics, --kafka-users and --kafka-tls-* go with --kafka")
+        }
+        if (kafkaTlsCert == nil) != (kafkaTlsKey == nil) {
+            throw ValidationError("--kafka-tls-cert and --kafka-tls-key go together")
         }
         guard kafkaMaxRequestBytes >= 1024 else { throw ValidationError("--kafka-max-request-bytes must be at least 1024") }
     }
@@ -45,19 +58,35 @@ struct KafkaOptions: ParsableArguments {
         }
     }
 
-    /// Whether serving is allowed: on loopback always; beyond it with users (SASL/PLAIN;
-    /// a warning says passwords cross the network in clear, TLS is not implemented) or with
+    /// The TLS certificate and key, read (one line and exit 1 when they cannot be).
+    func tls() throws -> KafkaTLS? {
+        guard let kafkaTlsCert, let kafkaTlsKey else { return nil }
+        do {
+            return try KafkaTLS(certificateFile: kafkaTlsCert, keyFile: kafkaTlsKey)
+        } catch {
+            printError("weir: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Whether serving is allowed: on loopback always; beyond it with users (SASL; without
+    /// TLS a warning says SASL/PLAIN passwords cross the network in clear) or with
     /// `--insecure-no-auth` (logged as a warning).
     func checkAccess(insecureNoAuth: Bool, logger: Logger) throws {
         guard let address = kafka, !HTTPAccess.isLoopback(address.host) else { return }
         if kafkaUsers != nil {
-            logger.warning("Kafka clients on \(address) authenticate with SASL/PLAIN without TLS: passwords cross the network in clear")
+            if kafkaTlsCert == nil {
+                let remedy = "give --kafka-tls-cert and --kafka-tls-key, or have clients use SCRAM-SHA-256"
+                logger.warning(
+                    "Kafka clients on \(address) may authenticate with SASL/PLAIN without TLS: their passwords cross the network in clear (\(remedy))"
+                )
+            }
             return
         }
         guard insecureNoAuth else {
             printError(
                 "weir: --kafka on \(address.host) is beyond loopback and would let anyone who reaches it read, write and delete topics: "
-                    + "give --kafka-users FILE (SASL/PLAIN), listen on 127.0.0.1, or pass --insecure-no-auth")
+                    + "give --kafka-users FILE (SASL), listen on 127.0.0.1, or pass --insecure-no-auth")
             throw ExitCode(1)
         }
         logger.warning("serving Kafka clients on \(address) without authentication (--insecure-no-auth)")
@@ -74,7 +103,7 @@ struct KafkaOptions: ParsableArguments {
         let options = KafkaListenerOptions(
             host: kafka.host, port: kafka.port, advertisedHost: kafkaAdvertise?.host, advertisedPort: kafkaAdvertise?.port,
             autoCreateTopics: kafkaAutoCreateTopics, maxRequestBytes: kafkaMaxRequestBytes, users: try users(),
-            addressFile: log.directory + "/" + RemoteAccess.listenerFile)
+            tls: try tls(), addressFile: log.directory + "/" + RemoteAccess.listenerFile)
         let listener = try waitFor { try await KafkaListener(log: log, options: options, logger: logger) }
         printError("weir: serving Kafka clients on \(listener.address)")
         return listener

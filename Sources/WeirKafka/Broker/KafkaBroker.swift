@@ -124,7 +124,7 @@ public final class KafkaBroker: Sendable {
         }
         if users != nil && !session.authenticated && ![.apiVersions, .saslHandshake, .saslAuthenticate].contains(key) {
             metrics.requestFailed(key)
-            throw KafkaSessionError(description: "\(key) before authenticating (SASL/PLAIN is required)")
+            throw KafkaSessionError(description: "\(key) before authenticating (SASL is required)")
         }
         let response: KafkaResponseFrame?
         let failed: Bool

@@ -11,6 +11,8 @@ public struct KafkaSession: Sendable {
     public var authenticated = false
     /// After SaslHandshake v0: the next frame is a bare SASL token.
     public var bareSaslTokenNext = false
+    /// A SCRAM-SHA-256 exchange under way (server-first sent, client-final awaited).
+    public var scram: ScramSHA256.ServerExchange?
     public var user: String?
     /// The listener's number for this connection in `KafkaClients` (nil outside a listener).
     public var connection: Int?

@@ -1,6 +1,7 @@
 public import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 public import WeirLog
 
@@ -25,6 +26,9 @@ public final class KafkaListener: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: options.host, port: options.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls = options.tls {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context))
+                        }
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(KafkaFrameDecoder(maxFrameBytes: options.maxRequestBytes)))
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
@@ -49,6 +53,8 @@ public final class KafkaListener: Sendable {
             autoCreateTopics: options.autoCreateTopics,
             blockingThreads: options.blockingThreads,
             users: options.users,
+            // TLS must see the bytes it encrypts: through it, records are read, not sent from the files.
+            sendsFromFiles: options.tls == nil,
             logger: logger)
         self.broker = broker
         server = Task {
@@ -87,6 +93,9 @@ public final class KafkaListener: Sendable {
         } catch is CancellationError {
         } catch let error as ChannelError where error == .ioOnClosedChannel || error == .alreadyClosed || error == .eof {
             // The client went away while an answer was on its way: its choice, not a fault.
+            logger.debug("kafka client disconnected", metadata: ["peer": "\(peer)", "client": "\(session.clientID ?? "")"])
+        } catch NIOSSLError.uncleanShutdown {
+            // A TLS client that closed its socket without close_notify, as librdkafka does.
             logger.debug("kafka client disconnected", metadata: ["peer": "\(peer)", "client": "\(session.clientID ?? "")"])
         } catch {
             logger.warning(
