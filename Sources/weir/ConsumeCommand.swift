@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Dispatch
 import Glibc
+import Synchronization
 import WeirKafka
 public import WeirLog
 
@@ -11,7 +12,9 @@ struct ConsumeCommand: AsyncParsableCommand {
         discussion: """
             Without --follow it stops at the current end of the log. With --group it reads as a member of \
             that consumer group: it starts at the group's committed offsets (--from applies only where there \
-            are none) and commits what it printed, so the next run continues after it.
+            are none) and commits what it printed, so the next run continues after it. Through a broker \
+            (--bootstrap, or the listener of the Weir that holds the directory) it is a Kafka group member, \
+            sharing the topic's partitions with the group's other consumers.
             """
     )
 
@@ -73,26 +76,35 @@ struct ConsumeCommand: AsyncParsableCommand {
         }
     }
 
-    /// Prints the records read through a broker (blocks: on a thread of its own).
+    /// Prints the records read through a broker, in a group as a Kafka group member
+    /// (blocks: on a thread of its own).
     private func consumeRemotely(_ remote: RemoteTopics) throws {
-        guard group == nil else {
-            throw RemoteAccess.Refused(
-                description: "--group acts on the data directory; through a Kafka broker use a Kafka consumer (kcat -G)")
-        }
         let output = StandardOutput()
         let (topic, format) = (topic, format)
+        let write: (Int, Int64, RecordView) throws -> Void = { partition, _, record in
+            switch format {
+            case .raw:
+                if let value = record.value { try output.write(value) }
+                try output.write([0x0a])
+            case .json:
+                try output.write(RecordJSON.encode(topic: topic, partition: partition, record: record) + [0x0a])
+            }
+        }
         do {
-            try RemoteAccess.consume(
-                remote, topic: topic, partition: partition, from: try start(), max: max, follow: follow,
-                write: { partition, _, record in
-                    switch format {
-                    case .raw:
-                        if let value = record.value { try output.write(value) }
-                        try output.write([0x0a])
-                    case .json:
-                        try output.write(RecordJSON.encode(topic: topic, partition: partition, record: record) + [0x0a])
-                    }
-                }, flush: { try output.flush() })
+            if let group {
+                // Ctrl-C commits what was printed and leaves the group, so the others take its partitions at once.
+                let stop = StopRequest()
+                let interrupts = Interrupts { stop.request() }
+                defer { withExtendedLifetime(interrupts) {} }
+                let member = try RemoteGroupMember(broker: remote, group: group, topics: [topic], strategy: assignor)
+                try member.consume(
+                    topic: topic, partition: partition, from: try start(), max: max, follow: follow, stopRequested: { stop.isRequested },
+                    write, handled: { try output.flush() })
+            } else {
+                try RemoteAccess.consume(
+                    remote, topic: topic, partition: partition, from: try start(), max: max, follow: follow, write: write,
+                    flush: { try output.flush() })
+            }
             try output.flush()
         } catch is StandardOutput.Closed {}
     }
@@ -147,6 +159,14 @@ final class Interrupts: @unchecked Sendable {
     }
 
     deinit { for source in sources { source.cancel() } }
+}
+
+/// A stop asked for from another thread (a signal handler's), looked at between fetches.
+final class StopRequest: Sendable {
+    private let requested = Atomic<Bool>(false)
+
+    func request() { requested.store(true, ordering: .relaxed) }
+    var isRequested: Bool { requested.load(ordering: .relaxed) }
 }
 
 extension AssignmentStrategy: ExpressibleByArgument {}

@@ -101,34 +101,65 @@ struct GroupsCommand: ParsableCommand {
                 records twice or skip them; remove that checkpoint (weir stopped) to write the output again from the start.
                 """)
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var bootstrap: BootstrapOption
         @Argument var group: String
         @Option(help: "The topic whose offsets to reset.") var topic: String
         @Option(help: "earliest, latest or an offset.") var to: String
         @Option(help: "Only this partition (default: all).") var partition: Int?
 
-        func run() throws {
-            let (offsets, checkpoints) = try global.withLog { log -> ([TopicPartition: Int64], [String]) in
-                let topic = try log.topic(self.topic)
-                let partitions = try partition.map { [try topic.partition($0)] } ?? topic.partitions
-                var offsets: [TopicPartition: Int64] = [:]
-                for p in partitions {
-                    let key = TopicPartition(topic: topic.name, partition: p.id)
-                    switch to {
-                    case "earliest": offsets[key] = p.startOffset
-                    case "latest": offsets[key] = p.endOffset
-                    default:
-                        guard let offset = Int64(to) else { throw ValidationError("--to takes earliest, latest or an offset, not '\(to)'") }
-                        guard offset >= p.startOffset, offset <= p.endOffset else {
-                            throw WeirLogError.offsetOutOfRange(
-                                topic: topic.name, partition: p.id, offset: offset, start: p.startOffset, end: p.endOffset)
-                        }
-                        offsets[key] = offset
-                    }
-                }
-                return (offsets, try GroupOffsetReset.reset(group: group, offsets: offsets, log: log))
+        func validate() throws {
+            guard ["earliest", "latest"].contains(to) || Int64(to) != nil else {
+                throw ValidationError("--to takes earliest, latest or an offset, not '\(to)'")
             }
+        }
+
+        /// Through a broker the sinks' checkpoints move in the Weir that serves it (its log
+        /// names them); this prints the offsets only.
+        func run() throws {
+            let (offsets, checkpoints) = try RemoteAccess.value(
+                bootstrap: bootstrap.bootstrap, dataDir: global.resolvedDataDirectory,
+                local: {
+                    try global.withLog { log -> ([TopicPartition: Int64], [String]) in
+                        let topic = try log.topic(self.topic)
+                        let partitions = try partition.map { [try topic.partition($0)] } ?? topic.partitions
+                        let offsets = try target(partitions.map { ($0.id, $0.startOffset, $0.endOffset) })
+                        return (offsets, try GroupOffsetReset.reset(group: group, offsets: offsets, log: log))
+                    }
+                },
+                remote: { remote in
+                    let count = try remote.partitionCount(topic)
+                    if let partition, !(0..<count).contains(partition) {
+                        throw RemoteAccess.Refused(
+                            description: "topic '\(topic)' has \(count) partitions; there is no partition \(partition)")
+                    }
+                    let partitions = try (partition.map { [$0] } ?? Array(0..<count)).map { id in
+                        (id, try remote.offset(topic, partition: id, timestamp: -2), try remote.offset(topic, partition: id, timestamp: -1))
+                    }
+                    let offsets = try target(partitions)
+                    try remote.resetOffsets(group: group, offsets: offsets)
+                    return (offsets, [])
+                })
             for (key, offset) in offsets.sorted(by: { $0.key < $1.key }) { print("\(key): \(offset)") }
             for path in checkpoints { print("moved in the sink's checkpoint too: \(path)") }
+        }
+
+        /// The offset `--to` names in each partition (id, start, end).
+        private func target(_ partitions: [(id: Int, start: Int64, end: Int64)]) throws -> [TopicPartition: Int64] {
+            var offsets: [TopicPartition: Int64] = [:]
+            for p in partitions {
+                let key = TopicPartition(topic: topic, partition: p.id)
+                switch to {
+                case "earliest": offsets[key] = p.start
+                case "latest": offsets[key] = p.end
+                default:
+                    let offset = Int64(to) ?? -1
+                    guard offset >= p.start, offset <= p.end else {
+                        throw WeirLogError.offsetOutOfRange(topic: topic, partition: p.id, offset: offset, start: p.start, end: p.end)
+                    }
+                    offsets[key] = offset
+                }
+            }
+            return offsets
         }
     }
 }

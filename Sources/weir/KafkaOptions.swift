@@ -100,11 +100,12 @@ struct KafkaOptions: ParsableArguments {
         // freed memory. Two arenas: four consumers reading at once peaked at 79 MiB instead
         // of 104 (BENCHMARKS.md).
         _ = glibcMallopt(glibcArenaMax, 2)
-        let options = KafkaListenerOptions(
+        var options = KafkaListenerOptions(
             host: kafka.host, port: kafka.port, advertisedHost: kafkaAdvertise?.host, advertisedPort: kafkaAdvertise?.port,
             autoCreateTopics: kafkaAutoCreateTopics, maxRequestBytes: kafkaMaxRequestBytes, users: try users(),
             tls: try tls(), addressFile: log.directory + "/" + RemoteAccess.listenerFile)
-        let listener = try waitFor { try await KafkaListener(log: log, options: options, logger: logger) }
+        options.resetOffsets = RemoteAccess.resetOffsets(in: log, logger: logger)
+        let listener = try waitFor { [options] in try await KafkaListener(log: log, options: options, logger: logger) }
         printError("weir: serving Kafka clients on \(listener.address)")
         return listener
     }

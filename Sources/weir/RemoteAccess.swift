@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import Glibc
+import Logging
 import WeirKafka
 import WeirLog
+import WeirPipeline
 
 /// `weir produce` and `weir consume` through a Kafka-protocol broker: the one `--bootstrap`
 /// names, or the listener of the Weir process that holds the data directory (`weir serve`,
@@ -47,6 +49,22 @@ enum RemoteAccess {
         } catch {
             guard mayGoThroughListener(after: error), let listener = listener(of: dataDir) else { throw error }
             try remote(listener)
+        }
+    }
+
+    /// What the listener does with a reset of a group's offsets from a Kafka client
+    /// (OffsetCommit without a member, as `weir groups reset-offsets` through a broker and
+    /// Kafka's tools send it): as the local command, it moves the pipeline sinks'
+    /// checkpoints too, and refuses a file sink's group.
+    static func resetOffsets(in log: EmbeddedLog, logger: Logger) -> KafkaBroker.ResetOffsets {
+        { group, offsets in
+            do {
+                for path in try GroupOffsetReset.reset(group: group, offsets: offsets, log: log) {
+                    logger.notice("offsets of group '\(group)' reset by a Kafka client: moved in the sink's checkpoint too: \(path)")
+                }
+            } catch let refused as GroupOffsetReset.Refused {
+                throw OffsetResetRefused(refused.description)
+            }
         }
     }
 
@@ -106,40 +124,19 @@ enum RemoteAccess {
         let partitions = partition.map { [$0] } ?? Array(0..<count)
         var remaining = max ?? .max
         var positions: [Int: Int64] = [:]
-        for id in partitions {
-            switch start {
-            case .earliest: positions[id] = try remote.offset(topic, partition: id, timestamp: ListOffsetsAPI.earliestTimestamp)
-            case .latest: positions[id] = try remote.offset(topic, partition: id, timestamp: ListOffsetsAPI.latestTimestamp)
-            case .offset(let offset): positions[id] = offset
-            case .timestamp(let time): positions[id] = try remote.offset(topic, partition: id, timestamp: time)
-            }
-        }
+        for id in partitions { positions[id] = try remote.offset(topic, partition: id, at: start) }
         repeat {
             for id in partitions where remaining > 0 {
                 let end = try remote.offset(topic, partition: id, timestamp: ListOffsetsAPI.latestTimestamp)
-                while positions[id]! < end && remaining > 0 {
-                    let fetched = try remote.fetch(topic, partition: id, from: positions[id]!, maxWaitMs: 0)
-                    if fetched.batches.isEmpty { break }
-                    try fetched.batches.withUnsafeBytes { raw in
-                        var at = 0
-                        while at < raw.count && remaining > 0 {
-                            guard let batch = try? RecordBatch(parsing: UnsafeRawBufferPointer(rebasing: raw[at...])) else { break }
-                            at += batch.header.totalSize
-                            try batch.forEachRecord { view in
-                                guard view.offset >= positions[id]!, remaining > 0 else { return }
-                                try write(id, view.offset, view)
-                                positions[id] = view.offset + 1
-                                remaining -= 1
-                            }
-                        }
-                    }
+                while let position = positions[id], position < end, remaining > 0 {
+                    let (next, read) = try remote.read(topic, partition: id, from: position, limit: remaining) { try write(id, $0, $1) }
+                    if next == position { break }
+                    positions[id] = next
+                    remaining -= read
                     try flush()
                 }
             }
-            if follow && remaining > 0 {
-                // Long-poll the first partition briefly before the next round.
-                if let first = partitions.first { _ = try remote.fetch(topic, partition: first, from: positions[first]!, maxWaitMs: 200) }
-            }
+            if follow && remaining > 0 { try remote.waitForData(topic, positions: positions, maxWaitMs: 200) }
         } while follow && remaining > 0
     }
 }

@@ -83,16 +83,32 @@ struct TopicsCommand: ParsableCommand {
     }
 
     struct Describe: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a topic's configuration and each partition's offsets and size.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a topic's configuration and each partition's offsets and size.",
+            discussion: "Through a broker, sizes, segments and the incarnation are not known: '-' (null in JSON).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: FormatOption
+        @OptionGroup var bootstrap: BootstrapOption
         @Argument var name: String
 
         struct Description: Encodable {
             var name: String
-            var incarnation: String
+            /// Null (not left out) through a broker.
+            var incarnation: String?
             var config: Config
             var partitions: [PartitionState]
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(name, forKey: .name)
+                try container.encode(incarnation, forKey: .incarnation)
+                try container.encode(config, forKey: .config)
+                try container.encode(partitions, forKey: .partitions)
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case name, incarnation, config, partitions
+            }
         }
 
         /// The topic's settings, named as in a pipeline file's `topics:`; `null` for no limit.
@@ -124,45 +140,66 @@ struct TopicsCommand: ParsableCommand {
             var startOffset: Int64
             var endOffset: Int64
             var records: Int64
-            var sizeBytes: Int64
-            var segments: Int
+            /// Null (not left out) through a broker, as `segments`.
+            var sizeBytes: Int64?
+            var segments: Int?
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(partition, forKey: .partition)
+                try container.encode(startOffset, forKey: .startOffset)
+                try container.encode(endOffset, forKey: .endOffset)
+                try container.encode(records, forKey: .records)
+                try container.encode(sizeBytes, forKey: .sizeBytes)
+                try container.encode(segments, forKey: .segments)
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case partition, startOffset, endOffset, records, sizeBytes, segments
+            }
         }
 
         func run() throws {
-            if output.json {
-                let description = try global.withLog { log -> Description in
-                    let topic = try log.topic(name)
+            let description = try RemoteAccess.value(
+                bootstrap: bootstrap.bootstrap, dataDir: global.resolvedDataDirectory,
+                local: {
+                    try global.withLog { log -> Description in
+                        let topic = try log.topic(name)
+                        return Description(
+                            name: topic.name, incarnation: topic.incarnation, config: Config(config: topic.config),
+                            partitions: topic.partitions.map { p in
+                                PartitionState(
+                                    partition: p.id, startOffset: p.startOffset, endOffset: p.endOffset,
+                                    records: p.endOffset - p.startOffset, sizeBytes: Int64(p.sizeInBytes), segments: p.segmentCount)
+                            })
+                    }
+                },
+                remote: { remote in
+                    let topic = try remote.describe(name)
                     return Description(
-                        name: topic.name, incarnation: topic.incarnation, config: Config(config: topic.config),
+                        name: topic.name, incarnation: nil, config: Config(config: topic.config),
                         partitions: topic.partitions.map { p in
-                            PartitionState(
-                                partition: p.id, startOffset: p.startOffset, endOffset: p.endOffset, records: p.endOffset - p.startOffset,
-                                sizeBytes: Int64(p.sizeInBytes), segments: p.segmentCount)
+                            PartitionState(partition: p.id, startOffset: p.start, endOffset: p.end, records: p.end - p.start)
                         })
-                }
-                return try output.print(description)
+                })
+            if output.json { return try output.print(description) }
+            let c = description.config.config
+            var lines = [
+                "topic: \(description.name)",
+                "partitions: \(c.partitions)",
+                "compression: \(c.compression)\(c.compression == .gzip ? " (level \(c.compressionLevel))" : "")",
+                "flush: \(c.flush.rawValue)\(c.flush == .interval ? " (every \(c.flushIntervalMs) ms\(c.flushIntervalBytes.map { " or \($0) bytes" } ?? ""))" : "")",
+                "segment: \(c.segmentBytes) bytes or \(c.segmentMs) ms",
+                "retention: \(c.retentionBytes.map { "\($0) bytes" } ?? "no size limit"), \(c.retentionMs.map { "\($0) ms" } ?? "no age limit")",
+                "partition  start-offset  end-offset  records  size-bytes  segments",
+            ]
+            for p in description.partitions {
+                lines.append(
+                    "\(p.partition)".padded(9) + "  " + "\(p.startOffset)".padded(12) + "  " + "\(p.endOffset)".padded(10) + "  "
+                        + "\(p.records)".padded(7) + "  " + (p.sizeBytes.map(String.init) ?? "-").padded(10) + "  "
+                        + (p.segments.map(String.init) ?? "-"))
             }
-            let text = try global.withLog { log -> String in
-                let topic = try log.topic(name)
-                let c = topic.config
-                var lines = [
-                    "topic: \(topic.name)",
-                    "partitions: \(c.partitions)",
-                    "compression: \(c.compression)\(c.compression == .gzip ? " (level \(c.compressionLevel))" : "")",
-                    "flush: \(c.flush.rawValue)\(c.flush == .interval ? " (every \(c.flushIntervalMs) ms\(c.flushIntervalBytes.map { " or \($0) bytes" } ?? ""))" : "")",
-                    "segment: \(c.segmentBytes) bytes or \(c.segmentMs) ms",
-                    "retention: \(c.retentionBytes.map { "\($0) bytes" } ?? "no size limit"), \(c.retentionMs.map { "\($0) ms" } ?? "no age limit")",
-                    "partition  start-offset  end-offset  records  size-bytes  segments",
-                ]
-                for p in topic.partitions {
-                    let (start, end) = (p.startOffset, p.endOffset)
-                    lines.append(
-                        String(describing: p.id).padded(9) + "  " + "\(start)".padded(12) + "  " + "\(end)".padded(10)
-                            + "  " + "\(end - start)".padded(7) + "  " + "\(p.sizeInBytes)".padded(10) + "  \(p.segmentCount)")
-                }
-                return lines.joined(separator: "\n")
-            }
-            print(text)
+            print(lines.joined(separator: "\n"))
         }
     }
 

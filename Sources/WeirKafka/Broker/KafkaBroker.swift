@@ -30,6 +30,11 @@ public final class KafkaBroker: Sendable {
     /// Whether fetched records go out from the segment files with `sendfile` (not through
     /// TLS, which must see the bytes) instead of being read into the response.
     let sendsFromFiles: Bool
+    /// What an OffsetCommit without a member does (see `KafkaListenerOptions.resetOffsets`).
+    let resetOffsets: ResetOffsets
+
+    /// Moves a group's committed offsets while it has no members.
+    public typealias ResetOffsets = @Sendable (_ group: String, _ offsets: [TopicPartition: Int64]) throws -> Void
 
     /// Every API the broker serves, with the versions ApiVersions advertises.
     static let alwaysServed: [ServedAPI] = [
@@ -47,10 +52,11 @@ public final class KafkaBroker: Sendable {
 
     init(
         log: EmbeddedLog, advertisedHost: String, advertisedPort: Int, autoCreateTopics: Bool, blockingThreads: Int, users: KafkaUsers?,
-        sendsFromFiles: Bool = true, logger: Logger
+        sendsFromFiles: Bool = true, resetOffsets: ResetOffsets? = nil, logger: Logger
     ) throws {
         self.users = users
         self.sendsFromFiles = sendsFromFiles
+        self.resetOffsets = resetOffsets ?? { [log] group, offsets in try log.groups.resetOffsets(group: group, offsets: offsets) }
         served = Self.alwaysServed + (users == nil ? [] : Self.saslServed)
         servedByKey = Dictionary(uniqueKeysWithValues: served.map { ($0.key.rawValue, $0) })
         self.log = log

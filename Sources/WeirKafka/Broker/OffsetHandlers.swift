@@ -1,4 +1,13 @@
+import Logging
 import WeirLog
+
+/// Why a reset of a group's offsets (an OffsetCommit without a member) is refused, in one
+/// line: the broker logs it and answers POLICY_VIOLATION, OffsetCommit having no message.
+public struct OffsetResetRefused: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) { self.description = description }
+}
 
 /// OffsetCommit and OffsetFetch: one set of committed offsets per group, whichever side
 /// (a Kafka client, a pipeline's sink, `weir groups`) commits or reads it.
@@ -19,13 +28,21 @@ extension KafkaBroker {
         var code = KafkaErrorCode.none
         do {
             if !offsets.isEmpty {
-                try await onBlockingThread { [log, offsets] in
-                    try log.groups.commit(
-                        group: request.groupID, memberID: member, generation: Int(request.generationIDOrMemberEpoch), offsets: offsets)
+                try await onBlockingThread { [log, offsets, resetOffsets] in
+                    if let member {
+                        try log.groups.commit(
+                            group: request.groupID, memberID: member, generation: Int(request.generationIDOrMemberEpoch), offsets: offsets)
+                    } else {
+                        // What Kafka's tools send to reset a group's offsets: it moves what reads as the group too.
+                        try resetOffsets(request.groupID, offsets)
+                    }
                 }
             }
         } catch WeirLogError.groupHasActiveMembers {
             code = .unknownMemberID
+        } catch let refused as OffsetResetRefused {
+            logger.warning("offsets of group '\(request.groupID)' not reset: \(refused)")
+            code = .policyViolation
         } catch {
             code = Self.groupErrorCode(error)
         }

@@ -55,6 +55,7 @@ public final class KafkaListener: Sendable {
             users: options.users,
             // TLS must see the bytes it encrypts: through it, records are read, not sent from the files.
             sendsFromFiles: options.tls == nil,
+            resetOffsets: options.resetOffsets,
             logger: logger)
         self.broker = broker
         server = Task {

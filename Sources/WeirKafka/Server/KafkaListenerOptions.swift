@@ -26,6 +26,10 @@ public struct KafkaListenerOptions: Sendable {
     /// A file the listener writes its address to while it serves (and removes after):
     /// `weir` commands that find the data directory held look there for a way in.
     public var addressFile: String?
+    /// Moves a group's committed offsets for an OffsetCommit without a member (generation
+    /// -1, as Kafka's tools reset offsets); nil: the log's coordinator alone. `weir` moves
+    /// its pipeline sinks' checkpoints with them. Throwing `OffsetResetRefused` refuses it.
+    public var resetOffsets: KafkaBroker.ResetOffsets? = nil
 
     public init(
         host: String = "127.0.0.1",
