@@ -25,10 +25,10 @@ import WeirTestSupport
         try await run.waitFor("weir run serves Kafka clients") { _, err in err.contains("serving Kafka clients on ") }
         let address = String(run.stderr.components(separatedBy: "serving Kafka clients on ")[1].prefix { !$0.isWhitespace })
 
-        /// 25 records into each partition, named after the phase and the partition.
-        func produce(_ phase: String) async throws -> [String] {
+        /// 25 records into each of `partitions`, named after the phase and the partition.
+        func produce(_ phase: String, into partitions: [Int] = Array(0..<4)) async throws -> [String] {
             var all: [String] = []
-            for partition in 0..<4 {
+            for partition in partitions {
                 let values = (0..<25).map { "\(phase)-p\(partition)-\($0)" }
                 let sent = try await Clients.run(
                     Clients.kcat, ["-b", address, "-P", "-t", "lines", "-p", "\(partition)"],
@@ -77,13 +77,48 @@ import WeirTestSupport
 
         // The consumer leaves: the sink takes its partitions back, from where the consumer committed.
         #expect(consumer.stop() == 0, "\(consumer.stderr.suffix(1000))")
+        // New records only in the sink's own partitions first: its commits of those must not
+        // take the group's offsets of the partitions it took back to where it had stopped.
+        let own = try await produce("own", into: (0..<4).filter { !assigned.contains($0) })
+        try await waitUntilRead("the sink wrote its own partitions' records") {
+            sinkLines().count + consumed().count == alone.count + shared.count + own.count
+        }
+        let expected = Dictionary(uniqueKeysWithValues: (0..<4).map { ($0, assigned.contains($0) ? 50 : 75) })
+        let committed = try await Self.committed(directory.path + "/data", "readers", becoming: expected)
+        #expect(committed == expected)
         let after = try await produce("after")
         try await waitUntilRead("the sink read the consumer's partitions again") {
-            sinkLines().count + consumed().count == alone.count + shared.count + after.count
+            sinkLines().count + consumed().count == alone.count + shared.count + own.count + after.count
         }
         let everything = sinkLines() + consumed().map(\.value)
         #expect(everything.count == Set(everything).count, "a record was read twice")
-        #expect(Set(everything) == Set(alone + shared + after))
+        #expect(Set(everything) == Set(alone + shared + own + after))
         #expect(run.stop() == 0, "\(run.stderr.suffix(2000))")
+    }
+
+    /// The group's committed offsets by partition (`weir groups describe`, through the run's
+    /// listener), once they are `expected` (the sink mirrors its commits about once a
+    /// second), or as they are after 15 s.
+    static func committed(_ dataDir: String, _ group: String, becoming expected: [Int: Int]) async throws -> [Int: Int] {
+        try await onOwnThread {
+            let deadline = Date().addingTimeInterval(15)
+            var seen: [Int: Int] = [:]
+            while Date() < deadline {
+                let described = try? WeirTestSupport.run(
+                    Paths.weir, ["groups", "describe", group, "--format", "json", "--data-dir", dataDir])
+                if let described, described.status == 0,
+                    let rows = (try? JSONSerialization.jsonObject(with: Data(described.stdoutText.utf8)) as? [String: Any])?[
+                        "partitions"] as? [[String: Any]]
+                {
+                    seen = Dictionary(
+                        uniqueKeysWithValues: rows.compactMap { row in
+                            (row["committed"] as? Int).flatMap { committed in (row["partition"] as? Int).map { ($0, committed) } }
+                        })
+                    if seen == expected { break }
+                }
+                usleep(200_000)
+            }
+            return seen
+        }
     }
 }

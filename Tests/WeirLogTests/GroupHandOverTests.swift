@@ -105,6 +105,35 @@ struct GroupHandOverTests {
         #expect(Set(late.assignment) == Set(sinkHeld.assignment))
     }
 
+    @Test("a member that had taken nothing when a rebalance began takes nothing until it ends")
+    func untakenMemberWaitsForTheNextGeneration() throws {
+        let groups = try coordinator()
+        let sink = try groups.join(group: "g", topics: ["t"], partitionCounts: ["t": 4], rebalanceTimeoutMs: 5_000)
+        // A client joins before the sink took its assignment: nobody is waited for.
+        let client = try groups.joinRemote(Self.clientJoin())
+        #expect(try Self.clientAssignment(groups, client)?.count == 2)
+        // A second client starts a rebalance the sink is not part of: its heartbeat must not
+        // hand it this generation's partitions, which the next may give to others.
+        let second = try groups.joinRemote(Self.clientJoin())
+        let asked = try groups.heartbeat(group: "g", memberID: sink.memberID)
+        #expect(asked.mustRelease)
+        let released = Releasing(groups, sink.memberID)
+        _ = try groups.joinRemote(Self.clientJoin(client))
+        let firstPartitions = try waitUntil("the rebalance completes", seconds: 20) { try Self.clientAssignment(groups, client) }
+        let secondPartitions = try #require(try Self.clientAssignment(groups, second))
+        let sinkNow = try #require(try released.wait())
+        let owners = GroupTests.owners([sink.memberID: sinkNow.assignment, client: firstPartitions, second: secondPartitions])
+        #expect(owners.count == 4 && owners.values.allSatisfy { $0.count == 1 })
+    }
+
+    @Test("a Kafka client cannot join or leave as a member inside this process")
+    func clientsCannotActAsLocalMembers() throws {
+        let groups = try coordinator()
+        let sink = try groups.join(group: "g", topics: ["t"], partitionCounts: ["t": 4], rebalanceTimeoutMs: 5_000)
+        #expect(throws: GroupCoordinator.RemoteGroupError.unknownMember) { try groups.joinRemote(Self.clientJoin(sink.memberID)) }
+        #expect(groups.memberIDs(group: "g", remoteOnly: true).isEmpty)
+    }
+
     @Test("members that keep what they hold (weir consume --group) are not waited for")
     func keepersAreNotWaitedFor() throws {
         let groups = try coordinator()

@@ -80,7 +80,8 @@ extension KafkaBroker {
     }
 
     func leaveGroup(_ request: LeaveGroupAPI.Request) -> LeaveGroupAPI.Response {
-        let present = Set(log.groups.memberIDs(group: request.groupID))
+        // Only Kafka clients leave this way: a pipeline's members are the pipeline's.
+        let present = Set(log.groups.memberIDs(group: request.groupID, remoteOnly: true))
         var results: [LeaveGroupAPI.Response.MemberResponse] = []
         for member in request.leavingMembers {
             guard present.contains(member.memberID) else {

@@ -65,8 +65,12 @@ public struct KafkaUsers: Sendable {
         guard parts.count == 3 else { return nil }
         let user = String(decoding: parts[1], as: UTF8.self)
         let authorizationID = String(decoding: parts[0], as: UTF8.self)
-        guard authorizationID.isEmpty || authorizationID == user, let credential = credentials[user] else { return nil }
-        return credential.matches(password: Array(parts[2])) ? user : nil
+        // An unknown user costs the same key derivation as a known one: the time of the
+        // answer does not tell which users exist.
+        let credential = credentials[user] ?? ScramSHA256.madeUpCredential(for: user)
+        let matches = credential.matches(password: Array(parts[2]))
+        guard matches, credentials[user] != nil, authorizationID.isEmpty || authorizationID == user else { return nil }
+        return user
     }
 }
 

@@ -85,10 +85,10 @@ public final class KafkaListener: Sendable {
             broker.clients.closed(registered)
         }
         do {
-            try await connection.executeThenClose { inbound, _ in
+            try await connection.executeThenClose { inbound, outbound in
                 for try await frame in inbound {
                     guard let response = try await broker.handle(frame, session: &session) else { continue }
-                    try await send(response, on: connection.channel)
+                    try await send(response, outbound: outbound, channel: connection.channel)
                 }
             }
         } catch is CancellationError {
@@ -104,9 +104,18 @@ public final class KafkaListener: Sendable {
         }
     }
 
-    /// Writes a response and returns once the socket took it all: the connection's next
-    /// request waits for it, and the segment files it is sent from are closed after.
-    private static func send(_ response: KafkaResponseFrame, on channel: any Channel) async throws {
+    /// Writes a response. Bytes go through the connection's writer (its back-pressure
+    /// holds the next request while the client does not read); a fetch sent from segment
+    /// files is written to the channel, and this returns once the socket took it all, so
+    /// the files are closed after. Both keep the order: the writer hands each response to
+    /// the event loop before `write` returns.
+    private static func send(
+        _ response: KafkaResponseFrame, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel
+    ) async throws {
+        if response.parts.count == 1, case .bytes(let buffer) = response.parts[0] {
+            try await outbound.write(buffer)
+            return
+        }
         var handles: [NIOFileHandle] = []
         var parts: [IOData] = []
         for part in response.parts {
@@ -121,7 +130,7 @@ public final class KafkaListener: Sendable {
             }
         }
         defer { for handle in handles { try? handle.close() } }
-        // Written in order from this task; the last write's completion follows the others'.
+        // The last write's completion follows the others'.
         for part in parts.dropLast() { channel.write(part, promise: nil) }
         if let last = parts.last { try await channel.writeAndFlush(last) }
     }

@@ -15,8 +15,10 @@ import Synchronization
 /// These calls never wait: the Kafka listener waits on `changed` between them.
 extension GroupCoordinator {
     /// The protocols a group of members inside this process and Kafka clients can share.
+    /// Not `cooperative-sticky`: its clients go on reading what they own while they rejoin,
+    /// so a partition moving to a member inside would be read by both for a while.
     static let sharedProtocols: [String: AssignmentStrategy] = [
-        "range": .range, "roundrobin": .roundrobin, "sticky": .sticky, "cooperative-sticky": .sticky,
+        "range": .range, "roundrobin": .roundrobin, "sticky": .sticky,
     ]
 
     public struct JoinRequest: Sendable {
@@ -92,7 +94,8 @@ extension GroupCoordinator {
                     state.pendingMemberIDs.insert(id)
                     throw RemoteGroupError.memberIDRequired(id)
                 }
-            } else if state.members[id] == nil && !state.pendingMemberIDs.contains(id) {
+            } else if state.members[id].map({ $0.remote == nil }) ?? !state.pendingMemberIDs.contains(id) {
+                // Unknown, or a member inside this process: a client cannot join as one.
                 throw RemoteGroupError.unknownMember
             }
             // Kafka clients of one group speak one protocol type and share a protocol.

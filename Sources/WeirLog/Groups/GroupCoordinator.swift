@@ -110,9 +110,18 @@ public final class GroupCoordinator: Sendable {
                 throw WeirLogError.unknownGroupMember(group: group, member: memberID)
             }
             state.members[memberID]!.lastHeartbeat = now()
-            if !state.members[memberID]!.mustRelease { state.members[memberID]!.takenGeneration = state.generation }
+            var answer = membership(group, memberID, state)
+            if state.members[memberID]!.rebalanceTimeoutMs != nil, !answer.mustRelease {
+                if state.phase == .stable {
+                    state.members[memberID]!.takenGeneration = state.generation
+                } else if state.members[memberID]!.takenGeneration != state.generation {
+                    // A rebalance that did not wait for it (it held nothing when it began) may
+                    // give this generation's partitions to others: it takes the next one instead.
+                    answer.mustRelease = true
+                }
+            }
             groups[group] = state
-            return membership(group, memberID, state)
+            return answer
         }
     }
 
@@ -210,13 +219,13 @@ public final class GroupCoordinator: Sendable {
         }
     }
 
-    /// Every live member's id.
-    public func memberIDs(group: String) -> [String] {
+    /// Every live member's id (only the Kafka clients' with `remoteOnly`).
+    public func memberIDs(group: String, remoteOnly: Bool = false) -> [String] {
         groups.withLock { groups in
             guard var state = groups[group] else { return [] }
             expire(&state)
             groups[group] = state
-            return state.members.keys.sorted()
+            return state.members.filter { !remoteOnly || $0.value.remote != nil }.keys.sorted()
         }
     }
 

@@ -471,13 +471,10 @@ public final class Partition: Sendable {
             length += batch + 12
         }
         guard length > 0 else { return (nil, located.end, located.start) }
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try file.fd.duplicate()
-        } catch let error as Errno {
-            throw WeirLogError.io(operation: "dup", path: file.path, errno: error.rawValue)
-        }
-        return (FileSpan(descriptor: descriptor.rawValue, offset: position, length: Int(length)), located.end, located.start)
+        // Close-on-exec, as the log's own: a plugin spawned meanwhile must not inherit it.
+        let descriptor = fcntl(file.fd.rawValue, F_DUPFD_CLOEXEC, 0)
+        guard descriptor >= 0 else { throw WeirLogError.io(operation: "dup", path: file.path, errno: errno) }
+        return (FileSpan(descriptor: descriptor, offset: position, length: Int(length)), located.end, located.start)
     }
 
     /// The segment file and position of the batch holding `offset` (nil when `offset` is

@@ -40,6 +40,8 @@ final class SinkRunner: @unchecked Sendable {
     /// Under `syncLock`: the first failed commit, when offsets were last mirrored to the group.
     private var commitFailure: (any Error)?
     private var mirrored: Int64 = 0
+    /// Under `syncLock`: a mirror is due after the last commit that was not mirrored at once.
+    private var mirrorDue = false
     /// Where this run is in every partition its members read (see `PartitionProgress`);
     /// read by the sources' back-pressure and `/metrics` while a member may be blocked in
     /// the output, so not under `commitLock`.
@@ -55,7 +57,7 @@ final class SinkRunner: @unchecked Sendable {
     let maxLag: Int64
     /// How long a rebalance waits for a member to hand its partitions over (a batch in the
     /// output, then a commit) before going on without them.
-    static let rebalanceTimeoutMs: Int64 = 60_000
+    static let rebalanceTimeoutMs: Int64 = 30_000
     /// Whether the run started without a commit: a sink whose checkpoint is the whole truth
     /// then writes everything again (`take`).
     private let startedWithoutCheckpoint: Bool
@@ -199,7 +201,9 @@ final class SinkRunner: @unchecked Sendable {
         _ taken: GroupMembership, _ topics: [Topic], recreated: Set<String>, finish: StopFlag, abort: StopFlag
     ) throws {
         var membership = taken
-        var readers = try take(membership, topics, keeping: [], recreated: recreated)
+        // Joined while a rebalance runs: it takes nothing before the group settles.
+        var readers = taken.mustRelease ? [] : try take(membership, topics, keeping: [], recreated: recreated, first: true)
+        var first = taken.mustRelease
         var finishing = false
         while true {
             // Marked before anything is looked at: an append, a change of the group, `finish`
@@ -214,10 +218,14 @@ final class SinkRunner: @unchecked Sendable {
                 // what was written, and take what the new generation gives this member.
                 try handOver(readers.map(\.0), as: membership)
                 readers = []
-                guard let next = try log.groups.release(group: sink.group, memberID: membership.memberID, giveUp: { abort.isSet })
+                // A drain does not wait for a slow client's rejoin: the partitions are the group's.
+                guard
+                    let next = try log.groups.release(
+                        group: sink.group, memberID: membership.memberID, giveUp: { abort.isSet || finish.isSet })
                 else { break }
                 membership = next
-                readers = try take(membership, topics, keeping: [], recreated: recreated)
+                readers = try take(membership, topics, keeping: [], recreated: recreated, first: first)
+                first = false
                 continue
             }
             if now.generation != membership.generation {
@@ -227,7 +235,8 @@ final class SinkRunner: @unchecked Sendable {
                 let dropped = readers.map(\.0).filter { !assigned.contains($0) }
                 if !dropped.isEmpty { try handOver(dropped, as: membership) }
                 membership = now
-                readers = try take(membership, topics, keeping: readers.filter { assigned.contains($0.0) }, recreated: recreated)
+                readers = try take(
+                    membership, topics, keeping: readers.filter { assigned.contains($0.0) }, recreated: recreated, first: false)
             }
             var progressed = false
             for i in readers.indices where !abort.isSet {
@@ -249,9 +258,12 @@ final class SinkRunner: @unchecked Sendable {
 
     /// Readers for the partitions `membership` assigns: those in `keeping` go on where they
     /// are; the others start where this sink's checkpoint or the group's committed offsets
-    /// (another member may have read on) are further.
+    /// (another member may have read on) are further. Only the `first` take of a run
+    /// ignores the group's offsets of a topic made again, or of a sink without a checkpoint
+    /// that writes everything again; later ones start where the group's other members stopped.
     private func take(
-        _ membership: GroupMembership, _ topics: [Topic], keeping: [(TopicPartition, PartitionReader)], recreated: Set<String>
+        _ membership: GroupMembership, _ topics: [Topic], keeping: [(TopicPartition, PartitionReader)], recreated: Set<String>,
+        first: Bool
     ) throws -> [(TopicPartition, PartitionReader)] {
         let partitions = membership.assignment.compactMap { key in
             topics.first { $0.name == key.topic }.flatMap {
@@ -263,14 +275,16 @@ final class SinkRunner: @unchecked Sendable {
                 let key = TopicPartition(topic: partition.topic, partition: partition.id)
                 if let kept = keeping.first(where: { $0.0 == key }) { return kept }
                 // Offsets committed to the group before the topic was made again are of the one before.
-                let group = recreated.contains(key.topic) ? nil : log.committedPosition(group: sink.group, partition: partition)
+                let group =
+                    first && recreated.contains(key.topic) ? nil : log.committedPosition(group: sink.group, partition: partition)
                 var start: Int64
                 switch (checkpoint.offsets[key], group) {
                 case (let saved?, let group?): start = max(saved, group)
                 case (let saved?, nil): start = saved
                 // A sink whose checkpoint is the whole truth and that has none starts over
                 // (removing a file sink's checkpoint rewrites its files).
-                case (nil, let group?): start = output.offsetsOnlyInCheckpoint && startedWithoutCheckpoint ? partition.startOffset : group
+                case (nil, let group?):
+                    start = first && output.offsetsOnlyInCheckpoint && startedWithoutCheckpoint ? partition.startOffset : group
                 case (nil, nil): start = partition.startOffset
                 }
                 if start > partition.endOffset {
@@ -284,7 +298,11 @@ final class SinkRunner: @unchecked Sendable {
                         ])
                     start = partition.endOffset
                 }
-                return (key, PartitionReader(partition: partition, from: max(start, partition.startOffset)))
+                start = max(start, partition.startOffset)
+                // The checkpoint follows: its next commit must not take the group back to
+                // where this sink stopped before another member read on.
+                checkpoint.offsets[key] = start
+                return (key, PartitionReader(partition: partition, from: start))
             }
         }
         progress.withLock { progress in
@@ -316,10 +334,15 @@ final class SinkRunner: @unchecked Sendable {
                     try log.groups.commit(
                         group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
                 } catch WeirLogError.staleGeneration {
-                    // The rebalance ended without waiting for this member, which kept its partitions.
-                    try log.groups.commit(
-                        group: sink.group, memberID: membership.memberID, generation: log.groups.generation(group: sink.group),
-                        offsets: offsets)
+                    // The rebalance ended without waiting for this member: under the current
+                    // generation it commits what it kept; what went to others is theirs.
+                    do {
+                        try log.groups.commit(
+                            group: sink.group, memberID: membership.memberID, generation: log.groups.generation(group: sink.group),
+                            offsets: offsets)
+                    } catch WeirLogError.partitionNotAssigned {
+                        logger.debug("offsets of partitions already given to others not committed", metadata: ["sink": "\(sink.id)"])
+                    }
                 }
             }
         }
@@ -457,7 +480,19 @@ final class SinkRunner: @unchecked Sendable {
                     progress[key]!.committed = true
                 }
             }
-            if monotonicMillis() - mirrored >= 1000 { mirror() }
+            if monotonicMillis() - mirrored >= 1000 {
+                mirror()
+            } else if !mirrorDue {
+                // At most one mirror a second, and the last commit is mirrored too, a second
+                // later, when no other comes: an idle sink's group shows where it is.
+                mirrorDue = true
+                mirrorQueue.asyncAfter(deadline: .now() + 1) { [self] in
+                    syncLock.withLock {
+                        mirrorDue = false
+                        mirror()
+                    }
+                }
+            }
         }
     }
 
@@ -466,6 +501,7 @@ final class SinkRunner: @unchecked Sendable {
     /// it. Only offsets of a durable commit are mirrored. Called under `syncLock`.
     private func mirror() {
         mirrored = monotonicMillis()
+        mirrorDue = false
         var byMember: [String: (GroupMembership, [TopicPartition: Int64])] = [:]
         for (key, progress) in progress.withLock({ $0 }) where progress.committed {
             byMember[progress.owner.memberID, default: (progress.owner, [:])].1[key] = progress.durable
