@@ -18,7 +18,20 @@ struct ConsumeCommand: AsyncParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case raw, json }
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case raw, json
+
+        /// Writes one record as this format prints it: its value, or a JSON line.
+        func print(_ record: RecordView, topic: String, partition: Int, to output: StandardOutput) throws {
+            switch self {
+            case .raw:
+                if let value = record.value { try output.write(value) }
+                try output.write([0x0a])
+            case .json:
+                try output.write(RecordJSON.encode(topic: topic, partition: partition, record: record) + [0x0a])
+            }
+        }
+    }
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The topic to read.") var topic: String
@@ -82,13 +95,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         let output = StandardOutput()
         let (topic, format) = (topic, format)
         let write: (Int, Int64, RecordView) throws -> Void = { partition, _, record in
-            switch format {
-            case .raw:
-                if let value = record.value { try output.write(value) }
-                try output.write([0x0a])
-            case .json:
-                try output.write(RecordJSON.encode(topic: topic, partition: partition, record: record) + [0x0a])
-            }
+            try format.print(record, topic: topic, partition: partition, to: output)
         }
         do {
             if let group {
@@ -119,15 +126,8 @@ struct ConsumeCommand: AsyncParsableCommand {
             let consumer = try TopicConsumer(log: log, topic: topic, options: options)
             let task = Task {
                 try await consumer.run(
-                    { topic, partition, record in
-                        switch format {
-                        case .raw:
-                            if let value = record.value { try output.write(value) }
-                            try output.write([0x0a])
-                        case .json:
-                            try output.write(RecordJSON.encode(topic: topic, partition: partition, record: record) + [0x0a])
-                        }
-                    }, handled: { try output.flush() })
+                    { topic, partition, record in try format.print(record, topic: topic, partition: partition, to: output) },
+                    handled: { try output.flush() })
             }
             let interrupts = follow ? Interrupts { task.cancel() } : nil
             defer { withExtendedLifetime(interrupts) {} }

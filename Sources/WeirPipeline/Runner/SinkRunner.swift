@@ -331,18 +331,10 @@ final class SinkRunner: @unchecked Sendable {
             // On the mirror's queue, after any mirror queued before: the group's offsets only move on.
             try mirrorQueue.sync {
                 do {
-                    try log.groups.commit(
-                        group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
-                } catch WeirLogError.staleGeneration {
-                    // The rebalance ended without waiting for this member: under the current
-                    // generation it commits what it kept; what went to others is theirs.
-                    do {
-                        try log.groups.commit(
-                            group: sink.group, memberID: membership.memberID, generation: log.groups.generation(group: sink.group),
-                            offsets: offsets)
-                    } catch WeirLogError.partitionNotAssigned {
-                        logger.debug("offsets of partitions already given to others not committed", metadata: ["sink": "\(sink.id)"])
-                    }
+                    try commitToGroup(offsets, as: membership)
+                } catch WeirLogError.partitionNotAssigned {
+                    // The rebalance ended without waiting for this member: what went to others is theirs.
+                    logger.debug("offsets of partitions already given to others not committed", metadata: ["sink": "\(sink.id)"])
                 }
             }
         }
@@ -496,6 +488,18 @@ final class SinkRunner: @unchecked Sendable {
         }
     }
 
+    /// Commits offsets to the group in `membership`'s name; when the group rebalanced and
+    /// the member kept its partitions, under the current generation (refused for any it
+    /// handed over: `partitionNotAssigned`).
+    private func commitToGroup(_ offsets: [TopicPartition: Int64], as membership: GroupMembership) throws {
+        do {
+            try log.groups.commit(group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
+        } catch WeirLogError.staleGeneration {
+            try log.groups.commit(
+                group: sink.group, memberID: membership.memberID, generation: log.groups.generation(group: sink.group), offsets: offsets)
+        }
+    }
+
     /// Copies committed offsets to the group (for `weir groups describe`, and where
     /// non-file sinks start), in the background, each partition by the member that owns
     /// it. Only offsets of a durable commit are mirrored. Called under `syncLock`.
@@ -510,16 +514,7 @@ final class SinkRunner: @unchecked Sendable {
         mirrorQueue.async { [self, byMember] in
             for (membership, offsets) in byMember.values {
                 do {
-                    do {
-                        try log.groups.commit(
-                            group: sink.group, memberID: membership.memberID, generation: membership.generation, offsets: offsets)
-                    } catch WeirLogError.staleGeneration {
-                        // The group rebalanced and this member kept these partitions: mirror
-                        // under the current generation (refused for any it handed over).
-                        try log.groups.commit(
-                            group: sink.group, memberID: membership.memberID, generation: log.groups.generation(group: sink.group),
-                            offsets: offsets)
-                    }
+                    try commitToGroup(offsets, as: membership)
                 } catch {
                     logger.debug("group offsets not mirrored", metadata: ["sink": "\(sink.id)", "error": "\(error)"])
                 }
