@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "WeirPipeline", targets: ["WeirPipeline"]),
         .library(name: "WeirPlugins", targets: ["WeirPlugins"]),
         .library(name: "WeirServer", targets: ["WeirServer"]),
+        .library(name: "WeirKafkaCodec", targets: ["WeirKafkaCodec"]),
         .library(name: "WeirKafka", targets: ["WeirKafka"]),
         .executable(name: "weir", targets: ["weir"]),
     ],
@@ -92,12 +93,19 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        // The Kafka protocol: the request/response codec, one file per API, and the listener
-        // that serves the embedded log to Kafka clients.
+        // The Kafka protocol's request/response codec, one file per API (no TLS: the fuzz
+        // targets build it without the two BoringSSL copies).
+        .target(
+            name: "WeirKafkaCodec",
+            dependencies: ["WeirLog", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: upcoming
+        ),
+        // The listener that serves the embedded log to Kafka clients, and the CLI's client.
         .target(
             name: "WeirKafka",
             dependencies: [
                 "WeirLog",
+                "WeirKafkaCodec",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -156,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeirKafkaTests",
-            dependencies: ["WeirKafka", "WeirLog", "WeirTestSupport", "weir"],
+            dependencies: ["WeirKafka", "WeirKafkaCodec", "WeirLog", "WeirTestSupport", "weir"],
             resources: [.copy("Fixtures")],
             swiftSettings: upcoming
         ),

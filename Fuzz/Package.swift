@@ -25,7 +25,7 @@ let package = Package(
         fuzzTarget("FuzzPipelineLoader", ["WeirPipeline"]),
         .executableTarget(
             name: "FuzzKafkaRequest",
-            dependencies: ["FuzzSupport", .product(name: "WeirKafka", package: root), .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["FuzzSupport", .product(name: "WeirKafkaCodec", package: root), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: fuzzSettings),
     ],
     swiftLanguageModes: [.v6]

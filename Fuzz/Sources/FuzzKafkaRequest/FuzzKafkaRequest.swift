@@ -1,6 +1,6 @@
 import FuzzSupport
 import NIOCore
-import WeirKafka
+import WeirKafkaCodec
 
 /// The Kafka request decoder, every API and version: any bytes either decode or throw —
 /// never trap, never read out of bounds — and what decodes encodes back to bytes that
