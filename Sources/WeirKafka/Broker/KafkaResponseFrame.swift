@@ -1,4 +1,3 @@
-import Glibc
 public import NIOCore
 public import WeirLog
 
@@ -38,30 +37,4 @@ public struct KafkaResponseFrame: Sendable {
             }
         }
     }
-
-    /// The whole frame as bytes (the files read): for tests and clients in this process.
-    public func readAll() throws -> ByteBuffer {
-        var all = ByteBuffer()
-        for part in parts {
-            switch part {
-            case .bytes(var buffer): all.writeBuffer(&buffer)
-            case .file(let span):
-                try all.writeWithUnsafeMutableBytes(minimumWritableBytes: span.length) { raw in
-                    let read = pread(span.descriptor, raw.baseAddress, span.length, off_t(span.offset))
-                    guard read == span.length else { throw KafkaResponseFrameError.shortRead(expected: span.length, read: read) }
-                    return read
-                }
-            }
-        }
-        return all
-    }
-
-    /// Closes the descriptors of its file spans (once sent, or when it will not be).
-    public func closeFiles() {
-        for case .file(let span) in parts { close(span.descriptor) }
-    }
-}
-
-enum KafkaResponseFrameError: Error {
-    case shortRead(expected: Int, read: Int)
 }
