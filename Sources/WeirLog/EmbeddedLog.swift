@@ -10,6 +10,8 @@ import Synchronization
 /// <data dir>/.clean-shutdown       present only between a clean close and the next open
 /// <data dir>/topics/<topic>/topic.json
 /// <data dir>/topics/<topic>/<partition>/<20-digit base offset>.log|.index|.timeindex
+/// <data dir>/topics/<topic>~creating, <topic>~deleting-<id>   only while a topic is being
+///                                  created or deleted; removed at open after a crash
 /// <data dir>/groups/<group>.json   committed offsets, replaced atomically
 /// ```
 public final class EmbeddedLog: Sendable {
@@ -52,6 +54,7 @@ public final class EmbeddedLog: Sendable {
         var opened: [String: Topic] = [:]
         for name in try FileSystem.listDirectory(directory + "/topics") {
             let topicDirectory = directory + "/topics/" + name
+            if try Self.removeUnfinished(name, in: directory + "/topics", logger: logger) { continue }
             guard (try? TopicName.validate(name)) != nil, FileSystem.exists(topicDirectory + "/" + Topic.configFile) else {
                 continue
             }
@@ -110,15 +113,48 @@ public final class EmbeddedLog: Sendable {
         try TopicName.validate(name)
         try config.validate()
         return try topics.table.withLock { topics in
-            let topicDirectory = directory + "/topics/" + name
+            let topicsDirectory = directory + "/topics"
+            let topicDirectory = topicsDirectory + "/" + name
             guard topics[name] == nil, !FileSystem.exists(topicDirectory) else { throw WeirLogError.topicExists(name) }
-            try FileSystem.createDirectory(topicDirectory)
-            try Topic.writeConfig(config, to: topicDirectory)
+            // The configuration and incarnation are written under a name no topic can have,
+            // then renamed into place: a crash leaves either no topic or a whole one.
+            let staging = topicsDirectory + "/" + name + Self.creatingSuffix
+            if FileSystem.exists(staging) { try FileSystem.removeTree(staging) }
+            try FileSystem.createDirectory(staging)
+            try Topic.writeConfig(config, to: staging)
+            try Topic.writeIncarnation(to: staging)
+            try FileSystem.fsyncDirectory(staging)
+            try FileSystem.rename(staging, topicDirectory)
+            try FileSystem.fsyncDirectory(topicsDirectory)
             let topic = try Topic(name: name, directory: topicDirectory, config: config, clean: true, logger: logger)
-            try FileSystem.fsyncDirectory(directory + "/topics")
             topics[name] = topic
             return topic
         }
+    }
+
+    static let creatingSuffix = "~creating"
+    static let deletingSuffix = "~deleting-"
+
+    /// Removes `name` from the topics directory if it is a topic that was being created or
+    /// deleted when a process died ('~' is not allowed in topic names, so nothing else
+    /// ends so), or a directory an older Weir left with no configuration and no
+    /// partitions. Returns true when it removed it.
+    private static func removeUnfinished(_ name: String, in topicsDirectory: String, logger: Logger) throws -> Bool {
+        let path = topicsDirectory + "/" + name
+        let unfinished: Bool
+        if name.hasSuffix(creatingSuffix) || name.contains(deletingSuffix) {
+            unfinished = true
+        } else if FileSystem.isDirectory(path), !FileSystem.exists(path + "/" + Topic.configFile) {
+            let contents = try FileSystem.listDirectory(path)
+            unfinished = contents.allSatisfy { !FileSystem.isDirectory(path + "/" + $0) }
+        } else {
+            unfinished = false
+        }
+        guard unfinished else { return false }
+        logger.warning("removing a topic directory left by an unfinished create or delete", metadata: ["path": "\(path)"])
+        try FileSystem.removeTree(path)
+        try FileSystem.fsyncDirectory(topicsDirectory)
+        return true
     }
 
     public func topic(_ name: String) throws -> Topic {
@@ -137,8 +173,12 @@ public final class EmbeddedLog: Sendable {
             return topic
         }
         try topic.close()
-        try FileSystem.removeTree(topic.directory)
+        // Renamed away first, so that a crash while the tree is removed cannot leave half
+        // a topic under its name: the next open removes what is left.
+        let doomed = directory + "/topics/" + name + Self.deletingSuffix + topic.incarnation
+        try FileSystem.rename(topic.directory, doomed)
         try FileSystem.fsyncDirectory(directory + "/topics")
+        try FileSystem.removeTree(doomed)
         try groups.forgetTopic(name)
     }
 

@@ -41,7 +41,8 @@ public struct LogVerifier {
             names = FileSystem.isDirectory(topicsDirectory) ? try FileSystem.listDirectory(topicsDirectory) : []
         }
         var report = Report()
-        for name in names {
+        // Only topics: a `<name>~creating` or `~deleting-` leftover is removed at the next open.
+        for name in names where (try? TopicName.validate(name)) != nil {
             let topicDirectory = topicsDirectory + "/" + name
             guard FileSystem.isDirectory(topicDirectory) else { continue }
             for entry in try FileSystem.listDirectory(topicDirectory) where Int(entry) != nil {

@@ -26,8 +26,7 @@ public final class Topic: Sendable {
         if let existing = try? FileSystem.readWholeFile(incarnationPath), !existing.isEmpty {
             incarnation = String(decoding: existing, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         } else {
-            incarnation = UUID().uuidString
-            try FileSystem.writeAtomically(incarnationPath, Array((incarnation + "\n").utf8))
+            incarnation = try Self.writeIncarnation(to: directory)
         }
         self.partitions = try (0..<config.partitions).map { id in
             try Partition(topic: name, id: id, directory: "\(directory)/\(id)", config: config, clean: clean, logger: logger)
@@ -57,6 +56,14 @@ public final class Topic: Sendable {
         } catch {
             throw WeirLogError.invalidConfig("\(directory)/\(configFile) does not parse: \(error)")
         }
+    }
+
+    /// A new random incarnation, which tells a recreated topic from the one it replaced.
+    @discardableResult
+    static func writeIncarnation(to directory: String) throws -> String {
+        let incarnation = UUID().uuidString
+        try FileSystem.writeAtomically(directory + "/" + incarnationFile, Array((incarnation + "\n").utf8))
+        return incarnation
     }
 
     static func writeConfig(_ config: TopicConfig, to directory: String) throws {
