@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "WeirServer", targets: ["WeirServer"]),
         .library(name: "WeirKafkaCodec", targets: ["WeirKafkaCodec"]),
         .library(name: "WeirKafka", targets: ["WeirKafka"]),
+        .library(name: "WeirRdKafka", targets: ["WeirRdKafka"]),
         .executable(name: "weir", targets: ["weir"]),
     ],
     dependencies: [
@@ -39,6 +40,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2"),
+        // librdkafka (Debian's librdkafka-dev): the client real Kafka clusters are used with.
+        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka"),
         .target(name: "CCRC32C", path: "Sources/CCRC32C", cSettings: [.unsafeFlags(["-O3"])]),
         .target(
             name: "WeirLog",
@@ -116,6 +119,12 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // A small Swift wrapper over librdkafka's C API: producer, group consumer, admin.
+        .target(
+            name: "WeirRdKafka",
+            dependencies: ["CRdKafka", "WeirLog", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "DedupePlugin",
             dependencies: ["WeirPipeline", "WeirValues"],
@@ -164,7 +173,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeirKafkaTests",
-            dependencies: ["WeirKafka", "WeirKafkaCodec", "WeirLog", "WeirTestSupport", "weir"],
+            dependencies: ["WeirKafka", "WeirKafkaCodec", "WeirLog", "WeirRdKafka", "WeirTestSupport", "weir"],
             resources: [.copy("Fixtures")],
             swiftSettings: upcoming
         ),

@@ -1,0 +1,222 @@
+import CRdKafka
+public import Logging
+public import WeirLog
+
+/// One record read from a cluster topic.
+public struct ConsumedMessage: Sendable {
+    public let topic: String
+    public let partition: Int32
+    public let offset: Int64
+    public let key: [UInt8]?
+    public let value: [UInt8]
+    /// Milliseconds since the epoch, when the record has one.
+    public let timestamp: Int64?
+    public let headers: [RecordHeader]
+
+    public var topicPartition: KafkaTopicPartition { KafkaTopicPartition(topic: topic, partition: partition) }
+}
+
+/// What `RdKafkaConsumer.poll` brings.
+public enum ConsumerEvent: Sendable {
+    /// Records, in offset order within each partition.
+    case messages([ConsumedMessage])
+    /// The group gives these partitions to this member: call `assign` with where each
+    /// starts before polling again.
+    case assigned([KafkaTopicPartition])
+    /// The group takes these partitions away (`lost`: it already has, this member was cut
+    /// off too long): finish what was read of them, then call `unassign`.
+    case revoked([KafkaTopicPartition], lost: Bool)
+    /// Nothing came before the timeout.
+    case idle
+}
+
+/// A member of a cluster's consumer group, through librdkafka's high-level consumer and
+/// its event API: `poll` runs on the caller's thread (a source's or a member's own, never
+/// Swift's cooperative pool), and rebalances come back as events the caller answers, so
+/// it decides where each partition it gets starts (its own checkpoint, when it has one).
+/// Not for use from several threads at once.
+public final class RdKafkaConsumer: @unchecked Sendable {
+    // unchecked: used by one thread at a time, as librdkafka's consumer calls must be.
+    private let handle: OpaquePointer
+    private let queue: OpaquePointer
+    private let logger: Logger
+    private var pending: [ConsumerEvent] = []
+    private var closed = false
+
+    /// `group.id` must be among the properties. Offsets are committed by the caller
+    /// (`enable.auto.commit` is off unless the properties turn it on).
+    public init(_ configuration: RdKafkaConfiguration, logger: Logger) throws {
+        guard configuration["group.id"] != nil else {
+            throw RdKafkaError(code: RD_KAFKA_RESP_ERR__INVALID_ARG.rawValue, message: "group.id is required", context: "kafka consumer")
+        }
+        let merged = RdKafkaConfiguration([("enable.auto.commit", "false"), ("enable.partition.eof", "false")])
+            .merging(configuration.properties)
+        handle = try makeHandle(
+            RD_KAFKA_CONSUMER, merged, events: RD_KAFKA_EVENT_FETCH | RD_KAFKA_EVENT_REBALANCE | RD_KAFKA_EVENT_ERROR)
+        rd_kafka_poll_set_consumer(handle)
+        queue = rd_kafka_queue_get_consumer(handle)
+        self.logger = logger
+    }
+
+    deinit {
+        close()
+        rd_kafka_queue_destroy(queue)
+        rd_kafka_destroy(handle)
+    }
+
+    public func subscribe(_ topics: [String]) throws {
+        let list = makePartitionList(topics.map { (KafkaTopicPartition(topic: $0, partition: RD_KAFKA_PARTITION_UA), nil) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let error = rd_kafka_subscribe(handle, list)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw RdKafkaError(error, context: "kafka subscribe to \(topics.joined(separator: ", "))")
+        }
+    }
+
+    /// "COOPERATIVE" or "EAGER" (or "NONE" before the first assignment).
+    public var rebalanceProtocol: String { String(cString: rd_kafka_rebalance_protocol(handle)) }
+
+    /// Waits up to `timeoutMillis` for the next event; gathers up to `maxMessages` records
+    /// that are already there into one `.messages`. A fatal client error throws.
+    public func poll(timeoutMillis: Int32, maxMessages: Int = 10_000) throws -> ConsumerEvent {
+        if !pending.isEmpty { return pending.removeFirst() }
+        var messages: [ConsumedMessage] = []
+        var wait = timeoutMillis
+        while messages.count < maxMessages, pending.isEmpty {
+            guard let event = rd_kafka_queue_poll(queue, wait) else { break }
+            defer { rd_kafka_event_destroy(event) }
+            wait = 0
+            switch rd_kafka_event_type(event) {
+            case RD_KAFKA_EVENT_FETCH:
+                while let message = rd_kafka_event_message_next(event) {
+                    if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                        messages.append(Self.copy(message))
+                    } else if message.pointee.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                        logger.warning(
+                            "kafka consumer", metadata: ["error": "\(RdKafkaError(message.pointee.err, context: "fetch"))"])
+                    }
+                }
+            case RD_KAFKA_EVENT_REBALANCE:
+                let list = rd_kafka_event_topic_partition_list(event)!
+                let keys = partitions(of: list).map(\.0)
+                switch rd_kafka_event_error(event) {
+                case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS: pending.append(.assigned(keys))
+                default: pending.append(.revoked(keys, lost: rd_kafka_assignment_lost(handle) != 0))
+                }
+            case RD_KAFKA_EVENT_ERROR:
+                let error = RdKafkaError(rd_kafka_event_error(event), context: "kafka consumer")
+                if rd_kafka_event_error_is_fatal(event) != 0 { throw error }
+                logger.warning("\(String(cString: rd_kafka_event_error_string(event)))", metadata: ["error": "\(error.message)"])
+            default:
+                break
+            }
+        }
+        if !messages.isEmpty { return .messages(messages) }
+        return pending.isEmpty ? .idle : pending.removeFirst()
+    }
+
+    private static func copy(_ message: UnsafePointer<rd_kafka_message_t>) -> ConsumedMessage {
+        let m = message.pointee
+        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
+        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
+        var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(message, &type)
+        var headers: [RecordHeader] = []
+        var list: OpaquePointer?
+        if rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list {
+            var index = 0
+            var name: UnsafePointer<CChar>?
+            var bytes: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(list, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                headers.append(
+                    RecordHeader(key: String(cString: name!), value: bytes.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }))
+                index += 1
+            }
+        }
+        return ConsumedMessage(
+            topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset, key: key, value: value,
+            timestamp: type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp, headers: headers)
+    }
+
+    /// Answers `.assigned`: each partition starts at its offset, or where the group
+    /// committed (and `auto.offset.reset` beyond that) when nil.
+    public func assign(_ starts: [(KafkaTopicPartition, offset: Int64?)]) throws {
+        let list = makePartitionList(starts)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        if rebalanceProtocol == "COOPERATIVE" {
+            if let error = rd_kafka_incremental_assign(handle, list) { throw RdKafkaError(taking: error, context: "kafka assign") }
+        } else {
+            let error = rd_kafka_assign(handle, list)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw RdKafkaError(error, context: "kafka assign") }
+        }
+    }
+
+    /// Answers `.revoked`.
+    public func unassign(_ partitions: [KafkaTopicPartition]) throws {
+        if rebalanceProtocol == "COOPERATIVE" {
+            let list = makePartitionList(partitions.map { ($0, nil) })
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            if let error = rd_kafka_incremental_unassign(handle, list) { throw RdKafkaError(taking: error, context: "kafka unassign") }
+        } else {
+            let error = rd_kafka_assign(handle, nil)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw RdKafkaError(error, context: "kafka unassign") }
+        }
+    }
+
+    /// Commits `offsets` (the next offset to read, per partition) for the group, and
+    /// waits for the coordinator's answer.
+    public func commit(_ offsets: [KafkaTopicPartition: Int64]) throws {
+        guard !offsets.isEmpty else { return }
+        let list = makePartitionList(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let error = rd_kafka_commit(handle, list, 0)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw RdKafkaError(error, context: "kafka commit") }
+        for (key, _, error) in partitions(of: list) where error != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw RdKafkaError(error, context: "kafka commit of \(key)")
+        }
+    }
+
+    /// The group's committed offsets for `partitions` (nil where none).
+    public func committed(_ partitions: [KafkaTopicPartition], timeoutMillis: Int32 = 10_000) throws -> [KafkaTopicPartition: Int64] {
+        let list = makePartitionList(partitions.map { ($0, nil) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let error = rd_kafka_committed(handle, list, timeoutMillis)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw RdKafkaError(error, context: "kafka committed offsets") }
+        var offsets: [KafkaTopicPartition: Int64] = [:]
+        for (key, offset, _) in WeirRdKafka.partitions(of: list) where offset >= 0 { offsets[key] = offset }
+        return offsets
+    }
+
+    /// The partitions this member holds now.
+    public func assignment() throws -> [KafkaTopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        let error = rd_kafka_assignment(handle, &list)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { throw RdKafkaError(error, context: "kafka assignment") }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return partitions(of: list).map(\.0).sorted()
+    }
+
+    /// Leaves the group (its partitions go to the other members at once, without a
+    /// session timeout). Commits nothing: commit first. Idempotent.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        if let error = rd_kafka_consumer_close_queue(handle, queue) {
+            logger.warning("kafka consumer close", metadata: ["error": "\(RdKafkaError(taking: error, context: "close"))"])
+            return
+        }
+        while rd_kafka_consumer_closed(handle) == 0 {
+            guard let event = rd_kafka_queue_poll(queue, 100) else { continue }
+            if rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE {
+                let list = rd_kafka_event_topic_partition_list(event)!
+                if rd_kafka_event_error(event) == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+                    _ = try? assign([])
+                } else {
+                    _ = try? unassign(partitions(of: list).map(\.0))
+                }
+            }
+            rd_kafka_event_destroy(event)
+        }
+    }
+}
