@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "WeirKafkaCodec", targets: ["WeirKafkaCodec"]),
         .library(name: "WeirKafka", targets: ["WeirKafka"]),
         .library(name: "WeirRdKafka", targets: ["WeirRdKafka"]),
+        .library(name: "WeirCluster", targets: ["WeirCluster"]),
         .executable(name: "weir", targets: ["weir"]),
     ],
     dependencies: [
@@ -125,6 +126,14 @@ let package = Package(
             dependencies: ["CRdKafka", "WeirLog", .product(name: "Logging", package: "swift-log")],
             swiftSettings: upcoming
         ),
+        // Weir and Kafka clusters: the `kafka` source and sink types.
+        .target(
+            name: "WeirCluster",
+            dependencies: [
+                "WeirRdKafka", "WeirPipeline", "WeirLog", "WeirValues", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "DedupePlugin",
             dependencies: ["WeirPipeline", "WeirValues"],
@@ -140,6 +149,7 @@ let package = Package(
                 "WeirPlugins",
                 "WeirServer",
                 "WeirKafka",
+                "WeirCluster",
                 "DedupePlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -188,6 +188,14 @@ public final class RdKafkaConsumer: @unchecked Sendable {
         return offsets
     }
 
+    /// The partition's end: the offset its next record will get (asked of its leader).
+    public func endOffset(_ partition: KafkaTopicPartition, timeoutMillis: Int32 = 10_000) throws -> Int64 {
+        var (low, high): (Int64, Int64) = (0, 0)
+        let error = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, timeoutMillis)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw RdKafkaError(error, context: "kafka end offset of \(partition)") }
+        return high
+    }
+
     /// The partitions this member holds now.
     public func assignment() throws -> [KafkaTopicPartition] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?

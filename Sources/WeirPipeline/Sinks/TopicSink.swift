@@ -21,15 +21,7 @@ final class TopicSink: SinkOutput {
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
         for record in records {
             let value = Array(encoding.line(record).utf8)
-            var keyBytes = record.key
-            if let key, let computed = try? key.evaluate(record.fields) {
-                switch computed {
-                case .null: keyBytes = nil
-                case .string(let text): keyBytes = Array(text.utf8)
-                default: keyBytes = Array(computed.jsonText().utf8)
-                }
-            }
-            try producer.send(Record(key: keyBytes, value: value, timestamp: record.timestamp, headers: record.headers))
+            try producer.send(Record(key: record.key(from: key), value: value, timestamp: record.timestamp, headers: record.headers))
         }
         try producer.flush()
     }
