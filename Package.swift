@@ -168,7 +168,7 @@ let package = Package(
         // The suites that spawn `weir` depend on it, so it is built beside the test bundle.
         .testTarget(
             name: "WeirLogTests",
-            dependencies: ["WeirLog", "WeirTestSupport", "weir"],
+            dependencies: ["WeirLog", "CZlib", "WeirTestSupport", "weir"],
             swiftSettings: upcoming
         ),
         .testTarget(

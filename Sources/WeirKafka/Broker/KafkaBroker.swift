@@ -161,7 +161,7 @@ public final class KafkaBroker: Sendable {
             return (respond(MetadataAPI.self, try await metadata(request, version: version), to: header), false)
         case .produce:
             let request = try ProduceAPI.decodeRequest(body, version: version)
-            let response = await produce(request)
+            let response = await produce(request, version: version)
             let failed = response.responses.contains { $0.partitionResponses.contains { $0.errorCode != .none } }
             return (request.acks == 0 ? nil : respond(ProduceAPI.self, response, to: header), failed)
         case .fetch:

@@ -5,8 +5,9 @@ import WeirLog
 extension KafkaBroker {
     /// Appends each partition's batches as the client sent them (validated, re-stamped
     /// with the log's offsets; gzip stays gzip) and answers with the first base offset once
-    /// they are as durable as the topic's flush policy makes them.
-    func produce(_ request: ProduceAPI.Request) async -> ProduceAPI.Response {
+    /// they are as durable as the topic's flush policy makes them. Before v3 the records
+    /// are a message set, converted into one batch of the same codec.
+    func produce(_ request: ProduceAPI.Request, version: Int16) async -> ProduceAPI.Response {
         var responses: [ProduceAPI.Response.TopicProduceResponse] = []
         for topicData in request.topicData {
             var partitions: [ProduceAPI.Response.PartitionProduceResponse] = []
@@ -20,14 +21,17 @@ extension KafkaBroker {
                 continue
             }
             for data in topicData.partitionData {
-                partitions.append(await produce(data, to: topic, transactional: request.transactionalID != nil))
+                partitions.append(
+                    await produce(
+                        data, to: topic, transactional: request.transactionalID != nil,
+                        messageSet: version < ProduceAPI.firstRecordBatchVersion))
             }
             responses.append(.init(name: topicData.name, partitionResponses: partitions))
         }
         return ProduceAPI.Response(responses: responses)
     }
 
-    private func produce(_ data: ProduceAPI.Request.PartitionProduceData, to topic: Topic, transactional: Bool) async
+    private func produce(_ data: ProduceAPI.Request.PartitionProduceData, to topic: Topic, transactional: Bool, messageSet: Bool) async
         -> ProduceAPI.Response.PartitionProduceResponse
     {
         do {
@@ -35,7 +39,7 @@ extension KafkaBroker {
             guard !transactional else {
                 return .init(index: data.index, errorCode: .invalidRequest, errorMessage: "Weir does not implement transactions")
             }
-            let batches = try Self.splitBatches(data.records)
+            let batches = messageSet ? try Self.upConverted(data.records) : try Self.splitBatches(data.records)
             guard !batches.isEmpty else {
                 return .init(index: data.index, errorCode: .invalidRequest, errorMessage: "no record batches")
             }
@@ -48,6 +52,15 @@ extension KafkaBroker {
             logger.debug("produce refused", metadata: ["topic": "\(topic.name)", "partition": "\(data.index)", "error": "\(error)"])
             return .init(index: data.index, errorCode: KafkaErrorCode(error), errorMessage: "\(error)")
         }
+    }
+
+    /// A message set (Produce v0–2) as one RecordBatch v2 of its records, compressed with
+    /// the codec they came with (none when the set is empty).
+    static func upConverted(_ records: ByteBuffer?) throws -> [[UInt8]] {
+        guard let records, records.readableBytes > 0 else { return [] }
+        let (converted, codec) = try LegacyMessageSet.records(from: Array(records.readableBytesView), now: currentTimeMillis())
+        guard !converted.isEmpty else { return [] }
+        return [try RecordBatchBuilder.encode(converted, codec: codec)]
     }
 
     /// The batches back to back in a produce request's records, each as its own bytes.

@@ -1,17 +1,21 @@
 public import NIOCore
 
-/// Produce (key 0): record batches for partitions. Served from v3, the first with record
-/// format v2 (librdkafka 2.0.2 turns v2 batches off unless v3 is in range), to v8, the last
-/// classic version. With acks 0 the client expects no response at all.
+/// Produce (key 0): record batches for partitions. v3–8 carry RecordBatch v2; v0–2 carry
+/// message sets of the older formats (`LegacyMessageSet`), which the broker converts.
+/// librdkafka before 2.11 turns its gzip codec off unless v0 is in range, and its v2
+/// batches unless v3 is. v8 is the last classic version. With acks 0 the client expects
+/// no response at all.
 public enum ProduceAPI: KafkaAPI {
     public static let key = APIKey.produce
-    public static let versions: ClosedRange<Int16> = 3...8
+    public static let versions: ClosedRange<Int16> = 0...8
+    /// From this version the records are RecordBatch v2 (before it, message sets).
+    public static let firstRecordBatchVersion: Int16 = 3
     public static let firstFlexibleVersion: Int16 = 9
 
     public struct Request: KafkaMessage, Equatable {
         public struct PartitionProduceData: Sendable, Equatable {
             public var index: Int32
-            /// RecordBatch v2 batches back to back, as the client sent them.
+            /// RecordBatch v2 batches back to back (a message set before v3), as the client sent them.
             public var records: ByteBuffer?
 
             public init(index: Int32, records: ByteBuffer?) {
@@ -44,7 +48,7 @@ public enum ProduceAPI: KafkaAPI {
         }
 
         public init(from reader: inout KafkaReader, version: Int16) throws {
-            transactionalID = try reader.nullableString()
+            if version >= 3 { transactionalID = try reader.nullableString() }
             acks = try reader.int16()
             timeoutMs = try reader.int32()
             topicData = try reader.array { reader in
@@ -61,7 +65,7 @@ public enum ProduceAPI: KafkaAPI {
         }
 
         public func write(to writer: inout KafkaWriter, version: Int16) {
-            writer.nullableString(transactionalID)
+            if version >= 3 { writer.nullableString(transactionalID) }
             writer.int16(acks)
             writer.int32(timeoutMs)
             writer.array(topicData) { writer, topic in
@@ -92,7 +96,7 @@ public enum ProduceAPI: KafkaAPI {
             public var index: Int32
             public var errorCode: KafkaErrorCode
             public var baseOffset: Int64
-            /// -1: the topic keeps the producer's create time.
+            /// -1: the topic keeps the producer's create time. v2+.
             public var logAppendTimeMs: Int64
             public var logStartOffset: Int64
             /// v8+.
@@ -143,7 +147,7 @@ public enum ProduceAPI: KafkaAPI {
                 let partitions = try reader.array { reader in
                     var partition = PartitionProduceResponse(
                         index: try reader.int32(), errorCode: try KafkaErrorCode(reading: &reader), baseOffset: try reader.int64())
-                    partition.logAppendTimeMs = try reader.int64()
+                    if version >= 2 { partition.logAppendTimeMs = try reader.int64() }
                     if version >= 5 { partition.logStartOffset = try reader.int64() }
                     if version >= 8 {
                         partition.recordErrors = try reader.array { reader in
@@ -160,7 +164,7 @@ public enum ProduceAPI: KafkaAPI {
                 try reader.taggedFields()
                 return TopicProduceResponse(name: name, partitionResponses: partitions)
             }
-            throttleTimeMs = try reader.int32()
+            throttleTimeMs = version >= 1 ? try reader.int32() : 0
             try reader.taggedFields()
         }
 
@@ -171,7 +175,7 @@ public enum ProduceAPI: KafkaAPI {
                     writer.int32(partition.index)
                     writer.int16(partition.errorCode.rawValue)
                     writer.int64(partition.baseOffset)
-                    writer.int64(partition.logAppendTimeMs)
+                    if version >= 2 { writer.int64(partition.logAppendTimeMs) }
                     if version >= 5 { writer.int64(partition.logStartOffset) }
                     if version >= 8 {
                         writer.array(partition.recordErrors) { writer, error in
@@ -185,7 +189,7 @@ public enum ProduceAPI: KafkaAPI {
                 }
                 writer.taggedFields()
             }
-            writer.int32(throttleTimeMs)
+            if version >= 1 { writer.int32(throttleTimeMs) }
             writer.taggedFields()
         }
     }

@@ -41,6 +41,13 @@ struct ByteReader {
         return Int64(bitPattern: result >> 1) ^ -Int64(bitPattern: result & 1)
     }
 
+    /// The next `count` bytes.
+    mutating func readSlice(_ count: Int) throws -> UnsafeRawBufferPointer {
+        guard count >= 0, remaining >= count else { throw Truncated() }
+        defer { position += count }
+        return UnsafeRawBufferPointer(rebasing: bytes[position..<position + count])
+    }
+
     /// A length-prefixed field: -1 is null.
     @inline(__always)
     mutating func readLengthPrefixed() throws -> UnsafeRawBufferPointer? {
