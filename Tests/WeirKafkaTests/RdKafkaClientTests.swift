@@ -146,4 +146,57 @@ import WeirTestSupport
         }
         #expect(weir.stop() == 0, "\(weir.stderr)")
     }
+
+    /// Two members in one group under each of librdkafka's assignors, eager (range,
+    /// roundrobin) and cooperative (cooperative-sticky, whose rebalances are incremental):
+    /// they split the partitions, and when one leaves the other gets them all.
+    @Test(arguments: ["range", "roundrobin", "cooperative-sticky"])
+    func twoMembersSplitAndOneTakesAllWhenTheOtherLeaves(strategy: String) async throws {
+        let directory = TemporaryDirectory()
+        let weir = try await ServingWeir.start(dataDir: directory.path + "/data")
+        let configuration = Self.configuration(weir).merging([
+            ("group.id", "split-\(strategy)"), ("partition.assignment.strategy", strategy), ("auto.offset.reset", "earliest"),
+            ("session.timeout.ms", "6000"), ("heartbeat.interval.ms", "300"),
+        ])
+        try await onOwnThread {
+            try RdKafkaAdmin(Self.configuration(weir)).create(ClusterTopic(name: "shared", partitions: 4))
+            let members = [
+                try RdKafkaConsumer(configuration, logger: Self.logger), try RdKafkaConsumer(configuration, logger: Self.logger),
+            ]
+            for member in members { try member.subscribe(["shared"]) }
+            var held: [Set<Int32>] = [[], []]
+            var incremental = false
+            /// Polls every live member until `condition` holds of what they hold.
+            func pollUntil(_ what: String, live: [Int], _ condition: () -> Bool) throws {
+                _ = try waitUntil(what) { () -> Bool? in
+                    for i in live {
+                        switch try members[i].poll(timeoutMillis: 50) {
+                        case .assigned(let partitions):
+                            try members[i].assign(partitions.map { ($0, nil) })
+                            // A cooperative member is given only what it gains, keeping the rest.
+                            if !held[i].isEmpty { incremental = true }
+                            held[i].formUnion(partitions.map(\.partition))
+                        case .revoked(let partitions, _):
+                            try members[i].unassign(partitions)
+                            held[i].subtract(partitions.map(\.partition))
+                        default: break
+                        }
+                    }
+                    return condition() ? true : nil
+                }
+            }
+            try pollUntil("the two members split the partitions", live: [0, 1]) {
+                held[0].count == 2 && held[1].count == 2 && held[0].isDisjoint(with: held[1])
+            }
+            #expect(try members[0].assignment().count == 2)
+            #expect(members[0].rebalanceProtocol == (strategy == "cooperative-sticky" ? "COOPERATIVE" : "EAGER"))
+            members[1].close()
+            try pollUntil("the remaining member has every partition", live: [0]) { held[0] == [0, 1, 2, 3] }
+            #expect(try members[0].assignment().map(\.partition) == [0, 1, 2, 3])
+            // Only the cooperative protocol gives partitions to a member that keeps some.
+            #expect(incremental == (strategy == "cooperative-sticky"))
+            members[0].close()
+        }
+        #expect(weir.stop() == 0, "\(weir.stderr)")
+    }
 }
