@@ -10,8 +10,9 @@ import WeirValues
 /// the cluster acknowledged the whole batch (`acks=all`), and only then is the input
 /// committed, so a runner killed in between produces that batch again. librdkafka retries
 /// while the cluster is away (no message timeout by default: the sink waits, and the
-/// topic's `max_lag` holds the sources back); a record the cluster refuses (too large,
-/// not authorised, an invalid topic) goes to the dead-letter topic with the reason.
+/// topic's `max_lag` holds the sources back); a record the cluster refuses for itself
+/// (too large, malformed) goes to the dead-letter topic with the reason, and any other
+/// delivery error (an unknown or forbidden topic, a fatal producer error) stops the run.
 final class KafkaSink: SinkOutput {
     let producer: RdKafkaProducer
     let topic: String
@@ -37,10 +38,12 @@ final class KafkaSink: SinkOutput {
             encoding.write(record, into: &value)
             return OutgoingMessage(key: record.key(from: key), value: value, timestamp: record.timestamp, headers: record.headers)
         }
-        for failure in try producer.produce(topic: topic, messages) {
-            // Time ran out only where the properties set a message timeout: the batch is
-            // not acknowledged, so the run stops and its input is read again next time.
-            if failure.error.isTransient { throw failure.error }
+        let abort = setup.abort
+        for failure in try producer.produce(topic: topic, messages, giveUp: { abort.isSet }) {
+            // Anything but a refusal of the record itself (time ran out, the topic is
+            // unknown or not authorised, a fatal producer error) stops the run with the
+            // batch unacknowledged: its input is read again next time.
+            guard failure.error.refusesTheRecord else { throw failure.error }
             setup.deadLetter(records[failure.index], reason: "the cluster refused it: \(failure.error.message)")
         }
     }

@@ -13,7 +13,8 @@ import WeirRdKafka
 /// partition it gets back starts where the log says, not where the group committed. The
 /// group's offsets are committed after the pipeline's own append is acknowledged, for
 /// lag tools and for the runner that gets a partition next: a partition that moves to
-/// another runner starts there, so across such a move delivery is at least once.
+/// another runner starts there (a runner that gets one back starts at the further of its
+/// own position and the group's), so across such a move delivery is at least once.
 struct KafkaSource: PipelineSource {
     let options: ComponentOptions
 
@@ -21,16 +22,20 @@ struct KafkaSource: PipelineSource {
         let topics = options.strings("topics")
         let start = options.choice("start", default: Start.earliest)
         let group = options.string("group") ?? "weir-\(options.pipeline)-\(options.id)"
+        // `--once` stops when every partition held was read to its end: librdkafka says so.
         let configuration = try KafkaClientOptions.configuration(
-            options, [("group.id", group), ("auto.offset.reset", start.rawValue)])
+            options,
+            [("group.id", group), ("auto.offset.reset", start.rawValue), ("enable.partition.eof", context.once ? "true" : "false")])
         let consumer = try RdKafkaConsumer(configuration, logger: context.logger)
         defer { consumer.close() }
         try consumer.subscribe(topics)
 
         var positions = try Self.positions(context.position)
         var owned: Set<KafkaTopicPartition> = []
-        /// `--once`: each owned partition's end when it was assigned.
-        var ends: [KafkaTopicPartition: Int64] = [:]
+        /// `--once`: whether the group gave this runner its partitions yet (perhaps none),
+        /// and which of them were read to their end since.
+        var assignedOnce = false
+        var atEnd: Set<KafkaTopicPartition> = []
         var committed: [KafkaTopicPartition: Int64] = [:]
         var lastCommit = monotonicMillis()
 
@@ -50,11 +55,16 @@ struct KafkaSource: PipelineSource {
         while !context.stop.isSet {
             switch try consumer.poll(timeoutMillis: 200) {
             case .assigned(let partitions):
+                // Where this runner's log says, unless the group committed further: another
+                // runner held the partition since and read on (what it read is in its log).
+                let groupOffsets = partitions.isEmpty ? [:] : try consumer.committed(partitions)
+                for partition in partitions {
+                    if let theirs = groupOffsets[partition], theirs > positions[partition] ?? -1 { positions[partition] = theirs }
+                    committed[partition] = groupOffsets[partition]
+                }
                 try consumer.assign(partitions.map { ($0, positions[$0]) })
                 owned.formUnion(partitions)
-                if context.once {
-                    for partition in partitions { ends[partition] = try consumer.endOffset(partition) }
-                }
+                assignedOnce = true
                 context.connected()
                 context.logger.info("kafka source assigned", metadata: ["partitions": "\(partitions.sorted())"])
             case .revoked(let partitions, let lost):
@@ -62,18 +72,23 @@ struct KafkaSource: PipelineSource {
                 if !lost { try acknowledge(Set(partitions)) }
                 try consumer.unassign(partitions)
                 owned.subtract(partitions)
-                for partition in partitions { ends[partition] = nil }
+                atEnd.subtract(partitions)
                 context.logger.info("kafka source revoked", metadata: ["partitions": "\(partitions.sorted())", "lost": "\(lost)"])
             case .messages(let messages):
-                for message in messages { positions[message.topicPartition] = message.offset + 1 }
+                for message in messages {
+                    positions[message.topicPartition] = message.offset + 1
+                    atEnd.remove(message.topicPartition)
+                }
                 try context.append(
                     messages.map { SourceRecord(key: $0.key, value: $0.value, timestamp: $0.timestamp, headers: $0.headers) },
                     position: try Self.encode(positions))
+            case .reachedEnd(let partitions):
+                atEnd.formUnion(partitions)
             case .idle:
                 break
             }
             if monotonicMillis() - lastCommit >= 1000 { try acknowledge(owned) }
-            if context.once, !owned.isEmpty, owned.allSatisfy({ (positions[$0] ?? 0) >= (ends[$0] ?? 0) }) { break }
+            if context.once, assignedOnce, owned.isSubset(of: atEnd) { break }
         }
         try acknowledge(owned)
     }

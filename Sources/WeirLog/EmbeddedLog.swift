@@ -10,8 +10,8 @@ import Synchronization
 /// <data dir>/.clean-shutdown       present only between a clean close and the next open
 /// <data dir>/topics/<topic>/topic.json
 /// <data dir>/topics/<topic>/<partition>/<20-digit base offset>.log|.index|.timeindex
-/// <data dir>/topics/<topic>~creating, <topic>~deleting-<id>   only while a topic is being
-///                                  created or deleted; removed at open after a crash
+/// <data dir>/topics/~staging/<topic>, ~deleting/<incarnation>   only while a topic is
+///                                  created or deleted ('~' is in no topic name); emptied at open
 /// <data dir>/groups/<group>.json   committed offsets, replaced atomically
 /// ```
 public final class EmbeddedLog: Sendable {
@@ -40,7 +40,7 @@ public final class EmbeddedLog: Sendable {
 
         let marker = directory + "/" + Self.cleanShutdownMarker
         let clean = FileSystem.exists(marker)
-        let hasData = !(try FileSystem.listDirectory(directory + "/topics")).isEmpty
+        let hasData = try FileSystem.listDirectory(directory + "/topics").contains { (try? TopicName.validate($0)) != nil }
         recoveredFromUncleanShutdown = !clean && hasData
         if recoveredFromUncleanShutdown {
             logger.warning(
@@ -54,7 +54,7 @@ public final class EmbeddedLog: Sendable {
         var opened: [String: Topic] = [:]
         for name in try FileSystem.listDirectory(directory + "/topics") {
             let topicDirectory = directory + "/topics/" + name
-            if try Self.removeUnfinished(name, in: directory + "/topics", logger: logger) { continue }
+            if Self.removeUnfinished(name, in: directory + "/topics", logger: logger) { continue }
             guard (try? TopicName.validate(name)) != nil, FileSystem.exists(topicDirectory + "/" + Topic.configFile) else {
                 continue
             }
@@ -118,7 +118,8 @@ public final class EmbeddedLog: Sendable {
             guard topics[name] == nil, !FileSystem.exists(topicDirectory) else { throw WeirLogError.topicExists(name) }
             // The configuration and incarnation are written under a name no topic can have,
             // then renamed into place: a crash leaves either no topic or a whole one.
-            let staging = topicsDirectory + "/" + name + Self.creatingSuffix
+            try FileSystem.createDirectories(topicsDirectory + "/" + Self.stagingDirectory)
+            let staging = topicsDirectory + "/" + Self.stagingDirectory + "/" + name
             if FileSystem.exists(staging) { try FileSystem.removeTree(staging) }
             try FileSystem.createDirectory(staging)
             try Topic.writeConfig(config, to: staging)
@@ -132,28 +133,38 @@ public final class EmbeddedLog: Sendable {
         }
     }
 
-    static let creatingSuffix = "~creating"
-    static let deletingSuffix = "~deleting-"
+    /// Where a topic is made before it is renamed into place, and where a deleted one goes
+    /// before its files are removed: names no topic can have.
+    static let stagingDirectory = "~staging"
+    static let deletingDirectory = "~deleting"
 
-    /// Removes `name` from the topics directory if it is a topic that was being created or
-    /// deleted when a process died ('~' is not allowed in topic names, so nothing else
-    /// ends so), or a directory an older Weir left with no configuration and no
-    /// partitions. Returns true when it removed it.
-    private static func removeUnfinished(_ name: String, in topicsDirectory: String, logger: Logger) throws -> Bool {
+    /// Removes `name` from the topics directory if it is what a create or delete left when
+    /// a process died (the staging or deleting directory), or a directory an older Weir
+    /// left with no configuration and no partitions. Returns true when it was one of them
+    /// (a failed removal is a warning: the next open tries again).
+    private static func removeUnfinished(_ name: String, in topicsDirectory: String, logger: Logger) -> Bool {
         let path = topicsDirectory + "/" + name
-        let unfinished: Bool
-        if name.hasSuffix(creatingSuffix) || name.contains(deletingSuffix) {
-            unfinished = true
-        } else if FileSystem.isDirectory(path), !FileSystem.exists(path + "/" + Topic.configFile) {
-            let contents = try FileSystem.listDirectory(path)
-            unfinished = contents.allSatisfy { !FileSystem.isDirectory(path + "/" + $0) }
+        if name == stagingDirectory || name == deletingDirectory {
+            guard !((try? FileSystem.listDirectory(path)) ?? []).isEmpty else { return true }
         } else {
-            unfinished = false
+            guard (try? TopicName.validate(name)) != nil, FileSystem.isDirectory(path),
+                !FileSystem.exists(path + "/" + Topic.configFile),
+                let contents = try? FileSystem.listDirectory(path),
+                contents.allSatisfy({ !FileSystem.isDirectory(path + "/" + $0) })
+            else { return false }
         }
-        guard unfinished else { return false }
-        logger.warning("removing a topic directory left by an unfinished create or delete", metadata: ["path": "\(path)"])
-        try FileSystem.removeTree(path)
-        try FileSystem.fsyncDirectory(topicsDirectory)
+        logger.warning("removing what an unfinished topic create or delete left", metadata: ["path": "\(path)"])
+        do {
+            if name == stagingDirectory || name == deletingDirectory {
+                for entry in try FileSystem.listDirectory(path) { try FileSystem.removeTree(path + "/" + entry) }
+                try FileSystem.fsyncDirectory(path)
+            } else {
+                try FileSystem.removeTree(path)
+                try FileSystem.fsyncDirectory(topicsDirectory)
+            }
+        } catch {
+            logger.warning("could not remove it", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
         return true
     }
 
@@ -175,7 +186,8 @@ public final class EmbeddedLog: Sendable {
         try topic.close()
         // Renamed away first, so that a crash while the tree is removed cannot leave half
         // a topic under its name: the next open removes what is left.
-        let doomed = directory + "/topics/" + name + Self.deletingSuffix + topic.incarnation
+        try FileSystem.createDirectories(directory + "/topics/" + Self.deletingDirectory)
+        let doomed = directory + "/topics/" + Self.deletingDirectory + "/" + topic.incarnation
         try FileSystem.rename(topic.directory, doomed)
         try FileSystem.fsyncDirectory(directory + "/topics")
         try FileSystem.removeTree(doomed)

@@ -26,6 +26,9 @@ public enum ConsumerEvent: Sendable {
     /// The group takes these partitions away (`lost`: it already has, this member was cut
     /// off too long): finish what was read of them, then call `unassign`.
     case revoked([KafkaTopicPartition], lost: Bool)
+    /// These partitions were read to their end (only with `enable.partition.eof=true`;
+    /// after the records before it).
+    case reachedEnd([KafkaTopicPartition])
     /// Nothing came before the timeout.
     case idle
 }
@@ -77,23 +80,33 @@ public final class RdKafkaConsumer: @unchecked Sendable {
     public var rebalanceProtocol: String { String(cString: rd_kafka_rebalance_protocol(handle)) }
 
     /// Waits up to `timeoutMillis` for the next event; gathers up to `maxMessages` records
-    /// that are already there into one `.messages`. A fatal client error throws.
-    public func poll(timeoutMillis: Int32, maxMessages: Int = 10_000) throws -> ConsumerEvent {
+    /// (and about `maxBytes` of keys and values) that are already there into one
+    /// `.messages`. A fatal client error throws.
+    public func poll(timeoutMillis: Int32, maxMessages: Int = 10_000, maxBytes: Int = 8 << 20) throws -> ConsumerEvent {
         if !pending.isEmpty { return pending.removeFirst() }
         var messages: [ConsumedMessage] = []
+        var bytes = 0
+        var ended: [KafkaTopicPartition] = []
         var wait = timeoutMillis
-        while messages.count < maxMessages, pending.isEmpty {
+        while messages.count < maxMessages, bytes < maxBytes, pending.isEmpty, ended.isEmpty {
             guard let event = rd_kafka_queue_poll(queue, wait) else { break }
             defer { rd_kafka_event_destroy(event) }
             wait = 0
             switch rd_kafka_event_type(event) {
             case RD_KAFKA_EVENT_FETCH:
                 while let message = rd_kafka_event_message_next(event) {
-                    if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                        messages.append(Self.copy(message))
-                    } else if message.pointee.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                        logger.warning(
-                            "kafka consumer", metadata: ["error": "\(RdKafkaError(message.pointee.err, context: "fetch"))"])
+                    let partition = KafkaTopicPartition(
+                        topic: String(cString: rd_kafka_topic_name(message.pointee.rkt)), partition: message.pointee.partition)
+                    switch message.pointee.err {
+                    case RD_KAFKA_RESP_ERR_NO_ERROR:
+                        let copied = Self.copy(message)
+                        bytes += copied.value.count + (copied.key?.count ?? 0)
+                        messages.append(copied)
+                    case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+                        ended.append(partition)
+                    default:
+                        let error = RdKafkaError(message.pointee.err, context: "kafka fetch from \(partition)")
+                        logger.warning("kafka fetch from \(partition) failed; librdkafka retries: \(error.message)")
                     }
                 }
             case RD_KAFKA_EVENT_REBALANCE:
@@ -103,14 +116,24 @@ public final class RdKafkaConsumer: @unchecked Sendable {
                 case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS: pending.append(.assigned(keys))
                 default: pending.append(.revoked(keys, lost: rd_kafka_assignment_lost(handle) != 0))
                 }
+            case RD_KAFKA_EVENT_ERROR where rd_kafka_event_error(event) == RD_KAFKA_RESP_ERR__PARTITION_EOF:
+                // The end of a partition comes as an error event naming it.
+                if let partition = rd_kafka_event_topic_partition(event) {
+                    ended.append(
+                        KafkaTopicPartition(topic: String(cString: partition.pointee.topic), partition: partition.pointee.partition))
+                    rd_kafka_topic_partition_destroy(partition)
+                }
             case RD_KAFKA_EVENT_ERROR:
                 let error = RdKafkaError(rd_kafka_event_error(event), context: "kafka consumer")
                 if rd_kafka_event_error_is_fatal(event) != 0 { throw error }
-                logger.warning("\(String(cString: rd_kafka_event_error_string(event)))", metadata: ["error": "\(error.message)"])
+                logger.warning(
+                    "kafka consumer: \(String(cString: rd_kafka_event_error_string(event)))", metadata: ["error": "\(error.message)"])
             default:
                 break
             }
         }
+        // Records first, then what they were read before (an end, a rebalance).
+        if !ended.isEmpty { pending.insert(.reachedEnd(ended), at: 0) }
         if !messages.isEmpty { return .messages(messages) }
         return pending.isEmpty ? .idle : pending.removeFirst()
     }

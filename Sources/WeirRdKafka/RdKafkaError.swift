@@ -25,15 +25,15 @@ public struct RdKafkaError: Error, CustomStringConvertible, Sendable, Equatable 
 
     public var description: String { "\(context): \(message)" }
 
-    /// librdkafka gave up on a message only because it ran out of time or was stopped;
-    /// another attempt may succeed (the cluster was away), unlike a refusal of the record.
-    public var isTransient: Bool {
+    /// The cluster (or librdkafka, before sending) refused this one record for what it
+    /// is: too large, malformed, a bad timestamp. Sending it again would fail again, and
+    /// the records beside it are not concerned. Every other delivery error (time ran out,
+    /// the topic is unknown or not authorised, a codec refused, a fatal producer error)
+    /// concerns the whole stream.
+    public var refusesTheRecord: Bool {
         [
-            RD_KAFKA_RESP_ERR__MSG_TIMED_OUT, RD_KAFKA_RESP_ERR__TIMED_OUT, RD_KAFKA_RESP_ERR__TRANSPORT,
-            RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN,
-            RD_KAFKA_RESP_ERR__DESTROY, RD_KAFKA_RESP_ERR__PURGE_QUEUE, RD_KAFKA_RESP_ERR__PURGE_INFLIGHT,
-            RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-        ]
-        .map(\.rawValue).contains(code)
+            RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_INVALID_MSG, RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE,
+            RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE, RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP, RD_KAFKA_RESP_ERR_INVALID_RECORD,
+        ].map(\.rawValue).contains(code)
     }
 }

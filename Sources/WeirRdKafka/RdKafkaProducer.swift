@@ -11,7 +11,8 @@ public struct OutgoingMessage: Sendable {
     /// Milliseconds since the epoch; the producer's clock when nil.
     public var timestamp: Int64?
     public var headers: [RecordHeader]
-    /// Nil: the producer's partitioner (murmur2 of the key, as Kafka's Java client).
+    /// Nil: the producer's partitioner (murmur2 of the key, as Kafka's Java client and
+    /// Weir's own log; random for records without a key).
     public var partition: Int32?
 
     public init(key: [UInt8]? = nil, value: [UInt8], timestamp: Int64? = nil, headers: [RecordHeader] = [], partition: Int32? = nil) {
@@ -64,6 +65,9 @@ public final class RdKafkaProducer: @unchecked Sendable {
     /// replica acknowledges, retries until delivered), then `configuration` over them.
     public static let defaults: [(key: String, value: String)] = [
         ("enable.idempotence", "true"), ("acks", "all"), ("message.timeout.ms", "0"), ("linger.ms", "5"),
+        // librdkafka's own default is CRC32 of the key: keys would land elsewhere than
+        // Java clients and `weir produce` put them.
+        ("partitioner", "murmur2_random"),
     ]
 
     public init(_ configuration: RdKafkaConfiguration, logger: Logger) throws {
@@ -115,8 +119,13 @@ public final class RdKafkaProducer: @unchecked Sendable {
     }
 
     /// Sends `messages` to `topic` and returns once each was acknowledged or refused:
-    /// the refused ones, by index (empty when all were written).
-    public func produce(topic: String, _ messages: [OutgoingMessage]) throws -> [DeliveryFailure] {
+    /// the refused ones, by index (empty when all were written). Stops waiting and throws
+    /// when `giveUp` says so (checked every 100 ms; what was sent may still arrive) or the
+    /// producer is closed. Not to be called once `close` began.
+    public func produce(topic: String, _ messages: [OutgoingMessage], giveUp: () -> Bool = { false }) throws -> [DeliveryFailure] {
+        guard !closed.load(ordering: .acquiring) else {
+            throw RdKafkaError(RD_KAFKA_RESP_ERR__DESTROY, context: "kafka produce to '\(topic)' after the producer was closed")
+        }
         guard !messages.isEmpty else { return [] }
         let id = shared.batches.withLock { batches in
             let id = batches.nextID
@@ -135,6 +144,13 @@ public final class RdKafkaProducer: @unchecked Sendable {
             let mark = shared.delivered.mark()
             if let finished = shared.batches.withLock({ $0.open[id]!.pending == 0 ? $0.open.removeValue(forKey: id) : nil }) {
                 return (refused + finished.failures).sorted { $0.index < $1.index }
+            }
+            if giveUp() || closed.load(ordering: .acquiring) {
+                // Reports that still come for this batch find no batch and are dropped.
+                _ = shared.batches.withLock { $0.open.removeValue(forKey: id) }
+                throw RdKafkaError(
+                    code: RD_KAFKA_RESP_ERR__DESTROY.rawValue, message: "stopped waiting for the cluster's acknowledgement",
+                    context: "kafka produce to '\(topic)'")
             }
             _ = mark.wait(until: .now + .milliseconds(100))
         }
@@ -212,7 +228,7 @@ public final class RdKafkaProducer: @unchecked Sendable {
     }
 
     /// Waits up to `timeoutMillis` for what is in flight, then stops the poller and frees
-    /// the client. Idempotent.
+    /// the client. Idempotent. A `produce` still waiting then throws; none may start.
     public func close(timeoutMillis: Int32 = 10_000) {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         // The poller goes on reading delivery reports while librdkafka flushes.

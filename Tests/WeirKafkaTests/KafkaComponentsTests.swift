@@ -160,4 +160,135 @@ import WeirTestSupport
         #expect(dlq.stdoutText.contains(String(repeating: "b", count: 100)))
         #expect(cluster.stop() == 0, "\(cluster.stderr)")
     }
+
+    /// Two runners in one group, stopped and started so that partitions move from one to
+    /// the other and back: a runner that gets a partition back starts where the group's
+    /// last holder committed, not where its own log left it. With clean stops (each commits
+    /// as it hands over) every record is written once in all.
+    @Test func aPartitionThatComesBackStartsWhereItsLastHolderStopped() async throws {
+        let directory = TemporaryDirectory()
+        let cluster = try await ServingWeir.start(dataDir: directory.path + "/cluster")
+        let address = cluster.address
+        func pipeline(_ runner: String) throws -> String {
+            try directory.write(
+                "\(runner).yaml",
+                """
+                name: \(runner)
+                topics: { fetched: { partitions: 1 } }
+                sources:
+                  cluster:
+                    type: kafka
+                    bootstrap: "\(address)"
+                    topics: [moving]
+                    group: movers
+                    topic: fetched
+                    properties: { session.timeout.ms: 6000, heartbeat.interval.ms: 300 }
+                sinks:
+                  out: { type: file, inputs: [fetched], path: "\(directory.path)/\(runner).txt", encoding: text }
+                """)
+        }
+        let (a, b) = (try pipeline("a"), try pipeline("b"))
+        let (dataA, dataB) = (directory.path + "/data-a", directory.path + "/data-b")
+        let outputs = [directory.path + "/a.txt", directory.path + "/b.txt"]
+        let sent = try await onOwnThread { () -> [String] in
+            try RdKafkaAdmin(RdKafkaConfiguration(bootstrap: address)).create(ClusterTopic(name: "moving", partitions: 2))
+            let producer = try RdKafkaProducer(RdKafkaConfiguration(bootstrap: address), logger: Self.logger)
+            defer { producer.close() }
+            var sent: [String] = []
+            func produce(_ phase: String) throws {
+                let values = (0..<2_000).map { "\(phase) \($0)" }
+                let messages = values.enumerated().map { OutgoingMessage(value: Array($0.element.utf8), partition: Int32($0.offset % 2)) }
+                #expect(try producer.produce(topic: "moving", messages).isEmpty)
+                sent += values
+            }
+            func written() -> Int {
+                outputs.reduce(0) { total, path in
+                    total + ((try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()).reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) }
+                }
+            }
+            func waitForAll() throws { _ = try waitUntil("every record written") { written() >= sent.count ? true : nil } }
+            /// A runner whose log lines (its stderr) are kept: it says what the group gives it.
+            func start(_ data: String, _ file: String) throws -> BackgroundClient {
+                try BackgroundClient(Paths.weir, ["run", "--quiet", "--log-level", "info", "--data-dir", data, file])
+            }
+            /// Waits until `runner` was given partitions `count` times (a rebalance gives anew).
+            func assigned(_ runner: BackgroundClient, times count: Int) throws {
+                _ = try waitUntil("a runner is given partitions") {
+                    runner.stderr.split(separator: "\n").filter { $0.contains("kafka source assigned") && $0.contains("moving/") }
+                        .count >= count ? true : nil
+                }
+            }
+            func stop(_ runner: BackgroundClient) {
+                #expect(runner.stop(signal: SIGTERM) == 0, "\(runner.stderr.suffix(2000))")
+            }
+
+            let first = try start(dataA, a)
+            try assigned(first, times: 1)
+            try produce("a alone")
+            try waitForAll()
+            // b joins: the two split the partitions.
+            let second = try start(dataB, b)
+            try assigned(second, times: 1)
+            try produce("shared")
+            try waitForAll()
+            // a leaves (committing as it hands over): b takes a's partition and reads on.
+            stop(first)
+            try assigned(second, times: 2)
+            try produce("b alone")
+            try waitForAll()
+            // a comes back: the partition it gets was read on by b meanwhile.
+            let again = try start(dataA, a)
+            try assigned(again, times: 1)
+            try produce("shared again")
+            try waitForAll()
+            stop(again)
+            stop(second)
+            return sent
+        }
+        let written = try outputs.flatMap { path in
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+        let counts = Dictionary(written.map { ($0, 1) }, uniquingKeysWith: +)
+        #expect(counts.values.filter { $0 > 1 }.count == 0, "written twice")
+        #expect(Set(written) == Set(sent))
+        #expect(cluster.stop() == 0, "\(cluster.stderr)")
+    }
+
+    /// `--once` ends when there is nothing to read: from the end (`start: latest`), on an
+    /// empty topic, and for a runner the group gives no partition.
+    @Test func onceEndsWithNothingToRead() async throws {
+        let directory = TemporaryDirectory()
+        let cluster = try await ServingWeir.start(dataDir: directory.path + "/cluster")
+        let address = cluster.address
+        func pipeline(_ name: String, topic: String, start: String) throws -> String {
+            try directory.write(
+                "\(name).yaml",
+                """
+                name: \(name)
+                topics: { fetched: { partitions: 1 } }
+                sources:
+                  cluster: { type: kafka, bootstrap: "\(address)", topics: [\(topic)], group: \(name), start: \(start), topic: fetched }
+                sinks:
+                  out: { type: file, inputs: [fetched], path: "\(directory.path)/\(name).txt", encoding: text }
+                """)
+        }
+        let latest = try pipeline("latest", topic: "full", start: "latest")
+        let empty = try pipeline("empty", topic: "nothing", start: "earliest")
+        let data = directory.path + "/data"
+        try await onOwnThread {
+            let admin = try RdKafkaAdmin(RdKafkaConfiguration(bootstrap: address))
+            try admin.create(ClusterTopic(name: "full", partitions: 2))
+            try admin.create(ClusterTopic(name: "nothing", partitions: 1))
+            let producer = try RdKafkaProducer(RdKafkaConfiguration(bootstrap: address), logger: Self.logger)
+            #expect(try producer.produce(topic: "full", (0..<100).map { OutgoingMessage(value: Array("old \($0)".utf8)) }).isEmpty)
+            producer.close()
+            for file in [latest, empty] {
+                let run = try weir(data, ["run", "--once", "--quiet", file])
+                #expect(run.status == 0, "\(run.stderr)")
+            }
+        }
+        #expect(((try? String(contentsOfFile: directory.path + "/latest.txt", encoding: .utf8)) ?? "").isEmpty)
+        #expect(((try? String(contentsOfFile: directory.path + "/empty.txt", encoding: .utf8)) ?? "").isEmpty)
+        #expect(cluster.stop() == 0, "\(cluster.stderr)")
+    }
 }

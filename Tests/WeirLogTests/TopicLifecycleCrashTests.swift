@@ -36,11 +36,11 @@ struct TopicLifecycleCrashTests {
             leftoverPath = topics + "/t"
             try FileManager.default.createDirectory(atPath: leftoverPath, withIntermediateDirectories: true)
         case .stagingDirectory:
-            leftoverPath = topics + "/t" + EmbeddedLog.creatingSuffix
+            leftoverPath = topics + "/" + EmbeddedLog.stagingDirectory + "/t"
             try FileManager.default.createDirectory(atPath: leftoverPath, withIntermediateDirectories: true)
             try Data("{}".utf8).write(to: URL(fileURLWithPath: leftoverPath + "/topic.json"))
         case .halfRemovedTree:
-            leftoverPath = topics + "/t" + EmbeddedLog.deletingSuffix + "0F0F"
+            leftoverPath = topics + "/" + EmbeddedLog.deletingDirectory + "/0F0F"
             try FileManager.default.createDirectory(atPath: leftoverPath + "/0", withIntermediateDirectories: true)
             try Data([1, 2, 3]).write(to: URL(fileURLWithPath: leftoverPath + "/0/00000000000000000000.log"))
         }
@@ -81,9 +81,34 @@ struct TopicLifecycleCrashTests {
         _ = try log.createTopic("gone", config: TopicConfig(partitions: 1))
         try log.deleteTopic("gone")
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/topics")
-        #expect(names == ["kept"])
+        #expect(Set(names) == ["kept", EmbeddedLog.stagingDirectory, EmbeddedLog.deletingDirectory])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/topics/" + EmbeddedLog.stagingDirectory).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/topics/" + EmbeddedLog.deletingDirectory).isEmpty)
         let kept = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/topics/kept").sorted()
         #expect(kept == ["0", "incarnation", "topic.json"])
+        try log.close()
+    }
+
+    @Test("a topic name of Kafka's longest length is created and deleted")
+    func longestNamesFit() throws {
+        let directory = TemporaryDirectory()
+        let log = try EmbeddedLog(directory: directory.path)
+        let name = String(repeating: "n", count: TopicName.maxLength)
+        _ = try log.createTopic(name, config: TopicConfig(partitions: 1))
+        try log.deleteTopic(name)
+        _ = try log.createTopic(name, config: TopicConfig(partitions: 1))
+        #expect(log.topicNames == [name])
+        try log.close()
+    }
+
+    @Test("a directory that is no topic name is left alone")
+    func otherDirectoriesAreLeftAlone() throws {
+        let directory = TemporaryDirectory()
+        let lostAndFound = directory.path + "/topics/lost+found"
+        try FileManager.default.createDirectory(atPath: lostAndFound, withIntermediateDirectories: true)
+        let log = try EmbeddedLog(directory: directory.path)
+        #expect(FileManager.default.fileExists(atPath: lostAndFound))
+        #expect(log.topicNames.isEmpty)
         try log.close()
     }
 }

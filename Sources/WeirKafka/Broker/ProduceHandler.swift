@@ -39,11 +39,16 @@ extension KafkaBroker {
             guard !transactional else {
                 return .init(index: data.index, errorCode: .invalidRequest, errorMessage: "Weir does not implement transactions")
             }
-            let batches = messageSet ? try Self.upConverted(data.records) : try Self.splitBatches(data.records)
-            guard !batches.isEmpty else {
+            let records = data.records
+            // A message set is decompressed and encoded again: on a thread of its own too.
+            let base = try await onBlockingThread { [producers] () -> Int64? in
+                let batches = messageSet ? try Self.upConverted(records) : try Self.splitBatches(records)
+                guard !batches.isEmpty else { return nil }
+                return try producers.append(batches, to: partition)
+            }
+            guard let base else {
                 return .init(index: data.index, errorCode: .invalidRequest, errorMessage: "no record batches")
             }
-            let base = try await onBlockingThread { [producers] in try producers.append(batches, to: partition) }
             return .init(index: data.index, baseOffset: base, logStartOffset: partition.startOffset)
         } catch let refused as IdempotentProducers.Refused {
             logger.debug("produce refused", metadata: ["topic": "\(topic.name)", "partition": "\(data.index)", "error": "\(refused)"])
@@ -54,13 +59,13 @@ extension KafkaBroker {
         }
     }
 
-    /// A message set (Produce v0–2) as one RecordBatch v2 of its records, compressed with
-    /// the codec they came with (none when the set is empty).
+    /// A message set (Produce v0–2) as RecordBatch v2 batches: one per compressed message
+    /// (of its codec) or run of uncompressed ones.
     static func upConverted(_ records: ByteBuffer?) throws -> [[UInt8]] {
         guard let records, records.readableBytes > 0 else { return [] }
-        let (converted, codec) = try LegacyMessageSet.records(from: Array(records.readableBytesView), now: currentTimeMillis())
-        guard !converted.isEmpty else { return [] }
-        return [try RecordBatchBuilder.encode(converted, codec: codec)]
+        return try LegacyMessageSet.groups(from: Array(records.readableBytesView), now: currentTimeMillis()).map {
+            try RecordBatchBuilder.encode($0.records, codec: $0.codec)
+        }
     }
 
     /// The batches back to back in a produce request's records, each as its own bytes.
