@@ -248,6 +248,8 @@ struct ValidateCommandTests {
         let bad = try directory.write("bad.yaml", "topics:\n  raw: {}\nsources:\n  a: {type: tial, topic: raw}\n")
         let result = try run(Paths.weir, ["validate", bad])
         #expect(result.status == 1)
-        #expect(result.stdoutText == "\(bad):4:13: unknown source type 'tial' (did you mean 'tail'?); known: file, generate, kafka, stdin, tail\n")
+        #expect(
+            result.stdoutText
+                == "\(bad):4:13: unknown source type 'tial' (did you mean 'tail'?); known: file, generate, kafka, stdin, tail\n")
     }
 }
