@@ -32,9 +32,11 @@ struct KafkaSource: PipelineSource {
 
         var positions = try Self.positions(context.position)
         var owned: Set<KafkaTopicPartition> = []
-        /// `--once`: whether the group gave this runner its partitions yet (perhaps none),
-        /// and which of them were read to their end since.
-        var assignedOnce = false
+        /// `--once`: whether the group's assignment is settled (given, perhaps empty, and not
+        /// revoked since: an eager rebalance revokes everything before it gives anew, and a
+        /// runner that left then would leave partitions nobody reads), and which partitions
+        /// held were read to their end since.
+        var settled = false
         var atEnd: Set<KafkaTopicPartition> = []
         var committed: [KafkaTopicPartition: Int64] = [:]
         var lastCommit = monotonicMillis()
@@ -64,7 +66,7 @@ struct KafkaSource: PipelineSource {
                 }
                 try consumer.assign(partitions.map { ($0, positions[$0]) })
                 owned.formUnion(partitions)
-                assignedOnce = true
+                settled = true
                 context.connected()
                 context.logger.info("kafka source assigned", metadata: ["partitions": "\(partitions.sorted())"])
             case .revoked(let partitions, let lost):
@@ -73,6 +75,7 @@ struct KafkaSource: PipelineSource {
                 try consumer.unassign(partitions)
                 owned.subtract(partitions)
                 atEnd.subtract(partitions)
+                settled = false
                 context.logger.info("kafka source revoked", metadata: ["partitions": "\(partitions.sorted())", "lost": "\(lost)"])
             case .messages(let messages):
                 for message in messages {
@@ -88,7 +91,7 @@ struct KafkaSource: PipelineSource {
                 break
             }
             if monotonicMillis() - lastCommit >= 1000 { try acknowledge(owned) }
-            if context.once, assignedOnce, owned.isSubset(of: atEnd) { break }
+            if context.once, settled, owned.isSubset(of: atEnd) { break }
         }
         try acknowledge(owned)
     }
