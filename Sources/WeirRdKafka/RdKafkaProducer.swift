@@ -244,8 +244,3 @@ public final class RdKafkaProducer: @unchecked Sendable {
         rd_kafka_destroy(handle)
     }
 }
-
-func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R {
-    guard let bytes else { return try body(nil) }
-    return try bytes.withUnsafeBytes { try body($0) }
-}
