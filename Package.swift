@@ -61,6 +61,7 @@ let package = Package(
             name: "WeirPipeline",
             dependencies: [
                 "WeirLog",
+                "WeirRdKafka",
                 "WeirValues",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

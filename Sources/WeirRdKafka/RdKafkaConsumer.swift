@@ -1,4 +1,5 @@
 import CRdKafka
+import Glibc
 public import Logging
 public import WeirLog
 
@@ -187,12 +188,25 @@ public final class RdKafkaConsumer: @unchecked Sendable {
         }
     }
 
-    /// Commits `offsets` (the next offset to read, per partition) for the group, and
-    /// waits for the coordinator's answer.
-    public func commit(_ offsets: [KafkaTopicPartition: Int64]) throws {
+    /// Commits `offsets` (the next offset to read, per partition) for the group, with
+    /// `metadata` where given (Kafka keeps it beside the offset), and waits for the
+    /// coordinator's answer: under the member's generation, so a member the group has
+    /// fenced out is refused.
+    public func commit(_ offsets: [KafkaTopicPartition: Int64], metadata: [KafkaTopicPartition: String] = [:]) throws {
         guard !offsets.isEmpty else { return }
         let list = makePartitionList(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         defer { rd_kafka_topic_partition_list_destroy(list) }
+        for i in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[i]
+            let key = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
+            guard let text = metadata[key] else { continue }
+            // The list frees it with the elements.
+            let bytes = Array(text.utf8)
+            let copy = malloc(max(1, bytes.count))!
+            bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+            list.pointee.elems[i].metadata = copy
+            list.pointee.elems[i].metadata_size = bytes.count
+        }
         let error = rd_kafka_commit(handle, list, 0)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw RdKafkaError(error, context: "kafka commit") }
         for (key, _, error) in partitions(of: list) where error != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -209,6 +223,36 @@ public final class RdKafkaConsumer: @unchecked Sendable {
         var offsets: [KafkaTopicPartition: Int64] = [:]
         for (key, offset, _) in WeirRdKafka.partitions(of: list) where offset >= 0 { offsets[key] = offset }
         return offsets
+    }
+
+    /// The group's committed offsets for `partitions` with their metadata ("" when none;
+    /// partitions without a committed offset are absent).
+    public func committedWithMetadata(_ partitions: [KafkaTopicPartition], timeoutMillis: Int32 = 10_000) throws -> [KafkaTopicPartition:
+        (offset: Int64, metadata: String)]
+    {
+        let list = makePartitionList(partitions.map { ($0, nil) })
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let error = rd_kafka_committed(handle, list, timeoutMillis)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw RdKafkaError(error, context: "kafka committed offsets") }
+        var found: [KafkaTopicPartition: (Int64, String)] = [:]
+        for i in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[i]
+            guard element.offset >= 0 else { continue }
+            let metadata =
+                element.metadata.map {
+                    String(decoding: UnsafeRawBufferPointer(start: $0, count: element.metadata_size), as: UTF8.self)
+                } ?? ""
+            found[KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)] = (element.offset, metadata)
+        }
+        return found
+    }
+
+    /// The partition's end as last seen by this consumer's fetches (no request; nil
+    /// before the first).
+    public func cachedEndOffset(_ partition: KafkaTopicPartition) -> Int64? {
+        var (low, high): (Int64, Int64) = (0, 0)
+        let error = rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
+        return error == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? high : nil
     }
 
     /// The partition's end: the offset its next record will get (asked of its leader).

@@ -59,6 +59,16 @@ public final class RdKafkaProducer: @unchecked Sendable {
     private struct Batch {
         var pending: Int
         var failures: [DeliveryFailure] = []
+        /// The last offset written in each partition.
+        var lastOffsets: [Int32: Int64] = [:]
+    }
+
+    /// What became of one `deliver` call's messages.
+    public struct Delivery: Sendable {
+        /// The refused ones, by index (empty when all were written).
+        public var failures: [DeliveryFailure]
+        /// Per partition, the offset of the last message written there.
+        public var lastOffsets: [Int32: Int64]
     }
 
     /// The defaults a producer that keeps Weir's promises needs (idempotent, every
@@ -106,6 +116,9 @@ public final class RdKafkaProducer: @unchecked Sendable {
                     if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                         batches.open[id]!.failures.append(
                             DeliveryFailure(index: index, error: RdKafkaError(message.pointee.err, context: "kafka delivery")))
+                    } else if message.pointee.offset >= 0 {
+                        batches.open[id]!.lastOffsets[message.pointee.partition] = max(
+                            batches.open[id]!.lastOffsets[message.pointee.partition] ?? -1, message.pointee.offset)
                     }
                 }
             }
@@ -123,10 +136,21 @@ public final class RdKafkaProducer: @unchecked Sendable {
     /// when `giveUp` says so (checked every 100 ms; what was sent may still arrive) or the
     /// producer is closed. Not to be called once `close` began.
     public func produce(topic: String, _ messages: [OutgoingMessage], giveUp: () -> Bool = { false }) throws -> [DeliveryFailure] {
+        try deliver(topic: topic, messages, giveUp: giveUp).failures
+    }
+
+    /// `produce`, also saying where the messages went. With `now`, they are sent at once
+    /// rather than after `linger.ms`, and (all queued before librdkafka builds a batch)
+    /// as few batches as `batch.size` and `batch.num.messages` allow: with those above the
+    /// messages' size and count, messages to one partition are one batch, which the
+    /// cluster appends whole or not at all. Call it from one thread at a time for that.
+    public func deliver(topic: String, _ messages: [OutgoingMessage], now: Bool = false, giveUp: () -> Bool = { false }) throws
+        -> Delivery
+    {
         guard !closed.load(ordering: .acquiring) else {
             throw RdKafkaError(RD_KAFKA_RESP_ERR__DESTROY, context: "kafka produce to '\(topic)' after the producer was closed")
         }
-        guard !messages.isEmpty else { return [] }
+        guard !messages.isEmpty else { return Delivery(failures: [], lastOffsets: [:]) }
         let id = shared.batches.withLock { batches in
             let id = batches.nextID
             batches.nextID = batches.nextID == UInt32.max ? 1 : batches.nextID + 1
@@ -143,7 +167,7 @@ public final class RdKafkaProducer: @unchecked Sendable {
         while true {
             let mark = shared.delivered.mark()
             if let finished = shared.batches.withLock({ $0.open[id]!.pending == 0 ? $0.open.removeValue(forKey: id) : nil }) {
-                return (refused + finished.failures).sorted { $0.index < $1.index }
+                return Delivery(failures: (refused + finished.failures).sorted { $0.index < $1.index }, lastOffsets: finished.lastOffsets)
             }
             if giveUp() || closed.load(ordering: .acquiring) {
                 // Reports that still come for this batch find no batch and are dropped.
@@ -152,7 +176,12 @@ public final class RdKafkaProducer: @unchecked Sendable {
                     code: RD_KAFKA_RESP_ERR__DESTROY.rawValue, message: "stopped waiting for the cluster's acknowledgement",
                     context: "kafka produce to '\(topic)'")
             }
-            _ = mark.wait(until: .now + .milliseconds(100))
+            if now {
+                // Flushing wakes the sender past `linger.ms` (the poller thread takes the reports).
+                _ = rd_kafka_flush(handle, 100)
+            } else {
+                _ = mark.wait(until: .now + .milliseconds(100))
+            }
         }
     }
 

@@ -9,6 +9,8 @@ public import WeirPipeline
 public final class RunMonitor: Sendable {
     private struct Attached {
         var log: EmbeddedLog?
+        /// The log (embedded or a cluster) is open.
+        var opened = false
         var runners: [PipelineRunner] = []
         var kafka: KafkaReport?
         var ended = false
@@ -47,10 +49,12 @@ public final class RunMonitor: Sendable {
     public init() {}
 
     /// The log is open and these pipelines are about to run: sampling starts, once a
-    /// second, on a thread of its own.
-    public func attach(log: EmbeddedLog, runners: [PipelineRunner]) {
+    /// second, on a thread of its own. `log` is nil on a cluster (its topics are the
+    /// cluster's to show).
+    public func attach(log: EmbeddedLog?, runners: [PipelineRunner]) {
         attached.withLock {
             $0.log = log
+            $0.opened = true
             $0.runners = runners
         }
         Thread.detachNewThread { [self] in
@@ -71,6 +75,7 @@ public final class RunMonitor: Sendable {
         attached.withLock {
             $0.ended = true
             $0.log = nil
+            $0.opened = false
             $0.kafka = nil
         }
     }
@@ -83,8 +88,8 @@ public final class RunMonitor: Sendable {
     var snapshot: Snapshot { latest.withLock { $0 } }
 
     private func sample() {
-        let (log, runners) = attached.withLock { ($0.log, $0.runners) }
-        guard let log else { return }
+        let (log, opened, runners) = attached.withLock { ($0.log, $0.opened, $0.runners) }
+        guard opened else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         var snapshot = Snapshot()
         var counts: [ObjectIdentifier: ComponentStats.Counts] = [:]
@@ -95,7 +100,7 @@ public final class RunMonitor: Sendable {
             }
             snapshot.groups[runner.definition.name] = runner.groupPositions()
         }
-        snapshot.topics = log.topicNames.compactMap { try? log.topic($0) }.map { topic in
+        snapshot.topics = (log?.topicNames ?? []).compactMap { try? log?.topic($0) }.map { topic in
             PipelinesReport.Topic(
                 name: topic.name,
                 partitions: topic.partitions.map {
@@ -124,9 +129,9 @@ public final class RunMonitor: Sendable {
     /// is: the log is open, every pipeline runs, and every source and sink is running
     /// (a source connected to its input) or done with its input.
     public func notReady() -> [Problem] {
-        let (log, runners, ended) = attached.withLock { ($0.log, $0.runners, $0.ended) }
+        let (opened, runners, ended) = attached.withLock { ($0.opened, $0.runners, $0.ended) }
         if ended { return [Problem(pipeline: nil, component: nil, reason: "weir is shutting down")] }
-        guard log != nil else {
+        guard opened else {
             return [Problem(pipeline: nil, component: nil, reason: "the log is opening (recovering after a crash can take a while)")]
         }
         var problems: [Problem] = []

@@ -24,6 +24,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var plugins: PluginOptions
     @OptionGroup var kafkaOptions: KafkaOptions
+    @OptionGroup var cluster: ClusterOptions
     @Argument(help: "Pipeline files.") var files: [String]
     @Flag(help: "Read sources to their current end, drain, commit and exit.") var once = false
     @Flag(help: "No live view or periodic summary.") var quiet = false
@@ -47,6 +48,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         if http == nil && kafkaOptions.kafka == nil && insecureNoAuth {
             throw ValidationError("--insecure-no-auth can only go with --http or --kafka")
+        }
+        if cluster.bootstrap != nil && kafkaOptions.kafka != nil {
+            throw ValidationError("--kafka serves the embedded log; with --bootstrap the cluster serves Kafka clients")
         }
     }
 
@@ -75,15 +79,15 @@ struct RunCommand: AsyncParsableCommand {
         let server = try http.map { try OperationsEndpoint.start(on: $0, access: access!, monitor: monitor!, logger: global.logger) }
         defer { server?.stop() }
         do {
-            try global.withLog { log in
+            try withLog { log, embedded in
                 // Clients are served for as long as the pipelines run.
-                let listener = try kafkaOptions.startListener(on: log, logger: global.logger)
+                let listener = try embedded.flatMap { try kafkaOptions.startListener(on: $0, logger: global.logger) }
                 defer { if let listener { try? waitFor { await listener.close() } } }
                 OperationsEndpoint.show(listener, on: monitor)
                 let runners = try definitions.map {
                     try PipelineRunner(definition: $0, log: log, logger: global.logger, registry: registry)
                 }
-                monitor?.attach(log: log, runners: runners)
+                monitor?.attach(log: embedded, runners: runners)
                 defer { monitor?.end() }
                 let progress = quiet ? nil : RunProgress(runners: runners, interval: summaryInterval)
                 progress?.start()
@@ -107,6 +111,18 @@ struct RunCommand: AsyncParsableCommand {
             }
         } catch is StandardOutput.Closed {
             return  // the reader went away (`| head`); nothing after the last flush was committed
+        }
+    }
+
+    /// Runs `body` on the cluster of `--bootstrap`, or else on the embedded log (given
+    /// twice: as the pipelines' log, and as itself).
+    private func withLog(_ body: (any PipelineLog, EmbeddedLog?) throws -> Void) throws {
+        if let bootstrap = cluster.bootstrap {
+            let log = try ClusterLog(
+                directory: global.resolvedDataDirectory, bootstrap: bootstrap, properties: try cluster.properties(), logger: global.logger)
+            try body(log, nil)
+        } else {
+            try global.withLog { try body($0, $0) }
         }
     }
 

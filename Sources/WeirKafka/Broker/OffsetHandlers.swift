@@ -14,12 +14,21 @@ public struct OffsetResetRefused: Error, CustomStringConvertible {
 extension KafkaBroker {
     func offsetCommit(_ request: OffsetCommitAPI.Request) async -> OffsetCommitAPI.Response {
         var offsets: [TopicPartition: Int64] = [:]
+        var metadata: [TopicPartition: String] = [:]
         var unknown: Set<TopicPartition> = []
+        var tooLarge: Set<TopicPartition> = []
         for topic in request.topics {
             let count = (try? log.topic(topic.name))?.partitions.count ?? 0
             for partition in topic.partitions {
                 let key = TopicPartition(topic: topic.name, partition: Int(partition.partitionIndex))
-                if key.partition < count { offsets[key] = partition.committedOffset } else { unknown.insert(key) }
+                if key.partition >= count {
+                    unknown.insert(key)
+                } else if let text = partition.committedMetadata, text.utf8.count > Self.maxOffsetMetadataBytes {
+                    tooLarge.insert(key)
+                } else {
+                    offsets[key] = partition.committedOffset
+                    metadata[key] = partition.committedMetadata
+                }
             }
         }
         // Generation -1 without a member: a consumer that assigns itself partitions, accepted
@@ -28,10 +37,11 @@ extension KafkaBroker {
         var code = KafkaErrorCode.none
         do {
             if !offsets.isEmpty {
-                try await onBlockingThread { [log, offsets, resetOffsets] in
+                try await onBlockingThread { [log, offsets, metadata, resetOffsets] in
                     if let member {
                         try log.groups.commit(
-                            group: request.groupID, memberID: member, generation: Int(request.generationIDOrMemberEpoch), offsets: offsets)
+                            group: request.groupID, memberID: member, generation: Int(request.generationIDOrMemberEpoch), offsets: offsets,
+                            metadata: metadata)
                     } else {
                         // What Kafka's tools send to reset a group's offsets: it moves what reads as the group too.
                         try resetOffsets(request.groupID, offsets)
@@ -52,14 +62,19 @@ extension KafkaBroker {
                     name: topic.name,
                     partitions: topic.partitions.map { partition in
                         let key = TopicPartition(topic: topic.name, partition: Int(partition.partitionIndex))
-                        return .init(
-                            partitionIndex: partition.partitionIndex, errorCode: unknown.contains(key) ? .unknownTopicOrPartition : code)
+                        let error: KafkaErrorCode =
+                            unknown.contains(key) ? .unknownTopicOrPartition : tooLarge.contains(key) ? .offsetMetadataTooLarge : code
+                        return .init(partitionIndex: partition.partitionIndex, errorCode: error)
                     })
             })
     }
 
+    /// Kafka's `offset.metadata.max.bytes` default.
+    static let maxOffsetMetadataBytes = 4096
+
     func offsetFetch(_ request: OffsetFetchAPI.Request) -> OffsetFetchAPI.Response {
         let committed = log.groups.committedOffsets(group: request.groupID)
+        let metadata = log.groups.committedMetadata(group: request.groupID)
         let wanted: [OffsetFetchAPI.Request.OffsetFetchRequestTopic]
         if let topics = request.topics {
             wanted = topics
@@ -72,10 +87,8 @@ extension KafkaBroker {
                 .init(
                     name: topic.name,
                     partitions: topic.partitionIndexes.map { index in
-                        .init(
-                            partitionIndex: index,
-                            committedOffset: committed[TopicPartition(topic: topic.name, partition: Int(index))] ?? -1,
-                            metadata: "")
+                        let key = TopicPartition(topic: topic.name, partition: Int(index))
+                        return .init(partitionIndex: index, committedOffset: committed[key] ?? -1, metadata: metadata[key] ?? "")
                     })
             })
     }

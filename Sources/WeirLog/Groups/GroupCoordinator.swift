@@ -153,9 +153,12 @@ public final class GroupCoordinator: Sendable {
     }
 
     /// Commits offsets ("next offset to read") for partitions the member owns in the
-    /// current generation. Without a member (`memberID == nil`), as Kafka's standalone
-    /// consumers do, a commit is accepted only while the group has no members.
-    public func commit(group: String, memberID: String?, generation: Int?, offsets: [TopicPartition: Int64]) throws {
+    /// current generation, each with the client's `metadata` where given. Without a member
+    /// (`memberID == nil`), as Kafka's standalone consumers do, a commit is accepted only
+    /// while the group has no members.
+    public func commit(
+        group: String, memberID: String?, generation: Int?, offsets: [TopicPartition: Int64], metadata: [TopicPartition: String] = [:]
+    ) throws {
         try groups.withLock { groups in
             var state = groups[group] ?? GroupState(strategy: .range)
             expire(&state)
@@ -177,7 +180,7 @@ public final class GroupCoordinator: Sendable {
             } else if !state.members.isEmpty {
                 throw WeirLogError.groupHasActiveMembers(group)
             }
-            try store.commit(group: group, offsets: offsets)
+            try store.commit(group: group, offsets: offsets, metadata: metadata)
             // As in Kafka, an accepted commit also shows the member is alive.
             if let memberID { state.members[memberID]?.lastHeartbeat = now() }
             groups[group] = state
@@ -191,6 +194,11 @@ public final class GroupCoordinator: Sendable {
 
     public func committedOffsets(group: String) -> [TopicPartition: Int64] {
         store.offsets(group: group)
+    }
+
+    /// The metadata committed beside the offsets (partitions without any are absent).
+    public func committedMetadata(group: String) -> [TopicPartition: String] {
+        store.metadata(group: group)
     }
 
     /// Every group with committed offsets or live members.

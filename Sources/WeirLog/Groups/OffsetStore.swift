@@ -5,10 +5,16 @@ import Synchronization
 /// each commit replacing it atomically (temp → fsync → rename → fsync directory),
 /// so a commit survives `kill -9` and a power loss, and a torn file is impossible.
 ///
-/// A committed offset means "the next offset to read", as in Kafka.
+/// A committed offset means "the next offset to read", as in Kafka; a client may keep
+/// metadata of its own beside it (each commit replaces both).
 final class OffsetStore: Sendable {
     let directory: String
-    private let groups: Mutex<[String: [TopicPartition: Int64]]>
+    private let groups: Mutex<[String: Committed]>
+
+    private struct Committed {
+        var offsets: [TopicPartition: Int64] = [:]
+        var metadata: [TopicPartition: String] = [:]
+    }
 
     private struct File: Codable {
         var offsets: [Entry]
@@ -16,12 +22,13 @@ final class OffsetStore: Sendable {
             var topic: String
             var partition: Int
             var offset: Int64
+            var metadata: String?
         }
     }
 
     init(directory: String) throws {
         self.directory = directory
-        var loaded: [String: [TopicPartition: Int64]] = [:]
+        var loaded: [String: Committed] = [:]
         for name in try FileSystem.listDirectory(directory) where name.hasSuffix(".json") {
             let group = String(name.dropLast(5))
             let bytes = try FileSystem.readWholeFile(directory + "/" + name)
@@ -31,9 +38,13 @@ final class OffsetStore: Sendable {
             } catch {
                 throw WeirLogError.invalidConfig("\(directory)/\(name) does not parse: \(error)")
             }
-            loaded[group] = Dictionary(
-                file.offsets.map { (TopicPartition(topic: $0.topic, partition: $0.partition), $0.offset) },
-                uniquingKeysWith: { $1 })
+            var committed = Committed()
+            for entry in file.offsets {
+                let key = TopicPartition(topic: entry.topic, partition: entry.partition)
+                committed.offsets[key] = entry.offset
+                committed.metadata[key] = entry.metadata
+            }
+            loaded[group] = committed
         }
         groups = Mutex(loaded)
     }
@@ -48,16 +59,22 @@ final class OffsetStore: Sendable {
     }
 
     func offsets(group: String) -> [TopicPartition: Int64] {
-        groups.withLock { $0[group] ?? [:] }
+        groups.withLock { $0[group]?.offsets ?? [:] }
     }
 
-    func all() -> [String: [TopicPartition: Int64]] { groups.withLock { $0 } }
+    /// The metadata committed with the offsets (partitions without any are absent).
+    func metadata(group: String) -> [TopicPartition: String] {
+        groups.withLock { $0[group]?.metadata ?? [:] }
+    }
 
-    func commit(group: String, offsets: [TopicPartition: Int64]) throws {
+    func all() -> [String: [TopicPartition: Int64]] { groups.withLock { $0.mapValues(\.offsets) } }
+
+    func commit(group: String, offsets: [TopicPartition: Int64], metadata: [TopicPartition: String] = [:]) throws {
         try Self.validate(group: group)
         try groups.withLock { groups in
-            var merged = groups[group] ?? [:]
-            merged.merge(offsets) { $1 }
+            var merged = groups[group] ?? Committed()
+            merged.offsets.merge(offsets) { $1 }
+            for key in offsets.keys { merged.metadata[key] = metadata[key].flatMap { $0.isEmpty ? nil : $0 } }
             try write(group: group, merged)
             groups[group] = merged
         }
@@ -78,16 +95,21 @@ final class OffsetStore: Sendable {
     /// Drops every group's offsets for `topic`.
     func forget(topic: String) throws {
         try groups.withLock { groups in
-            for (group, offsets) in groups where offsets.keys.contains(where: { $0.topic == topic }) {
-                let kept = offsets.filter { $0.key.topic != topic }
+            for (group, committed) in groups where committed.offsets.keys.contains(where: { $0.topic == topic }) {
+                let kept = Committed(
+                    offsets: committed.offsets.filter { $0.key.topic != topic },
+                    metadata: committed.metadata.filter { $0.key.topic != topic })
                 try write(group: group, kept)
                 groups[group] = kept
             }
         }
     }
 
-    private func write(group: String, _ offsets: [TopicPartition: Int64]) throws {
-        let file = File(offsets: offsets.keys.sorted().map { File.Entry(topic: $0.topic, partition: $0.partition, offset: offsets[$0]!) })
+    private func write(group: String, _ committed: Committed) throws {
+        let file = File(
+            offsets: committed.offsets.keys.sorted().map {
+                File.Entry(topic: $0.topic, partition: $0.partition, offset: committed.offsets[$0]!, metadata: committed.metadata[$0])
+            })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try FileSystem.writeAtomically(directory + "/" + group + ".json", Array(try encoder.encode(file)) + [0x0a])

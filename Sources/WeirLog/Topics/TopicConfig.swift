@@ -16,6 +16,9 @@ public struct TopicConfig: Sendable, Codable, Equatable {
     public var flushIntervalMs: Int64
     /// With `interval`, also fsync once this many bytes are unflushed (nil: time only).
     public var flushIntervalBytes: Int64?
+    /// On a cluster, how many brokers keep each partition (nil: 1). The embedded log keeps
+    /// one copy and ignores it.
+    public var replicationFactor: Int?
 
     public static let defaultSegmentBytes: Int64 = 128 << 20
     public static let week: Int64 = 7 * 24 * 3600 * 1000

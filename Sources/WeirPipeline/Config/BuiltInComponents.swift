@@ -107,7 +107,7 @@ extension ComponentRegistry {
                 ]),
             sink: { setup in
                 try TopicSink(
-                    topic: try setup.log.topic(try setup.options.required("topic")), key: setup.options.expression("key"),
+                    topic: try setup.options.required("topic"), log: setup.log, key: setup.options.expression("key"),
                     encoding: setup.options.choice("encoding", default: RecordEncoding.json))
             })
         registry.register(

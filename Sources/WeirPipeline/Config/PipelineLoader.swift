@@ -73,7 +73,7 @@ package struct Checker {
     package static let topLevelKeys = ["name", "topics", "sources", "transforms", "sinks", "tests"]
     package static let topicKeys = [
         "partitions", "compression", "compression_level", "flush", "flush_interval_ms",
-        "flush_interval_bytes", "segment_bytes", "segment_ms", "retention_bytes", "retention_ms",
+        "flush_interval_bytes", "segment_bytes", "segment_ms", "retention_bytes", "retention_ms", "replication_factor",
     ]
 
     package init(file: String, catalog: ComponentRegistry, environment: [String: String]) {
@@ -262,6 +262,7 @@ package struct Checker {
             case "segment_bytes": integer(entry.value, what, 1024...Int64(Int32.max)).map { config.segmentBytes = $0 }
             case "segment_ms": integer(entry.value, what, 1...Int64.max).map { config.segmentMs = $0 }
             case "retention_bytes": integer(entry.value, what, 0...Int64.max).map { config.retentionBytes = $0 }
+            case "replication_factor": integer(entry.value, what, 1...32_767).map { config.replicationFactor = Int($0) }
             case "retention_ms":
                 if entry.value.scalar?.string == "forever" {
                     config.retentionMs = nil

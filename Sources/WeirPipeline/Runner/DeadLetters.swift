@@ -13,14 +13,14 @@ import WeirValues
 /// (`DeadLetterWarnings`): logged after the flush that appended them.
 final class DeadLetters: Sendable {
     let topicName: String
-    let log: EmbeddedLog
+    let log: any PipelineLog
     let warnings: DeadLetterWarnings
     private let pending = Mutex<[Record]>([])
-    private let appending = Mutex<Producer?>(nil)
+    private let appending = Mutex<(any LogAppender)?>(nil)
     /// Each component's counters, by id: a dead letter counts for the component named.
     private let stats: [String: ComponentStats]
 
-    init(pipeline: String, log: EmbeddedLog, stats: [ComponentStats] = [], warnings: DeadLetterWarnings) {
+    init(pipeline: String, log: any PipelineLog, stats: [ComponentStats] = [], warnings: DeadLetterWarnings) {
         topicName = pipeline + ".dlq"
         self.log = log
         self.warnings = warnings
@@ -68,9 +68,7 @@ final class DeadLetters: Sendable {
             }
             guard !records.isEmpty else { return }
             if producer == nil {
-                let existing = try? log.topic(topicName)
-                let topic = try existing ?? log.createTopic(topicName, config: TopicConfig(partitions: 1, compression: .gzip))
-                producer = try Producer(topic: topic)
+                producer = try log.appender(to: topicName, creating: TopicConfig(partitions: 1, compression: .gzip), chunks: false)
             }
             for record in records { try producer!.send(record) }
             try producer!.flush()

@@ -1,8 +1,8 @@
 import Dispatch
 import Foundation
-public import Logging
+package import Logging
 import Synchronization
-public import WeirLog
+import WeirLog
 import WeirValues
 
 /// Runs a validated pipeline on a log: every source appends into its topic on its own
@@ -25,14 +25,14 @@ import WeirValues
 /// and a source waits while a sink of its topic is more than `max_lag` records behind.
 public final class PipelineRunner: Sendable {
     public let definition: PipelineDefinition
-    public let log: EmbeddedLog
+    package let log: any PipelineLog
     let logger: Logger
     let checkpoints: String
     /// Counters per component, in file order, for the live view.
     public let stats: [ComponentStats]
     private let current = Mutex<Phase>(.starting)
     private let stopFlag = Mutex<StopFlag?>(nil)
-    private let sinkRunners = Mutex<[SinkRunner]>([])
+    private let sinkRunners = Mutex<[any SinkRunning]>([])
 
     /// Where the run is.
     public enum Phase: Sendable, Equatable {
@@ -91,8 +91,8 @@ public final class PipelineRunner: Sendable {
     /// What every `type:` is built from: the built-ins and any plugins.
     let registry: ComponentRegistry
 
-    public init(
-        definition: PipelineDefinition, log: EmbeddedLog, logger: Logger = Logger(label: "weir.pipeline"),
+    package init(
+        definition: PipelineDefinition, log: any PipelineLog, logger: Logger = Logger(label: "weir.pipeline"),
         registry: ComponentRegistry = .builtIn
     ) throws {
         self.definition = definition
@@ -148,19 +148,17 @@ public final class PipelineRunner: Sendable {
 
     private func runToEnd(once: Bool, stop: StopFlag, abort: StopFlag, lines: any LineWriter) throws -> Summary {
         try Self.checkRunnable(definition, once: once, registry: registry)
-        for (name, config) in definition.topics.sorted(by: { $0.key < $1.key }) where (try? log.topic(name)) == nil {
-            _ = try log.createTopic(name, config: config)
-        }
+        try log.prepare(topics: definition.topics)
         let deadLetters = DeadLetters(pipeline: definition.name, log: log, stats: stats, warnings: DeadLetterWarnings(logger: logger))
         // The last counts are logged however the run ends.
         defer { deadLetters.warnings.logRemaining() }
         let transformStats = Dictionary(uniqueKeysWithValues: stats.filter { $0.kind == .transform }.map { ($0.id, $0) })
         // Sinks first: one that refuses its output file stops the run before sources append.
         let sinks = try definition.components.filter { $0.kind == .sink }.map { sink in
-            try SinkRunner(
-                pipeline: definition, sink: sink, log: log, checkpointDirectory: checkpoints, lines: lines,
-                deadLetters: deadLetters, stats: stats(of: sink.id), abort: abort, logger: logger, registry: registry,
-                transformStats: transformStats)
+            try log.sinkRunner(
+                SinkRunnerSetup(
+                    pipeline: definition, sink: sink, checkpointDirectory: checkpoints, lines: lines, deadLetters: deadLetters,
+                    stats: stats(of: sink.id), abort: abort, logger: logger, registry: registry, transformStats: transformStats))
         }
         sinkRunners.withLock { $0 = sinks }
         let sources = try definition.components.filter { $0.kind == .source }.map { source in
@@ -201,6 +199,10 @@ public final class PipelineRunner: Sendable {
         for transform in stats where transform.kind == .transform { transform.set(.running) }
         current.withLock { $0 = .running }
         sourcesRunning.wait()
+        if sources.isEmpty && !once && log.isCluster {
+            // Sinks that follow a cluster's topics: until stopped.
+            stop.wait(until: nil)
+        }
         sourcesDone.set()
         sinksDone.wait()
         try deadLetters.flush()
@@ -226,17 +228,17 @@ public final class PipelineRunner: Sendable {
         var run: @Sendable (StopFlag) throws -> Void
     }
 
-    private func makeSource(_ source: ComponentDefinition, once: Bool, deadLetters: DeadLetters, sinks: [SinkRunner], stop: StopFlag) throws
-        -> RunnableSource
-    {
-        let topic = try log.topic(source.topic!)
+    private func makeSource(
+        _ source: ComponentDefinition, once: Bool, deadLetters: DeadLetters, sinks: [any SinkRunning], stop: StopFlag
+    ) throws -> RunnableSource {
+        let topic = source.topic!
         let writer = try SourceWriter(
-            source: "\(definition.name).\(source.id)", topic: topic,
+            source: "\(definition.name).\(source.id)", topic: topic, log: log,
             checkpointPath: checkpoints + "/source-\(source.id).json", stats: stats(of: source.id))
         // Back-pressure: a sink of this pipeline more than its max_lag behind on this topic
         // holds the source before its next chunk (so a slow sink slows the source, and
         // retention never has to delete what a sink has not read).
-        let readers = sinks.filter { $0.graph.topics.contains(topic.name) }
+        let readers = sinks.filter { $0.inputTopics.contains(topic) }
         if !readers.isEmpty {
             writer.waitForRoom = { [logger] in
                 var warned = false
@@ -245,7 +247,7 @@ public final class PipelineRunner: Sendable {
                     // between ends the wait at once.
                     let marks = [stop.mark()] + readers.map { $0.moved.mark() }
                     if stop.isSet { return }
-                    guard let behind = readers.first(where: { $0.lag(of: topic.name) > $0.maxLag }) else { return }
+                    guard let behind = readers.first(where: { $0.lag(of: topic) > $0.maxLag }) else { return }
                     if !warned {
                         logger.debug("source waits for a slow sink", metadata: ["source": "\(source.id)", "sink": "\(behind.sink.id)"])
                         warned = true

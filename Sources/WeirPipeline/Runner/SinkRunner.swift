@@ -14,7 +14,7 @@ import WeirValues
 /// mirror it for `weir groups describe`. Members (`parallelism`, the largest of the sink
 /// and the transforms before it) share the partitions as the group's assignor says, and
 /// take turns at the output.
-final class SinkRunner: @unchecked Sendable {
+final class SinkRunner: SinkRunning, @unchecked Sendable {
     // unchecked: `output` is not Sendable (members call it under `commitLock`, or at once when it `writesConcurrently`), and the vars are behind `commitLock` and `syncLock`.
     let pipeline: PipelineDefinition
     let sink: ComponentDefinition
@@ -81,18 +81,16 @@ final class SinkRunner: @unchecked Sendable {
     /// Time from a record's timestamp to its write, once per batch for its oldest record.
     private let latency: Metrics.Timer
 
-    init(
-        pipeline: PipelineDefinition, sink: ComponentDefinition, log: EmbeddedLog, checkpointDirectory: String,
-        lines: any LineWriter, deadLetters: DeadLetters, stats: ComponentStats, abort: StopFlag, logger: Logger,
-        registry: ComponentRegistry = .builtIn, transformStats: [String: ComponentStats] = [:]
-    ) throws {
+    init(_ setup: SinkRunnerSetup, log: EmbeddedLog) throws {
+        let (pipeline, sink, checkpointDirectory, stats) = (setup.pipeline, setup.sink, setup.checkpointDirectory, setup.stats)
         self.pipeline = pipeline
         self.sink = sink
         self.log = log
-        self.deadLetters = deadLetters
+        deadLetters = setup.deadLetters
         self.stats = stats
-        self.logger = logger
-        graph = try TransformGraph(definition: pipeline, sink: sink, registry: registry, abort: abort, stats: transformStats)
+        logger = setup.logger
+        graph = try TransformGraph(
+            definition: pipeline, sink: sink, registry: setup.registry, abort: setup.abort, stats: setup.transformStats)
         latency = Metrics.Timer(
             label: "weir_sink_end_to_end_latency_seconds", dimensions: [("pipeline", pipeline.name), ("component", sink.id)])
         maxLag = if case .int(let n) = sink.options["max_lag"] { n } else { 500_000 }
@@ -101,10 +99,10 @@ final class SinkRunner: @unchecked Sendable {
         let saved = try Self.readCheckpoint(store, legacy: checkpointDirectory + "/sink-\(sink.id).json")
         checkpoint = saved ?? SinkCheckpoint()
         startedWithoutCheckpoint = saved == nil
-        output = try registry.makeSink(
+        output = try setup.registry.makeSink(
             SinkSetup(
-                options: ComponentOptions(sink, pipeline: pipeline.name), logger: logger, abort: abort, log: log, lines: lines,
-                deadLetters: deadLetters, saved: saved, checkpointPath: checkpointPath,
+                options: ComponentOptions(sink, pipeline: pipeline.name), logger: logger, abort: setup.abort, log: log,
+                lines: setup.lines, deadLetters: deadLetters, saved: saved, checkpointPath: checkpointPath,
                 createdPath: checkpointDirectory + "/sink-\(sink.id).files"))
         // The live view shows the lag back-pressure uses (the stats outlive the runner).
         stats.measureLag { [weak self] in self?.lag() ?? 0 }
@@ -437,6 +435,8 @@ final class SinkRunner: @unchecked Sendable {
     func committedOffsets() -> [(topic: String, partition: Int, offset: Int64, end: Int64)] {
         progress.withLock { $0 }.map { key, progress in (key.topic, key.partition, progress.durable, progress.partition.endOffset) }
     }
+
+    var inputTopics: [String] { graph.topics }
 
     /// Records of `topic` (of every input topic when nil) appended but not yet written
     /// by this sink, now.

@@ -20,4 +20,6 @@ public struct SinkCheckpoint: Codable, Sendable {
     var incarnations: [String: String]?
     /// The consumer group the sink reads as, for `weir groups reset-offsets`.
     var group: String?
+    /// On a cluster: the group commit this checkpoint waits for (see `ClusterCommit`).
+    var cluster: ClusterCommit?
 }

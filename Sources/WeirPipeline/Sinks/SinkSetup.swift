@@ -9,7 +9,7 @@ public struct SinkSetup {
     public let logger: Logger
     /// Set when the run stops at once: a sink waiting (retrying) should give up.
     public let abort: StopFlag
-    let log: EmbeddedLog
+    let log: any PipelineLog
     let lines: any LineWriter
     let deadLetters: DeadLetters
     /// The sink's last commit, and where its checkpoint files are.

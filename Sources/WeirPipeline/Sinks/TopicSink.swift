@@ -8,12 +8,12 @@ import WeirValues
 /// `json` (the default: the fields, which a `parse_json` downstream gets back) or `text`. At least once: a run killed after the append and before its commit
 /// appends that batch again.
 final class TopicSink: SinkOutput {
-    let producer: Producer
+    let producer: any LogAppender
     let key: Expression?
     let encoding: RecordEncoding
 
-    init(topic: Topic, key: Expression?, encoding: RecordEncoding) throws {
-        producer = try Producer(topic: topic)
+    init(topic: String, log: any PipelineLog, key: Expression?, encoding: RecordEncoding) throws {
+        producer = try log.appender(to: topic, creating: nil, chunks: false)
         self.key = key
         self.encoding = encoding
     }

@@ -16,7 +16,7 @@ public struct FileCursor: Codable, Sendable, Equatable {
 /// Where a source had got to when it appended a batch. It travels in the header
 /// `weir.position` of the batch's last record, so the records and the position become
 /// durable in the same append: after a crash the log holds both or neither.
-struct SourcePosition: Codable, Sendable {
+package struct SourcePosition: Codable, Sendable {
     static let header = "weir.position"
 
     /// `<pipeline>.<source id>`: several sources may write one topic.
@@ -83,30 +83,13 @@ struct SourceCheckpoint: Codable {
     /// The state as the log has it: the checkpoint, then every position of this source
     /// found in batches appended after it (a run that died before writing its checkpoint
     /// still appended them).
-    static func recover(source: String, topic: Topic, path: String) throws -> (SourceState, [Int64]) {
-        var checkpoint = try CheckpointFile.read(SourceCheckpoint.self, path) ?? SourceCheckpoint()
-        if checkpoint.scanFrom.count != topic.partitions.count {
-            // First run (or the topic was recreated): nothing of this source can be in it
-            // unless an earlier run died before its first checkpoint, so scan it all.
-            checkpoint.scanFrom = topic.partitions.map(\.startOffset)
-        }
-        var found: [SourcePosition] = []
-        let decoder = JSONDecoder()
-        for partition in topic.partitions {
-            let from = max(checkpoint.scanFrom[partition.id], partition.startOffset)
-            var reader = PartitionReader(partition: partition, from: from)
-            try reader.read(upTo: partition.endOffset) { view in
-                guard view.headerCount > 0 else { return true }
-                for header in view.headers where header.key == SourcePosition.header {
-                    if let bytes = header.value, let position = try? decoder.decode(SourcePosition.self, from: Data(bytes)),
-                        position.source == source
-                    {
-                        found.append(position)
-                    }
-                }
-                return true
-            }
-        }
+    static func recover(source: String, topic: String, log: any PipelineLog, path: String) throws -> (SourceState, [Int64]) {
+        let checkpoint = try CheckpointFile.read(SourceCheckpoint.self, path) ?? SourceCheckpoint()
+        // A first run (or the topic was recreated) scans it all: nothing of this source can
+        // be in it unless an earlier run died before its first checkpoint.
+        let partitions = try log.partitionCount(of: topic)
+        let (found, ends) = try log.positions(
+            of: source, in: topic, from: checkpoint.scanFrom.count == partitions ? checkpoint.scanFrom : nil)
         var state = checkpoint.state
         // Only an unbroken run of positions: after a power loss one partition may keep a
         // later chunk whose predecessor, in another partition, was not yet on disk; the
@@ -115,7 +98,7 @@ struct SourceCheckpoint: Codable {
             guard position.seq == state.seq + 1 else { break }
             state.apply(position)
         }
-        return (state, topic.partitions.map(\.endOffset))
+        return (state, ends)
     }
 }
 

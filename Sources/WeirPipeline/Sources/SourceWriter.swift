@@ -12,9 +12,12 @@ import WeirValues
 /// the order they were given, so what survives a crash is always a prefix of them.
 package final class SourceWriter {
     let source: String
-    let topic: Topic
+    let topic: String
     let checkpointPath: String
-    private let producer: Producer
+    private let producer: any LogAppender
+    private let partitionCount: Int
+    /// Each partition's end when the source started: later positions are after it.
+    private let startEnds: [Int64]
     private var nextPartition = 0
     private var chunkPartition: Int?
     private var chunkRecords = 0
@@ -36,18 +39,19 @@ package final class SourceWriter {
     var waitForRoom: () -> Void = {}
 
     /// Recovers the source's state from its checkpoint and the log.
-    init(source: String, topic: Topic, checkpointPath: String, stats: ComponentStats) throws {
+    init(source: String, topic: String, log: any PipelineLog, checkpointPath: String, stats: ComponentStats) throws {
         self.source = source
         self.topic = topic
         self.checkpointPath = checkpointPath
         self.stats = stats
-        // Chunks are bounded by the readers; a batch never splits one.
-        producer = try Producer(topic: topic, maxBatchBytes: .max)
-        var (state, ends) = try SourceCheckpoint.recover(source: source, topic: topic, path: checkpointPath)
+        producer = try log.appender(to: topic, creating: nil, chunks: true)
+        partitionCount = producer.partitionCount
+        var (state, ends) = try SourceCheckpoint.recover(source: source, topic: topic, log: log, path: checkpointPath)
         firstStart = state.started != true
         state.started = true
         self.state = state
-        nextPartition = Int(state.seq % Int64(topic.partitions.count))
+        startEnds = ends
+        nextPartition = Int(state.seq % Int64(partitionCount))
         try CheckpointFile.write(SourceCheckpoint(state: state, scanFrom: ends), checkpointPath)
     }
 
@@ -64,7 +68,7 @@ package final class SourceWriter {
             chunkPartition
             ?? {
                 let chosen = nextPartition
-                nextPartition = (nextPartition + 1) % topic.partitions.count
+                nextPartition = (nextPartition + 1) % partitionCount
                 chunkPartition = chosen
                 return chosen
             }()
@@ -146,7 +150,7 @@ package final class SourceWriter {
         let now = currentTimeMillis()
         guard force || positionOutsideLog || now - lastCheckpoint >= interval else { return }
         lastCheckpoint = now
-        let checkpoint = SourceCheckpoint(state: state, scanFrom: topic.partitions.map(\.endOffset))
+        let checkpoint = SourceCheckpoint(state: state, scanFrom: zip(startEnds, producer.scanMarks()).map { max($0, $1) })
         let path = checkpointPath
         if force || positionOutsideLog {
             positionOutsideLog = false

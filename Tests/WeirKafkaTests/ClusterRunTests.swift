@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+import Testing
+import WeirRdKafka
+import WeirTestSupport
+
+/// `weir run --bootstrap`: pipelines on a cluster (`weir serve --kafka` playing it) instead
+/// of the embedded log. A file source's lines reach the cluster topic exactly once across
+/// a kill -9 of its runner; runners sharing the sink's group write each line once in all,
+/// across a kill -9 of one of them; a topic that exists with other partitions stops the run.
+@Suite struct ClusterRunTests {
+    static let logger = Logger(label: "test.cluster-run")
+
+    /// Lines in `path` (none when it does not exist).
+    static func lines(_ path: String) -> [Substring] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n")
+    }
+
+    /// The sum of the partitions' ends of `topic`.
+    static func appended(_ address: String, _ topic: String, partitions: Int) throws -> Int64 {
+        let consumer = try RdKafkaConsumer(RdKafkaConfiguration(bootstrap: address, [("group.id", "ends")]), logger: logger)
+        defer { consumer.close() }
+        return try (0..<partitions).reduce(0) { $0 + (try consumer.endOffset(KafkaTopicPartition(topic: topic, partition: Int32($1)))) }
+    }
+
+    @Test func linesReachTheClusterOnceAndRunnersSharingTheGroupWriteEachOnce() async throws {
+        let directory = TemporaryDirectory()
+        let cluster = try await ServingWeir.start(dataDir: directory.path + "/cluster")
+        let address = cluster.address
+        let lines = (0..<60_000).map { "line \($0) " + String(repeating: "y", count: $0 % 40) }
+        let input = try directory.write("input.log", lines.joined(separator: "\n") + "\n")
+        let topics = "topics: { lines: { partitions: 6, compression: gzip } }"
+        let ingest = try directory.write(
+            "ingest.yaml",
+            """
+            name: ingest
+            \(topics)
+            sources:
+              input: { type: file, paths: ["\(input)"], topic: lines }
+            """)
+        // One file for every runner: where each writes comes from its environment.
+        let carry = try directory.write(
+            "carry.yaml",
+            """
+            name: carry
+            \(topics)
+            transforms:
+              parsed: { type: parse_regex, inputs: [lines], pattern: '^line (?P<n>[0-9]+) ' }
+            sinks:
+              out: { type: file, inputs: [parsed], path: "${OUT}", encoding: text }
+            """)
+        let onCluster = [
+            "--bootstrap", address, "--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=300",
+        ]
+        let outputs = ["a", "b"].map { directory.path + "/out-\($0).txt" }
+        let root = directory.path
+        try await onOwnThread {
+            // The source's runner, killed once it has appended some.
+            let first = try ChildProcess(Paths.weir, ["run", "--quiet", "--data-dir", root + "/ingest", "--once"] + onCluster + [ingest])
+            _ = try waitUntil("the source appends") { ((try? Self.appended(address, "lines", partitions: 6)) ?? 0) > 0 ? true : nil }
+            kill(first.pid, SIGKILL)
+            _ = first.wait()
+            let rest = try weir(root + "/ingest", ["run", "--once", "--quiet"] + onCluster + [ingest])
+            #expect(rest.status == 0, "\(rest.stderr)")
+            let topic = try KafkaComponentsTests.readAll(address, "lines", count: lines.count)
+            #expect(topic.count == lines.count)
+            #expect(topic.map { String(decoding: $0.value, as: UTF8.self) }.sorted() == lines.sorted())
+
+            // Two runners of the sink, one killed and started again midway.
+            func runner(_ index: Int) throws -> ChildProcess {
+                try ChildProcess(
+                    Paths.weir, ["run", "--quiet", "--data-dir", root + "/runner-\(index)"] + onCluster + [carry],
+                    environment: ["OUT": outputs[index]])
+            }
+            var a = try runner(0)
+            let b = try runner(1)
+            _ = try waitUntil("the runners write", seconds: 90) {
+                outputs.map { Self.lines($0).count }.reduce(0, +) > lines.count / 3 ? true : nil
+            }
+            kill(a.pid, SIGKILL)
+            _ = a.wait()
+            a = try runner(0)
+            _ = try waitUntil("every line is written", seconds: 120) {
+                Set(outputs.flatMap { Self.lines($0) }).count == lines.count ? true : nil
+            }
+            for child in [a, b] {
+                kill(child.pid, SIGTERM)
+                #expect(child.wait() == 0)
+            }
+        }
+        let written = outputs.flatMap { Self.lines($0) }.map(String.init)
+        let counts = Dictionary(written.map { ($0, 1) }, uniquingKeysWith: +)
+        #expect(counts.values.filter { $0 > 1 }.isEmpty, "duplicated: \(counts.filter { $0.value > 1 }.count)")
+        #expect(Set(written) == Set(lines))
+        #expect(outputs.allSatisfy { !Self.lines($0).isEmpty }, "both runners wrote")
+        #expect(cluster.stop() == 0, "\(cluster.stderr)")
+    }
+
+    @Test func aTopicWithOtherPartitionsOnTheClusterStopsTheRun() async throws {
+        let directory = TemporaryDirectory()
+        let cluster = try await ServingWeir.start(dataDir: directory.path + "/cluster")
+        let address = cluster.address
+        let input = try directory.write("input.log", "one\n")
+        let pipeline = try directory.write(
+            "p.yaml",
+            """
+            name: p
+            topics: { lines: { partitions: 3 } }
+            sources:
+              input: { type: file, paths: ["\(input)"], topic: lines }
+            """)
+        let data = directory.path + "/data"
+        try await onOwnThread {
+            try RdKafkaAdmin(RdKafkaConfiguration(bootstrap: address)).create(ClusterTopic(name: "lines", partitions: 2))
+            let run = try weir(data, ["run", "--once", "--quiet", "--bootstrap", address, pipeline])
+            #expect(run.status == 1)
+            #expect(run.stderr.contains("topic 'lines' has 2 partitions on the cluster, but the pipeline declares 3"), "\(run.stderr)")
+        }
+        #expect(cluster.stop() == 0, "\(cluster.stderr)")
+    }
+}
