@@ -1,5 +1,5 @@
 import CRdKafka
-import Glibc
+import Foundation
 public import Logging
 public import WeirLog
 
@@ -46,6 +46,9 @@ public final class RdKafkaConsumer: @unchecked Sendable {
     private let logger: Logger
     private var pending: [ConsumerEvent] = []
     private var closed = false
+    /// The close did not finish in time (the cluster is out of reach): a thread of its own
+    /// finishes it and frees the client.
+    private var closeHandedOver = false
 
     /// `group.id` must be among the properties. Offsets are committed by the caller
     /// (`enable.auto.commit` is off unless the properties turn it on).
@@ -64,6 +67,7 @@ public final class RdKafkaConsumer: @unchecked Sendable {
 
     deinit {
         close()
+        guard !closeHandedOver else { return }
         rd_kafka_queue_destroy(queue)
         rd_kafka_destroy(handle)
     }
@@ -221,7 +225,10 @@ public final class RdKafkaConsumer: @unchecked Sendable {
         let error = rd_kafka_committed(handle, list, timeoutMillis)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw RdKafkaError(error, context: "kafka committed offsets") }
         var offsets: [KafkaTopicPartition: Int64] = [:]
-        for (key, offset, _) in WeirRdKafka.partitions(of: list) where offset >= 0 { offsets[key] = offset }
+        for (key, offset, error) in WeirRdKafka.partitions(of: list) {
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw RdKafkaError(error, context: "kafka committed offset of \(key)") }
+            if offset >= 0 { offsets[key] = offset }
+        }
         return offsets
     }
 
@@ -237,22 +244,26 @@ public final class RdKafkaConsumer: @unchecked Sendable {
         var found: [KafkaTopicPartition: (Int64, String)] = [:]
         for i in 0..<Int(list.pointee.cnt) {
             let element = list.pointee.elems[i]
+            let key = KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)
+            guard element.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw RdKafkaError(element.err, context: "kafka committed offset of \(key)")
+            }
             guard element.offset >= 0 else { continue }
             let metadata =
                 element.metadata.map {
                     String(decoding: UnsafeRawBufferPointer(start: $0, count: element.metadata_size), as: UTF8.self)
                 } ?? ""
-            found[KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)] = (element.offset, metadata)
+            found[key] = (element.offset, metadata)
         }
         return found
     }
 
-    /// The partition's end as last seen by this consumer's fetches (no request; nil
-    /// before the first).
-    public func cachedEndOffset(_ partition: KafkaTopicPartition) -> Int64? {
+    /// The partition's start and end (asked of its leader).
+    public func watermarks(_ partition: KafkaTopicPartition, timeoutMillis: Int32 = 10_000) throws -> (start: Int64, end: Int64) {
         var (low, high): (Int64, Int64) = (0, 0)
-        let error = rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
-        return error == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? high : nil
+        let error = rd_kafka_query_watermark_offsets(handle, partition.topic, partition.partition, &low, &high, timeoutMillis)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw RdKafkaError(error, context: "kafka offsets of \(partition)") }
+        return (low, high)
     }
 
     /// The partition's end: the offset its next record will get (asked of its leader).
@@ -273,25 +284,48 @@ public final class RdKafkaConsumer: @unchecked Sendable {
     }
 
     /// Leaves the group (its partitions go to the other members at once, without a
-    /// session timeout). Commits nothing: commit first. Idempotent.
-    public func close() {
+    /// session timeout). Commits nothing: commit first. Idempotent. When the cluster is
+    /// out of reach longer than `timeoutMillis`, the close goes on on a thread of its own,
+    /// which frees the client once it is done (librdkafka cannot be destroyed before).
+    public func close(timeoutMillis: Int64 = 10_000) {
         guard !closed else { return }
         closed = true
         if let error = rd_kafka_consumer_close_queue(handle, queue) {
             logger.warning("kafka consumer close", metadata: ["error": "\(RdKafkaError(taking: error, context: "close"))"])
             return
         }
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMillis)
+        guard !Self.finishClose(handle, queue, until: deadline) else { return }
+        logger.warning("kafka consumer close goes on in the background: the cluster is out of reach")
+        closeHandedOver = true
+        let (handle, queue) = (UInt(bitPattern: handle), UInt(bitPattern: queue))
+        let closer = Thread {
+            let (handle, queue) = (OpaquePointer(bitPattern: handle)!, OpaquePointer(bitPattern: queue)!)
+            _ = Self.finishClose(handle, queue, until: nil)
+            rd_kafka_queue_destroy(queue)
+            rd_kafka_destroy(handle)
+        }
+        closer.name = "weir.kafka.close"
+        closer.start()
+    }
+
+    /// Serves the close's rebalance events until the consumer is closed (true) or
+    /// `deadline` passes.
+    private static func finishClose(_ handle: OpaquePointer, _ queue: OpaquePointer, until deadline: ContinuousClock.Instant?) -> Bool {
         while rd_kafka_consumer_closed(handle) == 0 {
+            if let deadline, ContinuousClock.now >= deadline { return false }
             guard let event = rd_kafka_queue_poll(queue, 100) else { continue }
             if rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE {
                 let list = rd_kafka_event_topic_partition_list(event)!
-                if rd_kafka_event_error(event) == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
-                    _ = try? assign([])
-                } else {
-                    _ = try? unassign(partitions(of: list).map(\.0))
+                let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+                switch (rd_kafka_event_error(event) == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, cooperative) {
+                case (true, true): if let error = rd_kafka_incremental_assign(handle, nil) { rd_kafka_error_destroy(error) }
+                case (false, true): if let error = rd_kafka_incremental_unassign(handle, list) { rd_kafka_error_destroy(error) }
+                case (_, false): _ = rd_kafka_assign(handle, nil)
                 }
             }
             rd_kafka_event_destroy(event)
         }
+        return true
     }
 }

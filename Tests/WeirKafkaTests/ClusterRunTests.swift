@@ -24,40 +24,60 @@ import WeirTestSupport
         return try (0..<partitions).reduce(0) { $0 + (try consumer.endOffset(KafkaTopicPartition(topic: topic, partition: Int32($1)))) }
     }
 
-    @Test func linesReachTheClusterOnceAndRunnersSharingTheGroupWriteEachOnce() async throws {
+    /// A cluster, 60,000 lines in a file, a pipeline appending them to the 6-partition
+    /// topic `lines`, and one carrying that topic into the file `$OUT` (one file for every
+    /// runner: where each writes comes from its environment).
+    struct Fixture {
         let directory = TemporaryDirectory()
-        let cluster = try await ServingWeir.start(dataDir: directory.path + "/cluster")
-        let address = cluster.address
+        let cluster: ServingWeir
         let lines = (0..<60_000).map { "line \($0) " + String(repeating: "y", count: $0 % 40) }
-        let input = try directory.write("input.log", lines.joined(separator: "\n") + "\n")
-        let topics = "topics: { lines: { partitions: 6, compression: gzip } }"
-        let ingest = try directory.write(
-            "ingest.yaml",
-            """
-            name: ingest
-            \(topics)
-            sources:
-              input: { type: file, paths: ["\(input)"], topic: lines }
-            """)
-        // One file for every runner: where each writes comes from its environment.
-        let carry = try directory.write(
-            "carry.yaml",
-            """
-            name: carry
-            \(topics)
-            transforms:
-              parsed: { type: parse_regex, inputs: [lines], pattern: '^line (?P<n>[0-9]+) ' }
-            sinks:
-              out: { type: file, inputs: [parsed], path: "${OUT}", encoding: text }
-            """)
-        let onCluster = [
-            "--bootstrap", address, "--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=300",
-        ]
-        let outputs = ["a", "b"].map { directory.path + "/out-\($0).txt" }
-        let root = directory.path
+        let ingest: String
+        let carry: String
+        let onCluster: [String]
+
+        init(properties: [String] = []) async throws {
+            cluster = try await ServingWeir.start(dataDir: directory.path + "/cluster")
+            let input = try directory.write("input.log", lines.joined(separator: "\n") + "\n")
+            let topics = "topics: { lines: { partitions: 6, compression: gzip } }"
+            ingest = try directory.write(
+                "ingest.yaml",
+                """
+                name: ingest
+                \(topics)
+                sources:
+                  input: { type: file, paths: ["\(input)"], topic: lines }
+                """)
+            carry = try directory.write(
+                "carry.yaml",
+                """
+                name: carry
+                \(topics)
+                transforms:
+                  parsed: { type: parse_regex, inputs: [lines], pattern: '^line (?P<n>[0-9]+) ' }
+                sinks:
+                  out: { type: file, inputs: [parsed], path: "${OUT}", encoding: text }
+                """)
+            // A killed member leaves the group after 6 s (Kafka's minimum), not 45.
+            onCluster =
+                [
+                    "--bootstrap", cluster.address, "--kafka-property", "session.timeout.ms=6000", "--kafka-property",
+                    "heartbeat.interval.ms=300",
+                ]
+                + properties.flatMap { ["--kafka-property", $0] }
+        }
+    }
+
+    @Test func aKilledSourceRunnerAppendsEveryLineOnce() async throws {
+        let fixture = try await Fixture()
+        let (address, root, lines, ingest, onCluster) = (
+            fixture.cluster.address, fixture.directory.path, fixture.lines, fixture.ingest, fixture.onCluster
+        )
         try await onOwnThread {
-            // The source's runner, killed once it has appended some.
-            let first = try ChildProcess(Paths.weir, ["run", "--quiet", "--data-dir", root + "/ingest", "--once"] + onCluster + [ingest])
+            let children = Children()
+            defer { children.killAll() }
+            // Killed once it has appended some, then run again to the end.
+            let first = try children.add(
+                ChildProcess(Paths.weir, ["run", "--quiet", "--data-dir", root + "/ingest", "--once"] + onCluster + [ingest]))
             _ = try waitUntil("the source appends") { ((try? Self.appended(address, "lines", partitions: 6)) ?? 0) > 0 ? true : nil }
             kill(first.pid, SIGKILL)
             _ = first.wait()
@@ -66,12 +86,29 @@ import WeirTestSupport
             let topic = try KafkaComponentsTests.readAll(address, "lines", count: lines.count)
             #expect(topic.count == lines.count)
             #expect(topic.map { String(decoding: $0.value, as: UTF8.self) }.sorted() == lines.sorted())
+        }
+        #expect(fixture.cluster.stop() == 0, "\(fixture.cluster.stderr)")
+    }
 
-            // Two runners of the sink, one killed and started again midway.
+    /// With each of librdkafka's group protocols: two runners share the partitions, one is
+    /// killed (-9) and started again midway, and each line is written once in all.
+    @Test(arguments: ["range", "roundrobin", "cooperative-sticky"])
+    func runnersSharingTheGroupWriteEachLineOnce(strategy: String) async throws {
+        let fixture = try await Fixture(properties: ["partition.assignment.strategy=\(strategy)"])
+        let (root, lines, ingest, carry, onCluster) = (
+            fixture.directory.path, fixture.lines, fixture.ingest, fixture.carry, fixture.onCluster
+        )
+        let outputs = ["a", "b"].map { root + "/out-\($0).txt" }
+        try await onOwnThread {
+            let ingested = try weir(root + "/ingest", ["run", "--once", "--quiet"] + onCluster + [ingest])
+            #expect(ingested.status == 0, "\(ingested.stderr)")
+            let children = Children()
+            defer { children.killAll() }
             func runner(_ index: Int) throws -> ChildProcess {
-                try ChildProcess(
-                    Paths.weir, ["run", "--quiet", "--data-dir", root + "/runner-\(index)"] + onCluster + [carry],
-                    environment: ["OUT": outputs[index]])
+                try children.add(
+                    ChildProcess(
+                        Paths.weir, ["run", "--quiet", "--data-dir", root + "/runner-\(index)"] + onCluster + [carry],
+                        environment: ["OUT": outputs[index]]))
             }
             var a = try runner(0)
             let b = try runner(1)
@@ -93,8 +130,7 @@ import WeirTestSupport
         let counts = Dictionary(written.map { ($0, 1) }, uniquingKeysWith: +)
         #expect(counts.values.filter { $0 > 1 }.isEmpty, "duplicated: \(counts.filter { $0.value > 1 }.count)")
         #expect(Set(written) == Set(lines))
-        #expect(outputs.allSatisfy { !Self.lines($0).isEmpty }, "both runners wrote")
-        #expect(cluster.stop() == 0, "\(cluster.stderr)")
+        #expect(fixture.cluster.stop() == 0, "\(fixture.cluster.stderr)")
     }
 
     @Test func aTopicWithOtherPartitionsOnTheClusterStopsTheRun() async throws {
@@ -118,5 +154,23 @@ import WeirTestSupport
             #expect(run.stderr.contains("topic 'lines' has 2 partitions on the cluster, but the pipeline declares 3"), "\(run.stderr)")
         }
         #expect(cluster.stop() == 0, "\(cluster.stderr)")
+    }
+}
+
+/// Processes a test started: whatever still runs when it ends is killed.
+final class Children: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all: [ChildProcess] = []
+
+    func add(_ child: ChildProcess) -> ChildProcess {
+        lock.withLock { all.append(child) }
+        return child
+    }
+
+    func killAll() {
+        for child in lock.withLock({ all }) where kill(child.pid, 0) == 0 {
+            kill(child.pid, SIGKILL)
+            _ = child.wait()
+        }
     }
 }

@@ -252,12 +252,15 @@ import WeirTestSupport
 
         /// The holdings of one incarnation's JSON log (`--log-format json`), each cut at
         /// `until`; those still held at `end` (its kill, or `until`) end there.
-        static func parse(_ stderr: String, runner: String, end: Date, until: Date) throws -> [Holding] {
+        static func parse(
+            _ stderr: String, runner: String, end: Date, until: Date, assigned: String = "kafka source assigned",
+            revoked: String = "kafka source revoked"
+        ) throws -> [Holding] {
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             var open: [Int: Date] = [:]
             var holdings: [Holding] = []
-            for line in stderr.split(separator: "\n") where line.contains("kafka source") {
+            for line in stderr.split(separator: "\n") where line.contains(assigned) || line.contains(revoked) {
                 let entry = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
                 let metadata = entry["metadata"] as? [String: String] ?? [:]
                 let time = try #require((entry["time"] as? String).flatMap(formatter.date(from:)), "\(line)")
@@ -265,9 +268,9 @@ import WeirTestSupport
                     Int($0.prefix { $0.isNumber })
                 }
                 switch entry["message"] as? String {
-                case "kafka source assigned":
+                case assigned:
                     for partition in partitions where time < until { open[partition] = time }
-                case "kafka source revoked":
+                case revoked:
                     for partition in partitions {
                         guard let start = open.removeValue(forKey: partition) else { continue }
                         holdings.append(

@@ -73,8 +73,7 @@ extension KafkaBroker {
     static let maxOffsetMetadataBytes = 4096
 
     func offsetFetch(_ request: OffsetFetchAPI.Request) -> OffsetFetchAPI.Response {
-        let committed = log.groups.committedOffsets(group: request.groupID)
-        let metadata = log.groups.committedMetadata(group: request.groupID)
+        let (committed, metadata) = log.groups.committedWithMetadata(group: request.groupID)
         let wanted: [OffsetFetchAPI.Request.OffsetFetchRequestTopic]
         if let topics = request.topics {
             wanted = topics

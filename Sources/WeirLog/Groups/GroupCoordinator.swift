@@ -196,9 +196,10 @@ public final class GroupCoordinator: Sendable {
         store.offsets(group: group)
     }
 
-    /// The metadata committed beside the offsets (partitions without any are absent).
-    public func committedMetadata(group: String) -> [TopicPartition: String] {
-        store.metadata(group: group)
+    /// The offsets with the metadata committed beside them (partitions without any are
+    /// absent), as of one moment.
+    public func committedWithMetadata(group: String) -> (offsets: [TopicPartition: Int64], metadata: [TopicPartition: String]) {
+        store.committed(group: group)
     }
 
     /// Every group with committed offsets or live members.

@@ -62,9 +62,10 @@ final class OffsetStore: Sendable {
         groups.withLock { $0[group]?.offsets ?? [:] }
     }
 
-    /// The metadata committed with the offsets (partitions without any are absent).
-    func metadata(group: String) -> [TopicPartition: String] {
-        groups.withLock { $0[group]?.metadata ?? [:] }
+    /// The offsets with the metadata committed beside them (partitions without any are
+    /// absent), read together.
+    func committed(group: String) -> (offsets: [TopicPartition: Int64], metadata: [TopicPartition: String]) {
+        groups.withLock { ($0[group]?.offsets ?? [:], $0[group]?.metadata ?? [:]) }
     }
 
     func all() -> [String: [TopicPartition: Int64]] { groups.withLock { $0.mapValues(\.offsets) } }

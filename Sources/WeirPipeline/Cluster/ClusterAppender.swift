@@ -31,7 +31,7 @@ final class ClusterAppender: LogAppender {
             // own limit applies to it compressed.
             properties = [
                 ("linger.ms", "900000"), ("batch.num.messages", "1000000"), ("batch.size", "67108864"),
-                ("message.max.bytes", "67108864"),
+                ("message.max.bytes", "67108864"), ("queue.buffering.max.messages", "1000000"),
             ]
         }
         producer = try RdKafkaProducer(configuration.merging(properties), logger: logger)

@@ -15,7 +15,8 @@ struct ClusterCommit: Codable, Sendable {
     var runner: String
     /// Increases with every commit of this runner's sink.
     var id: Int64
-    /// The partitions the commit gives offsets for.
+    /// The partitions the commit gives offsets for ("topic/partition"); none when the
+    /// checkpoint waits for nothing (written after the output was cut back).
     var partitions: [String]
     /// The checkpoint (JSON) of the last commit known to be in the group.
     var previous: Data
@@ -28,8 +29,9 @@ struct ClusterCommit: Codable, Sendable {
 /// since.
 struct CommitLedger: Equatable, Sendable {
     static let prefix = "weir1"
-    /// At most this many runners are remembered (Kafka keeps 4 KiB of metadata by default).
-    static let capacity = 64
+    /// At most this many bytes are written (Kafka keeps 4 KiB of metadata by default); the
+    /// runners that committed longest ago are forgotten first.
+    static let capacity = 3_000
     /// Runner and its last commit, the most recent last.
     private(set) var entries: [(runner: String, commit: Int64)] = []
 
@@ -52,7 +54,7 @@ struct CommitLedger: Equatable, Sendable {
     mutating func record(_ runner: String, _ id: Int64) {
         entries.removeAll { $0.runner == runner }
         entries.append((runner, id))
-        if entries.count > Self.capacity { entries.removeFirst(entries.count - Self.capacity) }
+        while text.utf8.count > Self.capacity && entries.count > 1 { entries.removeFirst() }
     }
 
     var text: String { ([Self.prefix] + entries.map { "\($0.runner)=\($0.commit)" }).joined(separator: " ") }

@@ -39,7 +39,7 @@ package final class ClusterLog: PipelineLog {
         let path = directory + "/runner-id"
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
             let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber }) { return id }
+            if !id.isEmpty, id.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) { return id }
         }
         let id = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))
         try DurableFile.write(Array((id + "\n").utf8), to: path)
@@ -58,10 +58,24 @@ package final class ClusterLog: PipelineLog {
                 }
                 continue
             }
-            try admin.create(
-                ClusterTopic(
-                    name: name, partitions: config.partitions, replicationFactor: config.replicationFactor ?? 1,
-                    configs: ["compression.type": config.compression == .gzip ? "gzip" : "producer"]))
+            do {
+                // Without replication_factor, the cluster's default.replication.factor.
+                try admin.create(
+                    ClusterTopic(
+                        name: name, partitions: config.partitions, replicationFactor: config.replicationFactor ?? -1,
+                        configs: ["compression.type": config.compression == .gzip ? "gzip" : "producer"]))
+            } catch let error as RdKafkaError where error.code == 36 {
+                // TOPIC_ALREADY_EXISTS: another runner made it just now.
+                let now = try admin.partitionCounts()[name]
+                guard now == config.partitions else {
+                    throw PipelineError(
+                        description:
+                            "topic '\(name)' has \(now ?? 0) partitions on the cluster, but the pipeline declares \(config.partitions); change the pipeline (a topic's partitions decide where keys go)"
+                    )
+                }
+                existing[name] = config.partitions
+                continue
+            }
             logger.info("topic created on the cluster", metadata: ["topic": "\(name)", "partitions": "\(config.partitions)"])
             existing[name] = config.partitions
         }
@@ -87,7 +101,9 @@ package final class ClusterLog: PipelineLog {
     ) {
         let count = try partitionCount(of: topic)
         let consumer = try RdKafkaConsumer(
-            configuration.merging([("group.id", "weir.scan.\(runnerID)"), ("enable.partition.eof", "true")]), logger: logger)
+            configuration.merging([
+                ("group.id", "weir.scan.\(runnerID)"), ("enable.partition.eof", "true"), ("auto.offset.reset", "earliest"),
+            ]), logger: logger)
         defer { consumer.close() }
         var ends: [Int64] = []
         var starts: [(KafkaTopicPartition, offset: Int64?)] = []
@@ -123,6 +139,9 @@ package final class ClusterLog: PipelineLog {
         }
         return (found, ends)
     }
+
+    /// Positions are this runner's: the same pipeline on another host reads other files.
+    package func positionOwner(_ source: String) -> String { source + "@" + runnerID }
 
     package func sinkRunner(_ setup: SinkRunnerSetup) throws -> any SinkRunning {
         try ClusterSinkRunner(setup, log: self)

@@ -50,6 +50,14 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
         var description: String
     }
 
+    /// Commit errors that trying again cannot mend (Kafka's codes): the run stops.
+    static let refusedForGood: Set<Int32> = [
+        12,  // OFFSET_METADATA_TOO_LARGE
+        28,  // INVALID_COMMIT_OFFSET_SIZE
+        29,  // TOPIC_AUTHORIZATION_FAILED
+        30,  // GROUP_AUTHORIZATION_FAILED
+    ]
+
     var sink: ComponentDefinition { setup.sink }
     var stats: ComponentStats { setup.stats }
     var inputTopics: [String] { graph.topics }
@@ -70,7 +78,7 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
             )
         }
         checkpoint = saved ?? SinkCheckpoint()
-        unresolved = saved?.cluster
+        unresolved = saved?.cluster.flatMap { $0.partitions.isEmpty ? nil : $0 }
         nextCommit = (saved?.cluster?.id ?? 0) + 1
         landed = checkpoint
         landed.cluster = nil
@@ -118,6 +126,8 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
                 // finds out (`resolve`). Without one, what was written since the last
                 // commit is not the group's.
                 if unresolved == nil { try cutBack() }
+                // Not a tight loop when the cluster keeps refusing.
+                abort.wait(until: .now + .seconds(1))
             }
         }
     }
@@ -125,19 +135,29 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
     /// One membership of the group: from joining until `finish` (everything read) or a fence.
     private func session(finish: StopFlag, abort: StopFlag) throws {
         let consumer = try RdKafkaConsumer(
-            log.configuration.merging([("group.id", sink.group), ("enable.partition.eof", "true")]), logger: logger)
+            log.configuration.merging([("group.id", sink.group), ("auto.offset.reset", "earliest")]), logger: logger)
         defer { consumer.close() }
         try consumer.subscribe(graph.topics)
         var owned: [KafkaTopicPartition: CommitLedger] = [:]
-        var atEnd = Set<KafkaTopicPartition>()
+        /// Once finishing: where each partition owned ended then (its start and end).
+        var targets: [KafkaTopicPartition: (start: Int64, end: Int64)] = [:]
+        var finishing = false
         var settled = false
         var assignedOnce = false
         var lastRebalance = monotonicMillis()
+        func done(_ key: KafkaTopicPartition) -> Bool {
+            guard let target = targets[key] else { return false }
+            return (checkpoint.offsets[TopicPartition(key)] ?? target.start) >= target.end
+        }
         while !abort.isSet {
-            // An assignment is settled once given (after a cooperative revoke, also when
-            // nothing more came for a while).
-            let quiet = monotonicMillis() - lastRebalance > 3_000
-            if finish.isSet && assignedOnce && (settled || quiet) && owned.keys.allSatisfy(atEnd.contains) {
+            if !finishing && finish.isSet {
+                finishing = true
+                for key in owned.keys { targets[key] = try consumer.watermarks(key) }
+            }
+            // An assignment is settled once given; after a cooperative revoke no new one
+            // may come, so there also when nothing came for a while.
+            let quiet = consumer.rebalanceProtocol == "COOPERATIVE" && monotonicMillis() - lastRebalance > 3_000
+            if finishing && assignedOnce && (settled || quiet) && owned.keys.allSatisfy(done) {
                 try commit(consumer, &owned)
                 return
             }
@@ -151,7 +171,9 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
                 var starts: [(KafkaTopicPartition, offset: Int64?)] = []
                 for key in partitions {
                     owned[key] = CommitLedger(parsing: held[key]?.metadata ?? "")
-                    atEnd.remove(key)
+                    // Commit ids go on from the group's, also when the checkpoint was removed.
+                    nextCommit = max(nextCommit, (owned[key]!.commit(of: log.runnerID) ?? 0) + 1)
+                    if finishing { targets[key] = try consumer.watermarks(key) }
                     let start = held[key]?.offset
                     checkpoint.offsets[TopicPartition(key)] = start
                     // -2: the partition's start (where retention left it).
@@ -166,26 +188,28 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
             case .revoked(let partitions, let lost):
                 lastRebalance = monotonicMillis()
                 settled = false
+                // Logged once this runner is done with them: committed, or (lost) left uncommitted.
+                func logRevoked() {
+                    logger.info(
+                        "partitions revoked",
+                        metadata: ["sink": "\(sink.id)", "partitions": "\(partitions.map(\.description).sorted())", "lost": "\(lost)"])
+                }
                 if lost {
+                    logRevoked()
                     throw Fenced(
                         description: "the group gave \(partitions.count) partition(s) to others (this runner was cut off too long)")
                 }
                 try commit(consumer, &owned)
                 for key in partitions {
                     owned[key] = nil
-                    atEnd.remove(key)
                     _ = progress.withLock { $0.removeValue(forKey: key) }
                 }
                 try consumer.unassign(partitions)
-                logger.info(
-                    "partitions revoked", metadata: ["sink": "\(sink.id)", "partitions": "\(partitions.map(\.description).sorted())"])
+                logRevoked()
             case .messages(let messages):
                 try write(messages, owned: owned)
-                atEnd.subtract(messages.map(\.topicPartition))
                 try commit(consumer, &owned)
-            case .reachedEnd(let partitions):
-                atEnd.formUnion(partitions.filter { owned[$0] != nil })
-            case .idle:
+            case .reachedEnd, .idle:
                 break
             }
         }
@@ -203,7 +227,15 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
         }
         let keys = commit.partitions.compactMap(KafkaTopicPartition.init(parsing:))
         let held = try consumer.committedWithMetadata(keys)
-        if held.values.contains(where: { (CommitLedger(parsing: $0.metadata).commit(of: log.runnerID) ?? 0) >= commit.id }) {
+        let reached = keys.filter { (held[$0].map { CommitLedger(parsing: $0.metadata) }?.commit(of: log.runnerID) ?? 0) >= commit.id }
+        // One commit reaches the group whole, or not at all; should part of it have (an
+        // error for some partitions), the output is kept: repeating lines over losing them.
+        if !reached.isEmpty {
+            if reached.count < keys.count {
+                logger.error(
+                    "the last commit reached the group for only some partitions; lines of the others may be written again",
+                    metadata: ["sink": "\(sink.id)", "commit": "\(commit.id)"])
+            }
             landed = checkpoint
             landed.cluster = nil
             return
@@ -214,12 +246,18 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
         try cutBack()
     }
 
-    /// Reopens the output at the last commit the group holds (a file is cut back to it).
+    /// Reopens the output at the last commit the group holds (a file is cut back to it),
+    /// and writes that down before anything more is written.
     private func cutBack() throws {
         output.close()
         checkpoint = landed
         checkpoint.group = sink.group
         output = try Self.makeOutput(setup, log: log, saved: landed, checkpointPath: checkpointPath)
+        var settled = landed
+        // No partitions: nothing waits for the group.
+        settled.cluster = ClusterCommit(
+            runner: log.runnerID, id: nextCommit - 1, partitions: [], previous: try JSONEncoder().encode(landed))
+        try store.write(Array(try JSONEncoder().encode(settled)))
     }
 
     /// Carries the records of each partition through the transforms into the output.
@@ -284,9 +322,14 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
         }
         do {
             try consumer.commit(offsets, metadata: metadata)
+        } catch let error as RdKafkaError where Self.refusedForGood.contains(error.code) {
+            throw PipelineError(description: "sink '\(sink.id)': the cluster refuses its commits: \(error)")
         } catch {
             // It may still have reached the group: the next membership finds out.
             unresolved = pending.cluster
+            logger.info(
+                "partitions revoked",
+                metadata: ["sink": "\(sink.id)", "partitions": "\(owned.keys.map(\.description).sorted())", "lost": "true"])
             throw Fenced(description: "the group refused the commit: \(error)")
         }
         landed = checkpoint

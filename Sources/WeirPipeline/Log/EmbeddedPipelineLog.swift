@@ -45,6 +45,8 @@ extension EmbeddedLog: PipelineLog {
         return (found, topic.partitions.map(\.endOffset))
     }
 
+    package func positionOwner(_ source: String) -> String { source }
+
     package func sinkRunner(_ setup: SinkRunnerSetup) throws -> any SinkRunning {
         try SinkRunner(setup, log: self)
     }

@@ -22,6 +22,9 @@ package protocol PipelineLog: AnyObject, Sendable {
     /// Every position `source` appended to `topic` at or after `scanFrom` (per partition;
     /// nil: from each partition's start), and each partition's end.
     func positions(of source: String, in topic: String, from scanFrom: [Int64]?) throws -> (found: [SourcePosition], ends: [Int64])
+    /// The name a source's positions go under (`<pipeline>.<source>`, and on a cluster the
+    /// runner's id: each host reads files of its own).
+    func positionOwner(_ source: String) -> String
     /// The runner of one sink: its group members carry the topics through the transforms
     /// into the output and commit.
     func sinkRunner(_ setup: SinkRunnerSetup) throws -> any SinkRunning

@@ -233,7 +233,7 @@ public final class PipelineRunner: Sendable {
     ) throws -> RunnableSource {
         let topic = source.topic!
         let writer = try SourceWriter(
-            source: "\(definition.name).\(source.id)", topic: topic, log: log,
+            source: log.positionOwner("\(definition.name).\(source.id)"), topic: topic, log: log,
             checkpointPath: checkpoints + "/source-\(source.id).json", stats: stats(of: source.id))
         // Back-pressure: a sink of this pipeline more than its max_lag behind on this topic
         // holds the source before its next chunk (so a slow sink slows the source, and

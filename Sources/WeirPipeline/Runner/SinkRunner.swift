@@ -97,6 +97,12 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
         checkpointPath = checkpointDirectory + "/sink-\(sink.id).checkpoint"
         store = try SlottedCheckpoint(path: checkpointPath)
         let saved = try Self.readCheckpoint(store, legacy: checkpointDirectory + "/sink-\(sink.id).json")
+        if saved?.cluster != nil {
+            throw PipelineError(
+                description:
+                    "sink '\(sink.id)': checkpoint \(checkpointPath) was written by a run on a cluster (--bootstrap); the embedded log needs a data directory of its own"
+            )
+        }
         checkpoint = saved ?? SinkCheckpoint()
         startedWithoutCheckpoint = saved == nil
         output = try setup.registry.makeSink(
