@@ -31,7 +31,7 @@ package final class ClusterLog: PipelineLog {
         configuration = RdKafkaConfiguration(bootstrap: bootstrap, properties)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         runnerID = try Self.runnerID(in: directory)
-        admin = try RdKafkaAdmin(configuration)
+        admin = try RdKafkaAdmin(ClientRole.admin.filter(configuration))
     }
 
     /// The runner's id, made once per data directory.
@@ -93,7 +93,8 @@ package final class ClusterLog: PipelineLog {
     package func appender(to topic: String, creating config: TopicConfig?, chunks: Bool) throws -> any LogAppender {
         if let config, (try? partitionCount(of: topic)) == nil { try prepare(topics: [topic: config]) }
         return try ClusterAppender(
-            topic: topic, partitionCount: partitionCount(of: topic), configuration: configuration, chunks: chunks, logger: logger)
+            topic: topic, partitionCount: partitionCount(of: topic), configuration: ClientRole.producer.filter(configuration),
+            chunks: chunks, logger: logger)
     }
 
     package func positions(of source: String, in topic: String, from scanFrom: [Int64]?) throws -> (
@@ -101,7 +102,7 @@ package final class ClusterLog: PipelineLog {
     ) {
         let count = try partitionCount(of: topic)
         let consumer = try RdKafkaConsumer(
-            configuration.merging([
+            ClientRole.consumer.filter(configuration).merging([
                 ("group.id", "weir.scan.\(runnerID)"), ("enable.partition.eof", "true"), ("auto.offset.reset", "earliest"),
             ]), logger: logger)
         defer { consumer.close() }

@@ -135,7 +135,8 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
     /// One membership of the group: from joining until `finish` (everything read) or a fence.
     private func session(finish: StopFlag, abort: StopFlag) throws {
         let consumer = try RdKafkaConsumer(
-            log.configuration.merging([("group.id", sink.group), ("auto.offset.reset", "earliest")]), logger: logger)
+            ClientRole.consumer.filter(log.configuration).merging([("group.id", sink.group), ("auto.offset.reset", "earliest")]),
+            logger: logger)
         defer { consumer.close() }
         try consumer.subscribe(graph.topics)
         var owned: [KafkaTopicPartition: CommitLedger] = [:]
