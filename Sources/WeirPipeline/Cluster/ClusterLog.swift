@@ -22,6 +22,8 @@ package final class ClusterLog: PipelineLog {
     let runnerID: String
     private let admin: RdKafkaAdmin
     private let partitionCounts = Mutex<[String: Int]>([:])
+    /// The topics pipelines declared: producers compress as they say.
+    private let declared = Mutex<[String: TopicConfig]>([:])
 
     /// `bootstrap` is `HOST:PORT[,HOST:PORT…]`; `properties` are librdkafka's
     /// (`security.protocol`, `sasl.*`, `ssl.*`, `client.id`, …), passed through.
@@ -47,6 +49,7 @@ package final class ClusterLog: PipelineLog {
     }
 
     package func prepare(topics: [String: TopicConfig]) throws {
+        declared.withLock { $0.merge(topics) { _, new in new } }
         var existing = try admin.partitionCounts()
         for (name, config) in topics.sorted(by: { $0.key < $1.key }) {
             if let partitions = existing[name] {
@@ -92,9 +95,14 @@ package final class ClusterLog: PipelineLog {
 
     package func appender(to topic: String, creating config: TopicConfig?, chunks: Bool) throws -> any LogAppender {
         if let config, (try? partitionCount(of: topic)) == nil { try prepare(topics: [topic: config]) }
+        // Batches are compressed as the topic says (the cluster stores them as they come).
+        let settings = declared.withLock { $0[topic] } ?? config
+        let compression: [(key: String, value: String)] =
+            settings?.compression == .gzip
+            ? [("compression.type", "gzip"), ("compression.level", "\(settings?.compressionLevel ?? 1)")] : [("compression.type", "none")]
         return try ClusterAppender(
-            topic: topic, partitionCount: partitionCount(of: topic), configuration: ClientRole.producer.filter(configuration),
-            chunks: chunks, logger: logger)
+            topic: topic, partitionCount: partitionCount(of: topic),
+            configuration: ClientRole.producer.filter(configuration).merging(compression), chunks: chunks, logger: logger)
     }
 
     package func positions(of source: String, in topic: String, from scanFrom: [Int64]?) throws -> (
