@@ -133,6 +133,38 @@ import WeirTestSupport
         #expect(fixture.cluster.stop() == 0, "\(fixture.cluster.stderr)")
     }
 
+    /// Example pipelines, unchanged, on both logs: their `tests:` cases pass (`weir test`
+    /// needs no log), and `weir run --once` writes the same files on the embedded log and
+    /// on the cluster.
+    @Test(arguments: ["ssh-failed-logins", "hdfs-blocks"])
+    func anExamplePipelineWritesTheSameOnBothLogs(example: String) async throws {
+        let directory = TemporaryDirectory()
+        let cluster = try await ServingWeir.start(dataDir: directory.path + "/cluster")
+        let (root, address) = (directory.path, cluster.address)
+        let file = Paths.packageRoot + "/pipelines/\(example).yaml"
+        try await onOwnThread {
+            let tested = try WeirTestSupport.run(Paths.weir, ["test", file])
+            #expect(tested.status == 0, "\(tested.stdoutText) \(tested.stderr)")
+            var outputs: [[String]] = []
+            for (name, extra) in [("embedded", [String]()), ("cluster", ["--bootstrap", address])] {
+                let out = root + "/out-\(name)"
+                let run = try WeirTestSupport.run(
+                    Paths.weir, ["run", "--once", "--quiet", "--data-dir", root + "/data-\(name)"] + extra + [file],
+                    environment: ["WEIR_SAMPLES": Paths.packageRoot + "/samples", "WEIR_OUT": out])
+                #expect(run.status == 0, "\(name): \(run.stderr)")
+                let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+                // Less `_timestamp`: when the source read the line.
+                let lines = files.flatMap { Self.lines(out + "/" + $0) }.map {
+                    String($0).replacing(#/"_timestamp":[0-9]+,?/#, with: "")
+                }
+                outputs.append(lines.sorted())
+            }
+            #expect(!outputs[0].isEmpty)
+            #expect(outputs[0] == outputs[1], "embedded \(outputs[0].count) lines, cluster \(outputs[1].count)")
+        }
+        #expect(cluster.stop() == 0, "\(cluster.stderr)")
+    }
+
     @Test func aTopicWithOtherPartitionsOnTheClusterStopsTheRun() async throws {
         let directory = TemporaryDirectory()
         let cluster = try await ServingWeir.start(dataDir: directory.path + "/cluster")

@@ -66,7 +66,7 @@ package final class ClusterLog: PipelineLog {
                 try admin.create(
                     ClusterTopic(
                         name: name, partitions: config.partitions, replicationFactor: config.replicationFactor ?? -1,
-                        configs: ["compression.type": config.compression == .gzip ? "gzip" : "producer"]))
+                        configs: Self.kafkaConfigs(config)))
             } catch let error as RdKafkaError where error.code == 36 {
                 // TOPIC_ALREADY_EXISTS: another runner made it just now.
                 let now = try admin.partitionCounts()[name]
@@ -83,6 +83,18 @@ package final class ClusterLog: PipelineLog {
             existing[name] = config.partitions
         }
         partitionCounts.withLock { $0.merge(existing) { _, new in new } }
+    }
+
+    /// A declared topic's settings under Kafka's names (flush policies are the brokers' own).
+    static func kafkaConfigs(_ config: TopicConfig) -> [String: String] {
+        var configs = [
+            "compression.type": config.compression == .gzip ? "gzip" : "producer",
+            "retention.ms": "\(config.retentionMs ?? -1)",
+            "segment.bytes": "\(config.segmentBytes)",
+            "segment.ms": "\(config.segmentMs)",
+        ]
+        if let bytes = config.retentionBytes { configs["retention.bytes"] = "\(bytes)" }
+        return configs
     }
 
     package func partitionCount(of topic: String) throws -> Int {
