@@ -19,26 +19,7 @@ import WeirTestSupport
     static let linesPerRound = 375
 
     @Test func threeRunnersShareTheGroupAcrossAKillAndACutExactlyOnce() async throws {
-        let started = Date()
-        let hosts = try await onOwnThread { try TestHosts(["cluster", "ingest"] + Self.runners) }
-        let namespaces = hosts.namespaces
-        var failure: (any Error)?
-        do {
-            try await onOwnThread {
-                let directory = TemporaryDirectory()
-                defer {
-                    hosts.close()
-                    withExtendedLifetime(directory) {}
-                }
-                try Self.scenario(hosts, directory)
-            }
-        } catch {
-            failure = error
-        }
-        let left = try await onOwnThread { try TestHosts.existingNamespaces() }
-        #expect(Set(namespaces).isDisjoint(with: left), "namespaces left behind: \(Set(namespaces).intersection(left))")
-        print("multi-host cluster run test took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-        if let failure { throw failure }
+        try await TestHosts.withHosts(["cluster", "ingest"] + Self.runners, "multi-host cluster run test") { try Self.scenario($0, $1) }
     }
 
     /// The whole run, blocking (on a thread of its own).
@@ -141,15 +122,7 @@ import WeirTestSupport
 
         // Holdings are compared up to here: what happens while stopping is not looked at.
         let stopping = Date()
-        let running = incarnations.filter { !$0.killed }
-        let statuses = Mutex([Int32](repeating: -1, count: running.count))
-        DispatchQueue.concurrentPerform(iterations: running.count) { index in
-            let status = running[index].process.stop()
-            statuses.withLock { $0[index] = status }
-        }
-        for (incarnation, status) in zip(running, statuses.withLock { $0 }) {
-            #expect(status == 0, "\(incarnation.runner): \(incarnation.process.stderr.suffix(2000))")
-        }
+        MultiHostKafkaSourceTests.stopAll(incarnations)
         #expect(ingest.stop() == 0, "ingest: \(ingest.stderr.suffix(2000))")
         #expect(cluster.stop() == 0, "cluster: \(cluster.stderr.suffix(2000))")
 
@@ -179,13 +152,6 @@ import WeirTestSupport
         }
         for holding in holdings.sorted(by: { ($0.partition, $0.start) < ($1.partition, $1.start) }) { print("holding: \(holding)") }
         #expect(holdings.contains { $0.runner == "r2" && $0.lost }, "r2 learnt it was cut off")
-        // One holder at a time, except one cut off: its holding ends where it learns the
-        // partitions were lost, after the group gave them to another.
-        for (index, a) in holdings.enumerated() {
-            for b in holdings[(index + 1)...] where a.partition == b.partition && a.runner != b.runner {
-                let overlap = a.start < b.end && b.start < a.end
-                #expect(!overlap || a.lost || b.lost, "partition \(a.partition) held at once: \(a) and \(b)")
-            }
-        }
+        MultiHostKafkaSourceTests.expectOneHolderAtATime(holdings)
     }
 }

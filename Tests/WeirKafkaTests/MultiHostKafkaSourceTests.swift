@@ -20,26 +20,7 @@ import WeirTestSupport
     static let linesPerRound = 375
 
     @Test func threeRunnersShareAClusterTopicAcrossAKillAndACut() async throws {
-        let started = Date()
-        let hosts = try await onOwnThread { try TestHosts(["cluster", "ingest"] + Self.runners) }
-        let namespaces = hosts.namespaces
-        var failure: (any Error)?
-        do {
-            try await onOwnThread {
-                let directory = TemporaryDirectory()
-                defer {
-                    hosts.close()
-                    withExtendedLifetime(directory) {}
-                }
-                try Self.scenario(hosts, directory)
-            }
-        } catch {
-            failure = error
-        }
-        let left = try await onOwnThread { try TestHosts.existingNamespaces() }
-        #expect(Set(namespaces).isDisjoint(with: left), "namespaces left behind: \(Set(namespaces).intersection(left))")
-        print("multi-host kafka source test took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-        if let failure { throw failure }
+        try await TestHosts.withHosts(["cluster", "ingest"] + Self.runners, "multi-host kafka source test") { try Self.scenario($0, $1) }
     }
 
     /// The whole run, blocking (on a thread of its own).
@@ -141,16 +122,7 @@ import WeirTestSupport
 
         // Holdings are compared up to here: what happens while stopping is not looked at.
         let stopping = Date()
-        let running = incarnations.filter { !$0.killed }
-        // SIGTERM to all at once (one at a time, each stop would move partitions to the others).
-        let statuses = Mutex([Int32](repeating: -1, count: running.count))
-        DispatchQueue.concurrentPerform(iterations: running.count) { index in
-            let status = running[index].process.stop()
-            statuses.withLock { $0[index] = status }
-        }
-        for (incarnation, status) in zip(running, statuses.withLock { $0 }) {
-            #expect(status == 0, "\(incarnation.runner): \(incarnation.process.stderr.suffix(2000))")
-        }
+        stopAll(incarnations)
         #expect(ingest.stop() == 0, "ingest: \(ingest.stderr.suffix(2000))")
         #expect(cluster.stop() == 0, "cluster: \(cluster.stderr.suffix(2000))")
 
@@ -206,8 +178,26 @@ import WeirTestSupport
         )
         #expect(duplicateCount <= bound, "\(duplicateCount) duplicates, more than the \(bound) lines unclean holders wrote")
 
-        // One holder at a time, except one cut off: its holding ends where it learns the
-        // partitions were lost, after the group gave them to another.
+        expectOneHolderAtATime(holdings)
+    }
+
+    /// SIGTERMs every runner not killed, all at once (one at a time, each stop would move
+    /// partitions to the others), and expects each to exit 0.
+    static func stopAll(_ incarnations: [Incarnation]) {
+        let running = incarnations.filter { !$0.killed }
+        let statuses = Mutex([Int32](repeating: -1, count: running.count))
+        DispatchQueue.concurrentPerform(iterations: running.count) { index in
+            let status = running[index].process.stop()
+            statuses.withLock { $0[index] = status }
+        }
+        for (incarnation, status) in zip(running, statuses.withLock { $0 }) {
+            #expect(status == 0, "\(incarnation.runner): \(incarnation.process.stderr.suffix(2000))")
+        }
+    }
+
+    /// One holder of a partition at a time, except one cut off: its holding ends where it
+    /// learns the partitions were lost, after the group gave them to another.
+    static func expectOneHolderAtATime(_ holdings: [Holding]) {
         for (index, a) in holdings.enumerated() {
             for b in holdings[(index + 1)...] where a.partition == b.partition && a.runner != b.runner {
                 let overlap = a.start < b.end && b.start < a.end

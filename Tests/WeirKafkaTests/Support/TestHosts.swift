@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import WeirTestSupport
 
 /// Several "hosts" on one machine, for tests of processes that talk over a network: each
@@ -142,5 +143,35 @@ final class TestHosts: @unchecked Sendable {
                 description: "TestHosts: ip \(arguments.joined(separator: " ")) failed: "
                     + result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
         }
+    }
+}
+
+extension TestHosts {
+    /// Makes hosts `names`, runs `scenario` on a thread of its own with a temporary
+    /// directory, then stops every process and removes the hosts, and checks none is left
+    /// behind, whatever the scenario threw. `what` names the test in the time it prints.
+    static func withHosts(
+        _ names: [String], _ what: String, _ scenario: @escaping @Sendable (TestHosts, TemporaryDirectory) throws -> Void
+    ) async throws {
+        let started = Date()
+        let hosts = try await onOwnThread { try TestHosts(names) }
+        let namespaces = hosts.namespaces
+        var failure: (any Error)?
+        do {
+            try await onOwnThread {
+                let directory = TemporaryDirectory()
+                defer {
+                    hosts.close()
+                    withExtendedLifetime(directory) {}
+                }
+                try scenario(hosts, directory)
+            }
+        } catch {
+            failure = error
+        }
+        let left = try await onOwnThread { try TestHosts.existingNamespaces() }
+        #expect(Set(namespaces).isDisjoint(with: left), "namespaces left behind: \(Set(namespaces).intersection(left))")
+        print("\(what) took \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        if let failure { throw failure }
     }
 }
