@@ -42,7 +42,7 @@ extension PluginManifest {
             if let value = option.defaultValue { sent[option.name] = value }
         }
         var json: [UInt8] = []
-        Value.object(sent).writeJSON(into: &json)
+        Value.object(Fields(sent)).writeJSON(into: &json)
         return json
     }
 
@@ -58,7 +58,7 @@ extension PluginManifest {
 
     /// The records a reply names in `"failed":[{"index":i,"error":"…"}]`, by index
     /// (indexes outside the batch are ignored).
-    static func failures(in reply: [String: Value], batchSize: Int) -> [Int: String] {
+    static func failures(in reply: Fields, batchSize: Int) -> [Int: String] {
         guard case .array(let items)? = reply["failed"] else { return [:] }
         var failed: [Int: String] = [:]
         for item in items {

@@ -36,7 +36,7 @@ final class PluginTransform: RecordTransform {
     }
 
     /// The records of a reply, and the inputs it names as failed.
-    private func collect(_ reply: [String: Value], inputs: ArraySlice<PipelineRecord>, into result: inout TransformResult) {
+    private func collect(_ reply: Fields, inputs: ArraySlice<PipelineRecord>, into result: inout TransformResult) {
         let failed = PluginManifest.failures(in: reply, batchSize: inputs.count)
         for (index, reason) in failed.sorted(by: { $0.key < $1.key }) {
             result.fail(inputs[inputs.startIndex + index], "plugin \(manifest.name): \(reason)")

@@ -15,7 +15,7 @@ import WeirValues
 enum PluginWire {
     static func append(_ record: PipelineRecord, to line: inout [UInt8]) {
         line += Array(#"{"timestamp":\#(record.timestamp),"fields":"#.utf8)
-        record.fields.writeJSON(into: &line)
+        record.object.writeJSON(into: &line)
         if let key = record.key { appendBytes(key, name: "key", to: &line) }
         if !record.headers.isEmpty {
             line += Array(#","headers":["#.utf8)
@@ -84,7 +84,7 @@ enum PluginWire {
         }
     }
 
-    private static func bytes(_ members: [String: Value], _ name: String) throws(BadRecord) -> [UInt8]? {
+    private static func bytes(_ members: Fields, _ name: String) throws(BadRecord) -> [UInt8]? {
         if case .string(let text)? = members[name] { return Array(text.utf8) }
         if case .string(let encoded)? = members[name + "_base64"] {
             guard let data = Data(base64Encoded: encoded) else { throw BadRecord(description: "\(name)_base64 is not base64") }
@@ -93,7 +93,7 @@ enum PluginWire {
         return nil
     }
 
-    private static func headers(_ members: [String: Value]) throws(BadRecord) -> [RecordHeader] {
+    private static func headers(_ members: Fields) throws(BadRecord) -> [RecordHeader] {
         guard case .array(let items)? = members["headers"] else { return [] }
         var headers: [RecordHeader] = []
         for item in items {

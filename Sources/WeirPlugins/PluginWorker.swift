@@ -59,7 +59,7 @@ final class PluginWorker: @unchecked Sendable {  // one caller at a time: its po
 
     enum Outcome {
         /// The reply object (its `id` matched).
-        case reply([String: Value])
+        case reply(Fields)
         /// Every attempt failed; the reason of the last.
         case failed(String)
         /// The plugin cannot run, or fails on everything: the run stops.
@@ -100,7 +100,7 @@ final class PluginWorker: @unchecked Sendable {  // one caller at a time: its po
             if cancel?.isSet == true { return [(0..<count, .fatal(Self.cancelled.description))] }
             for index in pending.indices where pending[index].id == nil { pending[index].id = newID() }
             let ids = pending.map { $0.id! }
-            var replies = [[String: Value]?](repeating: nil, count: pending.count)
+            var replies = [Fields?](repeating: nil, count: pending.count)
             var refusals = [String?](repeating: nil, count: pending.count)
             var fault: PluginFault?
             do {
@@ -189,7 +189,7 @@ final class PluginWorker: @unchecked Sendable {  // one caller at a time: its po
             : "\(place) cannot run: it never answered, and every record sent to it alone made it fail (the last time: \(fault.description))"
     }
 
-    private func exchange(_ ids: [Int], line: (Int) -> [UInt8], reply: (Int, [String: Value]) -> Void) throws(PluginFault) {
+    private func exchange(_ ids: [Int], line: (Int) -> [UInt8], reply: (Int, Fields) -> Void) throws(PluginFault) {
         if process == nil {
             let started = try PluginProcess(name: manifest.name, command: manifest.command, directory: manifest.directory)
             process = started

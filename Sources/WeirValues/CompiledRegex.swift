@@ -70,6 +70,38 @@ public final class CompiledRegex: @unchecked Sendable {
         }
     }
 
+    /// Match data for several matches on one thread (a batch): made once, not per match.
+    public final class Matcher {
+        let regex: CompiledRegex
+        private let data: OpaquePointer?
+
+        init(_ regex: CompiledRegex) {
+            self.regex = regex
+            data = pcre2_match_data_create_from_pattern_8(regex.code, nil)
+        }
+
+        deinit { if let data { pcre2_match_data_free_8(data) } }
+
+        /// Matches valid UTF-8 `bytes` (ASCII is); `capture` gets each named group that took
+        /// part, by its index in `groups`, with its byte range. False when it does not match.
+        public func match(_ bytes: UnsafeBufferPointer<UInt8>, _ capture: (Int, Range<Int>) -> Void) -> Bool {
+            guard let data else { return false }
+            let subject = bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!
+            let result = pcre2_match_8(regex.code, subject, bytes.count, 0, UInt32(PCRE2_NO_UTF_CHECK), data, nil)
+            guard result > 0, let vector = pcre2_get_ovector_pointer_8(data) else { return false }
+            for (index, group) in regex.groups.enumerated() {
+                let start = vector[2 * group.number]
+                let end = vector[2 * group.number + 1]
+                guard start != -1, end >= start, end <= bytes.count else { continue }
+                capture(index, start..<end)
+            }
+            return true
+        }
+    }
+
+    /// Match data for matches on one thread.
+    public func matcher() -> Matcher { Matcher(self) }
+
     /// Runs one match over `bytes`; `read` sees the ovector (start/end pairs per group).
     private func match<T>(_ bytes: UnsafeBufferPointer<UInt8>, _ read: (UnsafeMutablePointer<Int>) -> T) -> T? {
         guard let data = pcre2_match_data_create_from_pattern_8(code, nil) else { return nil }

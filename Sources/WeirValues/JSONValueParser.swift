@@ -54,7 +54,7 @@ public struct JSONValueParser {
         case UInt8(ascii: "{"):
             guard depth < Self.maxDepth else { throw failure("nested too deeply") }
             at += 1
-            var members: [String: Value] = [:]
+            var members = Fields()
             skipSpace()
             if at < bytes.count, bytes[at] == UInt8(ascii: "}") {
                 at += 1

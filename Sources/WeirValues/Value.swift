@@ -7,7 +7,7 @@ public enum Value: Sendable, Hashable {
     case double(Double)
     case string(String)
     case array([Value])
-    case object([String: Value])
+    case object(Fields)
 
     /// The value at a field path (`["a", "b"]` for `.a.b`); `nil` when any step is missing.
     public subscript(path path: [String]) -> Value? {

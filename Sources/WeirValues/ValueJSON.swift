@@ -1,7 +1,7 @@
 import Foundation
 
 extension Value {
-    /// Compact JSON text, object keys sorted so equal values print the same.
+    /// Compact JSON text, object members in their order.
     public func jsonText() -> String {
         var out: [UInt8] = []
         writeJSON(into: &out)
@@ -28,52 +28,56 @@ extension Value {
         }
     }
 
-    /// An object with its keys sorted; `extra` is one more member (a record's
-    /// `_timestamp`), written in its sorted place without copying the fields.
-    public static func writeJSONObject(_ fields: [String: Value], extra: (key: String, value: Value)?, into out: inout [UInt8]) {
+    /// An object, its members in their order; `extra` is written first (a record's
+    /// `_timestamp`), unless the fields have a member of that name.
+    public static func writeJSONObject(_ fields: Fields, extra: (key: String, value: Value)?, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
         var first = true
-        func member(_ key: String, _ value: Value) {
+        if let extra, fields.index(forKey: extra.key) == nil {
+            writeJSONString(extra.key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            extra.value.writeJSON(into: &out)
+            first = false
+        }
+        for entry in fields.entries {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            writeJSONString(key, into: &out)
+            writeJSONString(entry.name, into: &out)
             out.append(UInt8(ascii: ":"))
-            value.writeJSON(into: &out)
-        }
-        var pending = extra
-        for (key, value) in fields.sorted(by: { $0.key < $1.key }) where key != extra?.key {
-            if let extra = pending, extra.key < key {
-                member(extra.key, extra.value)
-                pending = nil
+            switch entry.slot {
+            case .text(let bytes) where Fields.isASCII(bytes):
+                bytes.withUnsafeBufferPointer { writeJSONString(utf8: $0, into: &out) }
+            case let slot: slot.value.writeJSON(into: &out)
             }
-            member(key, value)
         }
-        if let extra = pending { member(extra.key, extra.value) }
         out.append(UInt8(ascii: "}"))
     }
 
     private static let hex = Array("0123456789abcdef".utf8)
 
     public static func writeJSONString(_ text: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
         var text = text
-        text.withUTF8 { bytes in
-            var runStart = 0
-            for (i, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
-                switch byte {
-                case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-                case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-                case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
-                case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
-                case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
-                default:
-                    out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xf)]])
-                }
-                runStart = i + 1
+        text.withUTF8 { writeJSONString(utf8: $0, into: &out) }
+    }
+
+    /// A JSON string of valid UTF-8 bytes.
+    public static func writeJSONString(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var runStart = 0
+        for (i, byte) in bytes.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i]))
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
+            default:
+                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xf)]])
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+            runStart = i + 1
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
         out.append(UInt8(ascii: "\""))
     }
 }

@@ -31,7 +31,10 @@ struct ExamplePipelineTests {
         let result = try run(Paths.weir, ["test", path])
         #expect(result.status == 1)
         #expect(result.stdoutText.contains("FAIL \(path):54: root is a user like any other"))
-        #expect(result.stdoutText.contains(#"does not satisfy .user == "admin": {"ip":"5.36.59.76""#))
+        #expect(
+            result.stdoutText.contains(
+                #"does not satisfy .user == "admin": {"message":"Failed password for root from 5.36.59.76 port 42393 ssh2","user":"root","ip":"5.36.59.76""#
+            ))
     }
 
     @Test("a bad tests: section is a validation error with its position")

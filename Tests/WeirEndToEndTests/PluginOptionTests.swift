@@ -85,7 +85,7 @@ struct PluginOptionTests {
                 "  ratio: number",
                 "  loud: boolean, default false",
                 "  fields: list, default [\"message\"]",
-                "  labels: object, default {\"level\":3,\"team\":\"ops\"}",
+                "  labels: object, default {\"team\":\"ops\",\"level\":3}",
                 "  timeout_ms: integer 1…3600000, default 30000 — longest wait for a reply (or for the plugin to read its stdin)",
                 "  max_attempts: integer 1…100, default 3 — refusals of a request, or crashes on requests holding a record, before those records fail",
                 "  parallelism: integer 1…1024, default 1 — members that share the partitions (for a plugin: a process each)",

@@ -22,8 +22,9 @@ struct CommittedFileTests {
         let json = try CommittedFile(path: path, encoding: .json, committedLength: nil)
         try json.write([record])
         let line = try String(contentsOfFile: path, encoding: .utf8)
+        // `_timestamp` first, then the fields in the order they were set (not sorted).
         #expect(
-            line == #"{"_timestamp":1700000000000,"message":"Failed \"password\"\tfor root","ok":false,"pid":24200,"tags":["a"]}"# + "\n")
+            line == #"{"_timestamp":1700000000000,"message":"Failed \"password\"\tfor root","pid":24200,"ok":false,"tags":["a"]}"# + "\n")
         let parsed = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         #expect(parsed?["message"] as? String == "Failed \"password\"\tfor root")
 

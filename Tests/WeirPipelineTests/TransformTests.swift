@@ -70,7 +70,7 @@ struct TransformTests {
         #expect(record[field: "ratio"] == .double(0.5))
         #expect(record[field: "ok"] == .bool(true))
         #expect(record[field: "tags"] == .array([.string("a")]))
-        #expect(record.fields[path: ["user", "id"]] == .int(7))
+        #expect(record.object[path: ["user", "id"]] == .int(7))
         #expect(record[field: "none"] == .null)
         #expect(result.failures.count == 2)
     }
@@ -94,7 +94,7 @@ struct TransformTests {
         let removed = try transform("type: remove\nfields: [junk]")
         let out = removed.process(renamed.process(set.process(input).records).records).records
         #expect(
-            out.first?.fields
+            out.first?.object
                 == .object([
                     "hostname": .string("LabSZ"), "pid": .string("24200"),
                     "host_lower": .string("labsz"), "pid_number": .int(24200),
@@ -159,7 +159,7 @@ struct TransformRegressionTests {
     func renameSwap() throws {
         let swap = try make("type: rename\nfields: {a: b, b: a}")
         let out = swap.process([PipelineRecord(timestamp: 1, fields: ["a": .int(1), "b": .int(2)])]).records
-        #expect(out.first?.fields == .object(["a": .int(2), "b": .int(1)]))
+        #expect(out.first?.object == .object(["a": .int(2), "b": .int(1)]))
     }
 
     @Test("a record that fails one route case goes only to the failures")

@@ -48,7 +48,7 @@ public struct ComponentOptions: Sendable {
     }
 
     /// A nested mapping (an `object` option), by key; nil when it is not given.
-    public func object(_ name: String) -> [String: Value]? {
+    public func object(_ name: String) -> Fields? {
         if case .object(let values) = component.options[name] { return values }
         return nil
     }

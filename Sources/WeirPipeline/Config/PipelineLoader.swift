@@ -395,7 +395,7 @@ package struct Checker {
                 return nil
             }
         case .expressionMap:
-            var values: [String: Value] = [:]
+            var values = Fields()
             for entry in entries(node, what) ?? [] {
                 guard let text = string(entry.value, "\(entry.key) of \(what)"),
                     let expression = expression(text, entry.value, "\(entry.key) of \(what)")
@@ -405,7 +405,7 @@ package struct Checker {
             }
             return .object(values)
         case .stringMap:
-            var values: [String: Value] = [:]
+            var values = Fields()
             for entry in entries(node, what) ?? [] {
                 if let text = string(entry.value, "\(entry.key) of \(what)") { values[entry.key] = .string(text) }
             }
@@ -425,7 +425,7 @@ package struct Checker {
     ) -> Value {
         let given = entries(node, what) ?? []
         let known = schema.options.map(\.name)
-        var values: [String: Value] = [:]
+        var values = Fields()
         for entry in given {
             guard let option = schema.options.first(where: { $0.name == entry.key }) else {
                 report(

@@ -44,7 +44,7 @@ final class DeadLetters: Sendable {
     /// A record as it left the last component that handled it: its fields as JSON.
     func add(_ record: PipelineRecord, reason: String, component: String) {
         let letter = Record(
-            key: record.key, value: Array(record.fields.jsonText().utf8), timestamp: record.timestamp,
+            key: record.key, value: Array(record.object.jsonText().utf8), timestamp: record.timestamp,
             headers: record.headers + Self.headers(reason, component))
         pending.withLock { $0.append(letter) }
         count(component, reason)

@@ -72,7 +72,7 @@ struct TransformGraph {
 
     /// What reaches the wanted outputs from `batch`, read from `topic`. A failure in a
     /// transform whose `on_error` is `fail` stops the run (before the batch is committed).
-    func process(_ batch: [PipelineRecord], from topic: String) throws -> Result {
+    func process(_ batch: consuming [PipelineRecord], from topic: String) throws -> Result {
         let result = evaluate(injecting: batch, at: topic)
         if let fatal = result.fatal { throw Stop(description: fatal) }
         if let fatal = result.failures.first(where: { $0.onError == "fail" }) {
@@ -83,30 +83,58 @@ struct TransformGraph {
 
     /// What reaches the wanted outputs when `batch` enters at `point`: read from that
     /// topic, or given to that transform as its input.
-    func evaluate(injecting batch: [PipelineRecord], at point: String) -> Result {
+    ///
+    /// Records move from one transform to the next: the last reader of an output takes
+    /// it (an output read twice, by a fan-out, is shared and copied on change), so a
+    /// transform changing its batch in place copies nothing.
+    func evaluate(injecting batch: consuming [PipelineRecord], at point: String) -> Result {
         var result = Result()
-        var cache: [String: TransformResult] = [:]
+        var injected = batch
+        // Outputs made and not yet taken, by name (`<transform>` or `<route>.<case>`).
+        var made: [String: [PipelineRecord]] = [:]
+        var ran = Set<String>()
+        // How many readers of each output are still to read it.
+        var readers: [String: Int] = [:]
+        for id in transforms.keys { for input in definition.component(id)?.inputs ?? [] { readers[input, default: 0] += 1 } }
+        for name in wanted { readers[name, default: 0] += 1 }
+        func take(_ name: String, from records: inout [PipelineRecord]) -> [PipelineRecord] {
+            readers[name, default: 1] -= 1
+            guard readers[name, default: 0] <= 0 else { return records }
+            defer { records = [] }
+            return records
+        }
         func records(of input: String) -> [PipelineRecord] {
-            if definition.topics[input] != nil { return input == point ? batch : [] }
+            if definition.topics[input] != nil { return input == point ? take(input, from: &injected) : [] }
             guard let id = producerOf[input] else { return [] }
-            if cache[id] == nil, let transform = transforms[id], let component = definition.component(id) {
-                let inputs = id == point ? batch : component.inputs.flatMap { records(of: $0) }
+            if !ran.contains(id), let transform = transforms[id], let component = definition.component(id) {
+                ran.insert(id)
+                let inputs: [PipelineRecord] =
+                    if id == point {
+                        injected
+                    } else if component.inputs.count == 1 {
+                        records(of: component.inputs[0])
+                    } else {
+                        component.inputs.flatMap { records(of: $0) }
+                    }
+                let count = inputs.count
                 let output = transform.process(inputs)
                 if let stats = stats[id] {
                     let sent = output.outputs.values.reduce(0) { $0 + $1.count }
-                    stats.add(received: inputs.count, sent: sent, errors: output.failures.count)
+                    stats.add(received: count, sent: sent, errors: output.failures.count)
                     if stats.tap.isListening { stats.tap.offer(output.outputs.values.flatMap { $0 }) }
                 }
                 result.failures += output.failures.map {
                     Failure(record: $0.record, transform: id, reason: $0.reason, onError: component.onError)
                 }
                 if let fatal = output.fatal { result.fatal = result.fatal ?? "transform '\(id)': \(fatal)" }
-                cache[id] = output
+                for (name, records) in output.outputs { made[name.isEmpty ? id : "\(id).\(name)"] = records }
             }
-            let name = input == id ? "" : String(input.dropFirst(id.count + 1))
-            return cache[id]?.outputs[name] ?? []
+            var records = made.removeValue(forKey: input) ?? []
+            let taken = take(input, from: &records)
+            if !records.isEmpty { made[input] = records }
+            return taken
         }
-        result.records = wanted.flatMap { records(of: $0) }
+        result.records = wanted.count == 1 ? records(of: wanted[0]) : wanted.flatMap { records(of: $0) }
         return result
     }
 }

@@ -6,7 +6,7 @@ import WeirValues
 /// How `json` and `text` encodings turn a record into a line (the `encoding` option of
 /// the `file`, `stdout` and `topic` sinks).
 public enum RecordEncoding: String, Sendable {
-    /// One JSON object: the fields plus `_timestamp` (ms since the epoch).
+    /// One JSON object: `_timestamp` (ms since the epoch), then the fields in their order.
     case json
     /// The `message` field, or the fields as JSON when there is none.
     case text
@@ -18,15 +18,16 @@ public enum RecordEncoding: String, Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends the line (without newline) as UTF-8.
+    /// Appends the line (without newline) as UTF-8, from the record's fields as they are
+    /// held (a message still in the bytes it was read with is copied, never decoded).
     public func write(_ record: PipelineRecord, into bytes: inout [UInt8]) {
         switch self {
         case .json:
-            guard case .object(let fields) = record.fields else { return record.fields.writeJSON(into: &bytes) }
-            Value.writeJSONObject(fields, extra: ("_timestamp", .int(record.timestamp)), into: &bytes)
+            Value.writeJSONObject(record.fields, extra: ("_timestamp", .int(record.timestamp)), into: &bytes)
         case .text:
+            if let raw = record.fields.asciiText("message") { return bytes.append(contentsOf: raw) }
             if case .string(let message) = record[field: "message"] { return bytes.append(contentsOf: message.utf8) }
-            record.fields.writeJSON(into: &bytes)
+            record.object.writeJSON(into: &bytes)
         }
     }
 }

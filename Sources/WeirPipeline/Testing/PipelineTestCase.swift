@@ -179,7 +179,7 @@ extension Checker {
             }
             return .array(items)
         case .mapping(let mapping):
-            var object: [String: Value] = [:]
+            var object = Fields()
             for (key, item) in mapping {
                 guard let converted = value(item, depth: depth + 1, budget: &budget) else { return nil }
                 object[key.scalar?.string ?? ""] = converted

@@ -40,18 +40,18 @@ public enum PipelineTestRunner {
         if let expected = test.records {
             if expected.count != got.count {
                 outcome.problems.append(
-                    "expected \(expected.count) records from '\(test.from)', got \(got.count): \(got.map { $0.fields.jsonText() })")
+                    "expected \(expected.count) records from '\(test.from)', got \(got.count): \(got.map { $0.object.jsonText() })")
             }
-            for (i, (want, have)) in zip(expected, got).enumerated() where want != have.fields {
-                outcome.problems.append("record \(i + 1) from '\(test.from)' is \(have.fields.jsonText()), expected \(want.jsonText())")
+            for (i, (want, have)) in zip(expected, got).enumerated() where want != have.object {
+                outcome.problems.append("record \(i + 1) from '\(test.from)' is \(have.object.jsonText()), expected \(want.jsonText())")
             }
         }
         for condition in test.conditions {
             for (i, record) in got.enumerated() {
                 do {
-                    if try !condition.expression.matches(record.fields) {
+                    if try !condition.expression.matches(record.object) {
                         outcome.problems.append(
-                            "record \(i + 1) from '\(test.from)' does not satisfy \(condition.text): \(record.fields.jsonText())")
+                            "record \(i + 1) from '\(test.from)' does not satisfy \(condition.text): \(record.object.jsonText())")
                     }
                 } catch {
                     outcome.problems.append("condition \(condition.text) on record \(i + 1): \(error.message)")

@@ -18,21 +18,36 @@ struct ParseFailure: Error {
 }
 
 extension FieldParser {
-    func process(_ batch: [PipelineRecord]) -> TransformResult {
+    func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
+        parseEach(batch) { parse(&$0) }
+    }
+
+    /// Parses the record's field and merges what it gives; the failure when it does not parse.
+    func parse(_ record: inout PipelineRecord) -> ParseFailure? {
+        guard case .string(let text) = record[field: field] else { return ParseFailure(reason: notAString) }
+        switch parse(text) {
+        case .success(let fields):
+            record.merge(fields)
+            return nil
+        case .failure(let failure):
+            return failure
+        }
+    }
+
+    /// Runs `parse` on each record in place (the batch is this transform's own, so no
+    /// record is copied); those it fails are taken out as failures.
+    func parseEach(_ batch: consuming [PipelineRecord], _ parse: (inout PipelineRecord) -> ParseFailure?) -> TransformResult {
+        var records = batch
         var result = TransformResult()
-        for var record in batch {
-            guard case .string(let text) = record[field: field] else {
-                result.fail(record, notAString)
-                continue
-            }
-            switch parse(text) {
-            case .success(let fields):
-                record.merge(fields)
-                result.emit(record)
-            case .failure(let failure):
-                result.fail(record, failure.reason)
+        var failed: [Int] = []
+        for i in records.indices {
+            if let failure = parse(&records[i]) {
+                result.fail(records[i], failure.reason)
+                failed.append(i)
             }
         }
+        for i in failed.reversed() { records.remove(at: i) }
+        if !records.isEmpty { result.outputs[""] = records }
         return result
     }
 }

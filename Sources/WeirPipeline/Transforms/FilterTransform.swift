@@ -6,15 +6,19 @@ import WeirValues
 struct FilterTransform: RecordTransform {
     let condition: Expression
 
-    func process(_ batch: [PipelineRecord]) -> TransformResult {
+    func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
+        var records = batch
         var result = TransformResult()
-        for record in batch {
-            do {
-                if try condition.matches(record.fields) { result.emit(record) }
+        // Kept in place: the records that stay are moved, not copied.
+        records.removeAll { record in
+            do throws(ExpressionError) {
+                return try !condition.matches(record.object)
             } catch {
                 result.fail(record, "condition: \(error.message)")
+                return true
             }
         }
+        if !records.isEmpty { result.outputs[""] = records }
         return result
     }
 }

@@ -14,9 +14,32 @@ struct ParseRegexTransform: FieldParser {
 
     var notAString: String { "parse_regex: field '\(field)' is not a string" }
 
+    /// A record whose field is still the ASCII bytes it was read with is matched on those
+    /// bytes, and each capture is a slice of them: nothing is decoded or copied. Others go
+    /// the way every parser goes.
+    func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
+        let names = regex.groups.map(\.name)
+        let matcher = regex.matcher()
+        return parseEach(batch) { record in
+            guard let bytes = record.fields.asciiText(field) else { return parse(&record) }
+            let base = bytes.startIndex
+            var captured: [(Int, Range<Int>)] = []
+            let matched = bytes.withUnsafeBufferPointer { buffer in
+                matcher.match(buffer) { captured.append(($0, $1)) }
+            }
+            guard matched else { return ParseFailure(reason: mismatch) }
+            for (index, range) in captured {
+                record.fields.setText(names[index], bytes[(base + range.lowerBound)..<(base + range.upperBound)])
+            }
+            return nil
+        }
+    }
+
+    var mismatch: String { "parse_regex: '\(field)' does not match the pattern" }
+
     func parse(_ text: String) -> Result<[(String, Value)], ParseFailure> {
         guard let captures = regex.captures(text, Value.string) else {
-            return .failure(ParseFailure(reason: "parse_regex: '\(field)' does not match the pattern"))
+            return .failure(ParseFailure(reason: mismatch))
         }
         return .success(captures)
     }

@@ -7,7 +7,8 @@ import WeirValues
 /// `process` may be called by several members at once (`parallelism`), each with its own
 /// batch; `close` is called once when the run ends.
 public protocol RecordTransform: Sendable {
-    func process(_ batch: [PipelineRecord]) -> TransformResult
+    /// The batch is the transform's own: it may change its records in place.
+    func process(_ batch: consuming [PipelineRecord]) -> TransformResult
     func close()
 }
 

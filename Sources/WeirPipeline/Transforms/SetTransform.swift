@@ -12,7 +12,7 @@ struct SetTransform: RecordTransform {
             var record = original
             for (name, expression) in fields {
                 do {
-                    record[field: name] = try expression.evaluate(original.fields)
+                    record[field: name] = try expression.evaluate(original.object)
                 } catch {
                     result.fail(original, "set \(name): \(error.message)")
                     continue records

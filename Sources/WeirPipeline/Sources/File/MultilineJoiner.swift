@@ -28,7 +28,7 @@ struct MultilineJoiner {
                     ], requiresOneOf: ["start_pattern", "continuation_pattern"])))
 
         /// The rule a checked `multiline` option gives; nil without one.
-        init?(_ values: [String: Value]?) {
+        init?(_ values: Fields?) {
             guard let values else { return nil }
             if case .string(let pattern) = values["start_pattern"] { start = try? CompiledRegex(pattern) }
             if case .string(let pattern) = values["continuation_pattern"] { continuation = try? CompiledRegex(pattern) }
