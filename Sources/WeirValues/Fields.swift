@@ -106,6 +106,12 @@ public struct Fields: Sendable, Hashable, RandomAccessCollection, ExpressibleByD
         }
     }
 
+    /// Adds the field `name`, a string held as its UTF-8 bytes, last, without looking for
+    /// a field of that name: for a caller that knows there is none.
+    public mutating func appendText(_ name: String, _ bytes: ArraySlice<UInt8>) {
+        entries.append(Entry(name, .text(bytes)))
+    }
+
     /// The bytes of the field `name` when it is a string still held as the bytes it was
     /// read with and they are ASCII (so exactly what decoding and encoding again gives).
     public func asciiText(_ name: String) -> ArraySlice<UInt8>? {

@@ -19,17 +19,24 @@ struct ParseRegexTransform: FieldParser {
     /// the way every parser goes.
     func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
         let names = regex.groups.map(\.name)
+        let distinctNames = Set(names).count == names.count && !names.contains(field)
         let matcher = regex.matcher()
+        var captured: [(Int, Range<Int>)] = []
+        captured.reserveCapacity(names.count)
         return parseEach(batch) { record in
             guard let bytes = record.fields.asciiText(field) else { return parse(&record) }
             let base = bytes.startIndex
-            var captured: [(Int, Range<Int>)] = []
+            captured.removeAll(keepingCapacity: true)
             let matched = bytes.withUnsafeBufferPointer { buffer in
                 matcher.match(buffer) { captured.append(($0, $1)) }
             }
             guard matched else { return ParseFailure(reason: mismatch) }
+            // A record holding only the parsed field (a line as read) gets the captures
+            // added without a search for each name.
+            let fresh = distinctNames && record.fields.count == 1
             for (index, range) in captured {
-                record.fields.setText(names[index], bytes[(base + range.lowerBound)..<(base + range.upperBound)])
+                let value = bytes[(base + range.lowerBound)..<(base + range.upperBound)]
+                if fresh { record.fields.appendText(names[index], value) } else { record.fields.setText(names[index], value) }
             }
             return nil
         }
