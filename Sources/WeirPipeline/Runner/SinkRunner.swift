@@ -26,7 +26,8 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
     let checkpointPath: String
     private let store: SlottedCheckpoint
     let batchSize = 4_000
-    /// Room made at once for a batch's values (4,000 lines of about 250 bytes).
+    /// Most room made at once for a batch's values (4,000 lines of about 250 bytes); a
+    /// batch of fewer records gets room for that many.
     static let valuesCapacity = 1 << 20
     private let output: any SinkOutput
     /// What the next commit writes: the output's state and the next offset of every
@@ -361,7 +362,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
         // The batch's values go into one buffer, each record's message a slice of it: no
         // allocation or decoding per record.
         var values: [UInt8] = []
-        values.reserveCapacity(Self.valuesCapacity)
+        values.reserveCapacity(min(Self.valuesCapacity, Int(clamping: end - reader.position) * 256))
         var batch: [PipelineRecord] = []
         batch.reserveCapacity(batchSize)
         var ends: [Int] = []
