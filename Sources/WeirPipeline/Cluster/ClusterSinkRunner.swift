@@ -276,14 +276,13 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
             var bytes = 0
             for message in messages {
                 bytes += message.value.count
-                var record = PipelineRecord(
-                    message: String(decoding: message.value, as: UTF8.self), timestamp: message.timestamp ?? 0, key: message.key,
-                    capacity: 8)
+                // The value's bytes as they came: decoded only if a transform reads them.
+                var record = PipelineRecord(message: message.value[...], timestamp: message.timestamp ?? 0, key: message.key, capacity: 8)
                 record.origin = RecordOrigin(topic: key.topic, partition: Int(key.partition), offset: message.offset)
                 if !message.headers.isEmpty { record.headers = message.headers.filter { $0.key != SourcePosition.header } }
                 batch.append(record)
             }
-            let result = try graph.process(batch, from: key.topic)
+            let result = try graph.process(consume batch, from: key.topic)
             for failure in result.failures where failure.onError != "drop" {
                 setup.deadLetters.add(failure.record, reason: failure.reason, component: failure.transform)
             }
