@@ -242,6 +242,10 @@ final class LockedStandardOutput: LineWriter, @unchecked Sendable {
         try lock.withLock { try output.write(line + "\n") }
     }
 
+    func write(lines: [UInt8]) throws {
+        try lock.withLock { try output.write(lines) }
+    }
+
     func flush() throws {
         try lock.withLock { try output.flush() }
     }

@@ -13,7 +13,13 @@ final class StdoutSink: SinkOutput {
     }
 
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
-        for record in records { try writer.write(encoding.line(record)) }
+        // The batch is encoded into one buffer, with no string per line, and written at once.
+        var lines: [UInt8] = []
+        for record in records {
+            encoding.write(record, into: &lines)
+            lines.append(UInt8(ascii: "\n"))
+        }
+        try writer.write(lines: lines)
         try writer.flush()
     }
 }

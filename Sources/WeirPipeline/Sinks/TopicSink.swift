@@ -20,7 +20,8 @@ final class TopicSink: SinkOutput {
 
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
         for record in records {
-            let value = Array(encoding.line(record).utf8)
+            var value: [UInt8] = []
+            encoding.write(record, into: &value)
             try producer.send(Record(key: record.key(from: key), value: value, timestamp: record.timestamp, headers: record.headers))
         }
         try producer.flush()
