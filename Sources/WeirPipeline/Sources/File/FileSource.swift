@@ -28,6 +28,10 @@ final class FileSource {
         var multiline: MultilineJoiner.Rule?
         // One chunk is one batch: 256 KiB, as `weir produce` batches.
         var chunkSize = 256 << 10
+        /// `tail` waits for inotify to report changes in the directories it reads (Linux,
+        /// local filesystems); off, it looks at its files on a timer, as it does where
+        /// inotify cannot see. Tests turn it off to test that.
+        var watch = true
 
         init(_ options: ComponentOptions) {
             patterns = options.strings("paths")
@@ -56,6 +60,11 @@ final class FileSource {
     /// Idle files closed while a glob still finds them, as they were then.
     private var parked: [String: Parked] = [:]
     private var dirty = false
+    /// Reports changes in the directories the globs read (a `tail` on Linux).
+    private var watcher: FileWatcher?
+    /// Every directory the globs read is watched: the source waits for changes rather than
+    /// looking at its files on a timer.
+    private var watched = false
     /// The source has never run before: `read_from: end` applies to the files it finds
     /// first. Files that appear later are read from their start, so no line written
     /// between a rotation and the next scan is lost.
@@ -80,19 +89,49 @@ final class FileSource {
     /// file further behind than one round keeps the rest, its unfinished line too, for
     /// the next run: stopping stays quick and never cuts a line in two.
     func run(bounded: Bool, stop: StopFlag) throws {
+        // A bounded run reads what is there and ends: nothing to wait for.
+        if !bounded && options.watch {
+            watcher = FileWatcher()
+            if watcher == nil {
+                logger.warning(
+                    "inotify unavailable (\(String(cString: strerror(errno)))); looking at files every scan_interval_ms",
+                    metadata: meta([:]))
+            }
+        }
+        defer { watcher?.stop() }
         var lastScan: Int64 = .min
         var firstScan = true
         var lastFlush = monotonicMillis()
         var idleWaitMs = Self.idleWaitMs.lowerBound
         while true {
-            // Marked before the flag is read: a stop after this ends the idle wait at once.
+            // Marked before the flag is read and the changes are taken: a stop or a change
+            // after this ends the idle wait at once.
             let stopMark = stop.mark()
+            if let failed = watcher, failed.failed {
+                logger.warning(
+                    "inotify stopped reporting changes; looking at files every scan_interval_ms", metadata: meta([:]))
+                failed.stop()
+                watcher = nil
+                watched = false
+            }
+            let changeMark = watcher?.changed.mark()
+            let changes = watcher?.take() ?? FileWatcher.Changes()
             let now = monotonicMillis()
             let stopping = stop.isSet
-            if firstScan || stopping || (!bounded && (now - lastScan >= options.scanIntervalMs || emptyFileGrew())) {
+            func scanDue() -> Bool {
+                watched
+                    ? changes.rescan || now - lastScan >= max(options.scanIntervalMs, Self.watchedScanMs)
+                    : now - lastScan >= options.scanIntervalMs || emptyFileGrew()
+            }
+            if firstScan || stopping || (!bounded && scanDue()) {
+                // Directories are watched before they are scanned: what changes after the
+                // scan looked is reported.
+                if let watcher { watched = watchDirectories(watcher) }
                 try scan(first: firstScan, now: now)
                 firstScan = false
                 lastScan = now
+            } else if !changes.touched.isEmpty {
+                try look(at: changes.touched, now: now)
             }
             var progressed = false
             for slot in files.keys.sorted() {
@@ -117,45 +156,142 @@ final class FileSource {
             if finishing { break }
             if progressed {
                 idleWaitMs = Self.idleWaitMs.lowerBound
-            } else {
-                // Files do not signal (no inotify here): they are looked at again after a
-                // wait that doubles while nothing changes, and never later than the next
-                // scan or timeout is due.
-                let wait = min(idleWaitMs, timersDue(lastScan: bounded ? nil : lastScan) - monotonicMillis())
-                stopMark.wait(until: .now + .milliseconds(max(1, wait)))
-                idleWaitMs = min(idleWaitMs * 2, Self.idleWaitMs.upperBound)
+                continue
             }
+            let now2 = monotonicMillis()
+            var due: Int64
+            if watched {
+                // Every directory is watched: the files are looked at again when one
+                // changes, when a timer is due, and on a timer only while a file renamed
+                // out of the globs (perhaps out of the watched directories) is read on.
+                due = min(
+                    timersDue(lastScan: lastScan, every: max(options.scanIntervalMs, Self.watchedScanMs)),
+                    closeIdleDue(now: now2))
+                if files.values.contains(where: \.gone) { due = min(due, now2 + idleWaitMs) }
+            } else {
+                // Files do not signal: they are looked at again after a wait that doubles
+                // while nothing changes, and never later than the next scan or timeout is due.
+                due = min(now2 + idleWaitMs, timersDue(lastScan: bounded ? nil : lastScan, every: options.scanIntervalMs))
+            }
+            let deadline: ContinuousClock.Instant? = due == .max ? nil : .now + .milliseconds(max(1, due - now2))
+            ChangeSignal.wait(for: [stopMark] + (changeMark.map { [$0] } ?? []), until: deadline)
+            idleWaitMs = min(idleWaitMs * 2, Self.idleWaitMs.upperBound)
         }
         try writer.flush(force: true)
         try deadLetters.flush()
         files.removeAll()
     }
 
-    /// How long a round that found nothing new waits before the next, in ms: the least
-    /// right after data came (a line written just then waits little), doubling up to the
-    /// most while the files stay as they are (an idle tail costs almost no CPU).
+    /// How long a round that found nothing new waits before the next, in ms, when files
+    /// are polled: the least right after data came (a line written just then waits
+    /// little), doubling up to the most while the files stay as they are.
     static let idleWaitMs: ClosedRange<Int64> = 2...256
 
+    /// How often the globs are scanned when every directory they read is watched, in ms
+    /// (at least `scan_interval_ms`): a safety net only, as changes are reported.
+    static let watchedScanMs: Int64 = 60_000
+
     /// When the next thing that waits on time is due, in monotonic ms: the next scan
-    /// (`lastScan` nil: none), an unfinished line's `partial_line_timeout_ms`, a multiline
-    /// record's `timeout_ms`. `Int64.max` when nothing is.
-    private func timersDue(lastScan: Int64?) -> Int64 {
-        // Saturating: an option of Int64.max means never.
-        func after(_ start: Int64, _ ms: Int64) -> Int64 {
-            let (sum, overflow) = start.addingReportingOverflow(ms)
-            return overflow ? .max : sum
-        }
-        var due = lastScan.map { after($0, options.scanIntervalMs) } ?? .max
+    /// (`lastScan` nil: none) `every` ms after the last, an unfinished line's
+    /// `partial_line_timeout_ms`, a multiline record's `timeout_ms`. `Int64.max` when
+    /// nothing is.
+    private func timersDue(lastScan: Int64?, every scanIntervalMs: Int64) -> Int64 {
+        var due = lastScan.map { Self.after($0, scanIntervalMs) } ?? .max
         for file in files.values where file.holdsUnappended {
             // The same conditions as `expireTimeouts`: nothing counted here stays due
             // once that has run.
             if !file.unfinished.isEmpty || file.oversize {
-                due = min(due, after(file.lastGrowth, options.partialLineTimeoutMs))
+                due = min(due, Self.after(file.lastGrowth, options.partialLineTimeoutMs))
             } else if let rule = file.joiner?.rule, file.joiner?.isEmpty == false {
-                due = min(due, after(file.lastGrowth, rule.timeoutMs))
+                due = min(due, Self.after(file.lastGrowth, rule.timeoutMs))
             }
         }
         return due
+    }
+
+    /// When the next open file is due to be closed as idle (`closeIdleFiles`), in
+    /// monotonic ms; files whose time has passed but stay open (they are not read to
+    /// their end) wait for a change, not for time.
+    private func closeIdleDue(now: Int64) -> Int64 {
+        var due = Int64.max
+        for file in files.values where !file.holdsUnappended {
+            let at = Self.after(file.lastGrowth, options.closeIdleMs)
+            if at > now { due = min(due, at) }
+        }
+        return due
+    }
+
+    /// `start` plus `ms`, saturating: an option of Int64.max means never.
+    private static func after(_ start: Int64, _ ms: Int64) -> Int64 {
+        let (sum, overflow) = start.addingReportingOverflow(ms)
+        return overflow ? .max : sum
+    }
+
+    // MARK: Watching
+
+    /// Watches every directory the globs read (see `directories(of:)`); returns whether
+    /// all of them are, so that nothing changes unseen. One that cannot be watched (the
+    /// inotify watch limit reached, a network filesystem, a directory not there yet), or a
+    /// glob that finds a symbolic link, is logged once, and the source goes on looking
+    /// every `scan_interval_ms`.
+    private func watchDirectories(_ watcher: FileWatcher) -> Bool {
+        let (directories, complete) = Self.directories(of: options.patterns)
+        var all = complete
+        for directory in directories {
+            switch watcher.watch(directory) {
+            case .watching:
+                continue
+            case .remote(let type):
+                warnOnce(
+                    directory,
+                    "on a \(type) filesystem, which inotify does not see changed by other machines; looking every scan_interval_ms")
+            case .failed(let error) where error.code == ENOSPC:
+                warnOnce(directory, "inotify watch limit reached (fs.inotify.max_user_watches); looking every scan_interval_ms")
+            case .failed(let error):
+                warnOnce(directory, "cannot be watched (\(error)); looking every scan_interval_ms")
+            }
+            all = false
+        }
+        // A symlinked file (Kubernetes' /var/log/containers/*.log) is written in its
+        // target's directory, which is not watched: such files are looked at on a timer.
+        if let link = Self.expand(options.patterns).first(where: Self.isSymlink) {
+            warnOnce(link, "a symbolic link, whose target's directory is not watched; looking every scan_interval_ms")
+            all = false
+        }
+        return all
+    }
+
+    /// Whether `path` is a symbolic link itself.
+    static func isSymlink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+    }
+
+    /// The directories the globs read: for each pattern, the directory its fixed part
+    /// names (which sees subdirectories appear) and those its wildcard directory parts
+    /// expand to now. `complete` is false when a fixed directory is not there (yet).
+    static func directories(of patterns: [String]) -> (directories: [String], complete: Bool) {
+        func isDirectory(_ path: String) -> Bool {
+            var info = stat()
+            return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        }
+        var directories: [String] = []
+        var complete = true
+        for pattern in patterns {
+            let parts = pattern.split(separator: "/", omittingEmptySubsequences: false).dropLast().map(String.init)
+            let wildcard = parts.firstIndex { $0.contains(where: { "*?[".contains($0) }) } ?? parts.count
+            var fixed = parts[..<wildcard].joined(separator: "/")
+            if fixed.isEmpty { fixed = pattern.hasPrefix("/") ? "/" : "." }
+            guard isDirectory(fixed) else {
+                complete = false
+                continue
+            }
+            directories.append(fixed)
+            for level in parts.indices where level >= wildcard {
+                directories += expand([parts[...level].joined(separator: "/")]).filter(isDirectory)
+            }
+        }
+        return (directories, complete)
     }
 
     // MARK: Finding files
@@ -164,73 +300,7 @@ final class FileSource {
         emptyFiles.removeAll()
         var seen = Set<Int>()
         for path in Self.expand(options.patterns) {
-            var info = stat()
-            guard stat(path, &info) == 0 else { continue }
-            guard (info.st_mode & S_IFMT) == S_IFREG else {
-                warnOnce(path, "not a regular file; skipped")
-                continue
-            }
-            if parked[path] == Parked(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: UInt64(info.st_size)) {
-                continue
-            }
-            parked[path] = nil
-            if let file = files.values.first(where: {
-                !$0.gone && $0.identity.device == UInt64(info.st_dev) && $0.identity.inode == UInt64(info.st_ino)
-            }) {
-                if file.path != path {
-                    logger.info("file renamed; still following it", metadata: meta(["from": "\(file.path)", "to": "\(path)"]))
-                }
-                file.path = path
-                seen.insert(file.slot)
-                continue
-            }
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                warnOnce(path, "cannot be opened: \(String(cString: strerror(errno)))")
-                continue
-            }
-            guard let identity = FileIdentity.of(fd: fd) else {
-                close(fd)
-                continue
-            }
-            let size = UInt64(info.st_size)
-            let slot: Int
-            var offset: UInt64 = 0
-            var partialLine = false
-            if let known = writer.state.slot(for: path, identity, excluding: Set(files.keys)),
-                let cursor = writer.state.files[String(known)], cursor.offset <= size
-            {
-                slot = known
-                offset = cursor.offset
-                partialLine = cursor.partialLine == true
-            } else if identity.fingerprintLength == 0 {
-                // Nothing to read yet, and nothing to tell it by: taken up once it has
-                // bytes (watched every round, so its first lines wait for no scan).
-                close(fd)
-                emptyFiles.insert(path)
-                continue
-            } else if let original = files.values.first(where: { $0.identity.matches(identity, path: path) || identity.isPrefix(of: $0.fd) }
-            ) {
-                // A copy of a file being read (copy-and-truncate in progress): the
-                // original is read on; the copy is taken up only if the original is cut.
-                logger.debug(
-                    "copy of a file being read; not read twice", metadata: meta(["path": "\(path)", "original": "\(original.path)"]))
-                close(fd)
-                continue
-            } else {
-                slot = writer.takeSlot()
-                if first && options.readFromEnd && freshSource { offset = size }
-                if options.follow || offset > 0 {
-                    logger.debug("new file", metadata: meta(["path": "\(path)", "from": "\(offset)"]))
-                }
-                writer.note(.file(slot: slot, FileCursor(identity: identity, offset: offset)))
-                dirty = true
-            }
-            let file = FollowedFile(
-                slot: slot, path: path, fd: fd, identity: identity, offset: offset,
-                partialLine: partialLine, multiline: options.multiline, now: now)
-            files[slot] = file
-            seen.insert(slot)
+            if let slot = try take(path, first: first, now: now) { seen.insert(slot) }
         }
         for file in files.values where !seen.contains(file.slot) {
             file.gone = true
@@ -242,6 +312,106 @@ final class FileSource {
                 try restart(file, reason: "its first bytes changed")
             }
         }
+    }
+
+    /// Looks at paths inotify reported written to (no entry created, renamed or deleted,
+    /// which takes a scan): one a glob finds that is not open (parked, empty before) is
+    /// taken up as a scan would. Open files are read every round anyway.
+    private func look(at paths: Set<String>, now: Int64) throws {
+        let open = Set(files.values.lazy.filter { !$0.gone }.map(\.path))
+        for path in paths.sorted() where !open.contains(path) && Self.matches(path, options.patterns) {
+            emptyFiles.remove(path)
+            _ = try take(path, first: false, now: now, renames: false)
+        }
+    }
+
+    /// Whether a glob of `patterns` finds `path`, as glob(3) matches.
+    static func matches(_ path: String, _ patterns: [String]) -> Bool {
+        patterns.contains { fnmatch($0, path, FNM_PATHNAME | FNM_PERIOD) == 0 }
+    }
+
+    /// Takes up the file a glob found at `path`, unless it is followed already (then
+    /// `renames` says whether its path is updated), parked and unchanged, empty, or a copy
+    /// of one being read. Returns the slot of the file followed there, if any.
+    private func take(_ path: String, first: Bool, now: Int64, renames: Bool = true) throws -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            warnOnce(path, "not a regular file; skipped")
+            return nil
+        }
+        if parked[path] == Parked(info) {
+            return nil
+        }
+        parked[path] = nil
+        if let file = files.values.first(where: {
+            !$0.gone && $0.identity.device == UInt64(info.st_dev) && $0.identity.inode == UInt64(info.st_ino)
+        }) {
+            if file.path != path && renames {
+                logger.info("file renamed; still following it", metadata: meta(["from": "\(file.path)", "to": "\(path)"]))
+                file.path = path
+            }
+            return file.slot
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            warnOnce(path, "cannot be opened: \(String(cString: strerror(errno)))")
+            return nil
+        }
+        guard let identity = FileIdentity.of(fd: fd) else {
+            close(fd)
+            return nil
+        }
+        let size = UInt64(info.st_size)
+        let slot: Int
+        var offset: UInt64 = 0
+        var partialLine = false
+        let known = writer.state.slot(for: path, identity, excluding: Set(files.keys)).flatMap { slot in
+            writer.state.files[String(slot)].map { (slot: slot, cursor: $0) }
+        }
+        if let known, known.cursor.offset <= size {
+            slot = known.slot
+            offset = known.cursor.offset
+            partialLine = known.cursor.partialLine == true
+        } else if let known, known.cursor.identity.device != identity.device || known.cursor.identity.inode != identity.inode {
+            // The first bytes of a file read further than this one is long, on another
+            // inode: a copy being written (copy-and-truncate of a closed file). Its bytes
+            // were read already; it is looked at again when it changes, and taken up once
+            // it is as long as what was read.
+            logger.debug(
+                "copy being written of a file read further; looked at again later",
+                metadata: meta(["path": "\(path)", "read": "\(known.cursor.offset)", "size": "\(size)"]))
+            close(fd)
+            return nil
+        } else if identity.fingerprintLength == 0 {
+            // Nothing to read yet, and nothing to tell it by: taken up once it has
+            // bytes (looked at every round, or when inotify reports it written, so its
+            // first lines wait for no scan).
+            close(fd)
+            emptyFiles.insert(path)
+            return nil
+        } else if let original = files.values.first(where: { $0.identity.matches(identity, path: path) || identity.isPrefix(of: $0.fd) }
+        ) {
+            // A copy of a file being read (copy-and-truncate in progress): the
+            // original is read on; the copy is taken up only if the original is cut.
+            logger.debug(
+                "copy of a file being read; not read twice", metadata: meta(["path": "\(path)", "original": "\(original.path)"]))
+            close(fd)
+            return nil
+        } else {
+            slot = writer.takeSlot()
+            if first && options.readFromEnd && freshSource { offset = size }
+            if options.follow || offset > 0 {
+                logger.debug("new file", metadata: meta(["path": "\(path)", "from": "\(offset)"]))
+            }
+            writer.note(.file(slot: slot, FileCursor(identity: identity, offset: offset)))
+            dirty = true
+        }
+        let file = FollowedFile(
+            slot: slot, path: path, fd: fd, identity: identity, offset: offset,
+            partialLine: partialLine, multiline: options.multiline, now: now)
+        files[slot] = file
+        return slot
     }
 
     /// Whether a file the last scan found empty has bytes now.
@@ -421,21 +591,42 @@ final class FileSource {
     }
 
     /// Closes files read to their end that stopped growing `closeIdleMs` ago: gone ones
-    /// for good, the others parked (a scan takes a parked file up again once its size or
-    /// inode changes), so rotated files kept under the glob do not hold descriptors.
+    /// for good, the others parked (a scan takes a parked file up again once its inode,
+    /// size or modification time changes), so rotated files kept under the glob do not
+    /// hold descriptors.
     private func closeIdleFiles(now: Int64, finishing: Bool) throws {
         for file in files.values where !file.holdsUnappended && now - file.lastGrowth >= options.closeIdleMs {
-            guard let size = file.size, size == file.readOffset, file.offset == file.readOffset else { continue }
+            var info = stat()
+            guard fstat(file.fd, &info) == 0, UInt64(info.st_size) == file.readOffset, file.offset == file.readOffset else { continue }
             logger.debug("closing idle file", metadata: meta(["path": "\(file.path)"]))
-            if !file.gone { parked[file.path] = Parked(device: file.identity.device, inode: file.identity.inode, size: size) }
+            if !file.gone { parked[file.path] = Parked(info) }
             files[file.slot] = nil
         }
     }
 
+    /// A parked file as a stat shows it. The modification time tells a file deleted and
+    /// created again apart even when it has the old inode and size.
     struct Parked: Equatable {
         var device: UInt64
         var inode: UInt64
         var size: UInt64
+        var modified: timespec
+
+        init(_ info: stat) {
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+            size = UInt64(info.st_size)
+            #if os(Linux)
+            modified = info.st_mtim
+            #else
+            modified = info.st_mtimespec
+            #endif
+        }
+
+        static func == (a: Parked, b: Parked) -> Bool {
+            a.device == b.device && a.inode == b.inode && a.size == b.size && a.modified.tv_sec == b.modified.tv_sec
+                && a.modified.tv_nsec == b.modified.tv_nsec
+        }
     }
 
     /// The file at the same place now holds other content: what was read of the old
