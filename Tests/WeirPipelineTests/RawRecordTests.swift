@@ -42,4 +42,13 @@ struct RawRecordTests {
         #expect(out == Array("a\u{FFFD}(".utf8))
         #expect(RecordEncoding.json.line(Self.fromBytes("say \"hi\"")) == #"{"_timestamp":1,"message":"say \"hi\""}"#)
     }
+
+    @Test("records that do not parse leave the batch in order, and those that do keep theirs")
+    func mixedFailures() throws {
+        let parse = try makeTransform(#"type: parse_regex"# + "\n" + #"pattern: '^(?<n>\d+) ok$'"#)
+        let lines = (0..<50).map { $0 % 3 == 0 ? "\($0) bad" : "\($0) ok" }
+        let result = parse.process(lines.map(Self.fromBytes))
+        #expect(result.records.map { $0[field: "n"] } == lines.indices.filter { $0 % 3 != 0 }.map { .string(String($0)) })
+        #expect(result.failures.map(\.record[field: "message"]) == lines.filter { $0.hasSuffix("bad") }.map { .string($0) })
+    }
 }

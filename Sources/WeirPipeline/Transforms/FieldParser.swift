@@ -35,18 +35,22 @@ extension FieldParser {
     }
 
     /// Runs `parse` on each record in place (the batch is this transform's own, so no
-    /// record is copied); those it fails are taken out as failures.
+    /// record is copied); those it fails are taken out as failures, in one pass.
     func parseEach(_ batch: consuming [PipelineRecord], _ parse: (inout PipelineRecord) -> ParseFailure?) -> TransformResult {
         var records = batch
         var result = TransformResult()
-        var failed: [Int] = []
+        // Records that parse are moved down over those that failed, in order; the failed
+        // ones end up past `kept` and are cut off once.
+        var kept = 0
         for i in records.indices {
             if let failure = parse(&records[i]) {
                 result.fail(records[i], failure.reason)
-                failed.append(i)
+            } else {
+                if kept != i { records.swapAt(kept, i) }
+                kept += 1
             }
         }
-        for i in failed.reversed() { records.remove(at: i) }
+        records.removeSubrange(kept...)
         if !records.isEmpty { result.outputs[""] = records }
         return result
     }
