@@ -119,19 +119,6 @@ public struct Fields: Sendable, Hashable, RandomAccessCollection, ExpressibleByD
         return bytes
     }
 
-    /// Calls `body` with the UTF-8 bytes of the string field `name` (nil when it is missing
-    /// or not a string), without making a `String` of bytes that are ASCII.
-    public func withUTF8<T>(of name: String, _ body: (UnsafeBufferPointer<UInt8>?, _ isText: Bool) throws -> T) rethrows -> T {
-        guard let at = index(forKey: name) else { return try body(nil, false) }
-        switch entries[at].slot {
-        case .text(let bytes) where Self.isASCII(bytes):
-            return try bytes.withUnsafeBufferPointer { try body($0, true) }
-        case let slot:
-            guard case .string(var text) = slot.value else { return try body(nil, false) }
-            return try text.withUTF8 { try body($0, false) }
-        }
-    }
-
     /// Whether every byte is below 0x80, eight at a time.
     public static func isASCII(_ bytes: ArraySlice<UInt8>) -> Bool {
         bytes.withUnsafeBytes { raw in
