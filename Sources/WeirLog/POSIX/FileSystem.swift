@@ -53,7 +53,8 @@ public enum FileSystem {
     /// Whether anything (a file, a directory) is at `path`.
     public static func exists(_ path: String) -> Bool { Glibc.access(path, F_OK) == 0 }
 
-    static func isDirectory(_ path: String) -> Bool {
+    /// Whether a directory (or a link to one) is at `path`.
+    public static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }

@@ -271,10 +271,6 @@ final class FileSource {
     /// names (which sees subdirectories appear) and those its wildcard directory parts
     /// expand to now. `complete` is false when a fixed directory is not there (yet).
     static func directories(of patterns: [String]) -> (directories: [String], complete: Bool) {
-        func isDirectory(_ path: String) -> Bool {
-            var info = stat()
-            return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-        }
         var directories: [String] = []
         var complete = true
         for pattern in patterns {
@@ -282,13 +278,13 @@ final class FileSource {
             let wildcard = parts.firstIndex { $0.contains(where: { "*?[".contains($0) }) } ?? parts.count
             var fixed = parts[..<wildcard].joined(separator: "/")
             if fixed.isEmpty { fixed = pattern.hasPrefix("/") ? "/" : "." }
-            guard isDirectory(fixed) else {
+            guard FileSystem.isDirectory(fixed) else {
                 complete = false
                 continue
             }
             directories.append(fixed)
             for level in parts.indices where level >= wildcard {
-                directories += expand([parts[...level].joined(separator: "/")]).filter(isDirectory)
+                directories += expand([parts[...level].joined(separator: "/")]).filter(FileSystem.isDirectory)
             }
         }
         return (directories, complete)
