@@ -7,9 +7,17 @@ struct ParseRegexTransform: FieldParser {
     let regex: CompiledRegex
     let field: String
 
+    /// The named groups' names, in pattern order.
+    let names: [String]
+    /// Whether the names differ from each other and from `field`: captures can then be
+    /// added to a record holding only `field` without looking for a field of that name.
+    let distinctNames: Bool
+
     init(pattern: String, field: String) throws {
         regex = try CompiledRegex(pattern)
         self.field = field
+        names = regex.groups.map(\.name)
+        distinctNames = Set(names).count == names.count && !names.contains(field)
     }
 
     var notAString: String { "parse_regex: field '\(field)' is not a string" }
@@ -18,8 +26,6 @@ struct ParseRegexTransform: FieldParser {
     /// bytes, and each capture is a slice of them: nothing is decoded or copied. Others go
     /// the way every parser goes.
     func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
-        let names = regex.groups.map(\.name)
-        let distinctNames = Set(names).count == names.count && !names.contains(field)
         let matcher = regex.matcher()
         var captured: [(Int, Range<Int>)] = []
         captured.reserveCapacity(names.count)
