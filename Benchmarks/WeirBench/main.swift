@@ -168,9 +168,9 @@ func read(_ options: [String: String]) throws {
     let cpuStart = Usage.current().cpuSeconds
     let start = now()
     for partition in topic.partitions {
-        storedBytes += partition.sizeInBytes
-        var reader = PartitionReader(partition: partition, from: partition.startOffset)
-        try reader.read(upTo: partition.endOffset) { record in
+        storedBytes += try partition.sizeInBytes
+        var reader = PartitionReader(partition: partition, from: try partition.startOffset)
+        try reader.read(upTo: try partition.endOffset) { record in
             records += 1
             if let value = record.value, let first = value.first, let last = value.last {
                 valueBytes += value.count

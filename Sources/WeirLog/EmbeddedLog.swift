@@ -8,6 +8,10 @@ import Synchronization
 /// ```
 /// <data dir>/.lock                 flock + owner PID
 /// <data dir>/.clean-shutdown       present only between a clean close and the next open
+/// <data dir>/.unrecovered-partitions  instead of it, when partitions an unclean stop left
+///                                  were not used (so not recovered) before the clean close:
+///                                  one <topic>/<partition> a line, recovered on first use
+///                                  (`UnrecoveredList`; valid only with the lock's stamp)
 /// <data dir>/topics/<topic>/topic.json
 /// <data dir>/topics/<topic>/<partition>/<20-digit base offset>.log|.index|.timeindex
 /// <data dir>/topics/~staging/<topic>, ~deleting/<incarnation>   only while a topic is
@@ -17,9 +21,11 @@ import Synchronization
 public final class EmbeddedLog: Sendable {
     public let directory: String
     public let groups: GroupCoordinator
-    /// True when the previous owner did not close the log cleanly, so recovery ran.
+    /// True when the previous owner did not close the log cleanly, so each partition is
+    /// recovered before its first use.
     public let recoveredFromUncleanShutdown: Bool
-    /// Committed group offsets found beyond their partition's end at open, and clamped.
+    /// Committed group offsets found beyond their partition's end at open, and clamped
+    /// (checked where a stop may have lost data: partitions not yet recovered).
     public let clampedOffsets: [ClampedOffset]
     let logger: Logger
     private let lock: DirectoryLock
@@ -29,8 +35,9 @@ public final class EmbeddedLog: Sendable {
 
     static let cleanShutdownMarker = ".clean-shutdown"
 
-    /// Opens (creating if needed) the data directory and recovers it if it was not
-    /// closed cleanly. Throws `directoryLocked` if another process owns it.
+    /// Opens (creating if needed) the data directory: topic configurations only. Each
+    /// partition's files are opened on its first use, and recovered then if the last stop
+    /// left it unclean. Throws `directoryLocked` if another process owns it.
     public init(directory: String, logger: Logger = Logger(label: "weir.log")) throws {
         self.directory = directory
         self.logger = logger
@@ -39,16 +46,32 @@ public final class EmbeddedLog: Sendable {
         lock = try DirectoryLock(directory: directory)
 
         let marker = directory + "/" + Self.cleanShutdownMarker
-        let clean = FileSystem.exists(marker)
+        let unrecoveredList = directory + "/" + UnrecoveredList.fileName
+        // Which partitions the last stop left unclean: none, those listed, or all (nil).
+        let unrecovered: Set<TopicPartition>?
+        if FileSystem.exists(marker) {
+            unrecovered = []
+        } else if let listed = try? FileSystem.readWholeFile(unrecoveredList),
+            let parsed = UnrecoveredList.decode(listed, token: lock.previousCloseToken)
+        {
+            unrecovered = parsed
+        } else {
+            unrecovered = nil
+        }
         let hasData = try FileSystem.listDirectory(directory + "/topics").contains { (try? TopicName.validate($0)) != nil }
-        recoveredFromUncleanShutdown = !clean && hasData
+        recoveredFromUncleanShutdown = unrecovered == nil && hasData
         if recoveredFromUncleanShutdown {
             logger.warning(
-                "data directory was not closed cleanly; checking every batch since the last recovery point",
+                "data directory was not closed cleanly; each partition is checked batch by batch from its recovery point before its first use",
                 metadata: ["directory": "\(directory)"])
+        } else if let unrecovered, !unrecovered.isEmpty {
+            logger.info(
+                "partitions an earlier unclean stop left are recovered before their first use",
+                metadata: ["directory": "\(directory)", "partitions": "\(unrecovered.count)"])
         }
         // From here on, a crash must count as unclean.
         try FileSystem.remove(marker)
+        try FileSystem.remove(unrecoveredList)
         try FileSystem.fsyncDirectory(directory)
 
         var opened: [String: Topic] = [:]
@@ -59,8 +82,10 @@ public final class EmbeddedLog: Sendable {
                 continue
             }
             let config = try Topic.readConfig(topicDirectory)
-            let topic = try Topic(name: name, directory: topicDirectory, config: config, clean: clean, logger: logger)
-            for partition in topic.partitions { try partition.enforceRetention() }
+            let topic = try Topic(
+                name: name, directory: topicDirectory, config: config,
+                clean: { id in unrecovered.map { !$0.contains(TopicPartition(topic: name, partition: id)) } ?? false },
+                logger: logger)
             opened[name] = topic
         }
         topics = TopicTable(opened)
@@ -69,8 +94,21 @@ public final class EmbeddedLog: Sendable {
         var clamped: [ClampedOffset] = []
         for (group, offsets) in store.all() {
             for (key, committed) in offsets {
-                guard let topic = opened[key.topic], key.partition < topic.partitions.count else { continue }
-                let end = topic.partitions[key.partition].endOffset
+                // A clean stop loses nothing, so only a partition not yet recovered can have
+                // lost what a group committed (checking it opens and recovers it).
+                guard let topic = opened[key.topic], key.partition < topic.partitions.count,
+                    topic.partitions[key.partition].awaitsRecovery
+                else { continue }
+                let end: Int64
+                do {
+                    end = try topic.partitions[key.partition].endOffset
+                } catch {
+                    // Left as committed: reading the partition reports why it cannot be.
+                    logger.error(
+                        "could not open a partition to check a group's committed offset",
+                        metadata: ["group": "\(group)", "partition": "\(key.topic)/\(key.partition)", "error": "\(error)"])
+                    continue
+                }
                 if committed > end {
                     clamped.append(ClampedOffset(group: group, topic: key.topic, partition: key.partition, committed: committed, end: end))
                     logger.warning(
@@ -124,10 +162,11 @@ public final class EmbeddedLog: Sendable {
             try FileSystem.createDirectory(staging)
             try Topic.writeConfig(config, to: staging)
             try Topic.writeIncarnation(to: staging)
+            try Topic.createPartitions(config.partitions, in: staging)
             try FileSystem.fsyncDirectory(staging)
             try FileSystem.rename(staging, topicDirectory)
             try FileSystem.fsyncDirectory(topicsDirectory)
-            let topic = try Topic(name: name, directory: topicDirectory, config: config, clean: true, logger: logger)
+            let topic = try Topic(name: name, directory: topicDirectory, config: config, clean: { _ in true }, logger: logger)
             topics[name] = topic
             return topic
         }
@@ -206,10 +245,10 @@ public final class EmbeddedLog: Sendable {
         return try names.sorted().flatMap { name in
             try topic(name).partitions.map { partition in
                 let offset = committed[TopicPartition(topic: name, partition: partition.id)]
-                let from = max(offset ?? partition.startOffset, partition.startOffset)
+                let (start, end) = (try partition.startOffset, try partition.endOffset)
+                let from = max(offset ?? start, start)
                 return GroupPartitionState(
-                    topic: name, partition: partition.id, committed: offset, end: partition.endOffset,
-                    lag: max(0, partition.endOffset - from))
+                    topic: name, partition: partition.id, committed: offset, end: end, lag: max(0, end - from))
             }
         }
     }
@@ -217,25 +256,28 @@ public final class EmbeddedLog: Sendable {
     /// Where a group member starts reading `partition`: its committed offset, or the reset
     /// policy's choice when there is none or it fell below the log start (retention).
     public func startOffset(group: String, partition: Partition, reset: OffsetResetPolicy) throws -> Int64 {
-        if let committed = committedPosition(group: group, partition: partition) { return committed }
+        if let committed = try committedPosition(group: group, partition: partition) { return committed }
         switch reset {
-        case .earliest: return partition.startOffset
-        case .latest: return partition.endOffset
+        case .earliest: return try partition.startOffset
+        case .latest: return try partition.endOffset
         case .error: throw WeirLogError.noCommittedOffset(group: group, topic: partition.topic, partition: partition.id)
         }
     }
 
     /// The group's committed offset for `partition` if it is still readable (not below
     /// the start offset, which retention may have moved past it), capped at the end.
-    public func committedPosition(group: String, partition: Partition) -> Int64? {
+    public func committedPosition(group: String, partition: Partition) throws -> Int64? {
         let key = TopicPartition(topic: partition.topic, partition: partition.id)
-        guard let committed = groups.committedOffsets(group: group)[key], committed >= partition.startOffset else { return nil }
-        return min(committed, partition.endOffset)
+        guard let committed = groups.committedOffsets(group: group)[key], try committed >= partition.startOffset else { return nil }
+        return min(committed, try partition.endOffset)
     }
 
     // MARK: Shutdown
 
-    /// Flushes every partition, writes recovery points and the clean-shutdown marker.
+    /// Flushes every partition appended to, writes their recovery points, and marks the
+    /// stop clean: the clean-shutdown marker, or, when partitions an unclean stop left were
+    /// never used (so never recovered), the list of them, which the next open recovers on
+    /// first use. If a partition fails to close, nothing is marked: the next open recovers.
     public func close() throws {
         let alreadyClosed = closed.withLock { closed in
             defer { closed = true }
@@ -243,9 +285,27 @@ public final class EmbeddedLog: Sendable {
         }
         guard !alreadyClosed else { return }
         flusher.cancel()
-        for topic in topics.table.withLock({ Array($0.values) }) { try topic.close() }
-        let marker = directory + "/" + Self.cleanShutdownMarker
-        try FileSystem.writeAtomically(marker, Array("clean\n".utf8))
+        let all = topics.table.withLock { Array($0.values) }
+        var failure: (any Error)?
+        var unrecovered: [TopicPartition] = []
+        for topic in all {
+            do {
+                unrecovered += try topic.close().map { TopicPartition(topic: topic.name, partition: $0) }
+            } catch {
+                failure = failure ?? error
+            }
+        }
+        if let failure {
+            lock.release()
+            throw failure
+        }
+        if unrecovered.isEmpty {
+            try FileSystem.writeAtomically(directory + "/" + Self.cleanShutdownMarker, Array("clean\n".utf8))
+        } else {
+            let token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+            try FileSystem.writeAtomically(directory + "/" + UnrecoveredList.fileName, UnrecoveredList.encode(unrecovered, token: token))
+            try lock.stampClose(token: token)
+        }
         lock.release()
     }
 }

@@ -103,8 +103,9 @@ public final class RunMonitor: Sendable {
         snapshot.topics = (log?.topicNames ?? []).compactMap { try? log?.topic($0) }.map { topic in
             PipelinesReport.Topic(
                 name: topic.name,
-                partitions: topic.partitions.map {
-                    PipelinesReport.Partition(
+                // A partition whose files cannot be opened is left out (reading it says why).
+                partitions: topic.partitions.compactMap {
+                    try? PipelinesReport.Partition(
                         partition: $0.id, startOffset: $0.startOffset, endOffset: $0.endOffset,
                         sizeBytes: $0.sizeInBytes, segments: $0.segmentCount)
                 })

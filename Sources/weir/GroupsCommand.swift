@@ -122,7 +122,7 @@ struct GroupsCommand: ParsableCommand {
                     try global.withLog { log -> ([TopicPartition: Int64], [String]) in
                         let topic = try log.topic(self.topic)
                         let partitions = try partition.map { [try topic.partition($0)] } ?? topic.partitions
-                        let offsets = try target(partitions.map { ($0.id, $0.startOffset, $0.endOffset) })
+                        let offsets = try target(partitions.map { ($0.id, try $0.startOffset, try $0.endOffset) })
                         return (offsets, try GroupOffsetReset.reset(group: group, offsets: offsets, log: log))
                     }
                 },

@@ -167,10 +167,11 @@ struct TopicsCommand: ParsableCommand {
                         let topic = try log.topic(name)
                         return Description(
                             name: topic.name, incarnation: topic.incarnation, config: Config(config: topic.config),
-                            partitions: topic.partitions.map { p in
-                                PartitionState(
-                                    partition: p.id, startOffset: p.startOffset, endOffset: p.endOffset,
-                                    records: p.endOffset - p.startOffset, sizeBytes: Int64(p.sizeInBytes), segments: p.segmentCount)
+                            partitions: try topic.partitions.map { p in
+                                let (start, end) = (try p.startOffset, try p.endOffset)
+                                return PartitionState(
+                                    partition: p.id, startOffset: start, endOffset: end, records: end - start,
+                                    sizeBytes: Int64(try p.sizeInBytes), segments: try p.segmentCount)
                             })
                     }
                 },

@@ -21,7 +21,7 @@ struct RecoveryTests {
             // Recent timestamps: the default 7-day retention would delete older segments.
             let now = currentTimeMillis()
             for b in 0..<batches {
-                batchStarts.append(topic.partitions[0].sizeInBytes)
+                batchStarts.append(try topic.partitions[0].sizeInBytes)
                 let batch = (0..<7).map {
                     Record(
                         value: bytes("batch \(b) record \($0) " + String(repeating: "z", count: (b * 13 + $0) % 90)),
@@ -30,7 +30,7 @@ struct RecoveryTests {
                 try topic.append(batch, partition: 0)
                 records += batch
             }
-            segmentSize = topic.partitions[0].sizeInBytes
+            segmentSize = try topic.partitions[0].sizeInBytes
             try log.close()
         }
 
@@ -69,7 +69,7 @@ struct RecoveryTests {
         let all = try readAll(topic)
         #expect(all.map(\.record) == kept)
         #expect(all.map(\.offset) == Array(0..<Int64(kept.count)))
-        #expect(topic.partitions[0].endOffset == Int64(kept.count))
+        #expect(try topic.partitions[0].endOffset == Int64(kept.count))
         let extra = [Record(value: bytes("after recovery"), timestamp: currentTimeMillis())]
         let result = try topic.append(extra, partition: 0)
         #expect(result.first?.baseOffset == Int64(kept.count))
@@ -138,7 +138,7 @@ struct RecoveryTests {
             try topic.append(
                 (0..<5).map { Record(value: bytes("b\(b) r\($0) " + String(repeating: "q", count: 40)), timestamp: now) }, partition: 0)
         }
-        let segments = topic.partitions[0].segmentBaseOffsets
+        let segments = try topic.partitions[0].segmentBaseOffsets
         #expect(segments.count > 3)
         try log.close()
         try FileManager.default.removeItem(atPath: directory.path + "/" + EmbeddedLog.cleanShutdownMarker)
@@ -149,8 +149,8 @@ struct RecoveryTests {
         log = try EmbeddedLog(directory: directory.path)
         let partition = try log.topic("t").partitions[0]
         #expect(partition.damage.count == 1)
-        #expect(partition.segmentBaseOffsets == segments)
-        #expect(partition.endOffset == 995)
+        #expect(try partition.segmentBaseOffsets == segments)
+        #expect(try partition.endOffset == 995)
         #expect(try readAll(try log.topic("t")).map(\.offset) == Array(0..<995))
         try log.close()
         #expect(try LogVerifier(directory: directory.path).verify().problems.isEmpty)

@@ -70,7 +70,7 @@ struct TailSourceTests {
     func records(_ h: RunnerHarness) throws -> [String] {
         let partition = try h.log.topic("raw").partitions[0]
         var values: [String] = []
-        var reader = PartitionReader(partition: partition, from: partition.startOffset)
+        var reader = PartitionReader(partition: partition, from: try partition.startOffset)
         try reader.read(upTo: partition.endOffset) { view in
             values.append(view.value.map { String(decoding: $0, as: UTF8.self) } ?? "")
             return true

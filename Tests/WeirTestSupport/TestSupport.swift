@@ -170,8 +170,8 @@ package func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 package func readAll(_ topic: Topic) throws -> [ConsumedRecord] {
     var result: [ConsumedRecord] = []
     for partition in topic.partitions {
-        var reader = PartitionReader(partition: partition, from: partition.startOffset)
-        try reader.read(upTo: partition.endOffset) { view in
+        var reader = PartitionReader(partition: partition, from: try partition.startOffset)
+        try reader.read(upTo: try partition.endOffset) { view in
             result.append(ConsumedRecord(topic: topic.name, partition: partition.id, offset: view.offset, record: view.record))
             return true
         }

@@ -54,7 +54,7 @@ extension KafkaBroker {
                     let limit = min(Int(max(0, wanted.partitionMaxBytes)), budget)
                     // Once something was read, a partition without budget left gets nothing.
                     var records = ByteBuffer()
-                    var (end, start) = (partition.endOffset, partition.startOffset)
+                    var (end, start) = (try partition.endOffset, try partition.startOffset)
                     var length = 0
                     if limit > 0 || read.bytes == 0 {
                         if sendsFromFiles {

@@ -48,7 +48,7 @@ final class IdempotentProducers: Sendable {
                 }
                 first = first ?? base
             }
-            return first ?? partition.endOffset
+            return try first ?? partition.endOffset
         }
     }
 

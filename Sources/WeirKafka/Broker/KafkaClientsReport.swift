@@ -93,8 +93,10 @@ extension KafkaBroker {
         for key in partitions {
             guard let topic = try? log.topic(key.topic), topic.partitions.indices.contains(key.partition) else { continue }
             let partition = topic.partitions[key.partition]
-            guard let committed = log.committedPosition(group: group, partition: partition) else { continue }
-            total = (total ?? 0) + max(0, partition.endOffset - committed)
+            // A partition that cannot be opened has no lag to count (reading it says why).
+            guard let committed = try? log.committedPosition(group: group, partition: partition), let end = try? partition.endOffset
+            else { continue }
+            total = (total ?? 0) + max(0, end - committed)
         }
         return total
     }

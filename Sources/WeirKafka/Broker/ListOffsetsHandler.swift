@@ -15,9 +15,9 @@ extension KafkaBroker {
                     let partition = try log.topic(topic.name).partition(Int(wanted.partitionIndex))
                     switch wanted.timestamp {
                     case ListOffsetsAPI.latestTimestamp:
-                        return .init(partitionIndex: wanted.partitionIndex, offset: partition.endOffset)
+                        return .init(partitionIndex: wanted.partitionIndex, offset: try partition.endOffset)
                     case ListOffsetsAPI.earliestTimestamp:
-                        return .init(partitionIndex: wanted.partitionIndex, offset: partition.startOffset)
+                        return .init(partitionIndex: wanted.partitionIndex, offset: try partition.startOffset)
                     default:
                         guard let found = try partition.firstRecord(atOrAfterTimestamp: wanted.timestamp) else {
                             return .init(partitionIndex: wanted.partitionIndex)

@@ -49,7 +49,7 @@ extension KafkaBroker {
             guard let base else {
                 return .init(index: data.index, errorCode: .invalidRequest, errorMessage: "no record batches")
             }
-            return .init(index: data.index, baseOffset: base, logStartOffset: partition.startOffset)
+            return .init(index: data.index, baseOffset: base, logStartOffset: try partition.startOffset)
         } catch let refused as IdempotentProducers.Refused {
             logger.debug("produce refused", metadata: ["topic": "\(topic.name)", "partition": "\(data.index)", "error": "\(refused)"])
             return .init(index: data.index, errorCode: refused.code, errorMessage: refused.description)

@@ -12,6 +12,9 @@ final class OffsetIndex {
     private(set) var offsets: [Int32] = []
     private(set) var positions: [Int32] = []
     private var flushedCount = 0
+    /// Written since the last fsync (what is loaded from disk counts as synced: it was,
+    /// at the clean close or the recovery that left it).
+    private var unsynced = false
 
     init(path: String, baseOffset: Int64, load: Bool) throws {
         self.path = path
@@ -66,12 +69,14 @@ final class OffsetIndex {
     /// Writes entries not yet in the file (all of them when `rewrite`), optionally fsyncing.
     func flush(rewrite: Bool = false, sync: Bool) throws {
         if rewrite { flushedCount = 0 }
-        guard flushedCount < offsets.count || rewrite || sync else { return }
+        let pending = flushedCount < offsets.count || rewrite
+        guard pending || sync && unsynced else { return }
         try IndexFile.write(path, entrySize: Self.entrySize, from: flushedCount, to: offsets.count, rewrite: rewrite, sync: sync) {
             i, writer in
             writer.writeBigEndian(offsets[i])
             writer.writeBigEndian(positions[i])
         }
         flushedCount = offsets.count
+        unsynced = !sync
     }
 }

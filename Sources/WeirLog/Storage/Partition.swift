@@ -5,6 +5,10 @@ import SystemPackage
 
 /// One ordered, append-only partition of a topic: a directory of segments.
 ///
+/// Its files are opened on first use (a read, an append, an offset asked for), not when
+/// the log opens, so a command costs what it touches, not what the data directory
+/// holds; a partition an unclean stop left is recovered then, before anything sees it.
+///
 /// Appends and reads may come from any thread. Appends are serialised by one lock held
 /// only for the write itself; fsync happens outside it, and appenders that wait for the
 /// same fsync share it (group commit). Reads copy bytes outside the lock.
@@ -13,6 +17,8 @@ public final class Partition: Sendable {
     public let id: Int
     public let directory: String
     let config: TopicConfig
+    /// The last stop left this partition unclean: its first use recovers it.
+    let needsRecovery: Bool
     private let logger: Logger
     private let state: Mutex<State>
     /// Serialises fsyncs; never taken while `state` is held, never held while taking `state`
@@ -23,6 +29,9 @@ public final class Partition: Sendable {
     private let lastSyncMillis = Atomic<Int64>(currentTimeMillis())
     /// fsyncs of the active segment done by `sync`, for tests of group commit.
     let syncCount = Atomic<Int>(0)
+    /// Whether the segments are open (set once, under the lock): the housekeeping timer
+    /// reads it without taking the lock.
+    private let opened = Atomic<Bool>(false)
     private let lastRetentionMillis = Atomic<Int64>(currentTimeMillis())
     private let lastPresenceCheckMillis = Atomic<Int64>(currentTimeMillis())
     private let metrics: PartitionMetrics
@@ -30,16 +39,23 @@ public final class Partition: Sendable {
     public let newData = ChangeSignal()
 
     private struct State: ~Copyable {
-        var segments: [Segment]
+        /// False until the first use opens the segments; everything below but `closed`
+        /// is meaningless until then.
+        var opened = false
+        var segments: [Segment] = []
         /// The offset the next appended record gets (the log end offset).
-        var nextOffset: Int64
+        var nextOffset: Int64 = 0
         /// Offsets below this are visible to readers. Equal to `nextOffset` except under
         /// `always`, where it follows the fsyncs.
-        var highWatermark: Int64
+        var highWatermark: Int64 = 0
         /// Bytes of the active segment readers may see (the high watermark's position).
-        var visibleActiveSize: Int64
+        var visibleActiveSize: Int64 = 0
         /// Total bytes ever appended in this process; what fsync progress is measured in.
         var appendedBytes: Int64 = 0
+        /// The offset in the `recovery-point` file: a close rewrites it only if it moved.
+        var recoveryPoint: Int64 = 0
+        /// What recovery found when the segments were opened.
+        var damage: [Damage] = []
         var closed = false
         /// Set when an fsync failed: no append or sync is accepted after it.
         var failedSync: FailedSync?
@@ -67,97 +83,83 @@ public final class Partition: Sendable {
         public var bytesDropped: Int64
     }
 
-    public let damage: [Damage]
+    /// What recovery found when the segments were opened (opening them if they are not yet).
+    public var damage: [Damage] { (try? withState { $0.damage }) ?? [] }
 
     static let recoveryPointFile = "recovery-point"
 
-    /// Opens (or creates) the partition in `directory`. After an unclean shutdown
-    /// (`clean == false`) every segment from the recovery point on is checked batch by
-    /// batch, torn tails are cut, and later segments are deleted.
-    init(topic: String, id: Int, directory: String, config: TopicConfig, clean: Bool, logger: Logger) throws {
+    /// The partition in `directory`, not yet opened: nothing is read until it is used.
+    /// `clean == false` (the last stop was unclean) makes the first use recover it.
+    init(topic: String, id: Int, directory: String, config: TopicConfig, clean: Bool, logger: Logger) {
         self.topic = topic
         self.id = id
         self.directory = directory
         self.config = config
+        self.needsRecovery = !clean
         metrics = PartitionMetrics(topic: topic, partition: id)
         var logger = logger
         logger[metadataKey: "partition"] = "\(topic)/\(id)"
         self.logger = logger
-        if !FileSystem.exists(directory) {
-            try FileSystem.createDirectories(directory)
-            try FileSystem.fsyncDirectory(FileSystem.directory(of: directory))
-        }
-
-        let names = try FileSystem.listDirectory(directory)
-        for name in names where name.hasSuffix(".tmp") { try FileSystem.remove(directory + "/" + name) }
-        let bases = names.compactMap(Segment.baseOffset(ofLogFile:)).sorted()
-        let recoveryPoint = clean ? Int64.max : Self.readRecoveryPoint(directory)
-        let recoverFrom = bases.last(where: { $0 <= recoveryPoint }) ?? 0
-
-        var segments: [Segment] = []
-        var damage: [Damage] = []
-        var stale: [Int64] = []
-        for (i, base) in bases.enumerated() {
-            let before = try FileSystem.fileSize(directory + "/" + Segment.fileName(base, ".log"))
-            let (segment, found) = try Segment.open(directory: directory, baseOffset: base, recover: !clean && base >= recoverFrom)
-            segments.append(segment)
-            if case .damaged(let position, let reason) = found {
-                damage.append(Damage(file: segment.path, position: position, reason: reason, bytesDropped: before - position))
-                stale = Array(bases[(i + 1)...])
-                break
-            }
-        }
-        for base in stale {
-            let path = directory + "/" + Segment.fileName(base, ".log")
-            damage.append(
-                Damage(
-                    file: path, position: 0, reason: "follows a damaged segment",
-                    bytesDropped: (try? FileSystem.fileSize(path)) ?? 0))
-            for suffix in [".log", ".index", ".timeindex"] {
-                try FileSystem.remove(directory + "/" + Segment.fileName(base, suffix))
-            }
-        }
-        // An empty segment left behind a damaged one would break offset continuity.
-        while segments.count > 1, segments[segments.count - 1].isEmpty,
-            segments[segments.count - 1].baseOffset != segments[segments.count - 2].nextOffset
-        {
-            try segments.removeLast().delete()
-        }
-        if segments.isEmpty {
-            segments.append(try Segment.create(directory: directory, baseOffset: 0))
-        }
-        if !stale.isEmpty || segments.count != bases.count { try FileSystem.fsyncDirectory(directory) }
-        for problem in damage {
-            logger.warning(
-                "recovered a damaged log tail",
-                metadata: [
-                    "file": "\(problem.file)", "position": "\(problem.position)",
-                    "reason": "\(problem.reason)", "bytes_dropped": "\(problem.bytesDropped)",
-                ])
-        }
-        self.damage = damage
-        // What survived the last process is on disk from here on, so it may be served.
-        if !clean { try segments[segments.count - 1].fsyncLog() }
-        let last = segments[segments.count - 1]
-        self.state = Mutex(
-            State(segments: segments, nextOffset: last.nextOffset, highWatermark: last.nextOffset, visibleActiveSize: last.size))
+        self.state = Mutex(State())
     }
 
-    private static func readRecoveryPoint(_ directory: String) -> Int64 {
-        guard let bytes = try? FileSystem.readWholeFile(directory + "/" + recoveryPointFile) else { return 0 }
-        return Int64(String(decoding: bytes, as: UTF8.self).trimmingWhitespace()) ?? 0
+    /// Whether the segments are open (the partition was used).
+    var isOpen: Bool { opened.load(ordering: .acquiring) }
+
+    /// Still as an unclean stop left it: never used since, so never recovered (a hint that
+    /// may change at once; `close` gives the final word).
+    var awaitsRecovery: Bool { needsRecovery && !isOpen }
+
+    /// Runs `body` on the state under the lock, opening (and if need be recovering) the
+    /// segments first when this is the partition's first use. Everything that reads or
+    /// changes the segments goes through here, so none sees them unrecovered.
+    private func withState<Result: Sendable>(_ body: (inout State) throws -> Result) throws -> Result {
+        try state.withLock { state in
+            if !state.opened { try open(&state) }
+            return try body(&state)
+        }
+    }
+
+    private func open(_ state: inout State) throws {
+        guard !state.closed else {
+            throw WeirLogError.io(operation: "open closed partition", path: directory, errno: EBADF)
+        }
+        // Every partition's directory is made with its topic, so a missing one was deleted
+        // under the log: say so rather than start an empty partition in its place.
+        guard FileSystem.exists(directory) else {
+            throw WeirLogError.partitionDeleted(topic: topic, partition: id, path: directory)
+        }
+        let found: PartitionOpener.Opened
+        do {
+            found = try PartitionOpener.open(directory: directory, recover: needsRecovery, logger: logger)
+        } catch {
+            logger.error("could not open the partition", metadata: ["error": "\(error)"])
+            throw error
+        }
+        let last = found.segments[found.segments.count - 1]
+        state.segments = found.segments
+        state.nextOffset = last.nextOffset
+        state.highWatermark = last.nextOffset
+        state.visibleActiveSize = last.size
+        state.recoveryPoint = found.recoveryPoint
+        state.damage = found.damage
+        state.opened = true
+        opened.store(true, ordering: .releasing)
+        try enforceRetention(&state, now: currentTimeMillis())
     }
 
     // MARK: Offsets and sizes
 
     /// The offset after the last record readers can see (Kafka's high watermark): the
     /// next offset to be assigned, or under `always` the next one after the last fsync.
-    public var endOffset: Int64 { state.withLock { $0.highWatermark } }
+    /// Each of these opens the partition on its first use, so each throws what opening
+    /// it found: a partition that cannot be read has no offsets to stand in for.
+    public var endOffset: Int64 { get throws { try withState { $0.highWatermark } } }
     /// The lowest offset still held; retention moves it up.
-    public var startOffset: Int64 { state.withLock { $0.segments[0].baseOffset } }
-    public var sizeInBytes: Int64 { state.withLock { $0.segments.reduce(0) { $0 + $1.size } } }
-    public var segmentCount: Int { state.withLock { $0.segments.count } }
-    var segmentBaseOffsets: [Int64] { state.withLock { $0.segments.map(\.baseOffset) } }
+    public var startOffset: Int64 { get throws { try withState { $0.segments[0].baseOffset } } }
+    public var sizeInBytes: Int64 { get throws { try withState { $0.segments.reduce(0) { $0 + $1.size } } } }
+    public var segmentCount: Int { get throws { try withState { $0.segments.count } } }
+    var segmentBaseOffsets: [Int64] { get throws { try withState { $0.segments.map(\.baseOffset) } } }
 
     // MARK: Append
 
@@ -178,7 +180,7 @@ public final class Partition: Sendable {
             mustSync = mustSync || result.mustSync
         }
         if mustSync { try sync(upTo: appendedUpTo) }
-        return first ?? endOffset
+        return try first ?? endOffset
     }
 
     /// Writes one batch at the end of the log under the lock, rolling first if needed;
@@ -191,7 +193,7 @@ public final class Partition: Sendable {
         // Signalled after the lock is released (also when the append throws after a roll
         // published the old segment's tail).
         defer { if published { newData.signal() } }
-        let result = try state.withLock { state in
+        let result = try withState { state in
             let visibleBefore = (offset: state.highWatermark, activeSize: state.visibleActiveSize)
             defer { published = state.highWatermark != visibleBefore.offset || state.visibleActiveSize != visibleBefore.activeSize }
             guard !state.closed else {
@@ -275,6 +277,7 @@ public final class Partition: Sendable {
         state.segments.append(segment)
         state.visibleActiveSize = 0
         try writeRecoveryPoint(state.nextOffset)
+        state.recoveryPoint = state.nextOffset
         logger.debug("rolled segment", metadata: ["base_offset": "\(state.nextOffset)"])
         try enforceRetention(&state, now: currentTimeMillis())
     }
@@ -291,7 +294,7 @@ public final class Partition: Sendable {
         guard syncedBytes.load(ordering: .acquiring) < target else { return }
         try syncLock.withLock { _ in
             guard syncedBytes.load(ordering: .acquiring) < target else { return }
-            let (file, appended, next, activeSize) = try state.withLock { state in
+            let (file, appended, next, activeSize) = try withState { state in
                 try state.failedSync.map { throw $0.error }
                 return (state.active.file, state.appendedBytes, state.nextOffset, state.active.size)
             }
@@ -328,6 +331,8 @@ public final class Partition: Sendable {
     /// Writes pending index entries and fsyncs everything appended so far.
     public func flush() throws {
         let appended = try state.withLock { state -> Int64 in
+            // Never opened: nothing was appended, nothing to flush.
+            guard state.opened else { return 0 }
             if let deleted = state.deleted { throw deleted }
             try state.active.flush(sync: false)
             return state.appendedBytes
@@ -339,6 +344,7 @@ public final class Partition: Sendable {
     /// deleted partition does nothing more); for the `interval` policy, fsync when the
     /// interval has passed; for every policy, retention once a minute.
     func performDueWork(now: Int64) throws {
+        guard isOpen else { return try retainUnopened(now: now) }
         if now - lastPresenceCheckMillis.load(ordering: .acquiring) >= Self.presenceCheckIntervalMillis {
             lastPresenceCheckMillis.store(now, ordering: .releasing)
             noteIfDeleted()
@@ -362,7 +368,7 @@ public final class Partition: Sendable {
     /// its waiting readers.
     private func noteIfDeleted() {
         let deletedNow = state.withLock { state -> Bool in
-            guard !state.closed, state.deleted == nil else { return false }
+            guard state.opened, !state.closed, state.deleted == nil else { return false }
             let segment = state.active.path
             guard let missing = [directory, segment].first(where: { !FileSystem.exists($0) }) else { return false }
             state.deleted = .partitionDeleted(topic: topic, partition: id, path: missing)
@@ -373,16 +379,31 @@ public final class Partition: Sendable {
         if deletedNow { newData.signal() }
     }
 
-    /// Clean shutdown: everything to disk, indexes written, recovery point at the end
-    /// (nothing for a deleted partition: its files are gone).
-    func close() throws {
+    /// Clean shutdown: what was appended since the last fsync to disk, indexes written,
+    /// recovery point at the end. A partition never opened, or opened and not appended
+    /// to, writes nothing (nor does a deleted one: its files are gone). After a failed
+    /// fsync it throws that failure instead: the log must not be marked clean, so that
+    /// the next open recovers the partition.
+    ///
+    /// Returns whether the partition is closed as an unclean stop left it: never opened,
+    /// so never recovered. Decided under the lock that opening takes, so no use can slip
+    /// in between: once closed, a partition is never opened.
+    @discardableResult
+    func close() throws -> Bool {
         defer { newData.signal() }
-        try state.withLock { state in
-            guard !state.closed else { return }
+        return try state.withLock { state in
+            let unrecovered = needsRecovery && !state.opened
+            guard !state.closed else { return unrecovered }
             state.closed = true
-            guard state.deleted == nil else { return }
-            try state.active.flush(sync: true)
-            try writeRecoveryPoint(state.nextOffset)
+            guard state.opened, state.deleted == nil else { return unrecovered }
+            if let failed = state.failedSync { throw failed.error }
+            if state.appendedBytes > syncedBytes.load(ordering: .acquiring) { try state.active.fsyncLog() }
+            try state.active.flushIndexes(sync: true)
+            if state.nextOffset != state.recoveryPoint {
+                try writeRecoveryPoint(state.nextOffset)
+                state.recoveryPoint = state.nextOffset
+            }
+            return false
         }
     }
 
@@ -391,7 +412,18 @@ public final class Partition: Sendable {
     /// Deletes whole non-active segments older than `retentionMs` (by their newest
     /// record) or beyond `retentionBytes`, which moves the start offset up.
     public func enforceRetention(now: Int64 = currentTimeMillis()) throws {
-        try state.withLock { try enforceRetention(&$0, now: now) }
+        try withState { try enforceRetention(&$0, now: now) }
+    }
+
+    /// Retention for a partition not opened yet: only one with more than one segment can
+    /// have any to apply (the active segment stays), so only such a one is opened for it.
+    private func retainUnopened(now: Int64) throws {
+        guard config.retentionMs != nil || config.retentionBytes != nil,
+            now - lastRetentionMillis.load(ordering: .acquiring) >= Self.retentionCheckIntervalMillis
+        else { return }
+        lastRetentionMillis.store(now, ordering: .releasing)
+        let segments = try FileSystem.listDirectory(directory).count { Segment.baseOffset(ofLogFile: $0) != nil }
+        if segments > 1 { try enforceRetention(now: now) }
     }
 
     private func enforceRetention(_ state: inout State, now: Int64) throws {
@@ -480,7 +512,7 @@ public final class Partition: Sendable {
     /// The segment file and position of the batch holding `offset` (nil when `offset` is
     /// the end), with the partition's end and start as they were then.
     private func locate(_ offset: Int64) throws -> (found: (SharedFile, Int64, Int64)?, end: Int64, start: Int64) {
-        try state.withLock { state in
+        try withState { state in
             let start = state.segments[0].baseOffset
             let end = state.highWatermark
             guard offset >= start, offset <= end else {
@@ -542,7 +574,7 @@ public final class Partition: Sendable {
     /// The first readable record whose timestamp is ≥ `timestamp`: its offset and
     /// timestamp, or nil if every record is older.
     public func firstRecord(atOrAfterTimestamp timestamp: Int64) throws -> (offset: Int64, timestamp: Int64)? {
-        try state.withLock { state -> (offset: Int64, timestamp: Int64)? in
+        try withState { state -> (offset: Int64, timestamp: Int64)? in
             for segment in state.segments where segment.maxTimestamp >= timestamp {
                 let from = segment.timeIndex.startOffset(forTimestamp: timestamp)
                 guard var position = try segment.position(of: from) else { continue }
@@ -567,7 +599,7 @@ public final class Partition: Sendable {
     /// The headers of the batches in the last `segments` segments, oldest first, as stored
     /// (with their offsets): what a broker rebuilds its idempotent producers' state from.
     public func recentBatchHeaders(segments count: Int = 2) throws -> [RecordBatchHeader] {
-        try state.withLock { state in
+        try withState { state in
             var headers: [RecordBatchHeader] = []
             for (index, segment) in state.segments.enumerated().suffix(count) {
                 let visible = index == state.segments.count - 1 ? state.visibleActiveSize : segment.size
@@ -583,10 +615,11 @@ public final class Partition: Sendable {
 
     // MARK: Waiting for data
 
-    /// Whether readers can see an offset ≥ `offset`, or the partition is closed or was
-    /// deleted under the log (a wait for data ends either way).
+    /// Whether readers can see an offset ≥ `offset`, or the partition is closed, was
+    /// deleted under the log or cannot be opened (a wait for data ends either way; the
+    /// read that follows reports why).
     public func hasData(atOrAfter offset: Int64) -> Bool {
-        state.withLock { $0.highWatermark > offset || $0.closed || $0.deleted != nil }
+        (try? withState { $0.highWatermark > offset || $0.closed || $0.deleted != nil }) ?? true
     }
 
     /// Returns once the partition holds an offset ≥ `offset` (or is closed, or the task

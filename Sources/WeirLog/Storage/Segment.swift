@@ -82,8 +82,12 @@ final class Segment: @unchecked Sendable {
         let size = try FileSystem.fileSize(path)
         let segment = try Segment(directory: directory, baseOffset: baseOffset, fd: fd, size: size, loadIndexes: !recover)
         var damage: SegmentScanner.End?
-        if recover || segment.offsetIndex.count == 0 && size > 0 {
+        if recover {
             damage = try segment.recover()
+        } else if segment.offsetIndex.count == 0 && size > 0 {
+            // A segment of a few small batches has no index entries to trust: read them all.
+            // Nothing is written unless that finds more than the empty indexes on disk.
+            damage = try segment.recover(rewriteUnchanged: segment.timeIndex.count != 0)
         } else if try !segment.loadTail() {
             // The files disagree although the last stop was clean (a disk problem, a hand
             // edit): check the whole segment rather than trust it.
@@ -93,8 +97,10 @@ final class Segment: @unchecked Sendable {
         return (segment, damage)
     }
 
-    /// Rebuilds the indexes from the batches and cuts a torn or corrupt tail.
-    private func recover() throws -> SegmentScanner.End? {
+    /// Rebuilds the indexes from the batches and cuts a torn or corrupt tail. Without
+    /// `rewriteUnchanged`, indexes that were empty and are rebuilt empty from an intact
+    /// segment are left as they are on disk.
+    private func recover(rewriteUnchanged: Bool = true) throws -> SegmentScanner.End? {
         offsetIndex.removeAll()
         timeIndex.removeAll()
         bytesSinceIndexEntry = 0
@@ -113,8 +119,10 @@ final class Segment: @unchecked Sendable {
             try FileSystem.fsync(file.fd, path: path)
         }
         size = end.position
-        try offsetIndex.flush(rewrite: true, sync: true)
-        try timeIndex.flush(rewrite: true, sync: true)
+        if rewriteUnchanged || damage != nil || offsetIndex.count > 0 || timeIndex.count > 0 {
+            try offsetIndex.flush(rewrite: true, sync: true)
+            try timeIndex.flush(rewrite: true, sync: true)
+        }
         return damage
     }
 
@@ -192,6 +200,12 @@ final class Segment: @unchecked Sendable {
 
     func flush(sync: Bool) throws {
         if sync { try FileSystem.fsync(file.fd, path: path) }
+        try flushIndexes(sync: sync)
+    }
+
+    /// Writes pending index entries; with `sync`, fsyncs each index file written since
+    /// its last fsync (and only those).
+    func flushIndexes(sync: Bool) throws {
         try offsetIndex.flush(sync: sync)
         try timeIndex.flush(sync: sync)
     }

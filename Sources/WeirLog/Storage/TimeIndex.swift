@@ -9,6 +9,9 @@ final class TimeIndex {
     private(set) var timestamps: [Int64] = []
     private(set) var offsets: [Int32] = []
     private var flushedCount = 0
+    /// Written since the last fsync (what is loaded from disk counts as synced: it was,
+    /// at the clean close or the recovery that left it).
+    private var unsynced = false
 
     init(path: String, baseOffset: Int64, load: Bool) throws {
         self.path = path
@@ -61,12 +64,14 @@ final class TimeIndex {
 
     func flush(rewrite: Bool = false, sync: Bool) throws {
         if rewrite { flushedCount = 0 }
-        guard flushedCount < timestamps.count || rewrite || sync else { return }
+        let pending = flushedCount < timestamps.count || rewrite
+        guard pending || sync && unsynced else { return }
         try IndexFile.write(path, entrySize: Self.entrySize, from: flushedCount, to: timestamps.count, rewrite: rewrite, sync: sync) {
             i, writer in
             writer.writeBigEndian(timestamps[i])
             writer.writeBigEndian(offsets[i])
         }
         flushedCount = timestamps.count
+        unsynced = !sync
     }
 }

@@ -18,7 +18,9 @@ public final class Topic: Sendable {
     static let configFile = "topic.json"
     static let incarnationFile = "incarnation"
 
-    init(name: String, directory: String, config: TopicConfig, clean: Bool, logger: Logger) throws {
+    /// The topic in `directory`. Its partitions are not opened here but on first use;
+    /// `clean` says which of them the last stop left clean (the others are recovered then).
+    init(name: String, directory: String, config: TopicConfig, clean: (Int) -> Bool, logger: Logger) throws {
         self.name = name
         self.config = config
         self.directory = directory
@@ -28,8 +30,8 @@ public final class Topic: Sendable {
         } else {
             incarnation = try Self.writeIncarnation(to: directory)
         }
-        self.partitions = try (0..<config.partitions).map { id in
-            try Partition(topic: name, id: id, directory: "\(directory)/\(id)", config: config, clean: clean, logger: logger)
+        self.partitions = (0..<config.partitions).map { id in
+            Partition(topic: name, id: id, directory: "\(directory)/\(id)", config: config, clean: clean(id), logger: logger)
         }
     }
 
@@ -73,17 +75,44 @@ public final class Topic: Sendable {
         try FileSystem.writeAtomically(directory + "/" + configFile, Array(data) + [0x0a])
     }
 
-    /// Closes the partitions in parallel: each ends with fsyncs that need not wait for the others.
-    func close() throws {
+    /// Makes the directories of a new topic's partitions, each with its first (empty)
+    /// segment, in `directory` (the staging directory the topic is renamed from), so that
+    /// using the topic later writes nothing a read needs.
+    static func createPartitions(_ count: Int, in directory: String) throws {
+        for id in 0..<count {
+            let partitionDirectory = "\(directory)/\(id)"
+            try FileSystem.createDirectory(partitionDirectory)
+            _ = try Segment.create(directory: partitionDirectory, baseOffset: 0)
+            try FileSystem.fsyncDirectory(partitionDirectory)
+        }
+    }
+
+    /// Closes every partition once: those open in parallel (each ends with fsyncs that
+    /// need not wait for the others), the rest, which write nothing, in place. Whether a
+    /// partition is open is read once, and each partition's own close decides under its
+    /// lock, so one opened meanwhile is closed like the others, never skipped.
+    ///
+    /// Returns the ids of the partitions closed as an unclean stop left them (never
+    /// opened, so never recovered).
+    @discardableResult
+    func close() throws -> [Int] {
         let errors = Mutex<[any Error]>([])
-        DispatchQueue.concurrentPerform(iterations: partitions.count) { i in
+        let unrecovered = Mutex<[Int]>([])
+        let close = { @Sendable (partition: Partition) in
             do {
-                try partitions[i].close()
+                if try partition.close() { unrecovered.withLock { $0.append(partition.id) } }
             } catch {
                 errors.withLock { $0.append(error) }
             }
         }
+        var opened: [Partition] = []
+        for partition in partitions {
+            if partition.isOpen { opened.append(partition) } else { close(partition) }
+        }
+        let open = opened
+        DispatchQueue.concurrentPerform(iterations: open.count) { close(open[$0]) }
         if let first = errors.withLock({ $0.first }) { throw first }
+        return unrecovered.withLock { $0.sorted() }
     }
 }
 

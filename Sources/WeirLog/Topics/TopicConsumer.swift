@@ -63,7 +63,7 @@ public final class TopicConsumer: Sendable {
         let limit = options.maxRecords ?? .max
         reading: while true {
             for i in readers.indices {
-                let end = readers[i].partition.endOffset
+                let end = try readers[i].partition.endOffset
                 let partitionID = readers[i].partition.id
                 // Commit every `commitInterval` records, so a long read resumes near where it stopped.
                 while readers[i].position < end && total < limit {
@@ -145,16 +145,16 @@ public final class TopicConsumer: Sendable {
     }
 
     private func startOffset(_ partition: Partition) throws -> Int64 {
-        if let group = options.group, let committed = log.committedPosition(group: group, partition: partition) {
+        if let group = options.group, let committed = try log.committedPosition(group: group, partition: partition) {
             return committed
         }
         switch options.start {
-        case .earliest: return partition.startOffset
-        case .latest: return partition.endOffset
+        case .earliest: return try partition.startOffset
+        case .latest: return try partition.endOffset
         case .timestamp(let timestamp):
             return try partition.offset(forTimestamp: timestamp)
         case .offset(let offset):
-            let (start, end) = (partition.startOffset, partition.endOffset)
+            let (start, end) = (try partition.startOffset, try partition.endOffset)
             guard offset >= start, offset <= end else {
                 throw WeirLogError.offsetOutOfRange(topic: topic.name, partition: partition.id, offset: offset, start: start, end: end)
             }

@@ -64,7 +64,7 @@ final class ClusterAppender: LogAppender {
         try deliver(messages)
     }
 
-    func scanMarks() -> [Int64] { marks }
+    func scanMarks() throws -> [Int64] { marks }
 
     private func deliver(_ messages: [OutgoingMessage]) throws {
         guard !messages.isEmpty else { return }

@@ -28,9 +28,9 @@ extension EmbeddedLog: PipelineLog {
         var found: [SourcePosition] = []
         let decoder = JSONDecoder()
         for partition in topic.partitions {
-            let from = max(scanFrom?[partition.id] ?? partition.startOffset, partition.startOffset)
-            var reader = PartitionReader(partition: partition, from: from)
-            try reader.read(upTo: partition.endOffset) { view in
+            let start = try partition.startOffset
+            var reader = PartitionReader(partition: partition, from: max(scanFrom?[partition.id] ?? start, start))
+            try reader.read(upTo: try partition.endOffset) { view in
                 guard view.headerCount > 0 else { return true }
                 for header in view.headers where header.key == SourcePosition.header {
                     if let bytes = header.value, let position = try? decoder.decode(SourcePosition.self, from: Data(bytes)),
@@ -42,7 +42,7 @@ extension EmbeddedLog: PipelineLog {
                 return true
             }
         }
-        return (found, topic.partitions.map(\.endOffset))
+        return (found, try topic.partitions.map { try $0.endOffset })
     }
 
     package func positionOwner(_ source: String) -> String { source }
@@ -75,5 +75,5 @@ final class EmbeddedAppender: LogAppender {
 
     func flush() throws { try producer.flush() }
 
-    func scanMarks() -> [Int64] { topic.partitions.map(\.endOffset) }
+    func scanMarks() throws -> [Int64] { try topic.partitions.map { try $0.endOffset } }
 }

@@ -44,7 +44,7 @@ package protocol LogAppender: AnyObject {
     func flush() throws
     /// After `flush`: per partition, an offset at or after which everything this appender
     /// appends from now on lands (where a later scan for positions may start).
-    func scanMarks() -> [Int64]
+    func scanMarks() throws -> [Int64]
 }
 
 extension LogAppender {

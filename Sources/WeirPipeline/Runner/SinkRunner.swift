@@ -249,7 +249,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             for i in readers.indices where !abort.isSet {
                 // A partition deleted under the run stops the sink even when nothing is appended.
                 try readers[i].1.partition.checkPresent()
-                let end = readers[i].1.partition.endOffset
+                let end = try readers[i].1.partition.endOffset
                 guard readers[i].1.position < end else { continue }
                 try step(readers[i].0, reader: &readers[i].1, end: end, abort: abort)
                 progressed = true
@@ -277,35 +277,36 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
                 $0.partitions.indices.contains(key.partition) ? $0.partitions[key.partition] : nil
             }
         }
-        let readers = commitLock.withLock {
-            partitions.map { partition in
+        let readers = try commitLock.withLock {
+            try partitions.map { partition in
                 let key = TopicPartition(topic: partition.topic, partition: partition.id)
                 if let kept = keeping.first(where: { $0.0 == key }) { return kept }
                 // Offsets committed to the group before the topic was made again are of the one before.
                 let group =
-                    first && recreated.contains(key.topic) ? nil : log.committedPosition(group: sink.group, partition: partition)
+                    first && recreated.contains(key.topic) ? nil : try log.committedPosition(group: sink.group, partition: partition)
                 var start: Int64
+                let (startOffset, endOffset) = (try partition.startOffset, try partition.endOffset)
                 switch (checkpoint.offsets[key], group) {
                 case (let saved?, let group?): start = max(saved, group)
                 case (let saved?, nil): start = saved
                 // A sink whose checkpoint is the whole truth and that has none starts over
                 // (removing a file sink's checkpoint rewrites its files).
                 case (nil, let group?):
-                    start = first && output.offsetsOnlyInCheckpoint && startedWithoutCheckpoint ? partition.startOffset : group
-                case (nil, nil): start = partition.startOffset
+                    start = first && output.offsetsOnlyInCheckpoint && startedWithoutCheckpoint ? startOffset : group
+                case (nil, nil): start = startOffset
                 }
-                if start > partition.endOffset {
+                if start > endOffset {
                     // The same topic, shorter than what was committed: a power loss took an
                     // unsynced tail that this sink had already written. Records appended
                     // from here on are new.
                     logger.warning(
                         "committed offset is past the end of the partition (its tail was lost); reading from its end",
                         metadata: [
-                            "sink": "\(sink.id)", "partition": "\(key)", "committed": "\(start)", "end": "\(partition.endOffset)",
+                            "sink": "\(sink.id)", "partition": "\(key)", "committed": "\(start)", "end": "\(endOffset)",
                         ])
-                    start = partition.endOffset
+                    start = endOffset
                 }
-                start = max(start, partition.startOffset)
+                start = max(start, startOffset)
                 // The checkpoint follows: its next commit must not take the group back to
                 // where this sink stopped before another member read on.
                 checkpoint.offsets[key] = start
@@ -454,7 +455,9 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
     /// Each partition this sink reads, with its end and the next offset the last
     /// durable commit has for it (a checkpoint may also hold partitions it read before).
     func committedOffsets() -> [(topic: String, partition: Int, offset: Int64, end: Int64)] {
-        progress.withLock { $0 }.map { key, progress in (key.topic, key.partition, progress.durable, progress.partition.endOffset) }
+        progress.withLock { $0 }.map { key, progress in
+            (key.topic, key.partition, progress.durable, (try? progress.partition.endOffset) ?? progress.durable)
+        }
     }
 
     var inputTopics: [String] { graph.topics }
@@ -464,7 +467,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
     func lag(of topic: String? = nil) -> Int64 {
         progress.withLock { progress in
             progress.values.filter { topic == nil || $0.partition.topic == topic }.reduce(0) {
-                $0 + max(0, $1.partition.endOffset - $1.written)
+                $0 + max(0, ((try? $1.partition.endOffset) ?? $1.written) - $1.written)
             }
         }
     }

@@ -150,7 +150,7 @@ package final class SourceWriter {
         let now = currentTimeMillis()
         guard force || positionOutsideLog || now - lastCheckpoint >= interval else { return }
         lastCheckpoint = now
-        let checkpoint = SourceCheckpoint(state: state, scanFrom: zip(startEnds, producer.scanMarks()).map { max($0, $1) })
+        let checkpoint = SourceCheckpoint(state: state, scanFrom: zip(startEnds, try producer.scanMarks()).map { max($0, $1) })
         let path = checkpointPath
         if force || positionOutsideLog {
             positionOutsideLog = false
