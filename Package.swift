@@ -190,7 +190,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeirValuesTests",
-            dependencies: ["WeirValues"],
+            dependencies: ["WeirValues", "WeirTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(

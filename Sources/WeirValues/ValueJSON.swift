@@ -31,6 +31,11 @@ extension Value {
     /// An object, its members in their order; `extra` is written first (a record's
     /// `_timestamp`), unless the fields have a member of that name.
     public static func writeJSONObject(_ fields: Fields, extra: (key: String, value: Value)?, into out: inout [UInt8]) {
+        if !FlatJSONObject.write(fields, extra: extra, into: &out) { writeJSONObjectPiecewise(fields, extra: extra, into: &out) }
+    }
+
+    /// `writeJSONObject` piece by piece, for any object (and to check the flat path against).
+    static func writeJSONObjectPiecewise(_ fields: Fields, extra: (key: String, value: Value)?, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
         var first = true
         if let extra, fields.index(forKey: extra.key) == nil {
@@ -101,7 +106,9 @@ extension Value {
                 // A byte below 0x20, or equal to '"' or '\\' (a zero byte after the xor).
                 let found =
                     ((word &- ones &* 0x20) & ~word | (quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highs
-                if found != 0 { break }
+                // The lowest byte flagged is exact (a borrow only reaches bytes above a
+                // flagged one), and little-endian puts the first byte lowest.
+                if found != 0 { return at + found.trailingZeroBitCount >> 3 }
                 at += 8
             }
         }

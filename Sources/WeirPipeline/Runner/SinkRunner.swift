@@ -371,10 +371,11 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
         try reader.read(upTo: end, limit: batchSize) { view in
             if let value = view.value { values.append(contentsOf: value) }
             ends.append(values.count)
-            var record = PipelineRecord(message: [], timestamp: view.timestamp, key: view.key.map(Array.init), capacity: 8)
-            record.origin = RecordOrigin(topic: topic, partition: partition.id, offset: view.offset)
-            if view.headerCount > 0 { record.headers = view.headers.filter { $0.key != SourcePosition.header } }
-            batch.append(record)
+            // Made in place in the batch: a record built beside it would be copied in.
+            batch.append(PipelineRecord(message: [], timestamp: view.timestamp, key: view.key.map(Array.init), capacity: 8))
+            let last = batch.count - 1
+            batch[last].origin = RecordOrigin(topic: topic, partition: partition.id, offset: view.offset)
+            if view.headerCount > 0 { batch[last].headers = view.headers.filter { $0.key != SourcePosition.header } }
             return true
         }
         let bytes = values.count

@@ -39,18 +39,12 @@ extension FieldParser {
     func parseEach(_ batch: consuming [PipelineRecord], _ parse: (inout PipelineRecord) -> ParseFailure?) -> TransformResult {
         var records = batch
         var result = TransformResult()
-        // Records that parse are moved down over those that failed, in order; the failed
-        // ones end up past `kept` and are cut off once.
-        var kept = 0
-        for i in records.indices {
-            if let failure = parse(&records[i]) {
-                result.fail(records[i], failure.reason)
-            } else {
-                if kept != i { records.swapAt(kept, i) }
-                kept += 1
-            }
-        }
-        records.removeSubrange(kept...)
+        // Records that parse are moved down over those that failed, in order.
+        records.removeAll(inPlace: { record in
+            guard let failure = parse(&record) else { return false }
+            result.fail(record, failure.reason)
+            return true
+        })
         if !records.isEmpty { result.outputs[""] = records }
         return result
     }

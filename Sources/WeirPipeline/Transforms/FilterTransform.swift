@@ -10,14 +10,14 @@ struct FilterTransform: RecordTransform {
         var records = batch
         var result = TransformResult()
         // Kept in place: the records that stay are moved, not copied.
-        records.removeAll { record in
+        records.removeAll(inPlace: { record in
             do throws(ExpressionError) {
                 return try !condition.matches(record.object)
             } catch {
                 result.fail(record, "condition: \(error.message)")
                 return true
             }
-        }
+        })
         if !records.isEmpty { result.outputs[""] = records }
         return result
     }

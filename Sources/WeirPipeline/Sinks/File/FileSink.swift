@@ -88,27 +88,36 @@ final class FileSink: SinkOutput {
             unsynced.insert(currentPath)
             buffer.removeAll(keepingCapacity: true)
         }
-        for record in records {
-            let base = template.expand(record.timestamp)
-            let index = rotation[base] ?? 0
-            let path = index == 0 ? base : "\(base).\(index)"
-            if path != currentPath {
-                try flush()
-                currentPath = path
-            }
-            let before = buffer.count
-            encoding.write(record, into: &buffer)
-            buffer.append(0x0a)
-            if let maxBytes {
-                let size = (files[currentPath] ?? 0) + UInt64(before)
-                if size > 0 && size + UInt64(buffer.count - before) > maxBytes {
-                    // This line starts the next file.
-                    let line = Array(buffer[before...])
-                    buffer.removeSubrange(before...)
+        // Read where they are (through the buffer, not copied out one by one); the path is
+        // worked out again only when the record's second differs from the last one's.
+        var second = Int64.min
+        var base = ""
+        try records.withUnsafeBufferPointer { records in
+            for i in records.indices {
+                if records[i].timestamp / 1000 != second {
+                    second = records[i].timestamp / 1000
+                    base = template.expand(records[i].timestamp)
+                }
+                let index = rotation[base] ?? 0
+                let path = index == 0 ? base : "\(base).\(index)"
+                if path != currentPath {
                     try flush()
-                    rotation[base] = index + 1
-                    currentPath = "\(base).\(index + 1)"
-                    buffer.append(contentsOf: line)
+                    currentPath = path
+                }
+                let before = buffer.count
+                encoding.write(records[i], into: &buffer)
+                buffer.append(0x0a)
+                if let maxBytes {
+                    let size = (files[currentPath] ?? 0) + UInt64(before)
+                    if size > 0 && size + UInt64(buffer.count - before) > maxBytes {
+                        // This line starts the next file.
+                        let line = Array(buffer[before...])
+                        buffer.removeSubrange(before...)
+                        try flush()
+                        rotation[base] = index + 1
+                        currentPath = "\(base).\(index + 1)"
+                        buffer.append(contentsOf: line)
+                    }
                 }
             }
         }
