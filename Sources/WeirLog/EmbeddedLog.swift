@@ -32,6 +32,9 @@ public final class EmbeddedLog: Sendable {
     private let topics: TopicTable
     private let flusher: BackgroundTimer
     private let closed = Mutex(false)
+    /// Set when something left data this process cannot vouch for (a topic whose delete
+    /// failed half way): the close then marks nothing, and the next open recovers all.
+    private let leftUnclean = Atomic<Bool>(false)
 
     static let cleanShutdownMarker = ".clean-shutdown"
 
@@ -222,13 +225,21 @@ public final class EmbeddedLog: Sendable {
             guard let topic = topics.removeValue(forKey: name) else { throw WeirLogError.unknownTopic(name) }
             return topic
         }
-        try topic.close()
-        // Renamed away first, so that a crash while the tree is removed cannot leave half
-        // a topic under its name: the next open removes what is left.
-        try FileSystem.createDirectories(directory + "/topics/" + Self.deletingDirectory)
+        do {
+            try topic.close()
+            // Renamed away first, so that a crash while the tree is removed cannot leave half
+            // a topic under its name: the next open removes what is left.
+            try FileSystem.createDirectories(directory + "/topics/" + Self.deletingDirectory)
+            let doomed = directory + "/topics/" + Self.deletingDirectory + "/" + topic.incarnation
+            try FileSystem.rename(topic.directory, doomed)
+            try FileSystem.fsyncDirectory(directory + "/topics")
+        } catch {
+            // The topic may still be on disk, out of the table `close` walks: this stop
+            // cannot vouch for it, so it is not marked clean.
+            leftUnclean.store(true, ordering: .releasing)
+            throw error
+        }
         let doomed = directory + "/topics/" + Self.deletingDirectory + "/" + topic.incarnation
-        try FileSystem.rename(topic.directory, doomed)
-        try FileSystem.fsyncDirectory(directory + "/topics")
         try FileSystem.removeTree(doomed)
         try groups.forgetTopic(name)
     }
@@ -298,6 +309,10 @@ public final class EmbeddedLog: Sendable {
         if let failure {
             lock.release()
             throw failure
+        }
+        if leftUnclean.load(ordering: .acquiring) {
+            logger.warning("a topic delete failed in this run; the next open recovers every partition")
+            return lock.release()
         }
         if unrecovered.isEmpty {
             try FileSystem.writeAtomically(directory + "/" + Self.cleanShutdownMarker, Array("clean\n".utf8))

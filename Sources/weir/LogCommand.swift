@@ -32,7 +32,7 @@ struct LogCommand: ParsableCommand {
 
         func run() throws {
             let damage = try global.withLog { log in
-                log.topicNames.compactMap { try? log.topic($0) }.flatMap(\.partitions).flatMap(\.damage)
+                try log.topicNames.compactMap { try? log.topic($0) }.flatMap(\.partitions).flatMap { try $0.damage }
             }
             for problem in damage {
                 print("\(problem.file) at byte \(problem.position): \(problem.reason); dropped \(problem.bytesDropped) bytes")

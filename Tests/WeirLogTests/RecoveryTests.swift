@@ -148,7 +148,7 @@ struct RecoveryTests {
 
         log = try EmbeddedLog(directory: directory.path)
         let partition = try log.topic("t").partitions[0]
-        #expect(partition.damage.count == 1)
+        #expect(try partition.damage.count == 1)
         #expect(try partition.segmentBaseOffsets == segments)
         #expect(try partition.endOffset == 995)
         #expect(try readAll(try log.topic("t")).map(\.offset) == Array(0..<995))

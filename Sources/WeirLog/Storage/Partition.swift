@@ -56,6 +56,10 @@ public final class Partition: Sendable {
         var recoveryPoint: Int64 = 0
         /// What recovery found when the segments were opened.
         var damage: [Damage] = []
+        /// Why opening failed: every later use throws it, not opening again, so that a
+        /// partition that could not be checked at the log's open (a group's committed
+        /// offset against its end) is not used by this process at all.
+        var openFailure: (any Error)?
         var closed = false
         /// Set when an fsync failed: no append or sync is accepted after it.
         var failedSync: FailedSync?
@@ -84,7 +88,7 @@ public final class Partition: Sendable {
     }
 
     /// What recovery found when the segments were opened (opening them if they are not yet).
-    public var damage: [Damage] { (try? withState { $0.damage }) ?? [] }
+    public var damage: [Damage] { get throws { try withState { $0.damage } } }
 
     static let recoveryPointFile = "recovery-point"
 
@@ -115,7 +119,15 @@ public final class Partition: Sendable {
     /// changes the segments goes through here, so none sees them unrecovered.
     private func withState<Result: Sendable>(_ body: (inout State) throws -> Result) throws -> Result {
         try state.withLock { state in
-            if !state.opened { try open(&state) }
+            if !state.opened {
+                if let failure = state.openFailure { throw failure }
+                do {
+                    try open(&state)
+                } catch {
+                    state.openFailure = error
+                    throw error
+                }
+            }
             return try body(&state)
         }
     }
@@ -145,7 +157,13 @@ public final class Partition: Sendable {
         state.damage = found.damage
         state.opened = true
         opened.store(true, ordering: .releasing)
-        try enforceRetention(&state, now: currentTimeMillis())
+        // Open and recovered: a retention that fails now is retried by the timer, and must
+        // not make this first use (the log's check of committed offsets) fail.
+        do {
+            try enforceRetention(&state, now: currentTimeMillis())
+        } catch {
+            logger.error("retention failed", metadata: ["error": "\(error)"])
+        }
     }
 
     // MARK: Offsets and sizes
