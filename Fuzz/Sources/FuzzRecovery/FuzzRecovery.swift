@@ -45,8 +45,8 @@ func fuzzRecovery(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         let log = try EmbeddedLog(directory: directory)
         let topic = try log.topic("t")
         let partition = topic.partitions[0]
-        var reader = PartitionReader(partition: partition, from: partition.startOffset)
-        try reader.read(upTo: partition.endOffset) { _ in true }
+        var reader = PartitionReader(partition: partition, from: try partition.startOffset)
+        try reader.read(upTo: try partition.endOffset) { _ in true }
         let producer = try Producer(topic: topic)
         try producer.send(Record(value: Array("after recovery".utf8), timestamp: 0))
         try producer.flush()
