@@ -34,7 +34,9 @@ public final class Partition: Sendable {
     private let opened = Atomic<Bool>(false)
     private let lastRetentionMillis = Atomic<Int64>(currentTimeMillis())
     private let lastPresenceCheckMillis = Atomic<Int64>(currentTimeMillis())
-    private let metrics: PartitionMetrics
+    /// Made on first use: registering a partition's metrics (with Prometheus, a registry
+    /// insert that copies the registry) must cost per partition used, not per partition.
+    private let madeMetrics = Mutex<PartitionMetrics?>(nil)
     /// Fires when readers may see more (new offsets, or the partition closed).
     public let newData = ChangeSignal()
 
@@ -100,11 +102,19 @@ public final class Partition: Sendable {
         self.directory = directory
         self.config = config
         self.needsRecovery = !clean
-        metrics = PartitionMetrics(topic: topic, partition: id)
         var logger = logger
         logger[metadataKey: "partition"] = "\(topic)/\(id)"
         self.logger = logger
         self.state = Mutex(State())
+    }
+
+    private var metrics: PartitionMetrics {
+        madeMetrics.withLock { made in
+            if let made { return made }
+            let metrics = PartitionMetrics(topic: topic, partition: id)
+            made = metrics
+            return metrics
+        }
     }
 
     /// Whether the segments are open (the partition was used).
