@@ -90,25 +90,11 @@ extension Expression {
         }
     }
 
-    /// Whether `part`'s UTF-8 bytes occur in `text`'s: memchr for the first byte, memcmp
-    /// for the rest.
+    /// Whether `part`'s UTF-8 bytes occur in `text`'s.
     static func bytes(of text: String, contain part: String) -> Bool {
         var text = text
         var part = part
-        return text.withUTF8 { haystack in
-            part.withUTF8 { needle in
-                guard let first = needle.first else { return true }
-                guard let base = haystack.baseAddress, let wanted = needle.baseAddress, haystack.count >= needle.count else { return false }
-                var at = 0
-                let last = haystack.count - needle.count
-                while at <= last, let hit = memchr(base + at, Int32(first), last - at + 1) {
-                    let position = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    if memcmp(base + position, wanted, needle.count) == 0 { return true }
-                    at = position + 1
-                }
-                return false
-            }
-        }
+        return text.withUTF8 { haystack in part.withUTF8 { needle in contains(haystack, needle) } }
     }
 
     private static func equal(_ a: Value, _ b: Value) -> Bool {

@@ -121,19 +121,26 @@ public struct Fields: Sendable, Hashable, RandomAccessCollection, ExpressibleByD
 
     /// Whether every byte is below 0x80, eight at a time.
     public static func isASCII(_ bytes: ArraySlice<UInt8>) -> Bool {
-        bytes.withUnsafeBytes { raw in
-            var at = 0
-            var any: UInt64 = 0
-            while at + 8 <= raw.count {
-                any |= raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)
-                at += 8
-            }
-            while at < raw.count {
-                any |= UInt64(raw[at])
-                at += 1
-            }
-            return any & 0x8080_8080_8080_8080 == 0
+        bytes.withUnsafeBytes(isASCII)
+    }
+
+    /// Whether every byte is below 0x80, eight at a time.
+    public static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        isASCII(UnsafeRawBufferPointer(bytes))
+    }
+
+    private static func isASCII(_ raw: UnsafeRawBufferPointer) -> Bool {
+        var at = 0
+        var any: UInt64 = 0
+        while at + 8 <= raw.count {
+            any |= raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+            at += 8
         }
+        while at < raw.count {
+            any |= UInt64(raw[at])
+            at += 1
+        }
+        return any & 0x8080_8080_8080_8080 == 0
     }
 
     public static func == (left: Fields, right: Fields) -> Bool {

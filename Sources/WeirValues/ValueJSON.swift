@@ -31,7 +31,18 @@ extension Value {
     /// An object, its members in their order; `extra` is written first (a record's
     /// `_timestamp`), unless the fields have a member of that name.
     public static func writeJSONObject(_ fields: Fields, extra: (key: String, value: Value)?, into out: inout [UInt8]) {
-        if !FlatJSONObject.write(fields, extra: extra, into: &out) { writeJSONObjectPiecewise(fields, extra: extra, into: &out) }
+        var scratch = JSONObjectScratch()
+        writeJSONObject(fields, extra: extra, scratch: &scratch, into: &out)
+    }
+
+    /// `writeJSONObject(_:extra:into:)` for a writer of many objects, which keeps the
+    /// member names' text and room to write in, in `scratch`, from one object to the next.
+    public static func writeJSONObject(
+        _ fields: Fields, extra: (key: String, value: Value)?, scratch: inout JSONObjectScratch, into out: inout [UInt8]
+    ) {
+        if !FlatJSONObject.write(fields, extra: extra, scratch: &scratch, into: &out) {
+            writeJSONObjectPiecewise(fields, extra: extra, into: &out)
+        }
     }
 
     /// `writeJSONObject` piece by piece, for any object (and to check the flat path against).

@@ -58,6 +58,44 @@ struct PartitionTests {
         try log.close()
     }
 
+    @Test("a read of whole batches ends between batches, before one that would pass the limit")
+    func wholeBatchReads() throws {
+        let directory = TemporaryDirectory()
+        let log = try EmbeddedLog(directory: directory.path)
+        let topic = try log.createTopic("whole", config: Self.smallSegments(segmentBytes: 1 << 20))
+        try Self.fill(topic, count: 100, batchSize: 10)
+        let partition = topic.partitions[0]
+        // From the middle of a batch: its rest, and as many whole batches as fit in the limit.
+        var reader = PartitionReader(partition: partition, from: 5)
+        var seen: [Int64] = []
+        let read = { (reader: inout PartitionReader, limit: Int) in
+            try reader.read(upTo: 100, limit: limit, wholeBatches: true) { view in
+                seen.append(view.offset)
+                return true
+            }
+        }
+        #expect(try read(&reader, 24) == 15)
+        #expect(reader.position == 20)
+        #expect(try read(&reader, 25) == 20)
+        #expect(reader.position == 40)
+        // A batch larger than the limit is cut at the limit.
+        #expect(try read(&reader, 3) == 3)
+        #expect(reader.position == 43)
+        // The end cuts a batch: records up to it, and the reader stops at it.
+        let upToEnd = try reader.read(upTo: 55, limit: 100, wholeBatches: true) { view in
+            seen.append(view.offset)
+            return true
+        }
+        #expect(upToEnd == 12)
+        #expect(try read(&reader, 1_000) == 45)
+        #expect(seen == Array(5..<100))
+        // Without whole batches the limit is exact.
+        var exact = PartitionReader(partition: partition, from: 5)
+        #expect(try exact.read(upTo: 100, limit: 24) { _ in true } == 24)
+        #expect(exact.position == 29)
+        try log.close()
+    }
+
     @Test("a fetch from any offset starts at the batch holding it, found through the index")
     func fetchByOffset() throws {
         let directory = TemporaryDirectory()

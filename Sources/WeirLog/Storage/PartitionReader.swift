@@ -13,10 +13,14 @@ public struct PartitionReader: Sendable {
 
     /// Calls `visit` for each record from the current position up to `end` (exclusive),
     /// at most `limit` records; returns how many it visited. `visit` returns false to stop.
+    /// With `wholeBatches`, a read that has records stops before a batch that would take
+    /// it past `limit`, so that batch is not checked and decompressed twice (cut here, and
+    /// again by the next read); only a batch larger than `limit` is cut.
     @discardableResult
     public mutating func read(
         upTo end: Int64,
         limit: Int = .max,
+        wholeBatches: Bool = false,
         _ visit: (RecordView) throws -> Bool
     ) throws -> Int {
         var visited = 0
@@ -29,6 +33,12 @@ public struct PartitionReader: Sendable {
                 var at = 0
                 while at < raw.count && !stop {
                     let batchBytes = UnsafeRawBufferPointer(rebasing: raw[at...])
+                    if wholeBatches && visited > 0, let header = try? RecordBatchHeader(parsing: batchBytes),
+                        visited + Int(header.recordsCount) > limit
+                    {
+                        stop = true
+                        break
+                    }
                     let batch: RecordBatch
                     do {
                         batch = try RecordBatch(parsing: batchBytes)
@@ -51,6 +61,9 @@ public struct PartitionReader: Sendable {
                     if !stop && batch.header.nextOffset > position && batch.header.nextOffset <= end {
                         position = batch.header.nextOffset
                     }
+                    // Done at a batch's end: the next batch is not checked and decompressed
+                    // only to find that none of it is wanted.
+                    if visited >= limit { stop = true }
                 }
             }
             if stop { break }

@@ -368,7 +368,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
         batch.reserveCapacity(batchSize)
         var ends: [Int] = []
         ends.reserveCapacity(batchSize)
-        try reader.read(upTo: end, limit: batchSize) { view in
+        try reader.read(upTo: end, limit: batchSize, wholeBatches: true) { view in
             if let value = view.value { values.append(contentsOf: value) }
             ends.append(values.count)
             // Made in place in the batch: a record built beside it would be copied in.

@@ -21,9 +21,16 @@ public enum RecordEncoding: String, Sendable {
     /// Appends the line (without newline) as UTF-8, from the record's fields as they are
     /// held (a message still in the bytes it was read with is copied, never decoded).
     public func write(_ record: PipelineRecord, into bytes: inout [UInt8]) {
+        var scratch = JSONObjectScratch()
+        write(record, into: &bytes, scratch: &scratch)
+    }
+
+    /// `write(_:into:)` for a writer of many records, which keeps the JSON text of their
+    /// field names and room to write in, in `scratch`, from one record to the next.
+    func write(_ record: PipelineRecord, into bytes: inout [UInt8], scratch: inout JSONObjectScratch) {
         switch self {
         case .json:
-            Value.writeJSONObject(record.fields, extra: ("_timestamp", .int(record.timestamp)), into: &bytes)
+            Value.writeJSONObject(record.fields, extra: ("_timestamp", .int(record.timestamp)), scratch: &scratch, into: &bytes)
         case .text:
             if let raw = record.fields.asciiText("message") { return bytes.append(contentsOf: raw) }
             if case .string(let message) = record[field: "message"] { return bytes.append(contentsOf: message.utf8) }

@@ -19,9 +19,10 @@ final class TopicSink: SinkOutput {
     }
 
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
+        var scratch = JSONObjectScratch()
         for record in records {
             var value: [UInt8] = []
-            encoding.write(record, into: &value)
+            encoding.write(record, into: &value, scratch: &scratch)
             try producer.send(Record(key: record.key(from: key), value: value, timestamp: record.timestamp, headers: record.headers))
         }
         try producer.flush()

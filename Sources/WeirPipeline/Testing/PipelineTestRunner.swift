@@ -49,7 +49,7 @@ public enum PipelineTestRunner {
         for condition in test.conditions {
             for (i, record) in got.enumerated() {
                 do {
-                    if try !condition.expression.matches(record.object) {
+                    if try !condition.expression.matches(record.fields) {
                         outcome.problems.append(
                             "record \(i + 1) from '\(test.from)' does not satisfy \(condition.text): \(record.object.jsonText())")
                     }

@@ -12,7 +12,7 @@ struct FilterTransform: RecordTransform {
         // Kept in place: the records that stay are moved, not copied.
         records.removeAll(inPlace: { record in
             do throws(ExpressionError) {
-                return try !condition.matches(record.object)
+                return try !condition.matches(record.fields)
             } catch {
                 result.fail(record, "condition: \(error.message)")
                 return true

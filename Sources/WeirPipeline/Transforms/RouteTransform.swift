@@ -13,7 +13,7 @@ struct RouteTransform: RecordTransform {
             do {
                 // All cases first: a record that fails one goes nowhere but to the failures.
                 var matched: [String] = []
-                for (name, condition) in routes where try condition.matches(record.object) { matched.append(name) }
+                for (name, condition) in routes where try condition.matches(record.fields) { matched.append(name) }
                 for name in matched.isEmpty ? ["_unmatched"] : matched { result.emit(record, to: name) }
             } catch {
                 result.fail(record, "route: \(error.message)")

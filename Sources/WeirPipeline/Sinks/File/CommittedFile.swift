@@ -65,8 +65,9 @@ public final class CommittedFile {
     public func append(_ batch: [PipelineRecord]) throws -> UInt64 {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(batch.count * 256)
+        var scratch = JSONObjectScratch()
         for record in batch {
-            encoding.write(record, into: &bytes)
+            encoding.write(record, into: &bytes, scratch: &scratch)
             bytes.append(0x0a)
         }
         return try append(bytes: bytes)

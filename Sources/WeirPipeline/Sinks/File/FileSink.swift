@@ -91,6 +91,7 @@ final class FileSink: SinkOutput {
         // Read where they are (through the buffer, not copied out one by one); the path is
         // worked out again only when the record's second differs from the last one's.
         var second = Int64.min
+        var scratch = JSONObjectScratch()
         var base = ""
         try records.withUnsafeBufferPointer { records in
             for i in records.indices {
@@ -105,7 +106,7 @@ final class FileSink: SinkOutput {
                     currentPath = path
                 }
                 let before = buffer.count
-                encoding.write(records[i], into: &buffer)
+                encoding.write(records[i], into: &buffer, scratch: &scratch)
                 buffer.append(0x0a)
                 if let maxBytes {
                     let size = (files[currentPath] ?? 0) + UInt64(before)

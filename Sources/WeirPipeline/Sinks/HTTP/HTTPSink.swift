@@ -62,9 +62,10 @@ final class HTTPSink: SinkOutput {
 
     private func post(_ batch: [PipelineRecord]) throws {
         var body: [UInt8] = [UInt8(ascii: "[")]
+        var scratch = JSONObjectScratch()
         for (i, record) in batch.enumerated() {
             if i > 0 { body.append(UInt8(ascii: ",")) }
-            RecordEncoding.json.write(record, into: &body)
+            RecordEncoding.json.write(record, into: &body, scratch: &scratch)
         }
         body.append(UInt8(ascii: "]"))
         var request = URLRequest(url: url, timeoutInterval: timeout)
