@@ -15,11 +15,12 @@ public struct PipelineRecord: Sendable, Equatable {
     /// idempotently).
     public var origin: RecordOrigin?
 
-    public init(key: [UInt8]? = nil, timestamp: Int64, headers: [RecordHeader] = [], fields: Fields) {
+    public init(key: [UInt8]? = nil, timestamp: Int64, headers: [RecordHeader] = [], fields: Fields, origin: RecordOrigin? = nil) {
         self.key = key
         self.timestamp = timestamp
         self.headers = headers
         self.fields = fields
+        self.origin = origin
     }
 
     /// A record made from a line (the value of a log record). Room for `capacity` fields

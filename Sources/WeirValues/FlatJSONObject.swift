@@ -43,17 +43,22 @@ enum FlatJSONObject {
                     guard cursor.value(leading.value) else { return false }
                     member = 1
                 }
-                for entry in fields.entries {
-                    if member > 0 { cursor.put(UInt8(ascii: ",")) }
-                    cursor.put(name(member))
-                    member += 1
-                    switch entry.slot {
-                    case .text(let bytes):
-                        guard bytes.withUnsafeBufferPointer({ cursor.string($0) }) else { return false }
-                    case .value(let value):
-                        guard cursor.value(value) else { return false }
+                // Read where they are: an entry copied out is a retain and a release.
+                let flat = fields.entries.withUnsafeBufferPointer { entries in
+                    for i in entries.indices {
+                        if member > 0 { cursor.put(UInt8(ascii: ",")) }
+                        cursor.put(name(member))
+                        member += 1
+                        switch entries[i].slot {
+                        case .text(let bytes):
+                            guard bytes.withUnsafeBufferPointer({ cursor.string($0) }) else { return false }
+                        case .value(let value):
+                            guard cursor.value(value) else { return false }
+                        }
                     }
+                    return true
                 }
+                guard flat else { return false }
                 cursor.put(UInt8(ascii: "}"))
                 out.append(contentsOf: UnsafeBufferPointer(start: base, count: cursor.at - base))
                 return true
@@ -70,15 +75,17 @@ enum FlatJSONObject {
             guard let most = mostLength(leading.value) else { return nil }
             total += most
         }
-        for entry in fields.entries {
-            switch entry.slot {
-            case .text(let bytes): total += 2 + 6 * bytes.count
-            case .value(let value):
-                guard let most = mostLength(value) else { return nil }
-                total += most
+        return fields.entries.withUnsafeBufferPointer { entries in
+            for i in entries.indices {
+                switch entries[i].slot {
+                case .text(let bytes): total += 2 + 6 * bytes.count
+                case .value(let value):
+                    guard let most = mostLength(value) else { return nil }
+                    total += most
+                }
             }
+            return total
         }
-        return total
     }
 
     /// The most bytes a flat value can take in JSON; nil for any other value.

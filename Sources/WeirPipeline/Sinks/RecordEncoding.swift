@@ -28,13 +28,19 @@ public enum RecordEncoding: String, Sendable {
     /// `write(_:into:)` for a writer of many records, which keeps the JSON text of their
     /// field names and room to write in, in `scratch`, from one record to the next.
     func write(_ record: PipelineRecord, into bytes: inout [UInt8], scratch: inout JSONObjectScratch) {
+        write(record.fields, timestamp: record.timestamp, into: &bytes, scratch: &scratch)
+    }
+
+    /// The line of a record of these fields and timestamp: for a writer that reads
+    /// records where they are, without copying a whole record out.
+    func write(_ fields: Fields, timestamp: Int64, into bytes: inout [UInt8], scratch: inout JSONObjectScratch) {
         switch self {
         case .json:
-            Value.writeJSONObject(record.fields, extra: ("_timestamp", .int(record.timestamp)), scratch: &scratch, into: &bytes)
+            Value.writeJSONObject(fields, extra: ("_timestamp", .int(timestamp)), scratch: &scratch, into: &bytes)
         case .text:
-            if let raw = record.fields.asciiText("message") { return bytes.append(contentsOf: raw) }
-            if case .string(let message) = record[field: "message"] { return bytes.append(contentsOf: message.utf8) }
-            record.object.writeJSON(into: &bytes)
+            if let raw = fields.asciiText("message") { return bytes.append(contentsOf: raw) }
+            if case .string(let message) = fields["message"] { return bytes.append(contentsOf: message.utf8) }
+            Value.object(fields).writeJSON(into: &bytes)
         }
     }
 }

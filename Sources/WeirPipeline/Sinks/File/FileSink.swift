@@ -106,7 +106,7 @@ final class FileSink: SinkOutput {
                     currentPath = path
                 }
                 let before = buffer.count
-                encoding.write(records[i], into: &buffer, scratch: &scratch)
+                encoding.write(records[i].fields, timestamp: records[i].timestamp, into: &buffer, scratch: &scratch)
                 buffer.append(0x0a)
                 if let maxBytes {
                     let size = (files[currentPath] ?? 0) + UInt64(before)
