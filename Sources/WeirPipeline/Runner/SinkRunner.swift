@@ -434,10 +434,10 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
 
     /// Whether members read their next batch while the current one is transformed (a
     /// `BatchPrefetcher` each): when a topic they read is compressed and a core is left
-    /// over for it. Inflating is then most of reading (about 0.6 CPU-s a million lines);
-    /// reading an uncompressed topic is little more than a copy, and overlapping it gained
-    /// nothing measurable (Benchmarks/ab). With a member on every core a prefetch only
-    /// competes with them: on 2 cores at parallelism 2 it cost 2-3% wall time and 5 MiB.
+    /// over for it. Inflating is then most of reading; reading an uncompressed topic is
+    /// little more than a copy, and overlapping it gained nothing measurable
+    /// (Benchmarks/ab). With a member on every core a prefetch only competes with them: on
+    /// 2 cores at parallelism 2 it cost 2-3% wall time and 5 MiB.
     static func prefetches(_ topics: [Topic], members: Int) -> Bool {
         topics.contains { $0.config.compression != .none } && members < ProcessInfo.processInfo.activeProcessorCount
     }
