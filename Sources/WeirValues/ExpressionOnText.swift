@@ -48,24 +48,23 @@ extension Expression {
         var literal = literal
         return literal.withUTF8 { part -> Bool? in
             bytes.withUnsafeBufferPointer { text -> Bool? in
+                // Whether `part` is in `text` at `offset` (it fits there).
+                func holds(at offset: Int) -> Bool {
+                    offset >= 0 && offset + part.count <= text.count
+                        && (part.isEmpty || memcmp(text.baseAddress! + offset, part.baseAddress!, part.count) == 0)
+                }
                 switch op {
                 // Strings compare by canonical equivalence; for ASCII on both sides that is
                 // byte equality (a non-ASCII literal may still equal ASCII text: "\u{212A}" is "K").
                 case .equal, .notEqual:
                     guard Fields.isASCII(part) else { return nil }
-                    let same = text.count == part.count && (part.isEmpty || memcmp(text.baseAddress!, part.baseAddress!, part.count) == 0)
+                    let same = text.count == part.count && holds(at: 0)
                     return op == .equal ? same : !same
                 // These compare UTF-8 bytes in the general evaluation too.
-                case .startsWith:
-                    return text.count >= part.count
-                        && (part.isEmpty || memcmp(text.baseAddress!, part.baseAddress!, part.count) == 0)
-                case .endsWith:
-                    return text.count >= part.count
-                        && (part.isEmpty || memcmp(text.baseAddress! + (text.count - part.count), part.baseAddress!, part.count) == 0)
-                case .contains:
-                    return contains(text, part)
-                case .less, .lessOrEqual, .greater, .greaterOrEqual:
-                    return nil
+                case .startsWith: return holds(at: 0)
+                case .endsWith: return holds(at: text.count - part.count)
+                case .contains: return contains(text, part)
+                case .less, .lessOrEqual, .greater, .greaterOrEqual: return nil
                 }
             }
         }
