@@ -66,6 +66,20 @@ struct FetchedBatch: Sendable {
         self.reader = reader
     }
 
+    /// How many records the batch holds.
+    var count: Int { entries.count }
+
+    /// The earliest of the records' timestamps.
+    var oldestTimestamp: Int64? { entries.lazy.map(\.timestamp).min() }
+
+    /// The values as lines, in place: for a sink that writes them as they are read (no
+    /// transform between), which then makes no record.
+    func withValueLines<Result>(_ body: (ValueLines) throws -> Result) rethrows -> Result {
+        try values.withUnsafeBufferPointer { values in
+            try entries.withUnsafeBufferPointer { entries in try body(ValueLines(values: values, entries: entries)) }
+        }
+    }
+
     /// The batch's records, each message a slice of the values, with its origin. Leaves
     /// the batch empty: the records then hold the only reference to the values.
     mutating func records() -> [PipelineRecord] {

@@ -378,19 +378,36 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             prefetcher.prefetch(next)
         }
         let bytes = fetched.bytes
-        let result = try graph.process(fetched.records(), from: key.topic)
-        // (DeadLetters logs them, rate-limited per component and reason.)
-        for failure in result.failures where failure.onError != "drop" {
-            deadLetters.add(failure.record, reason: failure.reason, component: failure.transform)
+        // With no transform between the topic and the sink, and nobody tapping the sink, a
+        // sink that can writes the values where they were read: no record is made.
+        let records: [PipelineRecord]
+        let (count, oldest, failedUpstream): (Int, Int64?, Int)
+        let write: (inout SinkCheckpoint) throws -> Void
+        if let direct = output as? any ValueLinesWriter, direct.writesValuesAsLines, graph.passesUnchanged(key.topic),
+            !stats.tap.isListening
+        {
+            let batch = fetched
+            records = []
+            (count, oldest, failedUpstream) = (batch.count, batch.oldestTimestamp, 0)
+            write = { checkpoint in try batch.withValueLines { try direct.write(values: $0, checkpoint: &checkpoint) } }
+        } else {
+            let result = try graph.process(fetched.records(), from: key.topic)
+            // (DeadLetters logs them, rate-limited per component and reason.)
+            for failure in result.failures where failure.onError != "drop" {
+                deadLetters.add(failure.record, reason: failure.reason, component: failure.transform)
+            }
+            try deadLetters.flush()
+            records = result.records
+            (count, oldest, failedUpstream) = (records.count, records.lazy.map(\.timestamp).min(), result.failures.count)
+            write = { checkpoint in try self.output.write(records, checkpoint: &checkpoint) }
         }
-        try deadLetters.flush()
         let next = reader.position
         let written: Int
         if output.writesConcurrently {
             // Members write at once (a plugin with a process each); the checkpoint only
             // takes the offsets.
             var unused = SinkCheckpoint()
-            try output.write(result.records, checkpoint: &unused)
+            try write(&unused)
             try deadLetters.flush()
             written = commitLock.withLock {
                 checkpoint.offsets[key] = next
@@ -399,7 +416,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             }
         } else {
             written = try commitLock.withLock {
-                try output.write(result.records, checkpoint: &checkpoint)
+                try write(&checkpoint)
                 // What the output dead-lettered is appended before its offsets can be
                 // committed (a commit snapshots the checkpoint under this lock).
                 try deadLetters.flush()
@@ -422,9 +439,9 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
                 abort.set()
             }
         }
-        stats.add(received: result.records.count, sent: result.records.count, bytes: bytes, failedUpstream: result.failures.count)
-        stats.tap.offer(result.records)
-        if let oldest = result.records.lazy.map(\.timestamp).min(), oldest > 0 {
+        stats.add(received: count, sent: count, bytes: bytes, failedUpstream: failedUpstream)
+        stats.tap.offer(records)
+        if let oldest, oldest > 0 {
             latency.recordMilliseconds(max(0, currentTimeMillis() - oldest))
         }
         committedReader = reader

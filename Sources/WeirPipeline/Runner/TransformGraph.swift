@@ -65,6 +65,13 @@ struct TransformGraph {
         self.topics = topics.sorted()
     }
 
+    /// Whether a batch read from `topic` reaches the outputs as it is: wanted once, and
+    /// read by no transform.
+    func passesUnchanged(_ topic: String) -> Bool {
+        wanted.lazy.filter { $0 == topic }.count == 1
+            && !transforms.keys.contains { definition.component($0)?.inputs.contains(topic) ?? false }
+    }
+
     /// Ends every transform's work (plugins' processes).
     func close() {
         for transform in transforms.values { transform.close() }

@@ -3,7 +3,7 @@ import Logging
 import WeirLog
 import WeirValues
 
-final class StdoutSink: SinkOutput {
+final class StdoutSink: ValueLinesWriter {
     let writer: any LineWriter
     let encoding: RecordEncoding
 
@@ -13,14 +13,24 @@ final class StdoutSink: SinkOutput {
     }
 
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
-        // The batch is encoded into one buffer, with no string per line, and written at once.
-        var lines: [UInt8] = []
+        try records.withUnsafeBufferPointer { try write(lines: EncodedRecords(records: $0, encoding: encoding)) }
+    }
+
+    var writesValuesAsLines: Bool { encoding == .text }
+
+    func write(values: ValueLines, checkpoint: inout SinkCheckpoint) throws {
+        try write(lines: values)
+    }
+
+    /// The batch is encoded into one buffer, with no string per line, and written at once.
+    private func write(lines: some SinkLines) throws {
+        var bytes: [UInt8] = []
         var scratch = JSONObjectScratch()
-        for record in records {
-            encoding.write(record, into: &lines, scratch: &scratch)
-            lines.append(UInt8(ascii: "\n"))
+        for i in 0..<lines.count {
+            lines.write(i, into: &bytes, scratch: &scratch)
+            bytes.append(UInt8(ascii: "\n"))
         }
-        try writer.write(lines: lines)
+        try writer.write(lines: bytes)
         try writer.flush()
     }
 }

@@ -14,7 +14,7 @@ import WeirValues
 /// A file is listed (durably, in `sink-<id>.files`) before the sink first writes to it,
 /// so after a crash a file it created but never committed is known as its own and cut to
 /// nothing, while a file it never listed that holds data is refused, never overwritten.
-final class FileSink: SinkOutput {
+final class FileSink: ValueLinesWriter {
     var offsetsOnlyInCheckpoint: Bool { true }
     let template: PathTemplate
     let encoding: RecordEncoding
@@ -72,6 +72,19 @@ final class FileSink: SinkOutput {
     }
 
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
+        // Read where they are (through the buffer, not copied out one by one).
+        try records.withUnsafeBufferPointer { records in
+            try write(lines: EncodedRecords(records: records, encoding: encoding), checkpoint: &checkpoint)
+        }
+    }
+
+    var writesValuesAsLines: Bool { encoding == .text }
+
+    func write(values: ValueLines, checkpoint: inout SinkCheckpoint) throws {
+        try write(lines: values, checkpoint: &checkpoint)
+    }
+
+    private func write(lines: some SinkLines, checkpoint: inout SinkCheckpoint) throws {
         var files = Self.committedFiles(checkpoint)
         var rotation = checkpoint.rotation ?? [:]
         // Records are encoded into one buffer while they go to the same file; it is
@@ -88,37 +101,37 @@ final class FileSink: SinkOutput {
             unsynced.insert(currentPath)
             buffer.removeAll(keepingCapacity: true)
         }
-        // Read where they are (through the buffer, not copied out one by one); the path is
-        // worked out again only when the record's second differs from the last one's.
+        // The path is worked out again only when the line's second differs from the last
+        // one's (a rotation within the second moves `currentPath` itself).
         var second = Int64.min
         var scratch = JSONObjectScratch()
         var base = ""
-        try records.withUnsafeBufferPointer { records in
-            for i in records.indices {
-                if records[i].timestamp / 1000 != second {
-                    second = records[i].timestamp / 1000
-                    base = template.expand(records[i].timestamp)
-                }
+        for i in 0..<lines.count {
+            let timestamp = lines.timestamp(i)
+            if timestamp / 1000 != second {
+                second = timestamp / 1000
+                base = template.expand(timestamp)
                 let index = rotation[base] ?? 0
                 let path = index == 0 ? base : "\(base).\(index)"
                 if path != currentPath {
                     try flush()
                     currentPath = path
                 }
-                let before = buffer.count
-                encoding.write(records[i].fields, timestamp: records[i].timestamp, into: &buffer, scratch: &scratch)
-                buffer.append(0x0a)
-                if let maxBytes {
-                    let size = (files[currentPath] ?? 0) + UInt64(before)
-                    if size > 0 && size + UInt64(buffer.count - before) > maxBytes {
-                        // This line starts the next file.
-                        let line = Array(buffer[before...])
-                        buffer.removeSubrange(before...)
-                        try flush()
-                        rotation[base] = index + 1
-                        currentPath = "\(base).\(index + 1)"
-                        buffer.append(contentsOf: line)
-                    }
+            }
+            let before = buffer.count
+            lines.write(i, into: &buffer, scratch: &scratch)
+            buffer.append(0x0a)
+            if let maxBytes {
+                let size = (files[currentPath] ?? 0) + UInt64(before)
+                if size > 0 && size + UInt64(buffer.count - before) > maxBytes {
+                    // This line starts the next file.
+                    let index = rotation[base] ?? 0
+                    let line = Array(buffer[before...])
+                    buffer.removeSubrange(before...)
+                    try flush()
+                    rotation[base] = index + 1
+                    currentPath = "\(base).\(index + 1)"
+                    buffer.append(contentsOf: line)
                 }
             }
         }
