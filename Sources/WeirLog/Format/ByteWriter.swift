@@ -74,6 +74,20 @@ final class ByteWriter {
     func toArray() -> [UInt8] { Array(bytes) }
 }
 
+/// Writes a zigzag varint at `out`; returns where it ends.
+@inline(__always)
+func writeVarint(_ value: Int64, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    var v = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+    var out = out
+    while v >= 0x80 {
+        out[0] = UInt8(truncatingIfNeeded: v) | 0x80
+        out += 1
+        v >>= 7
+    }
+    out[0] = UInt8(v)
+    return out + 1
+}
+
 /// The encoded size of a zigzag varint.
 @inline(__always)
 func varintSize(_ value: Int64) -> Int {

@@ -66,6 +66,58 @@ public final class RecordBatchBuilder {
         count += 1
     }
 
+    /// Appends records with no key and no headers, one per range of `bytes` (their
+    /// values), all stamped `timestamp`, while fewer than `maxBytes` bytes were appended:
+    /// the lines of a source's chunk, encoded in one pass (byte for byte what `append`
+    /// encodes for each, and as many as appending one by one until the batch holds
+    /// `maxBytes` more would take). Returns how many were appended: at least one, when
+    /// `ranges` holds any.
+    public func appendValues(
+        _ bytes: UnsafeRawBufferPointer, _ ranges: UnsafeBufferPointer<Range<Int>>, timestamp: Int64, upTo maxBytes: Int
+    ) -> Int {
+        guard !ranges.isEmpty else { return 0 }
+        let source = (bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: UInt8.self)
+        if count == 0 { baseTimestamp = timestamp }
+        maxTimestamp = max(maxTimestamp, timestamp)
+        let timestampDelta = timestamp &- baseTimestamp
+        let timestampSize = varintSize(timestampDelta)
+        let start = records.count
+        var base = records.pointer.assumingMemoryBound(to: UInt8.self)
+        var out = base + start
+        var end = base + records.capacity
+        var offsetDelta = Int64(count)
+        for range in ranges {
+            guard base.distance(to: out) - start < maxBytes else { break }
+            // A value and at most 32 bytes around it: six varints, most of them 1 or 2 bytes.
+            if out.distance(to: end) < range.count + 32 {
+                records.count = base.distance(to: out)
+                records.reserve(range.count + 32)
+                base = records.pointer.assumingMemoryBound(to: UInt8.self)
+                out = base + records.count
+                end = base + records.capacity
+            }
+            let valueLength = Int64(range.count)
+            // Attributes 0, timestamp delta, offset delta, key length -1 (null), value
+            // length, value, header count 0.
+            let bodySize = 1 + timestampSize + varintSize(offsetDelta) + 1 + varintSize(valueLength) + range.count + 1
+            out = writeVarint(Int64(bodySize), at: out)
+            out[0] = 0
+            out = writeVarint(timestampDelta, at: out + 1)
+            out = writeVarint(offsetDelta, at: out)
+            out[0] = 1  // zigzag(-1)
+            out = writeVarint(valueLength, at: out + 1)
+            out.update(from: source + range.lowerBound, count: range.count)
+            out += range.count
+            out[0] = 0
+            out += 1
+            offsetDelta += 1
+        }
+        records.count = base.distance(to: out)
+        let appended = Int(offsetDelta) - count
+        count += appended
+        return appended
+    }
+
     public func append(_ record: Record) {
         withOptionalBytes(record.key) { key in
             withOptionalBytes(record.value) { value in

@@ -56,6 +56,27 @@ public final class Producer {
         if builder.byteCount >= maxBatchBytes { try seal(partition) }
     }
 
+    /// Queues records with no key and no headers, one per range of `bytes` (their
+    /// values), all stamped `timestamp`, for `partition`: what `send` does for each, in
+    /// one pass per batch.
+    public func send(values bytes: UnsafeRawBufferPointer, _ ranges: UnsafeBufferPointer<Range<Int>>, timestamp: Int64, partition: Int)
+        throws
+    {
+        // (A plain loop: a key path here cost more than encoding the records.)
+        for range in ranges where range.count > Self.maxRecordBytes {
+            throw WeirLogError.recordTooLarge(size: range.count, limit: Self.maxRecordBytes)
+        }
+        _ = try topic.partition(partition)
+        var rest = ranges[...]
+        while !rest.isEmpty {
+            let builder = open[partition]
+            let appended = builder.appendValues(
+                bytes, UnsafeBufferPointer(rebasing: rest), timestamp: timestamp, upTo: maxBatchBytes - builder.byteCount)
+            rest = rest.dropFirst(appended)
+            if builder.byteCount >= maxBatchBytes { try seal(partition) }
+        }
+    }
+
     public func send(_ record: Record) throws {
         try withOptionalBytes(record.key) { key in
             try withOptionalBytes(record.value) { value in

@@ -71,6 +71,12 @@ final class EmbeddedAppender: LogAppender {
         try producer.send(key: key, value: value, timestamp: timestamp, headers: headers, partition: partition)
     }
 
+    func send(values bytes: UnsafeRawBufferPointer, _ ranges: UnsafeBufferPointer<Range<Int>>, timestamp: Int64, partition: Int)
+        throws
+    {
+        try producer.send(values: bytes, ranges, timestamp: timestamp, partition: partition)
+    }
+
     func endBatch(partition: Int) throws { try producer.endBatch(partition: partition) }
 
     func flush() throws { try producer.flush() }

@@ -38,6 +38,10 @@ package protocol LogAppender: AnyObject {
     /// murmur2 of the key, as Kafka's clients do).
     func send(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, timestamp: Int64, headers: [RecordHeader], partition: Int?)
         throws
+    /// Queues records with no key and no headers for `partition`, one per range of
+    /// `bytes` (their values), all stamped `timestamp`: a source's lines in one call.
+    func send(values bytes: UnsafeRawBufferPointer, _ ranges: UnsafeBufferPointer<Range<Int>>, timestamp: Int64, partition: Int)
+        throws
     /// Ends the chunk of `partition`: it is appended as one batch.
     func endBatch(partition: Int) throws
     /// Appends everything queued and waits for the log to acknowledge it.
@@ -48,6 +52,16 @@ package protocol LogAppender: AnyObject {
 }
 
 extension LogAppender {
+    /// One `send` per record.
+    func send(values bytes: UnsafeRawBufferPointer, _ ranges: UnsafeBufferPointer<Range<Int>>, timestamp: Int64, partition: Int)
+        throws
+    {
+        for range in ranges {
+            try send(
+                key: nil, value: UnsafeRawBufferPointer(rebasing: bytes[range]), timestamp: timestamp, headers: [], partition: partition)
+        }
+    }
+
     func send(_ record: Record, partition: Int? = nil) throws {
         try withOptionalBytes(record.key) { key in
             try withOptionalBytes(record.value) { value in

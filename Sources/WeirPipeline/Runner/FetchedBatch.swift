@@ -70,7 +70,9 @@ struct FetchedBatch: Sendable {
     var count: Int { entries.count }
 
     /// The earliest of the records' timestamps.
-    var oldestTimestamp: Int64? { entries.lazy.map(\.timestamp).min() }
+    var oldestTimestamp: Int64? {
+        entries.isEmpty ? nil : entries.reduce(Int64.max) { min($0, $1.timestamp) }
+    }
 
     /// The values as lines, in place: for a sink that writes them as they are read (no
     /// transform between), which then makes no record.

@@ -55,23 +55,49 @@ package final class SourceWriter {
         try CheckpointFile.write(SourceCheckpoint(state: state, scanFrom: ends), checkpointPath)
     }
 
+    /// Queues records of the current chunk with no key and no headers, one per range of
+    /// `bytes`, all stamped `timestamp`; the last carries `position`: what `add` does for
+    /// each, with one call to the log for all but the last.
+    func add(
+        values bytes: UnsafeRawBufferPointer, _ ranges: UnsafeBufferPointer<Range<Int>>, timestamp: Int64, position: SourcePosition.Kind
+    )
+        throws
+    {
+        guard let last = ranges.last else { return }
+        let before = UnsafeBufferPointer(rebasing: ranges.dropLast())
+        if !before.isEmpty {
+            let partition = startChunk()
+            try producer.send(values: bytes, before, timestamp: timestamp, partition: partition)
+            chunkRecords += before.count
+            for range in before {
+                chunkBytes += range.count
+                if tapping && tapped.count < TapPoint.perBatch {
+                    tapped.append(
+                        PipelineRecord(message: String(decoding: bytes[range], as: UTF8.self), timestamp: timestamp))
+                }
+            }
+        }
+        try add(UnsafeRawBufferPointer(rebasing: bytes[last]), timestamp: timestamp, position: position)
+    }
+
+    /// The partition of the current chunk, chosen (round-robin) at its first record, which
+    /// first waits for room and asks whether anyone taps the source.
+    private func startChunk() -> Int {
+        if let chunkPartition { return chunkPartition }
+        waitForRoom()
+        tapping = stats.tap.isListening
+        let chosen = nextPartition
+        nextPartition = (nextPartition + 1) % partitionCount
+        chunkPartition = chosen
+        return chosen
+    }
+
     /// Queues one record of the current chunk; the chunk's last record carries `position`.
     func add(
         _ value: UnsafeRawBufferPointer, key: [UInt8]? = nil, timestamp: Int64, headers extra: [RecordHeader] = [],
         position: SourcePosition.Kind? = nil
     ) throws {
-        if chunkPartition == nil {
-            waitForRoom()
-            tapping = stats.tap.isListening
-        }
-        let partition =
-            chunkPartition
-            ?? {
-                let chosen = nextPartition
-                nextPartition = (nextPartition + 1) % partitionCount
-                chunkPartition = chosen
-                return chosen
-            }()
+        let partition = startChunk()
         var headers = extra
         var applied: SourcePosition?
         if let position {

@@ -550,8 +550,8 @@ final class FileSource {
             // Only skipped lines: the position moves without a record to carry it.
             writer.note(.file(slot: file.slot, file.cursor))
         }
-        try arena.forEach { bytes, isLast in
-            try writer.add(bytes, timestamp: now, position: isLast ? .file(slot: file.slot, file.cursor) : nil)
+        try arena.withRecords { bytes, records in
+            try writer.add(values: bytes, records, timestamp: now, position: .file(slot: file.slot, file.cursor))
         }
         dirty = true
     }
@@ -701,7 +701,7 @@ final class FileSource {
 /// The records completed in one chunk, copied back to back into one reused buffer.
 struct RecordArena {
     private var bytes: [UInt8] = []
-    private var records: [(start: Int, count: Int)] = []
+    private var records: [Range<Int>] = []
     private(set) var lastEnd: UInt64?
 
     var count: Int { records.count }
@@ -713,7 +713,7 @@ struct RecordArena {
     }
 
     mutating func add(_ record: some Collection<UInt8>, end: UInt64) {
-        records.append((bytes.count, record.count))
+        records.append(bytes.count..<bytes.count + record.count)
         bytes.append(contentsOf: record)
         lastEnd = end
     }
@@ -721,11 +721,8 @@ struct RecordArena {
     /// A line that produced no record still moves the position past it.
     mutating func skip(end: UInt64) { lastEnd = end }
 
-    func forEach(_ visit: (UnsafeRawBufferPointer, _ isLast: Bool) throws -> Void) throws {
-        try bytes.withUnsafeBytes { raw in
-            for (i, record) in records.enumerated() {
-                try visit(UnsafeRawBufferPointer(rebasing: raw[record.start..<record.start + record.count]), i == records.count - 1)
-            }
-        }
+    /// The records, each a range of the bytes, in place.
+    func withRecords(_ body: (UnsafeRawBufferPointer, UnsafeBufferPointer<Range<Int>>) throws -> Void) throws {
+        try bytes.withUnsafeBytes { bytes in try records.withUnsafeBufferPointer { try body(bytes, $0) } }
     }
 }
