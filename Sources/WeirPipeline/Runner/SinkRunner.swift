@@ -398,7 +398,9 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             }
             try deadLetters.flush()
             records = result.records
-            (count, oldest, failedUpstream) = (records.count, records.isEmpty ? nil : records.reduce(Int64.max) { min($0, $1.timestamp) }, result.failures.count)
+            (count, oldest, failedUpstream) = (
+                records.count, records.isEmpty ? nil : records.reduce(Int64.max) { min($0, $1.timestamp) }, result.failures.count
+            )
             write = { checkpoint in try self.output.write(records, checkpoint: &checkpoint) }
         }
         let next = reader.position
