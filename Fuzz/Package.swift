@@ -23,6 +23,7 @@ let package = Package(
         fuzzTarget("FuzzRecovery", ["WeirLog"]),
         fuzzTarget("FuzzExpression", ["WeirValues"]),
         fuzzTarget("FuzzPipelineLoader", ["WeirPipeline"]),
+        fuzzTarget("FuzzParsers", ["WeirPipeline", "WeirValues"]),
         .executableTarget(
             name: "FuzzKafkaRequest",
             dependencies: ["FuzzSupport", .product(name: "WeirKafkaCodec", package: root), .product(name: "NIOCore", package: "swift-nio")],
