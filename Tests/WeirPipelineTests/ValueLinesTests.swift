@@ -166,13 +166,12 @@ struct ValueLinesTests {
         var batches = sink.tap.listen().makeAsyncIterator()
         try h.append("in.log", "one\ntwo\n")
         // Read here, not in a task that a busy pool may not run; a run that shows nothing
-        // is stopped after 20 s, which ends the tap's stream.
+        // is stopped after 60 s, which ends the tap's stream (and `seen` stays short).
         let stop = h.stop
-        DispatchQueue.global().asyncAfter(deadline: .now() + 20) { stop.set() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60) { stop.set() }
         var seen: [String] = []
         while seen.count < 2, let batch = await batches.next() { seen += batch.map { RecordEncoding.text.line($0) } }
         #expect(seen == ["one", "two"])
-        #expect(!stop.isSet, "the tap showed nothing for 20 s")
         try h.stopAndWait()
         #expect(h.lines("out.log") == ["one", "two"])
     }
