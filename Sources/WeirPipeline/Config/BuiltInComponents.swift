@@ -84,6 +84,7 @@ extension ComponentRegistry {
                 type: "sample", kind: .transform, summary: "keeps one record in N",
                 options: [OptionSpec("rate", .integer(1...Int64.max), required: true)]),
             transform: { SampleTransform(rate: $0.int("rate") ?? 1) })
+        registerFormatParsers(into: &registry)
         registry.register(
             ComponentSpec(
                 type: "file", kind: .sink, summary: "writes records to files, exactly once",
