@@ -95,6 +95,7 @@ let package = Package(
             dependencies: [
                 "WeirLog",
                 "WeirPipeline",
+                "WeirValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -181,7 +182,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeirServerTests",
-            dependencies: ["WeirServer", "WeirTestSupport", "weir"],
+            dependencies: ["WeirServer", "WeirPipeline", "WeirLog", "WeirTestSupport", "weir"],
             swiftSettings: upcoming
         ),
         .testTarget(

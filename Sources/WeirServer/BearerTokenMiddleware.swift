@@ -4,6 +4,8 @@ import Hummingbird
 /// before it reaches its route.
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let access: HTTPAccess
+    /// How a client sends the token (the end of the 401's one line).
+    var hint = "weir top and weir tap send it with --http-token-file PATH or $WEIR_HTTP_TOKEN"
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let authorization = request.headers[.authorization]
@@ -12,7 +14,7 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
             var response = OperationsServer.json(
                 .unauthorized,
                 OperationsServer.Failure(
-                    error: "\(problem): weir top and weir tap send it with --http-token-file PATH or $WEIR_HTTP_TOKEN"))
+                    error: "\(problem): \(hint)"))
             response.headers[.wwwAuthenticate] = "Bearer realm=\"weir\""
             return response
         }

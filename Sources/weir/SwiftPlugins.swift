@@ -1,14 +1,16 @@
 import DedupePlugin
 import WeirCluster
 import WeirPipeline
+import WeirServer
 
 /// The component types of this `weir` binary: the built-ins, the `kafka` source and
-/// sink, and the Swift plugins compiled into it. To add one, depend on its target in Package.swift and register it
-/// here (docs/plugins.md).
+/// sink, the `http_server` source, and the Swift plugins compiled into it. To add one,
+/// depend on its target in Package.swift and register it here (docs/plugins.md).
 enum SwiftPlugins {
     static let registry: ComponentRegistry = {
         var registry = ComponentRegistry.builtIn
         KafkaComponents.register(in: &registry)
+        HTTPServerSource.register(in: &registry)
         DedupeTransform.register(in: &registry)
         return registry
     }()

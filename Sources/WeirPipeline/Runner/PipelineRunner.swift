@@ -240,6 +240,7 @@ public final class PipelineRunner: Sendable {
         // retention never has to delete what a sink has not read).
         let readers = sinks.filter { $0.inputTopics.contains(topic) }
         if !readers.isEmpty {
+            writer.hasRoom = { stop.isSet || !readers.contains { $0.lag(of: topic) > $0.maxLag } }
             writer.waitForRoom = { [logger] in
                 var warned = false
                 while true {

@@ -95,6 +95,11 @@ public final class SourceContext: @unchecked Sendable {
         }
     }
 
+    /// Whether `append` would go ahead now, without waiting for a slow sink (no sink of
+    /// the topic is more than its `max_lag` behind, or the run stops). A source that can
+    /// tell its client to come back later (HTTP 429) asks this instead of waiting.
+    public var hasRoom: Bool { writer.hasRoom() }
+
     /// Waits until everything appended (and dead-lettered) is in the log, and
     /// checkpoints once a second.
     public func flush() throws {

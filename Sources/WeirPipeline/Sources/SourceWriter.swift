@@ -37,6 +37,9 @@ package final class SourceWriter {
     let stats: ComponentStats
     /// Called before each chunk: back-pressure (returns once the sinks have caught up).
     var waitForRoom: () -> Void = {}
+    /// Whether `waitForRoom` would return at once now: for a source that answers "later"
+    /// (HTTP 429) rather than hold its client.
+    var hasRoom: () -> Bool = { true }
 
     /// Recovers the source's state from its checkpoint and the log.
     init(source: String, topic: String, log: any PipelineLog, checkpointPath: String, stats: ComponentStats) throws {
