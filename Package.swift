@@ -37,6 +37,8 @@ let package = Package(
         // The Kafka listener's SCRAM-SHA-256 (SHA-256, HMAC, PBKDF2) and TLS.
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The `postgres` sink's driver (a maintained client: no wire protocol of Weir's).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -143,6 +145,17 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // The `postgres` sink: rows and input offsets committed in one transaction.
+        .target(
+            name: "WeirPostgres",
+            dependencies: [
+                "WeirPipeline", "WeirLog", "WeirValues", .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "DedupePlugin",
             dependencies: ["WeirPipeline", "WeirValues"],
@@ -159,6 +172,7 @@ let package = Package(
                 "WeirServer",
                 "WeirKafka",
                 "WeirCluster",
+                "WeirPostgres",
                 "DedupePlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -204,6 +218,12 @@ let package = Package(
         .testTarget(
             name: "WeirPluginsTests",
             dependencies: ["WeirPlugins", "WeirPipeline", "WeirValues"],
+            swiftSettings: upcoming
+        ),
+        // Against a PostgreSQL server each suite starts (Debian's postgresql-15).
+        .testTarget(
+            name: "WeirPostgresTests",
+            dependencies: ["WeirPostgres", "WeirPipeline", "WeirValues", "WeirLog", "WeirTestSupport", "weir"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -92,11 +92,17 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
     private static func makeOutput(_ setup: SinkRunnerSetup, log: ClusterLog, saved: SinkCheckpoint?, checkpointPath: String) throws
         -> any SinkOutput
     {
-        try setup.registry.makeSink(
+        let output = try setup.registry.makeSink(
             SinkSetup(
                 options: ComponentOptions(setup.sink, pipeline: setup.pipeline.name), logger: setup.logger, abort: setup.abort,
                 log: log, lines: setup.lines, deadLetters: setup.deadLetters, saved: saved,
                 checkpointPath: checkpointPath, createdPath: setup.checkpointDirectory + "/sink-\(setup.sink.id).files"))
+        // Its offsets would have to agree with the group's commits (`ClusterCommit`): not yet.
+        if output.outputOffsets != nil {
+            output.close()
+            throw PipelineError(description: "sink '\(setup.sink.id)': a sink that keeps its own offsets runs on the embedded log only")
+        }
+        return output
     }
 
     func lag(of topic: String?) -> Int64 { 0 }

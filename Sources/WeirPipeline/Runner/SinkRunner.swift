@@ -104,12 +104,19 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             )
         }
         checkpoint = saved ?? SinkCheckpoint()
-        startedWithoutCheckpoint = saved == nil
         output = try setup.registry.makeSink(
             SinkSetup(
                 options: ComponentOptions(sink, pipeline: pipeline.name), logger: logger, abort: setup.abort, log: log,
                 lines: setup.lines, deadLetters: deadLetters, saved: saved, checkpointPath: checkpointPath,
                 createdPath: checkpointDirectory + "/sink-\(sink.id).files"))
+        // An output that holds its own offsets (a database) is where the run starts; this
+        // host's checkpoint, committed after it, can only be behind it or stale.
+        if let own = output.outputOffsets {
+            checkpoint.offsets = own
+            startedWithoutCheckpoint = own.isEmpty
+        } else {
+            startedWithoutCheckpoint = saved == nil
+        }
         // The live view shows the lag back-pressure uses (the stats outlive the runner).
         stats.measureLag { [weak self] in self?.lag() ?? 0 }
     }
@@ -291,8 +298,10 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
                 let key = TopicPartition(topic: partition.topic, partition: partition.id)
                 if let kept = keeping.first(where: { $0.0 == key }) { return kept }
                 // Offsets committed to the group before the topic was made again are of the one before.
+                // An output with its own offsets starts where they say (or at the start).
                 let group =
-                    first && recreated.contains(key.topic) ? nil : try log.committedPosition(group: sink.group, partition: partition)
+                    first && (recreated.contains(key.topic) || output.outputOffsets != nil)
+                    ? nil : try log.committedPosition(group: sink.group, partition: partition)
                 var start: Int64
                 let (startOffset, endOffset) = (try partition.startOffset, try partition.endOffset)
                 switch (checkpoint.offsets[key], group) {
@@ -401,7 +410,8 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             (count, oldest, failedUpstream) = (
                 records.count, records.isEmpty ? nil : records.reduce(Int64.max) { min($0, $1.timestamp) }, result.failures.count
             )
-            write = { checkpoint in try self.output.write(records, checkpoint: &checkpoint) }
+            let next = reader.position
+            write = { checkpoint in try self.output.write(records, input: key, next: next, checkpoint: &checkpoint) }
         }
         let next = reader.position
         let written: Int

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import WeirLog
+public import WeirLog
 import WeirValues
 
 /// A sink: where the records reaching it go.
@@ -15,6 +15,15 @@ import WeirValues
 /// it alone. `close` is called once when the run ends.
 public protocol SinkOutput: AnyObject {
     func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws
+    /// `write`, told which input the batch is of and the offset after it: an output that
+    /// keeps its own offsets (`outputOffsets`) stores `next` for `input` with the records,
+    /// atomically. The others write as `write` does.
+    func write(_ records: [PipelineRecord], input: TopicPartition, next: Int64, checkpoint: inout SinkCheckpoint) throws
+    /// The next offset of every input partition, as the output itself holds them (the
+    /// postgres sink's offsets table, committed in the same transaction as its rows), read
+    /// when it was made; nil for outputs that keep none. When set, they are the whole
+    /// truth of where the run starts: the checkpoint's offsets and the group's are not read.
+    var outputOffsets: [TopicPartition: Int64]? { get }
     func syncWork() -> SyncWork
     func close()
     /// Its checkpoint's offsets are the whole truth of where it got to (the file sink's
@@ -35,4 +44,8 @@ extension SinkOutput {
     public func close() {}
     public var offsetsOnlyInCheckpoint: Bool { false }
     public var writesConcurrently: Bool { false }
+    public var outputOffsets: [TopicPartition: Int64]? { nil }
+    public func write(_ records: [PipelineRecord], input: TopicPartition, next: Int64, checkpoint: inout SinkCheckpoint) throws {
+        try write(records, checkpoint: &checkpoint)
+    }
 }

@@ -22,4 +22,11 @@ public struct SinkSetup {
     public func deadLetter(_ record: PipelineRecord, reason: String) {
         deadLetters.add(record, reason: reason, component: options.id)
     }
+
+    /// Appends the records dead-lettered so far now, rather than after `write` returns: a
+    /// sink that commits its output itself (postgres) does so before its commit, so a crash
+    /// between the two repeats a dead letter instead of losing it.
+    public func flushDeadLetters() throws {
+        try deadLetters.flush()
+    }
 }

@@ -1,0 +1,292 @@
+import Foundation
+import Logging
+import PostgresNIO
+import WeirLog
+import WeirPipeline
+import WeirValues
+
+/// The `postgres` sink: records as rows of a table, exactly once.
+///
+/// Each batch is one transaction: its rows (multi-row `INSERT`s, `ON CONFLICT … DO
+/// UPDATE` for `mode: upsert`) and the next offset of its input partition, upserted into
+/// the offsets table (`weir_offsets`), commit together. At start the sink reads that table
+/// back (`outputOffsets`) and the run starts there: the database is the checkpoint, so a
+/// run killed at any moment leaves every input record in the table once.
+///
+/// A row the server refuses for its data (a constraint, a value the type cannot parse) is
+/// found by inserting the statement's rows one by one under savepoints; it goes to the
+/// dead-letter topic with the server's SQLSTATE and message, and the others commit. So does
+/// a value that can never go into its column (an object into an integer). Any other error
+/// (the connection lost, the table dropped) stops the run with the batch uncommitted.
+final class PostgresSink: SinkOutput {
+    /// Where a column's value comes from.
+    enum Source {
+        /// The field of the column's name; a record without it leaves the column's `DEFAULT`.
+        case field(String)
+        case expression(WeirValues.Expression)
+        /// The record's timestamp (`timestamp_column`).
+        case timestamp
+    }
+
+    /// One column's value in one row.
+    enum Cell {
+        case text(String)
+        case null
+        case absent
+
+        var textValue: String? {
+            if case .text(let text) = self { return text }
+            return nil
+        }
+    }
+
+    private var session: PostgresSession
+    let configuration: PostgresConnection.Configuration
+    let setup: SinkSetup
+    /// The table as the catalog quotes it (`regclass::text`).
+    let table: String
+    let columns: [(column: PostgresColumn, source: Source)]
+    /// Indices in `columns` of the upsert's conflict columns; nil for `mode: insert`.
+    let key: [Int]?
+    let offsetsTable: String
+    let outputOffsets: [TopicPartition: Int64]?
+    /// Rows per `INSERT`: a statement takes at most 65,535 parameters.
+    let rowsPerStatement: Int
+    var offsetsOnlyInCheckpoint: Bool { true }
+    private var component: String { setup.options.id }
+
+    init(setup: SinkSetup) throws {
+        let options = setup.options
+        let id = options.id
+        self.setup = setup
+        do { configuration = try PostgresURL.configuration(try options.required("url")) } catch {
+            throw PostgresSinkError("sink '\(id)'", error)
+        }
+        let session: PostgresSession
+        do {
+            session = try PostgresSession(configuration, logger: setup.logger)
+        } catch {
+            throw PostgresSinkError("sink '\(id)': cannot connect to \(configuration.host ?? "?"):\(configuration.port ?? 0)", error)
+        }
+        self.session = session
+        do {
+            let described = try PostgresCatalog.describe(try options.required("table"), in: session, sink: id)
+            table = described.table
+            let columns = try PostgresCatalog.mapping(options, described.columns)
+            self.columns = columns
+            key = try PostgresCatalog.conflictColumns(options, columns.map(\.column))
+            rowsPerStatement = max(1, min(1000, 65_535 / max(1, columns.count)))
+            let offsetsTable = PostgresCatalog.quoteQualified(options.string("offsets_table") ?? "weir_offsets")
+            self.offsetsTable = offsetsTable
+            try PostgresCatalog.createOffsetsTable(offsetsTable, in: session, sink: id)
+            outputOffsets = try PostgresCatalog.readOffsets(offsetsTable, pipeline: options.pipeline, sink: id, in: session)
+        } catch {
+            session.close()
+            throw error
+        }
+        do { try session.checkStatement(insertSQL(rows: 0), sink: id) } catch {
+            session.close()
+            throw error
+        }
+    }
+
+    func write(_ records: [PipelineRecord], checkpoint: inout SinkCheckpoint) throws {
+        throw PostgresSinkError("sink '\(component)' writes only with its input's offsets")
+    }
+
+    func write(_ records: [PipelineRecord], input: TopicPartition, next: Int64, checkpoint: inout SinkCheckpoint) throws {
+        let rows = self.rows(records)
+        var delay = 0.1
+        while true {
+            do {
+                try transaction(rows, records, input: input, next: next)
+                return
+            } catch  where PostgresSession.losesTheConnection(error) && !setup.abort.isSet {
+                setup.logger.warning(
+                    "postgres connection lost; reconnecting",
+                    metadata: ["sink": "\(component)", "error": "\(PostgresSinkError.message(error))"])
+                try reconnect(delay: &delay)
+                // The COMMIT may have landed before the connection went: the database says.
+                let committed = try PostgresCatalog.readOffsets(
+                    offsetsTable, pipeline: setup.options.pipeline, sink: component, in: session)
+                if committed[input] == next { return }
+            } catch {
+                throw PostgresSinkError("sink '\(component)': writing to \(table)", error)
+            }
+        }
+    }
+
+    /// One batch, one transaction: the rows, then the input's next offset, then COMMIT.
+    private func transaction(_ rows: [(index: Int, cells: [Cell])], _ records: [PipelineRecord], input: TopicPartition, next: Int64)
+        throws
+    {
+        do {
+            try session.run("BEGIN")
+            var refused: [(index: Int, reason: String)] = []
+            for chunk in stride(from: 0, to: rows.count, by: rowsPerStatement) {
+                try insert(rows[chunk..<min(rows.count, chunk + rowsPerStatement)], refused: &refused)
+            }
+            try session.run(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO \(offsetsTable) (pipeline, sink, topic, partition, next_offset) VALUES ($1, $2, $3, $4, $5)
+                        ON CONFLICT (pipeline, sink, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()
+                        """,
+                    binds: Self.binds(setup.options.pipeline, component, input.topic, Int32(input.partition), next)))
+            // Dead letters go out before the commit: a crash in between sends them again
+            // with the batch rather than losing them.
+            for (index, reason) in refused { setup.deadLetter(records[index], reason: reason) }
+            try setup.flushDeadLetters()
+            try session.run("COMMIT")
+        } catch {
+            _ = try? session.run("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// A new connection, tried again with backoff (0.1 s doubling to 5 s) until one is
+    /// made or the run is aborted.
+    private func reconnect(delay: inout Double) throws {
+        session.close()
+        while true {
+            do {
+                session = try PostgresSession(configuration, logger: setup.logger)
+                delay = 0.1
+                return
+            } catch {
+                if setup.abort.wait(until: .now + .milliseconds(Int(delay * 1000))) {
+                    throw PostgresSinkError("sink '\(component)': reconnecting to postgres", error)
+                }
+                delay = min(delay * 2, 5)
+            }
+        }
+    }
+
+    func close() {
+        session.close()
+    }
+
+    private static func binds(_ pipeline: String, _ sink: String, _ topic: String, _ partition: Int32, _ next: Int64)
+        -> PostgresBindings
+    {
+        var binds = PostgresBindings(capacity: 5)
+        binds.append(pipeline)
+        binds.append(sink)
+        binds.append(topic)
+        binds.append(partition)
+        binds.append(next)
+        return binds
+    }
+
+    /// Each record's cells, with its index in `records`; a record with a value its column
+    /// can never take is dead-lettered here. With `mode: upsert`, only the last row of each
+    /// key is kept: one statement may not update a row twice.
+    private func rows(_ records: [PipelineRecord]) -> [(index: Int, cells: [Cell])] {
+        var rows: [(index: Int, cells: [Cell])] = []
+        rows.reserveCapacity(records.count)
+        records: for (index, record) in records.enumerated() {
+            var cells: [Cell] = []
+            cells.reserveCapacity(columns.count)
+            for (column, source) in columns {
+                let value: Value
+                switch source {
+                case .field(let name):
+                    guard let field = record.fields[name] else {
+                        cells.append(.absent)
+                        continue
+                    }
+                    value = field
+                case .expression(let expression):
+                    do { value = try expression.evaluate(record.object) } catch {
+                        setup.deadLetter(record, reason: "postgres column \(column.name): \(error.message)")
+                        continue records
+                    }
+                case .timestamp: value = .int(record.timestamp)
+                }
+                if let refusal = column.refusal(of: value) {
+                    setup.deadLetter(record, reason: "postgres: \(refusal)")
+                    continue records
+                }
+                cells.append(column.text(of: value).map(Cell.text) ?? .null)
+            }
+            rows.append((index, cells))
+        }
+        guard let key else { return rows }
+        var last: [[String?]: Int] = [:]
+        for (position, row) in rows.enumerated() {
+            last[key.map { row.cells[$0].textValue }] = position
+        }
+        guard last.count < rows.count else { return rows }
+        let kept = Set(last.values)
+        return rows.indices.filter(kept.contains).map { rows[$0] }
+    }
+
+    /// Inserts `rows` in one statement; when the server refuses one of them, again one by
+    /// one, each under a savepoint, noting those it refuses in `refused`.
+    private func insert(_ rows: ArraySlice<(index: Int, cells: [Cell])>, refused: inout [(index: Int, reason: String)]) throws {
+        guard !rows.isEmpty else { return }
+        try session.run("SAVEPOINT weir_rows")
+        do {
+            try session.run(insertQuery(rows.map(\.cells)))
+            return
+        } catch let error as PSQLError where error.refusesTheRow {
+            try session.run("ROLLBACK TO SAVEPOINT weir_rows")
+        }
+        for row in rows {
+            try session.run("SAVEPOINT weir_row")
+            do {
+                try session.run(insertQuery([row.cells]))
+            } catch let error as PSQLError where error.refusesTheRow {
+                try session.run("ROLLBACK TO SAVEPOINT weir_row")
+                refused.append((row.index, "postgres refused the row: \(error.serverMessage ?? "\(error.code)")"))
+            }
+        }
+    }
+
+    private func insertQuery(_ rows: [[Cell]]) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: rows.count * columns.count)
+        var placeholders: [[String]] = []
+        placeholders.reserveCapacity(rows.count)
+        for cells in rows {
+            var row: [String] = []
+            row.reserveCapacity(cells.count)
+            for (position, cell) in cells.enumerated() {
+                switch cell {
+                case .absent:
+                    row.append("DEFAULT")
+                    continue
+                case .null: binds.appendNull()
+                case .text(let text): binds.append(text)
+                }
+                row.append("$\(binds.count)::\(columns[position].column.type)")
+            }
+            placeholders.append(row)
+        }
+        return PostgresQuery(unsafeSQL: insertSQL(values: placeholders.map { "(" + $0.joined(separator: ", ") + ")" }), binds: binds)
+    }
+
+    /// The statement for `values` rows, or, with `rows: 0`, one that inserts nothing (it
+    /// checks the columns, the conflict target and the privileges at start).
+    private func insertSQL(rows: Int) -> String {
+        let nulls = columns.map { "NULL::\($0.column.type)" }.joined(separator: ", ")
+        return insertSQL(select: "SELECT \(nulls) WHERE false")
+    }
+
+    private func insertSQL(values: [String]) -> String {
+        insertSQL(select: "VALUES " + values.joined(separator: ", "))
+    }
+
+    private func insertSQL(select: String) -> String {
+        let names = columns.map(\.column.quotedName).joined(separator: ", ")
+        var sql = "INSERT INTO \(table) (\(names)) \(select)"
+        if let key {
+            let keyNames = Set(key.map { columns[$0].column.name })
+            let updates = columns.map(\.column).filter { !keyNames.contains($0.name) }.map {
+                "\($0.quotedName) = EXCLUDED.\($0.quotedName)"
+            }
+            let target = key.map { columns[$0].column.quotedName }.joined(separator: ", ")
+            sql += " ON CONFLICT (\(target)) " + (updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET " + updates.joined(separator: ", "))
+        }
+        return sql
+    }
+}
