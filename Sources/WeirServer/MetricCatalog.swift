@@ -9,6 +9,8 @@ enum MetricCatalog {
             "Bytes of record values the component read (sources from their input, sinks from their topics).",
         "weir_component_errors_total": "Records the component failed.",
         "weir_component_dead_lettered_records_total": "Records of the component's failures sent to the pipeline's dead-letter topic.",
+        "weir_component_dropped_records_total":
+            "Messages a source received and dropped unappended (syslog datagrams while its topic is full).",
         "weir_component_running": "1 while the component runs (a source: connected to its input), else 0.",
         "weir_sink_end_to_end_latency_seconds":
             "Time from a record's timestamp to its write by the sink, observed once per batch for the batch's oldest record.",

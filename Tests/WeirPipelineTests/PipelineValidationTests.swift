@@ -69,7 +69,7 @@ struct PipelineValidationTests {
         arguments: [
             (
                 "sources:\n  a:\n    type: tial\n    paths: [x]\n    topic: raw\ntopics:\n  raw: {}\n",
-                "p.yaml:3:11: unknown source type 'tial' (did you mean 'tail'?); known: file, generate, stdin, tail"
+                "p.yaml:3:11: unknown source type 'tial' (did you mean 'tail'?); known: file, generate, stdin, syslog, tail"
             ),
             (
                 "sourcse:\n  a: {type: stdin, topic: raw}\n",

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import Testing
 import WeirLog
@@ -16,6 +17,8 @@ final class RunnerHarness: @unchecked Sendable {  // the run's result is behind 
     private var finished = DispatchSemaphore(value: 0)
     private(set) var stop = StopFlag()
     private(set) var runner: PipelineRunner?
+    /// What the runs log to (a test reads it through an in-memory handler).
+    var logger = Logger(label: "weir.pipeline")
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.path + "/weir-run-" + UUID().uuidString
@@ -39,14 +42,14 @@ final class RunnerHarness: @unchecked Sendable {  // the run's result is behind 
     /// Runs to the end (`--once`).
     @discardableResult
     func runOnce(_ yaml: String) throws -> PipelineRunner.Summary {
-        let runner = try PipelineRunner(definition: try definition(yaml), log: log)
+        let runner = try PipelineRunner(definition: try definition(yaml), log: log, logger: logger)
         self.runner = runner
         return try runner.run(once: true, stop: StopFlag())
     }
 
     /// Starts a continuous run on a background thread.
     func start(_ yaml: String) throws {
-        let runner = try PipelineRunner(definition: try definition(yaml), log: log)
+        let runner = try PipelineRunner(definition: try definition(yaml), log: log, logger: logger)
         self.runner = runner
         stop = StopFlag()
         finished = DispatchSemaphore(value: 0)

@@ -32,6 +32,7 @@ extension ComponentRegistry {
                     OptionSpec("count", .integer(0...Int64.max)), OptionSpec("rate", .integer(1...Int64.max)),
                     OptionSpec("lines", .stringList),
                 ]), source: { GenerateSource(options: $0) })
+        registerSyslog(into: &registry)
         registry.register(
             ComponentSpec(
                 type: "filter", kind: .transform, summary: "keeps records for which a condition holds",

@@ -33,6 +33,9 @@ public final class ComponentStats: Sendable {
         /// For a sink: records of its input that a transform before it failed (the run
         /// summary's "failed").
         public var failedUpstream = 0
+        /// For a source: what it received and had to drop unread, with no way to ask for
+        /// it again (the `syslog` source's datagrams while the topic is full).
+        public var dropped = 0
 
         public init() {}
     }
@@ -70,6 +73,7 @@ public final class ComponentStats: Sendable {
         let bytes: Counter
         let errors: Counter
         let deadLettered: Counter
+        let dropped: Counter
 
         init(_ dimensions: [(String, String)]) {
             received = Counter(label: "weir_component_received_records_total", dimensions: dimensions)
@@ -77,6 +81,7 @@ public final class ComponentStats: Sendable {
             bytes = Counter(label: "weir_component_received_bytes_total", dimensions: dimensions)
             errors = Counter(label: "weir_component_errors_total", dimensions: dimensions)
             deadLettered = Counter(label: "weir_component_dead_lettered_records_total", dimensions: dimensions)
+            dropped = Counter(label: "weir_component_dropped_records_total", dimensions: dimensions)
         }
     }
 
@@ -121,5 +126,10 @@ public final class ComponentStats: Sendable {
         }
         metrics.deadLettered.increment(by: records)
         if errors > 0 { metrics.errors.increment(by: errors) }
+    }
+
+    func addDropped(_ records: Int) {
+        counters.withLock { $0.dropped += records }
+        metrics.dropped.increment(by: records)
     }
 }
