@@ -47,7 +47,9 @@ final class HTTPIngestServer: Sendable {
             logger: quiet)
         let group = ServiceGroup(configuration: .init(services: [app], logger: quiet))
         self.group = group
-        task = Task { [stopped] in
+        // On Dispatch's threads, not the cooperative pool: the server starts and answers
+        // even while synchronous work holds the pool's few threads.
+        task = Task(executorPreference: Self.executor) { [stopped] in
             defer { stopped.set() }
             do {
                 try await group.run()
@@ -70,8 +72,11 @@ final class HTTPIngestServer: Sendable {
 
     /// Stops taking connections and lets requests in progress finish (their records still
     /// reach the writer thread, which keeps answering until `isStopped`). Returns at once.
+    /// Where every `http_server` runs its tasks.
+    private static let executor = DispatchTaskExecutor(label: "weir.http-server")
+
     func beginShutdown() {
-        Task { [group] in await group.triggerGracefulShutdown() }
+        Task(executorPreference: Self.executor) { [group] in await group.triggerGracefulShutdown() }
     }
 
     /// Ends the server without waiting for requests in progress.
