@@ -387,6 +387,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             prefetcher.prefetch(next)
         }
         let bytes = fetched.bytes
+        let next = reader.position
         // With no transform between the topic and the sink, and nobody tapping the sink, a
         // sink that can writes the values where they were read: no record is made.
         let records: [PipelineRecord]
@@ -410,10 +411,8 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             (count, oldest, failedUpstream) = (
                 records.count, records.isEmpty ? nil : records.reduce(Int64.max) { min($0, $1.timestamp) }, result.failures.count
             )
-            let next = reader.position
             write = { checkpoint in try self.output.write(records, input: key, next: next, checkpoint: &checkpoint) }
         }
-        let next = reader.position
         let written: Int
         if output.writesConcurrently {
             // Members write at once (a plugin with a process each); the checkpoint only
