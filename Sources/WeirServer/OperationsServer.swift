@@ -37,37 +37,8 @@ public final class OperationsServer: Sendable {
         let router = Router()
         router.add(middleware: BearerTokenMiddleware(access: access))
         Self.addRoutes(to: router, monitor: monitor, exporter: exporter)
-        let bound = Mutex<Result<String, any Error>?>(nil)
-        let started = DispatchSemaphore(value: 0)
-        var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "weir"),
-            onServerRunning: { channel in
-                let shownHost = host.contains(":") ? "[\(host)]" : host
-                bound.withLock { $0 = .success("\(shownHost):\(channel.localAddress?.port ?? port)") }
-                started.signal()
-            },
-            logger: quiet)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: quiet))
-        self.group = group
-        task = Task {
-            do {
-                try await group.run()
-            } catch {
-                bound.withLock { $0 = $0 ?? .failure(error) }
-                started.signal()
-                throw error
-            }
-        }
-        started.wait()
-        switch bound.withLock({ $0 }) {
-        case .success(let address): self.address = address
-        case .failure(let error as IOError):
-            throw CannotListen(description: "cannot serve HTTP on \(host):\(port): \(String(cString: strerror(error.errnoCode)))")
-        case .failure(let error): throw CannotListen(description: "cannot serve HTTP on \(host):\(port): \(error)")
-        case nil: throw CannotListen(description: "cannot serve HTTP on \(host):\(port)")
-        }
+        let server = try StartedServer(router: router, host: host, port: port, logger: logger, failure: "cannot serve HTTP on")
+        (address, group, task) = (server.address, server.group, server.task)
     }
 
     /// Stops serving: requests in progress may finish (taps end with the run) for up to

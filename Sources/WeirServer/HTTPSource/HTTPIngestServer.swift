@@ -22,7 +22,7 @@ final class HTTPIngestServer: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
     /// Set when the server has stopped (shut down, cancelled or failed).
-    let stopped = StopFlag()
+    let stopped: StopFlag
 
     /// Starts serving and returns once the socket listens (or throws why it cannot).
     init(options: HTTPServerOptions, token: String?, queue: HTTPIngestQueue, status: HTTPServerStatus, logger: Logger) throws {
@@ -32,49 +32,21 @@ final class HTTPIngestServer: Sendable {
                 access: HTTPAccess(token: token, openProbes: false, warning: nil),
                 hint: "send it as Authorization: Bearer TOKEN"))
         Self.addRoute(to: router, options: options, queue: queue, status: status)
-        let bound = Mutex<Result<String, any Error>?>(nil)
-        let started = DispatchSemaphore(value: 0)
-        var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
-        let (host, port) = (options.host, options.port)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "weir"),
-            onServerRunning: { channel in
-                let shownHost = host.contains(":") ? "[\(host)]" : host
-                bound.withLock { $0 = .success("\(shownHost):\(channel.localAddress?.port ?? port)") }
-                started.signal()
-            },
-            logger: quiet)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: quiet))
-        self.group = group
         // On Dispatch's threads, not the cooperative pool: the server starts and answers
         // even while synchronous work holds the pool's few threads.
-        task = Task(executorPreference: Self.executor) { [stopped] in
-            defer { stopped.set() }
-            do {
-                try await group.run()
-            } catch {
-                bound.withLock { $0 = $0 ?? .failure(error) }
-                started.signal()
-                throw error
-            }
-        }
-        started.wait()
-        switch bound.withLock({ $0 }) {
-        case .success(let address): self.address = address
-        case .failure(let error as IOError):
-            throw OperationsServer.CannotListen(
-                description: "http_server cannot listen on \(host):\(port): \(String(cString: strerror(error.errnoCode)))")
-        case .failure(let error): throw OperationsServer.CannotListen(description: "http_server cannot listen on \(host):\(port): \(error)")
-        case nil: throw OperationsServer.CannotListen(description: "http_server cannot listen on \(host):\(port)")
-        }
+        let stopped = StopFlag()
+        self.stopped = stopped
+        let server = try StartedServer(
+            router: router, host: options.host, port: options.port, logger: logger, failure: "http_server cannot listen on",
+            executor: Self.executor, stopped: stopped)
+        (address, group, task) = (server.address, server.group, server.task)
     }
 
-    /// Stops taking connections and lets requests in progress finish (their records still
-    /// reach the writer thread, which keeps answering until `isStopped`). Returns at once.
     /// Where every `http_server` runs its tasks.
     private static let executor = DispatchTaskExecutor(label: "weir.http-server")
 
+    /// Stops taking connections and lets requests in progress finish (their records still
+    /// reach the writer thread, which keeps answering until `isStopped`). Returns at once.
     func beginShutdown() {
         Task(executorPreference: Self.executor) { [group] in await group.triggerGracefulShutdown() }
     }
