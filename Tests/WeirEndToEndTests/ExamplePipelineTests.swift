@@ -37,6 +37,34 @@ struct ExamplePipelineTests {
             ))
     }
 
+    @Test("conditions with no record to check fail, unless count: 0 says none comes")
+    func conditionsOverNoRecords() throws {
+        let directory = TemporaryDirectory()
+        let path = try directory.write(
+            "t.yaml",
+            """
+            topics: { raw: {} }
+            transforms:
+              kept: { type: filter, inputs: [raw], condition: '.message == "keep"' }
+            sinks:
+              out: { type: blackhole, inputs: [kept] }
+            tests:
+              - name: dropped, so nothing to check
+                input: { at: raw, lines: [drop] }
+                expect: { from: kept, conditions: ['.message == "keep"'] }
+              - name: kept and checked
+                input: { at: raw, lines: [keep] }
+                expect: { from: kept, conditions: ['.message == "keep"'] }
+            """)
+        let result = try run(Paths.weir, ["test", path])
+        #expect(result.status == 1)
+        #expect(
+            result.stdoutText.contains(
+                "FAIL \(path):7: dropped, so nothing to check\n  no records came from 'kept' for the conditions to check"),
+            "\(result.stdoutText)")
+        #expect(result.stdoutText.hasSuffix("1 passed, 1 failed\n"), "\(result.stdoutText)")
+    }
+
     @Test("a bad tests: section is a validation error with its position")
     func badTestsSection() throws {
         let directory = TemporaryDirectory()

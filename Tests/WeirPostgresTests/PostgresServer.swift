@@ -87,7 +87,7 @@ final class PostgresServer {
     }
 
     /// A port nothing listens on now (the kernel's pick; `init` tries again if taken meanwhile).
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

@@ -17,7 +17,8 @@ package import Yams
 ///       from: failures          # a transform, or <route>.<case>
 ///       count: 1                # how many records come out
 ///       records: [{ host: LabSZ, pid: "24200", ... }]   # exactly these fields, in order
-///       conditions: ['.host == "LabSZ"']                 # each holds for every record
+///       conditions: ['.host == "LabSZ"']                 # each holds for every record (and, without
+///                                                         # count or records, at least one comes)
 /// ```
 public struct PipelineTestCase: Sendable {
     public var name: String

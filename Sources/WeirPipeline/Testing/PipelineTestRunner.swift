@@ -46,6 +46,10 @@ public enum PipelineTestRunner {
                 outcome.problems.append("record \(i + 1) from '\(test.from)' is \(have.object.jsonText()), expected \(want.jsonText())")
             }
         }
+        if !test.conditions.isEmpty && got.isEmpty && test.count == nil && test.records == nil {
+            // Conditions over no records would hold whatever the pipeline did.
+            outcome.problems.append("no records came from '\(test.from)' for the conditions to check (count: 0 expects none)")
+        }
         for condition in test.conditions {
             for (i, record) in got.enumerated() {
                 do {
