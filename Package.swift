@@ -159,6 +159,16 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // TLS for the `syslog` source (the built-in one refuses `tls`): swift-nio-ssl in
+        // a target of its own, so WeirPipeline and the fuzz builds stay without BoringSSL.
+        .target(
+            name: "WeirSyslogTLS",
+            dependencies: [
+                "WeirPipeline", "WeirValues", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(
             name: "DedupePlugin",
             dependencies: ["WeirPipeline", "WeirValues"],
@@ -176,6 +186,7 @@ let package = Package(
                 "WeirKafka",
                 "WeirCluster",
                 "WeirPostgres",
+                "WeirSyslogTLS",
                 "DedupePlugin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -232,7 +243,8 @@ let package = Package(
         .testTarget(
             name: "WeirPipelineTests",
             dependencies: [
-                "WeirPipeline", "WeirValues", "WeirLog", "DedupePlugin", .product(name: "InMemoryLogging", package: "swift-log"),
+                "WeirPipeline", "WeirValues", "WeirLog", "DedupePlugin", "WeirSyslogTLS",
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),

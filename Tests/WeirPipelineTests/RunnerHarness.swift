@@ -19,6 +19,8 @@ final class RunnerHarness: @unchecked Sendable {  // the run's result is behind 
     private(set) var runner: PipelineRunner?
     /// What the runs log to (a test reads it through an in-memory handler).
     var logger = Logger(label: "weir.pipeline")
+    /// The component types the runs are built from (the `syslog` source with TLS is not built in).
+    var registry = ComponentRegistry.builtIn
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.path + "/weir-run-" + UUID().uuidString
@@ -34,7 +36,7 @@ final class RunnerHarness: @unchecked Sendable {  // the run's result is behind 
     func path(_ name: String) -> String { directory + "/" + name }
 
     func definition(_ yaml: String) throws -> PipelineDefinition {
-        let (definition, diagnostics) = PipelineLoader().load(text: yaml, file: "test.yaml", defaultName: "test")
+        let (definition, diagnostics) = PipelineLoader(catalog: registry).load(text: yaml, file: "test.yaml", defaultName: "test")
         guard let definition else { throw PipelineError(description: diagnostics.map(\.description).joined(separator: "\n")) }
         return definition
     }
@@ -42,14 +44,14 @@ final class RunnerHarness: @unchecked Sendable {  // the run's result is behind 
     /// Runs to the end (`--once`).
     @discardableResult
     func runOnce(_ yaml: String) throws -> PipelineRunner.Summary {
-        let runner = try PipelineRunner(definition: try definition(yaml), log: log, logger: logger)
+        let runner = try PipelineRunner(definition: try definition(yaml), log: log, logger: logger, registry: registry)
         self.runner = runner
         return try runner.run(once: true, stop: StopFlag())
     }
 
     /// Starts a continuous run on a background thread.
     func start(_ yaml: String) throws {
-        let runner = try PipelineRunner(definition: try definition(yaml), log: log, logger: logger)
+        let runner = try PipelineRunner(definition: try definition(yaml), log: log, logger: logger, registry: registry)
         self.runner = runner
         stop = StopFlag()
         finished = DispatchSemaphore(value: 0)

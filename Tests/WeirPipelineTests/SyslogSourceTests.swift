@@ -24,8 +24,9 @@ struct SyslogSourceTests {
         }
     }
 
-    func start(mode: String = "both", extra: String = "") throws -> Run {
+    func start(mode: String = "both", extra: String = "", registry: ComponentRegistry = .builtIn) throws -> Run {
         let h = try RunnerHarness()
+        h.registry = registry
         let handler = InMemoryLogHandler()
         h.logger = Logger(label: "test") { _ in handler }
         try h.start(

@@ -314,6 +314,12 @@ package struct Checker {
                 continue
             }
             component.optionPlaces[entry.key] = FilePlace(line: entry.value.mark?.line ?? 1, column: entry.value.mark?.column ?? 1)
+            // A nested mapping's values too (`tls.certificate`): a factory that refuses
+            // one (a file it cannot read) is reported where that value is written.
+            for (key, value) in entry.value.mapping ?? [:] {
+                guard let name = key.scalar?.string else { continue }
+                component.optionPlaces["\(entry.key).\(name)"] = FilePlace(line: value.mark?.line ?? 1, column: value.mark?.column ?? 1)
+            }
             checkOption(option, entry.value, into: &component)
         }
         for option in options where option.required && !fields.contains(where: { $0.key == option.name }) {

@@ -50,8 +50,12 @@ struct SyslogFramer {
                 let byte = input[i]
                 if byte == 0x0a || byte == 0x0d || byte == 0 {
                     i += 1  // empty lines between frames
+                } else if Self.isDigit(byte), let (length, next) = Self.count(in: input, from: i, max: maxFrameBytes) {
+                    // The usual case: the whole count is in this read, and valid.
+                    i = next
+                    mode = .counted(length)
                 } else if Self.isDigit(byte) {
-                    mode = .count
+                    mode = .count  // byte by byte: it spans reads, is no count, or is bad
                 } else {
                     mode = .line
                 }
@@ -64,7 +68,7 @@ struct SyslogFramer {
                         throw framingError("an octet count of more than ten digits", head: input, from: i)
                     }
                 } else if byte == 0x20 {
-                    let length = Int(String(decoding: pending, as: UTF8.self)) ?? 0
+                    let length = pending.reduce(0) { $0 * 10 + Int($1 &- 0x30) }  // at most ten digits
                     if length == 0 || length > maxFrameBytes {
                         throw framingError(
                             length == 0
@@ -146,6 +150,24 @@ struct SyslogFramer {
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    /// The octet count that starts at `i` when all of it, and its space, are in `input`
+    /// and it is valid (1 … `max`, at most ten digits): its value and where its frame
+    /// starts. Nil sends the caller the slow way, which keeps partial counts and reports
+    /// bad ones. Per frame, this is most of what framing costs.
+    @inline(__always)
+    private static func count(in input: UnsafeRawBufferPointer, from i: Int, max: Int) -> (Int, Int)? {
+        var value = 0
+        var j = i
+        while j < input.count, j - i <= 10 {
+            let byte = input[j]
+            if byte == 0x20 { return j > i && value > 0 && value <= max ? (value, j + 1) : nil }
+            guard isDigit(byte) else { return nil }
+            value = value * 10 + Int(byte &- 0x30)
+            j += 1
+        }
+        return nil
+    }
 
     /// A framing error, with the bad frame's start (its count and what followed, up to 256 bytes).
     private mutating func framingError(_ what: String, head input: UnsafeRawBufferPointer, from i: Int) -> FramingError {

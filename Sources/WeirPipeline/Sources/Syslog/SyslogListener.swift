@@ -11,7 +11,10 @@ final class SyslogListener {
     private(set) var bound: [(transport: String, address: String)] = []
 
     /// Binds `host:port`. With both transports, UDP takes the port TCP got.
-    init(host: String, port: Int, mode: SyslogSource.Mode, inbox: SyslogInbox, maxFrameBytes: Int) throws {
+    init(
+        host: String, port: Int, mode: SyslogSource.Mode, inbox: SyslogInbox, maxFrameBytes: Int,
+        security: (any SyslogStreamSecurity)? = nil
+    ) throws {
         do {
             var port = port
             if mode != .udp {
@@ -20,6 +23,7 @@ final class SyslogListener {
                     .serverChannelOption(.backlog, value: 256)
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
+                            try security?.secure(channel)
                             try channel.pipeline.syncOperations.addHandler(SyslogTCPHandler(inbox: inbox, maxFrameBytes: maxFrameBytes))
                         }
                     }

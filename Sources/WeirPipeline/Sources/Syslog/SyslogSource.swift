@@ -12,35 +12,54 @@ import WeirValues
 /// source's thread, which owns the topic's writer, appends whatever arrived together as
 /// one chunk. Senders cannot be asked to resend, so the source has no position: what it
 /// appended stays appended, what it had not is the sender's to lose.
-struct SyslogSource: PipelineSource {
-    enum Mode: String { case tcp, udp, both }
+package struct SyslogSource: PipelineSource {
+    package enum Mode: String, Sendable { case tcp, udp, both }
 
     var host: String
     var port: Int
     var mode: Mode
     var maxFrameBytes: Int
+    /// TLS on the TCP connections (the `tls` option), from WeirSyslogTLS.
+    var security: (any SyslogStreamSecurity)?
 
     static let defaultMaxFrameBytes = 64 * 1024
 
-    init(options: ComponentOptions) throws {
+    /// `security` makes the `tls` option's TLS, which the factory that registered the
+    /// source knows how to (nil: this build has none, and `tls` is refused).
+    package init(
+        options: ComponentOptions,
+        security makeSecurity: ((ComponentOptions) throws -> any SyslogStreamSecurity)? = nil
+    ) throws {
         (host, port) = try Self.parse(address: options.required("address"))
         mode = options.choice("mode", default: Mode.both)
         maxFrameBytes = Int(options.int("max_frame_bytes") ?? Int64(Self.defaultMaxFrameBytes))
+        if options["tls"] != nil {
+            // Datagrams cannot be TLS: with `both`, UDP on the same port would take in
+            // the plain text that `tls` was written to keep out.
+            guard mode == .tcp else { throw options.invalid("tls", "needs mode: tcp (UDP cannot carry TLS)") }
+            guard let makeSecurity else {
+                throw options.invalid("tls", "needs a weir built with TLS (the WeirSyslogTLS target registers the source with it)")
+            }
+            security = try makeSecurity(options)
+        }
     }
 
-    var endlessReason: String? { "it listens until the run is stopped" }
+    package var endlessReason: String? { "it listens until the run is stopped" }
 
-    func run(_ context: SourceContext) throws {
+    package func run(_ context: SourceContext) throws {
         let (writer, stop) = (context.writer, context.stop)
         // Frames of at most this many bytes wait for the writer (twice: one batch being
         // appended, one filling) before connections stop being read and datagrams dropped.
         let inbox = SyslogInbox(limit: max(4 << 20, 4 * maxFrameBytes))
-        let listener = try SyslogListener(host: host, port: port, mode: mode, inbox: inbox, maxFrameBytes: maxFrameBytes)
+        let listener = try SyslogListener(
+            host: host, port: port, mode: mode, inbox: inbox, maxFrameBytes: maxFrameBytes, security: security)
         defer { listener.close() }
         for (transport, address) in listener.bound {
             context.logger.info(
                 "syslog source listening",
-                metadata: ["source": "\(context.options.id)", "transport": "\(transport)", "address": "\(address)"])
+                metadata: [
+                    "source": "\(context.options.id)", "transport": "\(security == nil ? transport : "tls")", "address": "\(address)",
+                ])
         }
         var batch = SyslogBatch()
         var warnedTruncated = false
