@@ -68,6 +68,12 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
         logger = setup.logger
         graph = try TransformGraph(
             definition: setup.pipeline, sink: setup.sink, registry: setup.registry, abort: setup.abort, stats: setup.transformStats)
+        if let id = graph.stateful.keys.sorted().first {
+            throw PipelineError(
+                description:
+                    "sink '\(setup.sink.id)': transform '\(id)' keeps state, which runs on the embedded log only for now (its state is not yet committed with a cluster's offsets)"
+            )
+        }
         checkpointPath = setup.checkpointDirectory + "/sink-\(setup.sink.id).checkpoint"
         store = try SlottedCheckpoint(path: checkpointPath)
         let saved = try SinkRunner.readCheckpoint(store, legacy: setup.checkpointDirectory + "/sink-\(setup.sink.id).json")
@@ -288,7 +294,7 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
                 if !message.headers.isEmpty { record.headers = message.headers.filter { $0.key != SourcePosition.header } }
                 batch.append(record)
             }
-            let result = try graph.process(consume batch, from: key.topic)
+            let result = try graph.process(consume batch, from: TopicPartition(topic: key.topic, partition: Int(key.partition)))
             for failure in result.failures where failure.onError != "drop" {
                 setup.deadLetters.add(failure.record, reason: failure.reason, component: failure.transform)
             }

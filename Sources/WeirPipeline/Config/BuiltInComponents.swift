@@ -46,6 +46,7 @@ extension ComponentRegistry {
                     OptionSpec("pattern", .regex, required: true), OptionSpec("field", .string),
                 ]), transform: { try ParseRegexTransform(pattern: try $0.required("pattern"), field: $0.string("field") ?? "message") })
         registerGrok(into: &registry)
+        registerAggregate(into: &registry)
         registry.register(
             ComponentSpec(
                 type: "parse_json", kind: .transform, summary: "a JSON object in a field becomes fields",

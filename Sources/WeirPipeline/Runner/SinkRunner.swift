@@ -112,6 +112,12 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
         // An output that holds its own offsets (a database) is where the run starts; this
         // host's checkpoint, committed after it, can only be behind it or stale.
         if let own = output.outputOffsets {
+            if let id = graph.stateful.keys.sorted().first {
+                throw PipelineError(
+                    description:
+                        "sink '\(sink.id)' keeps its offsets outside Weir's checkpoint, where transform '\(id)''s state cannot go with them: a stateful transform needs a sink whose offsets Weir commits (file, stdout, topic, http, blackhole)"
+                )
+            }
             checkpoint.offsets = own
             startedWithoutCheckpoint = own.isEmpty
         } else {
@@ -325,6 +331,18 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
                     start = endOffset
                 }
                 start = max(start, startOffset)
+                if !graph.stateful.isEmpty {
+                    // State goes with the offset it was committed with: from anywhere else
+                    // (the group's offset, moved on by another consumer) it starts empty.
+                    let matches = checkpoint.offsets[key] == start
+                    if !matches && checkpoint.state?[key] != nil {
+                        logger.warning(
+                            "the stateful transforms' state of this partition is not for the offset it starts at; starting with none",
+                            metadata: ["sink": "\(sink.id)", "partition": "\(key)", "start": "\(start)"])
+                    }
+                    try graph.restore(key, from: matches ? checkpoint.state?[key] : nil)
+                    if !matches { checkpoint.state?[key] = nil }
+                }
                 // The checkpoint follows: its next commit must not take the group back to
                 // where this sink stopped before another member read on.
                 checkpoint.offsets[key] = start
@@ -401,7 +419,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             (count, oldest, failedUpstream) = (batch.count, batch.oldestTimestamp, 0)
             write = { checkpoint in try batch.withValueLines { try direct.write(values: $0, checkpoint: &checkpoint) } }
         } else {
-            let result = try graph.process(fetched.records(), from: key.topic)
+            let result = try graph.process(fetched.records(), from: key)
             // (DeadLetters logs them, rate-limited per component and reason.)
             for failure in result.failures where failure.onError != "drop" {
                 deadLetters.add(failure.record, reason: failure.reason, component: failure.transform)
@@ -413,6 +431,8 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             )
             write = { checkpoint in try self.output.write(records, input: key, next: next, checkpoint: &checkpoint) }
         }
+        // The stateful transforms' state after this batch: committed with `next`.
+        let state = graph.snapshot(key)
         let written: Int
         if output.writesConcurrently {
             // Members write at once (a plugin with a process each); the checkpoint only
@@ -422,6 +442,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             try deadLetters.flush()
             written = commitLock.withLock {
                 checkpoint.offsets[key] = next
+                if let state { checkpoint.setState(state, of: key) }
                 writes += 1
                 return writes
             }
@@ -432,6 +453,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
                 // committed (a commit snapshots the checkpoint under this lock).
                 try deadLetters.flush()
                 checkpoint.offsets[key] = next
+                if let state { checkpoint.setState(state, of: key) }
                 writes += 1
                 return writes
             }

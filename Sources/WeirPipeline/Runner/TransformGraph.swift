@@ -1,3 +1,4 @@
+import Foundation
 import WeirLog
 import WeirValues
 
@@ -16,6 +17,8 @@ struct TransformGraph {
     /// Each transform's counters and tap, by id (none in `weir test`).
     let stats: [String: ComponentStats]
     var transformIDs: [String] { transforms.keys.sorted() }
+    /// The transforms that keep state per input partition, by id.
+    let stateful: [String: any StatefulTransform]
 
     struct Result {
         var records: [PipelineRecord] = []
@@ -62,7 +65,45 @@ struct TransformGraph {
             pending += component.inputs
         }
         self.transforms = transforms
+        stateful = transforms.compactMapValues { $0 as? any StatefulTransform }
         self.topics = topics.sorted()
+    }
+
+    /// Each stateful transform's state of `partition`, by transform id, for the checkpoint
+    /// (nil when there is none).
+    func snapshot(_ partition: TopicPartition) -> [String: Data]? {
+        guard !stateful.isEmpty else { return nil }
+        return stateful.compactMapValues { $0.snapshot(partition).map { Data($0) } }
+    }
+
+    /// Gives each stateful transform its state of `partition` from a checkpoint (nil: none).
+    func restore(_ partition: TopicPartition, from saved: [String: Data]?) throws {
+        for (id, transform) in stateful {
+            do { try transform.restore(partition, from: saved?[id].map { Array($0) }) } catch {
+                throw Stop(description: "transform '\(id)': its state of \(partition) in the checkpoint cannot be read: \(error)")
+            }
+        }
+    }
+
+    /// What reaches the wanted outputs when every stateful transform emits what it holds
+    /// open (`weir test`: the input has ended): each one's output goes through the
+    /// transforms downstream of it, in the order they were defined.
+    func flushStateful() -> Result {
+        var result = Result()
+        for component in definition.components where stateful[component.id] != nil {
+            let output = stateful[component.id]!.flush()
+            for (name, records) in output.outputs {
+                let produced = name.isEmpty ? component.id : "\(component.id).\(name)"
+                if wanted.contains(produced) { result.records += records }
+                for reader in definition.components where transforms[reader.id] != nil && reader.inputs.contains(produced) {
+                    let downstream = evaluate(injecting: records, at: reader.id)
+                    result.records += downstream.records
+                    result.failures += downstream.failures
+                    result.fatal = result.fatal ?? downstream.fatal
+                }
+            }
+        }
+        return result
     }
 
     /// Whether a batch read from `topic` reaches the outputs as it is: wanted once, and
@@ -79,8 +120,8 @@ struct TransformGraph {
 
     /// What reaches the wanted outputs from `batch`, read from `topic`. A failure in a
     /// transform whose `on_error` is `fail` stops the run (before the batch is committed).
-    func process(_ batch: consuming [PipelineRecord], from topic: String) throws -> Result {
-        let result = evaluate(injecting: batch, at: topic)
+    func process(_ batch: consuming [PipelineRecord], from partition: TopicPartition) throws -> Result {
+        let result = evaluate(injecting: batch, at: partition.topic, partition: partition)
         if let fatal = result.fatal { throw Stop(description: fatal) }
         if let fatal = result.failures.first(where: { $0.onError == "fail" }) {
             throw Stop(description: "transform '\(fatal.transform)' (on_error: fail): \(fatal.reason)")
@@ -94,7 +135,10 @@ struct TransformGraph {
     /// Records move from one transform to the next: the last reader of an output takes
     /// it (an output read twice, by a fan-out, is shared and copied on change), so a
     /// transform changing its batch in place copies nothing.
-    func evaluate(injecting batch: consuming [PipelineRecord], at point: String) -> Result {
+    /// Stateful transforms keep the state of `partition` (by default, partition 0 of
+    /// `point`: `weir test`'s input).
+    func evaluate(injecting batch: consuming [PipelineRecord], at point: String, partition: TopicPartition? = nil) -> Result {
+        let partition = partition ?? TopicPartition(topic: point, partition: 0)
         var result = Result()
         var injected = batch
         // Outputs made and not yet taken, by name (`<transform>` or `<route>.<case>`).
@@ -124,7 +168,8 @@ struct TransformGraph {
                         component.inputs.flatMap { records(of: $0) }
                     }
                 let count = inputs.count
-                let output = transform.process(inputs)
+                let output =
+                    if let stateful = stateful[id] { stateful.process(inputs, from: partition) } else { transform.process(inputs) }
                 if let stats = stats[id] {
                     let sent = output.outputs.values.reduce(0) { $0 + $1.count }
                     stats.add(received: count, sent: sent, errors: output.failures.count)

@@ -20,6 +20,15 @@ public struct SinkCheckpoint: Codable, Sendable {
     var incarnations: [String: String]?
     /// The consumer group the sink reads as, for `weir groups reset-offsets`.
     var group: String?
+    /// The state of each stateful transform (`aggregate`) per input partition, by
+    /// transform id: committed with the partition's offset, restored with it.
+    var state: [TopicPartition: [String: Data]]?
     /// On a cluster: the group commit this checkpoint waits for (see `ClusterCommit`).
     var cluster: ClusterCommit?
+
+    mutating func setState(_ transforms: [String: Data], of partition: TopicPartition) {
+        var all = state ?? [:]
+        all[partition] = transforms
+        state = all
+    }
 }

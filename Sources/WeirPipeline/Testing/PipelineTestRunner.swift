@@ -24,7 +24,14 @@ public enum PipelineTestRunner {
             outcome.problems.append("\(error)")
             return outcome
         }
-        let result = graph.evaluate(injecting: test.input, at: test.at)
+        var result = graph.evaluate(injecting: test.input, at: test.at)
+        // The case's input is all there is: windows still open close now.
+        if !graph.stateful.isEmpty {
+            let flushed = graph.flushStateful()
+            result.records += flushed.records
+            result.failures += flushed.failures
+            result.fatal = result.fatal ?? flushed.fatal
+        }
         graph.close()
         if let fatal = result.fatal {
             outcome.problems.append(fatal)

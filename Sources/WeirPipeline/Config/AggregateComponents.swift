@@ -1,0 +1,93 @@
+import WeirValues
+
+extension ComponentRegistry {
+    /// The stateful transforms (docs/transforms.md, `## aggregate`).
+    static func registerAggregate(into registry: inout ComponentRegistry) {
+        registry.register(
+            ComponentSpec(
+                type: "aggregate", kind: .transform,
+                summary: "counts, sums, min/max/avg/first/last per group and window of event time (exactly once across restarts)",
+                options: [
+                    OptionSpec("group_by", .stringList, description: "the fields that make a group (none: one group)"),
+                    OptionSpec(
+                        "timestamp_field", .string, description: "event time: epoch ms or RFC 3339 (default: the record's timestamp)"),
+                    OptionSpec(
+                        "window",
+                        .object(
+                            OptionSchema(
+                                [
+                                    OptionSpec("tumbling", .string, description: "a duration: 1m, 30s, 500ms, 1h"),
+                                    OptionSpec(
+                                        "hopping",
+                                        .object(
+                                            OptionSchema([
+                                                OptionSpec("size", .string, required: true), OptionSpec("advance", .string, required: true),
+                                            ]))),
+                                ], requiresOneOf: ["tumbling", "hopping"])), required: true),
+                    OptionSpec(
+                        "allowed_lateness", .string, default: .string("0s"),
+                        description: "how far behind the latest event time a record may be"),
+                    OptionSpec(
+                        "aggregations", .plugin(.object), required: true,
+                        description: "name: { count: {} } | { sum|min|max|avg|first|last: field }"),
+                ]),
+            transform: { try AggregateTransform(options: $0) })
+    }
+}
+
+extension AggregateTransform {
+    convenience init(options: ComponentOptions) throws {
+        func duration(_ text: String?, _ option: String) throws -> Int64 {
+            guard let text, let ms = AggregateDuration.milliseconds(text) else {
+                throw options.invalid(option, "must be a duration such as 500ms, 10s, 1m, 2h or 1d, not '\(text ?? "")'")
+            }
+            return ms
+        }
+        let spec = options.object("window") ?? Fields()
+        let window: AggregateWindow
+        switch (spec["tumbling"], spec["hopping"]) {
+        case (.string(let size)?, nil):
+            let ms = try duration(size, "window")
+            guard ms > 0 else { throw options.invalid("window", "tumbling must be longer than 0") }
+            window = .tumbling(size: ms)
+        case (nil, .object(let hopping)?):
+            let sizeText: String? = if case .string(let s)? = hopping["size"] { s } else { nil }
+            let advanceText: String? = if case .string(let s)? = hopping["advance"] { s } else { nil }
+            let size = try duration(sizeText, "window")
+            let advance = try duration(advanceText, "window")
+            guard advance > 0, size >= advance, size % advance == 0 else {
+                throw options.invalid("window", "hopping needs 0 < advance ≤ size, size a multiple of advance")
+            }
+            window = .hopping(size: size, advance: advance)
+        default:
+            throw options.invalid("window", "takes one of tumbling or hopping (session windows are not there yet)")
+        }
+        let lateness = try duration(options.string("allowed_lateness") ?? "0s", "allowed_lateness")
+        guard let given = options.object("aggregations"), !given.isEmpty else {
+            throw options.invalid("aggregations", "must name at least one: name: { count: {} } or { sum: field } …")
+        }
+        let kinds = Aggregation.Kind.allCases.map(\.rawValue)
+        var aggregations: [Aggregation] = []
+        for (name, value) in given {
+            guard case .object(let body) = value, body.count == 1, let (kindName, argument) = body.first,
+                let kind = Aggregation.Kind(rawValue: kindName)
+            else {
+                throw options.invalid(
+                    "aggregations",
+                    "'\(name)' must be one of \(kinds.joined(separator: ", ")) with its field, as { sum: bytes } or { count: {} }")
+            }
+            switch (kind, argument) {
+            case (.count, _): aggregations.append(Aggregation(name: name, kind: .count, field: nil))
+            case (_, .string(let field)) where !field.isEmpty: aggregations.append(Aggregation(name: name, kind: kind, field: field))
+            default: throw options.invalid("aggregations", "'\(name)': \(kindName) needs a field name, as { \(kindName): bytes }")
+            }
+        }
+        let groupBy = options.strings("group_by")
+        if let clash = aggregations.first(where: { groupBy.contains($0.name) || ["window_start", "window_end"].contains($0.name) }) {
+            throw options.invalid("aggregations", "'\(clash.name)' is also a group_by field or window_start/window_end")
+        }
+        self.init(
+            groupBy: groupBy, timestampField: options.string("timestamp_field"), window: window, lateness: lateness,
+            aggregations: aggregations)
+    }
+}

@@ -1,0 +1,91 @@
+import WeirValues
+
+/// One aggregation of `aggregate`: its output field and what it computes.
+struct Aggregation: Sendable, Equatable {
+    enum Kind: String, Sendable, CaseIterable {
+        case count, sum, min, max, avg, first, last
+    }
+
+    var name: String
+    var kind: Kind
+    /// The field it reads (none for `count`).
+    var field: String?
+}
+
+/// The running value of one aggregation in one window and group. Records whose field is
+/// missing or null are left out of it (`count` counts every record).
+struct Accumulator: Sendable, Equatable {
+    var count: Int64 = 0
+    /// Sums: integers stay integers until a non-integer (or an overflow) comes.
+    var intSum: Int64 = 0
+    var doubleSum: Double = 0
+    var allIntegers = true
+    /// `min`, `max`, `first`, `last`.
+    var value: Value?
+
+    /// Why `value` cannot go into `kind`, or nil once it has.
+    mutating func add(_ value: Value?, as kind: Aggregation.Kind) -> String? {
+        if kind == .count {
+            count += 1
+            return nil
+        }
+        guard let value, value != .null else { return nil }
+        switch kind {
+        case .count: break
+        case .sum, .avg:
+            switch value {
+            case .int(let n):
+                let (sum, overflow) = intSum.addingReportingOverflow(n)
+                if overflow { allIntegers = false } else { intSum = sum }
+                doubleSum += Double(n)
+            case .double(let x):
+                allIntegers = false
+                doubleSum += x
+            default: return "\(kind.rawValue) needs numbers, not \(value.typeName)"
+            }
+            count += 1
+        case .min, .max:
+            guard value.number != nil || value.isString else { return "\(kind.rawValue) needs numbers or strings, not \(value.typeName)" }
+            if let current = self.value {
+                guard let ordered = Self.ordered(value, current) else {
+                    return "\(kind.rawValue) cannot compare \(value.typeName) with \(current.typeName)"
+                }
+                if kind == .min ? ordered : Self.ordered(current, value) == true { self.value = value }
+            } else {
+                self.value = value
+            }
+            count += 1
+        case .first:
+            if self.value == nil { self.value = value }
+            count += 1
+        case .last:
+            self.value = value
+            count += 1
+        }
+        return nil
+    }
+
+    /// The aggregation's result; nil leaves the field out (no value came).
+    func result(_ kind: Aggregation.Kind) -> Value? {
+        switch kind {
+        case .count: return .int(count)
+        case .sum: return count == 0 ? nil : allIntegers ? .int(intSum) : .double(doubleSum)
+        case .avg: return count == 0 ? nil : .double(doubleSum / Double(count))
+        case .min, .max, .first, .last: return value
+        }
+    }
+
+    /// Whether `a` < `b`: numbers by value, strings by their UTF-8 bytes; nil across kinds.
+    static func ordered(_ a: Value, _ b: Value) -> Bool? {
+        if let x = a.number, let y = b.number { return x < y }
+        if case .string(let s) = a, case .string(let t) = b { return s.utf8.lexicographicallyPrecedes(t.utf8) }
+        return nil
+    }
+}
+
+extension Value {
+    fileprivate var isString: Bool {
+        if case .string = self { return true }
+        return false
+    }
+}

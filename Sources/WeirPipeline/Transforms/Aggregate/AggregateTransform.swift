@@ -1,0 +1,168 @@
+import Foundation
+import Synchronization
+import WeirLog
+import WeirValues
+
+/// `aggregate`: records grouped by `group_by` into windows of event time, one record out
+/// per group and window when the window closes.
+///
+/// Event time is `timestamp_field` (epoch milliseconds, or RFC 3339 text), else the
+/// record's timestamp. The watermark of a partition is the latest event time seen in it
+/// less `allowed_lateness`: a window closes once the watermark reaches its end, and a
+/// record whose every window has closed is late — it goes to the dead-letter topic with
+/// how late it was, never silently. Everything is decided by the partition's records in
+/// order (not by the clock, not by how they were batched), so a run killed anywhere and
+/// restarted from its checkpoint emits exactly what an uninterrupted run does.
+///
+/// State is per input partition (`StatefulTransform`), committed with the partition's
+/// offset. Windows are dropped when they close, so the state holds the open windows only.
+final class AggregateTransform: StatefulTransform {
+    let groupBy: [String]
+    let timestampField: String?
+    let window: AggregateWindow
+    let lateness: Int64
+    let aggregations: [Aggregation]
+    private let states = Mutex<[TopicPartition: AggregateState]>([:])
+
+    init(groupBy: [String], timestampField: String?, window: AggregateWindow, lateness: Int64, aggregations: [Aggregation]) {
+        self.groupBy = groupBy
+        self.timestampField = timestampField
+        self.window = window
+        self.lateness = lateness
+        self.aggregations = aggregations
+    }
+
+    func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
+        process(batch, from: TopicPartition(topic: "", partition: 0))
+    }
+
+    func process(_ batch: consuming [PipelineRecord], from partition: TopicPartition) -> TransformResult {
+        var result = TransformResult()
+        // Only the member holding the partition touches its state: taken out, put back.
+        var state = states.withLock { $0.removeValue(forKey: partition) } ?? AggregateState()
+        for record in batch { add(record, to: &state, &result) }
+        states.withLock { $0[partition] = state }
+        return result
+    }
+
+    private func add(_ record: PipelineRecord, to state: inout AggregateState, _ result: inout TransformResult) {
+        let time: Int64
+        switch eventTime(of: record) {
+        case .success(let t): time = t
+        case .failure(let reason):
+            result.fail(record, reason.message)
+            return
+        }
+        let group = groupBy.map { record[field: $0] ?? .null }
+        let values = aggregations.map { $0.field.map { record[field: $0] } ?? nil }
+        let watermark = (state.maxEventTime ?? .min) &- lateness
+        // The windows of `time` the watermark has not closed (all of them at the first record).
+        let open = window.starts(containing: time).filter { state.maxEventTime == nil || $0 + window.size > watermark }
+        guard !open.isEmpty else {
+            let end = window.lastEnd(containing: time)
+            result.fail(
+                record,
+                "aggregate: late by \(watermark - end + 1) ms: its last window ended at \(Self.text(end)), the watermark is at \(Self.text(watermark)) (allowed_lateness \(lateness) ms)"
+            )
+            return
+        }
+        // Every window's accumulators are computed before any is stored: a value one of
+        // them refuses fails the record whole.
+        var updated: [(AggregateState.WindowKey, [Accumulator])] = []
+        for start in open {
+            let key = AggregateState.WindowKey(start: start, group: group)
+            var accumulators = state.windows[key] ?? Array(repeating: Accumulator(), count: aggregations.count)
+            for (i, aggregation) in aggregations.enumerated() {
+                if let reason = accumulators[i].add(values[i], as: aggregation.kind) {
+                    result.fail(record, "aggregate: \(aggregation.name): field '\(aggregation.field ?? "")': \(reason)")
+                    return
+                }
+            }
+            updated.append((key, accumulators))
+        }
+        for (key, accumulators) in updated {
+            state.windows[key] = accumulators
+            state.nextClose = min(state.nextClose, key.start + window.size)
+        }
+        if time > state.maxEventTime ?? .min {
+            state.maxEventTime = time
+            close(upTo: time &- lateness, in: &state, &result)
+        }
+    }
+
+    /// Emits and forgets every window that ends at or before `watermark`, by end, then by
+    /// group, so the order is the same in every run.
+    private func close(upTo watermark: Int64, in state: inout AggregateState, _ result: inout TransformResult) {
+        guard state.nextClose <= watermark else { return }
+        var closing: [(AggregateState.WindowKey, [Accumulator])] = []
+        var nextClose = Int64.max
+        for (key, accumulators) in state.windows {
+            let end = key.start + window.size
+            if end <= watermark { closing.append((key, accumulators)) } else { nextClose = min(nextClose, end) }
+        }
+        for (key, _) in closing { state.windows.removeValue(forKey: key) }
+        state.nextClose = nextClose
+        emit(closing, into: &result)
+    }
+
+    private func emit(_ windows: [(AggregateState.WindowKey, [Accumulator])], into result: inout TransformResult) {
+        let sorted = windows.map { ($0.0, $0.1, Value.array($0.0.group).jsonText()) }.sorted {
+            $0.0.start != $1.0.start ? $0.0.start < $1.0.start : $0.2.utf8.lexicographicallyPrecedes($1.2.utf8)
+        }
+        for (key, accumulators, _) in sorted {
+            var fields = Fields(minimumCapacity: groupBy.count + 2 + aggregations.count)
+            for (name, value) in zip(groupBy, key.group) where value != .null { fields[name] = value }
+            fields["window_start"] = .string(Self.text(key.start))
+            fields["window_end"] = .string(Self.text(key.start + window.size))
+            for (i, aggregation) in aggregations.enumerated() {
+                if let value = accumulators[i].result(aggregation.kind) { fields[aggregation.name] = value }
+            }
+            result.emit(PipelineRecord(timestamp: key.start, fields: fields))
+        }
+    }
+
+    struct TimeFailure: Error {
+        var message: String
+    }
+
+    private func eventTime(of record: PipelineRecord) -> Result<Int64, TimeFailure> {
+        guard let timestampField else { return .success(record.timestamp) }
+        switch record[field: timestampField] {
+        case .int(let ms)?: return .success(ms)
+        case .double(let ms)? where ms.isFinite && abs(ms) < 9e15: return .success(Int64(ms))
+        case .string(let text)?:
+            if let ms = RFC3339.milliseconds(text) { return .success(ms) }
+            return .failure(
+                TimeFailure(
+                    message: "aggregate: timestamp_field '\(timestampField)' is not RFC 3339 or epoch milliseconds: '\(text.prefix(64))'"))
+        case nil, .null?: return .failure(TimeFailure(message: "aggregate: the record has no timestamp_field '\(timestampField)'"))
+        case let other?:
+            return .failure(TimeFailure(message: "aggregate: timestamp_field '\(timestampField)' is \(other.typeName), not a time"))
+        }
+    }
+
+    static func text(_ millis: Int64) -> String {
+        String(decoding: CivilTime.rfc3339(millis), as: UTF8.self)
+    }
+
+    func snapshot(_ partition: TopicPartition) -> [UInt8]? {
+        guard let state = states.withLock({ $0[partition] }), !state.isEmpty else { return nil }
+        // Encoding a value of our own types cannot fail.
+        return try? state.encoded()
+    }
+
+    func restore(_ partition: TopicPartition, from snapshot: [UInt8]?) throws {
+        let state = try snapshot.map { try AggregateState(decoding: $0, size: window.size) }
+        states.withLock { $0[partition] = state }
+    }
+
+    func flush() -> TransformResult {
+        var result = TransformResult()
+        let all = states.withLock { states in
+            defer { states.removeAll() }
+            return states.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }.map(\.value)
+        }
+        for state in all { emit(state.windows.map { ($0.key, $0.value) }, into: &result) }
+        return result
+    }
+}
