@@ -250,7 +250,7 @@ struct ValidateCommandTests {
         #expect(result.status == 1)
         #expect(
             result.stdoutText
-                == "\(bad):4:13: unknown source type 'tial' (did you mean 'tail'?); known: file, generate, http_server, kafka, stdin, syslog, tail\n"
+                == "\(bad):4:13: unknown source type 'tial' (did you mean 'tail'?); known: file, generate, http_server, kafka, postgres, stdin, syslog, tail\n"
         )
     }
 }

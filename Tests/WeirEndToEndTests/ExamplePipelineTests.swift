@@ -8,7 +8,7 @@ import WeirTestSupport
 /// each runs end to end with `--once` on the samples in the repository.
 @Suite("Example pipelines")
 struct ExamplePipelineTests {
-    static let examples = ["ssh-failed-logins", "hdfs-blocks", "apache-levels", "java-exceptions"]
+    static let examples = ["ssh-failed-logins", "hdfs-blocks", "apache-levels", "java-exceptions", "ssh-bruteforce"]
 
     @Test("weir test runs every example's tests: cases and they pass")
     func configTests() throws {
@@ -116,5 +116,24 @@ struct ExamplePipelineTests {
         let errors = try run(Paths.weir, ["consume", "apache_error", "--data-dir", directory.path + "/data"])
         let apache = lines(of: try Data(contentsOf: URL(fileURLWithPath: Paths.packageRoot + "/samples/loghub/Apache_2k.log")))
         #expect(lines(of: errors.stdout).count == apache.filter { $0.contains("] [error] ") }.count)
+        // Brute force: counted here from the log, per IP and minute of the line's time,
+        // the minutes the last line's time (less the 5 s lateness) has closed.
+        var perMinute: [String: Int] = [:]
+        var latest = 0
+        for line in source {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            let clock = parts[2].split(separator: ":").compactMap { Int($0) }
+            let seconds = Int(parts[1])! * 86_400 + clock[0] * 3600 + clock[1] * 60 + clock[2]
+            latest = max(latest, seconds)
+            guard line.contains("]: Failed password for"), let from = line.range(of: " from ") else { continue }
+            let ip = line[from.upperBound...].prefix { $0 != " " }
+            perMinute["\(ip) \(seconds / 60)", default: 0] += 1
+        }
+        let expected = perMinute.filter { key, count in
+            count >= 5 && (Int(key.split(separator: " ")[1])! + 1) * 60 <= latest - 5
+        }
+        let alerts = lines(of: try Data(contentsOf: URL(fileURLWithPath: out + "ssh-bruteforce-alerts.jsonl")))
+        #expect(alerts.count == expected.count && !alerts.isEmpty)
+        #expect(alerts.map { Int($0.split(separator: "\"failures\":")[1].prefix { $0.isNumber })! }.sorted() == expected.values.sorted())
     }
 }
