@@ -33,6 +33,25 @@ enum PostgresCatalog {
         )
     }
 
+    /// The schema and the name of `table` (as `describe` returned it), unquoted.
+    static func schemaAndName(_ table: String, in session: PostgresSession, sink: String) throws -> [String] {
+        let query: PostgresQuery = """
+            SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.oid = to_regclass(\(table))
+            """
+        do {
+            guard let row = try session.run(query).rows.first else {
+                throw PostgresSinkError("sink '\(sink)': table \(table) does not exist (create it first)")
+            }
+            let (schema, name) = try row.decode((String, String).self)
+            return [schema, name]
+        } catch let error as PostgresSinkError {
+            throw error
+        } catch {
+            throw PostgresSinkError("sink '\(sink)': table \(table) cannot be described", error)
+        }
+    }
+
     /// The columns written and where their values come from: `columns` as given (each must
     /// be a column of the table), else every column of the table from its field (but
     /// generated columns and `GENERATED ALWAYS` identities, which take no value).

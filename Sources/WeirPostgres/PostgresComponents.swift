@@ -29,6 +29,9 @@ public enum PostgresComponents {
                     OptionSpec("table", .string, required: true),
                     OptionSpec("columns", .expressionMap, description: "column: expression (default: every column from its field)"),
                     OptionSpec("mode", .oneOf(["insert", "upsert"]), default: .string("insert")),
+                    OptionSpec(
+                        "method", .oneOf(["copy", "insert"]), default: .string("copy"),
+                        description: "how mode: insert writes rows: COPY, or multi-row INSERTs"),
                     OptionSpec("key", .stringList, description: "the upsert's conflict columns"),
                     OptionSpec("timestamp_column", .string, description: "a column that takes the record's timestamp"),
                     OptionSpec("offsets_table", .string, default: .string("weir_offsets")),

@@ -18,7 +18,7 @@ final class PostgresSession {
             on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration, id: 1, logger: logger
         ).wait()
         self.logger = logger
-        connection.closeFuture.whenComplete { [pending] _ in pending.promise.withLock { $0?.fail(Closed()) } }
+        connection.closeFuture.whenComplete { [pending] _ in pending.fail.withLock { $0?(Closed()) } }
     }
 
     /// The connection closed under a query (the driver may otherwise never answer one
@@ -32,8 +32,8 @@ final class PostgresSession {
     @discardableResult
     func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
         let result = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
-        pending.promise.withLock { $0 = result }
-        defer { pending.promise.withLock { $0 = nil } }
+        pending.fail.withLock { $0 = { result.fail($0) } }
+        defer { pending.fail.withLock { $0 = nil } }
         // Checked after `pending` is set: a close from here on fails `result`.
         if connection.isClosed {
             result.fail(Closed())
@@ -48,14 +48,40 @@ final class PostgresSession {
         error is Closed || (error as? PSQLError)?.losesTheConnection == true
     }
 
+    /// `COPY table (columns) FROM STDIN` of `data` (rows in COPY's text format), waited
+    /// for like `run`. The driver's `copyFrom` is async: it runs in a task of its own while
+    /// this (the member's) thread waits for its end. `table` and `columns` are the
+    /// catalog's own names with `"` doubled: the driver puts each between double quotes.
+    func copy(into table: String, columns: [String], data: [ByteBuffer]) throws {
+        let done = connection.eventLoop.makePromise(of: Void.self)
+        pending.fail.withLock { $0 = { done.fail($0) } }
+        defer { pending.fail.withLock { $0 = nil } }
+        if connection.isClosed {
+            done.fail(Closed())
+        } else {
+            let (connection, logger) = (self.connection, self.logger)
+            Task.detached {
+                do {
+                    try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                        for chunk in data { try await writer.write(chunk) }
+                    }
+                    done.succeed(())
+                } catch {
+                    done.fail(error)
+                }
+            }
+        }
+        try done.futureResult.wait()
+    }
+
     func close() {
         try? connection.close().wait()
     }
 }
 
-/// Shared with the connection's close callback.
+/// Shared with the connection's close callback: fails the operation being waited for.
 private final class PendingQuery: Sendable {
-    let promise = Mutex<EventLoopPromise<PostgresQueryResult>?>(nil)
+    let fail = Mutex<(@Sendable (any Error) -> Void)?>(nil)
 }
 
 extension PSQLError {
@@ -72,6 +98,14 @@ extension PSQLError {
     var losesTheConnection: Bool {
         if let state = serverInfo?[.sqlState] { return state.hasPrefix("08") || state.hasPrefix("57") }
         return [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown].contains(code)
+    }
+
+    /// Whether the server rolled the transaction back for a conflict with another one
+    /// (SQLSTATE 40P01 deadlock, 40001 serialization failure): the same transaction may
+    /// succeed when tried again.
+    var mustRetry: Bool {
+        guard let state = serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001"
     }
 
     /// Whether the server refused a row for its data (SQLSTATE class 22, data exception;

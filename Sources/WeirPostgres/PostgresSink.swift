@@ -7,17 +7,20 @@ import WeirValues
 
 /// The `postgres` sink: records as rows of a table, exactly once.
 ///
-/// Each batch is one transaction: its rows (multi-row `INSERT`s, `ON CONFLICT … DO
-/// UPDATE` for `mode: upsert`) and the next offset of its input partition, upserted into
-/// the offsets table (`weir_offsets`), commit together. At start the sink reads that table
-/// back (`outputOffsets`) and the run starts there: the database is the checkpoint, so a
-/// run killed at any moment leaves every input record in the table once.
+/// Each batch is one transaction: its rows (`COPY … FROM STDIN`; for `mode: upsert` or
+/// `method: insert` multi-row `INSERT`s) and the next offset of its input partition,
+/// upserted into the offsets table (`weir_offsets`), commit together. At start the sink
+/// reads that table back (`outputOffsets`) and the run starts there: the database is the
+/// checkpoint, so a run killed at any moment leaves every input record in the table once.
+/// Members write at once, each on a connection of its own (see `idle`).
 ///
-/// A row the server refuses for its data (a constraint, a value the type cannot parse) is
-/// found by inserting the statement's rows one by one under savepoints; it goes to the
-/// dead-letter topic with the server's SQLSTATE and message, and the others commit. So does
-/// a value that can never go into its column (an object into an integer). Any other error
-/// (the connection lost, the table dropped) stops the run with the batch uncommitted.
+/// A row the server refuses for its data (a constraint, a value the type cannot parse)
+/// fails the whole `COPY`: the batch then goes in by multi-row `INSERT`s instead, and the
+/// refused row is found by inserting that statement's rows one by one under savepoints;
+/// it goes to the dead-letter topic with the server's SQLSTATE and message, and the
+/// others commit. So does a value that can never go into its column (an object into an
+/// integer). Any other error (the connection lost, the table dropped) stops the run with
+/// the batch uncommitted.
 final class PostgresSink: SinkOutput {
     /// Where a column's value comes from.
     enum Source {
@@ -40,14 +43,29 @@ final class PostgresSink: SinkOutput {
         }
     }
 
-    private var session: PostgresSession
+    /// Connections not in use: a member takes one for its batch (a new one when none is
+    /// free) and puts it back, so members write their batches at once, each in a
+    /// transaction on its own connection (their partitions, and so their offsets' rows,
+    /// differ): one member's rows are encoded while the server stores another's.
+    private var idle: [PostgresSession]
+    private let idleLock = NSLock()
+    /// Not for `mode: upsert`: two transactions updating the same keys in different
+    /// orders would deadlock each other again and again; its members take turns.
+    var writesConcurrently: Bool { key == nil }
     let configuration: PostgresConnection.Configuration
     let setup: SinkSetup
     /// The table as the catalog quotes it (`regclass::text`).
     let table: String
+    /// The table and the columns written as the driver's `copyFrom` takes them: it puts
+    /// each name between double quotes, so these are the catalog's names with `"` doubled
+    /// (and the schema's and table's joined by `"."`).
+    let copyTable: String
+    let copyColumns: [String]
     let columns: [(column: PostgresColumn, source: Source)]
     /// Indices in `columns` of the upsert's conflict columns; nil for `mode: insert`.
     let key: [Int]?
+    /// Whether rows go in by `COPY` (`method: copy`, the default, and `mode: insert`).
+    let copies: Bool
     let offsetsTable: String
     let outputOffsets: [TopicPartition: Int64]?
     /// Rows per `INSERT`: a statement takes at most 65,535 parameters.
@@ -68,13 +86,17 @@ final class PostgresSink: SinkOutput {
         } catch {
             throw PostgresSinkError("sink '\(id)': cannot connect to \(configuration.host ?? "?"):\(configuration.port ?? 0)", error)
         }
-        self.session = session
+        idle = [session]
         do {
             let described = try PostgresCatalog.describe(try options.required("table"), in: session, sink: id)
             table = described.table
             let columns = try PostgresCatalog.mapping(options, described.columns)
             self.columns = columns
+            copyTable = try PostgresCatalog.schemaAndName(described.table, in: session, sink: id).map(Self.copyName)
+                .joined(separator: "\".\"")
+            copyColumns = columns.map { Self.copyName($0.column.name) }
             key = try PostgresCatalog.conflictColumns(options, columns.map(\.column))
+            copies = key == nil && options.string("method") != "insert"
             rowsPerStatement = max(1, min(1000, 65_535 / max(1, columns.count)))
             let offsetsTable = PostgresCatalog.quoteQualified(options.string("offsets_table") ?? "weir_offsets")
             self.offsetsTable = offsetsTable
@@ -96,20 +118,28 @@ final class PostgresSink: SinkOutput {
 
     func write(_ records: [PipelineRecord], input: TopicPartition, next: Int64, checkpoint: inout SinkCheckpoint) throws {
         let rows = self.rows(records)
+        var session = try takeSession()
+        defer { putBack(session) }
         var delay = 0.1
         while true {
             do {
-                try transaction(rows, records, input: input, next: next)
+                try transaction(session, rows, records, input: input, next: next)
                 return
             } catch  where PostgresSession.losesTheConnection(error) && !setup.abort.isSet {
                 setup.logger.warning(
                     "postgres connection lost; reconnecting",
                     metadata: ["sink": "\(component)", "error": "\(PostgresSinkError.message(error))"])
-                try reconnect(delay: &delay)
+                try reconnect(&session, delay: &delay)
                 // The COMMIT may have landed before the connection went: the database says.
                 let committed = try PostgresCatalog.readOffsets(
                     offsetsTable, pipeline: setup.options.pipeline, sink: component, in: session)
                 if committed[input] == next { return }
+            } catch let error as PSQLError where error.mustRetry && !setup.abort.isSet {
+                // A deadlock with another member's transaction (a unique index both insert
+                // the same keys into): the server rolled this one back; it goes again.
+                setup.logger.info(
+                    "postgres transaction rolled back by the server; trying it again",
+                    metadata: ["sink": "\(component)", "error": "\(PostgresSinkError.message(error))"])
             } catch {
                 throw PostgresSinkError("sink '\(component)': writing to \(table)", error)
             }
@@ -117,14 +147,18 @@ final class PostgresSink: SinkOutput {
     }
 
     /// One batch, one transaction: the rows, then the input's next offset, then COMMIT.
-    private func transaction(_ rows: [(index: Int, cells: [Cell])], _ records: [PipelineRecord], input: TopicPartition, next: Int64)
+    private func transaction(
+        _ session: PostgresSession, _ rows: [(index: Int, cells: [Cell])], _ records: [PipelineRecord], input: TopicPartition, next: Int64
+    )
         throws
     {
         do {
             try session.run("BEGIN")
             var refused: [(index: Int, reason: String)] = []
-            for chunk in stride(from: 0, to: rows.count, by: rowsPerStatement) {
-                try insert(rows[chunk..<min(rows.count, chunk + rowsPerStatement)], refused: &refused)
+            if try !copies || !copy(session, rows) {
+                for chunk in stride(from: 0, to: rows.count, by: rowsPerStatement) {
+                    try insert(session, rows[chunk..<min(rows.count, chunk + rowsPerStatement)], refused: &refused)
+                }
             }
             try session.run(
                 PostgresQuery(
@@ -144,26 +178,42 @@ final class PostgresSink: SinkOutput {
         }
     }
 
-    /// A new connection, tried again with backoff (0.1 s doubling to 5 s) until one is
-    /// made or the run is aborted.
-    private func reconnect(delay: inout Double) throws {
+    private func reconnect(_ session: inout PostgresSession, delay: inout Double) throws {
         session.close()
+        session = try connect(delay: &delay)
+    }
+
+    /// A new connection, tried again with backoff (0.1 s doubling to 5 s) until one is
+    /// made or the run is aborted (the server may be restarting).
+    private func connect(delay: inout Double) throws -> PostgresSession {
         while true {
             do {
-                session = try PostgresSession(configuration, logger: setup.logger)
+                let session = try PostgresSession(configuration, logger: setup.logger)
                 delay = 0.1
-                return
+                return session
             } catch {
                 if setup.abort.wait(until: .now + .milliseconds(Int(delay * 1000))) {
-                    throw PostgresSinkError("sink '\(component)': reconnecting to postgres", error)
+                    throw PostgresSinkError("sink '\(component)': connecting to postgres", error)
                 }
                 delay = min(delay * 2, 5)
             }
         }
     }
 
+    /// An idle connection, or a new one (a member's first batch, or its connection was lost).
+    private func takeSession() throws -> PostgresSession {
+        if let session = idleLock.withLock({ idle.popLast() }) { return session }
+        var delay = 0.1
+        return try connect(delay: &delay)
+    }
+
+    private func putBack(_ session: PostgresSession) {
+        if session.connection.isClosed { return }
+        idleLock.withLock { idle.append(session) }
+    }
+
     func close() {
-        session.close()
+        for session in idleLock.withLock({ idle }) { session.close() }
     }
 
     private static func binds(_ pipeline: String, _ sink: String, _ topic: String, _ partition: Int32, _ next: Int64)
@@ -221,9 +271,32 @@ final class PostgresSink: SinkOutput {
         return rows.indices.filter(kept.contains).map { rows[$0] }
     }
 
+    /// Writes `rows` by `COPY` (one a group of rows filling the same columns); false, with
+    /// none of them written, when the server refused one for its data (the caller then
+    /// inserts them, finding which).
+    private func copy(_ session: PostgresSession, _ rows: [(index: Int, cells: [Cell])]) throws -> Bool {
+        guard !rows.isEmpty else { return true }
+        try session.run("SAVEPOINT weir_copy")
+        do {
+            for group in PostgresCopyRows(rows).groups {
+                try session.copy(into: copyTable, columns: group.columns.map { copyColumns[$0] }, data: group.chunks)
+            }
+            return true
+        } catch let error as PSQLError where error.refusesTheRow {
+            try session.run("ROLLBACK TO SAVEPOINT weir_copy")
+            return false
+        }
+    }
+
+    private static func copyName(_ name: String) -> String {
+        name.replacingOccurrences(of: "\"", with: "\"\"")
+    }
+
     /// Inserts `rows` in one statement; when the server refuses one of them, again one by
     /// one, each under a savepoint, noting those it refuses in `refused`.
-    private func insert(_ rows: ArraySlice<(index: Int, cells: [Cell])>, refused: inout [(index: Int, reason: String)]) throws {
+    private func insert(
+        _ session: PostgresSession, _ rows: ArraySlice<(index: Int, cells: [Cell])>, refused: inout [(index: Int, reason: String)]
+    ) throws {
         guard !rows.isEmpty else { return }
         try session.run("SAVEPOINT weir_rows")
         do {

@@ -12,7 +12,7 @@ struct ExamplePipelineTests {
 
     @Test("weir test runs every example's tests: cases and they pass")
     func configTests() throws {
-        let files = (Self.examples + ["ssh-audit", "ssh-masked", "ssh-to-sqlite", "sqlite-invalid-users"]).map {
+        let files = (Self.examples + ["ssh-audit", "ssh-masked", "ssh-to-sqlite", "sqlite-invalid-users", "nginx-to-postgres"]).map {
             Paths.packageRoot + "/pipelines/\($0).yaml"
         }
         let result = try run(Paths.weir, ["test"] + files)

@@ -147,6 +147,36 @@ struct PostgresSinkTests {
         #expect(try server.sql("SELECT count(*), count(DISTINCT n), min(n), max(n) FROM lines") == ["150|150|0|149"])
     }
 
+    @Test(
+        "COPY and INSERT write the same rows: backslashes, tabs, newlines, \\N as text, empty text, null, defaults, quoted names",
+        arguments: ["copy", "insert"])
+    func copyEscapes(method: String) throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        try server.sql(#"CREATE SCHEMA "Web Logs"; CREATE TABLE "Web Logs"."Hits ""x""" (k integer, "the ""s""" text DEFAULT 'dflt')"#)
+        let directory = TemporaryDirectory()
+        let input = directory.path + "/in.log"
+        try Self.write(
+            [
+                #"{"k": 1, "the \"s\"": "back\\slash \\N tab\t nl\n cr\r end"}"#, #"{"k": 2, "the \"s\"": ""}"#,
+                #"{"k": 3, "the \"s\"": null}"#, #"{"k": 4}"#, #"{"k": 5, "the \"s\"": "\\"}"#,
+            ], to: input)
+        let sink = #"""
+            table: '"Web Logs"."Hits ""x"""'
+            method: \#(method)
+            """#
+        let result = try runPipeline(
+            Self.pipeline(input, url: server.url, sink: sink).replacingOccurrences(of: "partitions: 2", with: "partitions: 1"),
+            in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try server.sql(
+            #"""
+            SELECT k, coalesce(replace(replace(replace("the ""s""", E'\n', '<nl>'), E'\r', '<cr>'), E'\t', '<tab>'), '<null>')
+            FROM "Web Logs"."Hits ""x""" ORDER BY k
+            """#)
+        #expect(rows == [#"1|back\slash \N tab<tab> nl<nl> cr<cr> end"#, "2|", "3|<null>", "4|dflt", #"5|\"#])
+    }
+
     @Test("a column the table lacks stops the start, naming it")
     func missingColumn() throws {
         let server = try PostgresServer()
