@@ -25,6 +25,8 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
     let logger: Logger
     let checkpointPath: String
     private let store: SlottedCheckpoint
+    /// The stateful transforms' state, beside the checkpoint (nil without such transforms).
+    private let stateFiles: TransformStateFiles?
     let batchSize = 4_000
     private let output: any SinkOutput
     /// What the next commit writes: the output's state and the next offset of every
@@ -96,7 +98,15 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
         maxLag = if case .int(let n) = sink.options["max_lag"] { n } else { 500_000 }
         checkpointPath = checkpointDirectory + "/sink-\(sink.id).checkpoint"
         store = try SlottedCheckpoint(path: checkpointPath)
-        let saved = try Self.readCheckpoint(store, legacy: checkpointDirectory + "/sink-\(sink.id).json")
+        var saved = try Self.readCheckpoint(store, legacy: checkpointDirectory + "/sink-\(sink.id).json")
+        stateFiles =
+            graph.stateful.isEmpty ? nil : TransformStateFiles(checkpointPath: checkpointPath, sequence: saved?.stateSequence ?? 0)
+        if let sequence = saved?.stateSequence, let stateFiles {
+            let bytes = try stateFiles.read(sequence)
+            do { saved?.state = try JSONDecoder().decode([TopicPartition: [String: Data]].self, from: Data(bytes)) } catch {
+                throw PipelineError(description: "transform state \(stateFiles.path) cannot be decoded (\(error)); refusing to guess")
+            }
+        }
         if saved?.cluster != nil {
             throw PipelineError(
                 description:
@@ -552,7 +562,13 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             let (snapshot, upTo, work) = commitLock.withLock { (checkpoint, writes, output.syncWork()) }
             do {
                 try work()
-                try store.write(Array(try JSONEncoder().encode(snapshot)))
+                var commit = snapshot
+                if let stateFiles, let state = commit.state {
+                    // The state first, durably; then the checkpoint that names it.
+                    commit.stateSequence = try stateFiles.write(Array(try JSONEncoder().encode(state)))
+                    commit.state = nil
+                }
+                try store.write(Array(try JSONEncoder().encode(commit)))
             } catch {
                 commitFailure = PipelineError(description: "commit of sink '\(sink.id)' failed: \(error)")
                 throw error

@@ -70,7 +70,7 @@ final class SlottedCheckpoint {
         sequence = next
     }
 
-    private static func checksum(_ header: ArraySlice<UInt8>, _ payload: [UInt8]) -> UInt32 {
+    static func checksum(_ header: ArraySlice<UInt8>, _ payload: [UInt8]) -> UInt32 {
         let head = header.withUnsafeBytes { CRC32C.checksum($0) }
         return payload.withUnsafeBytes { CRC32C.checksum($0, continuing: head) }
     }

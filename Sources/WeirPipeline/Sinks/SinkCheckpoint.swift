@@ -21,8 +21,10 @@ public struct SinkCheckpoint: Codable, Sendable {
     /// The consumer group the sink reads as, for `weir groups reset-offsets`.
     var group: String?
     /// The state of each stateful transform (`aggregate`) per input partition, by
-    /// transform id: committed with the partition's offset, restored with it.
+    /// transform id: committed with the partition's offset, restored with it. On disk it
+    /// is in `TransformStateFiles`, the checkpoint naming its `stateSequence`.
     var state: [TopicPartition: [String: Data]]?
+    var stateSequence: UInt64?
     /// On a cluster: the group commit this checkpoint waits for (see `ClusterCommit`).
     var cluster: ClusterCommit?
 
