@@ -103,7 +103,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             graph.stateful.isEmpty ? nil : TransformStateFiles(checkpointPath: checkpointPath, sequence: saved?.stateSequence ?? 0)
         if let sequence = saved?.stateSequence, let stateFiles {
             let bytes = try stateFiles.read(sequence)
-            do { saved?.state = try JSONDecoder().decode([TopicPartition: [String: Data]].self, from: Data(bytes)) } catch {
+            do { saved?.state = try TransformStateEncoding.decode(bytes) } catch {
                 throw PipelineError(description: "transform state \(stateFiles.path) cannot be decoded (\(error)); refusing to guess")
             }
         }
@@ -565,7 +565,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
                 var commit = snapshot
                 if let stateFiles, let state = commit.state {
                     // The state first, durably; then the checkpoint that names it.
-                    commit.stateSequence = try stateFiles.write(Array(try JSONEncoder().encode(state)))
+                    commit.stateSequence = try stateFiles.write(TransformStateEncoding.encode(state))
                     commit.state = nil
                 }
                 try store.write(Array(try JSONEncoder().encode(commit)))

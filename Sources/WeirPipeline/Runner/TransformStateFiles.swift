@@ -64,3 +64,58 @@ final class TransformStateFiles {
         return payload
     }
 }
+
+/// The state of every partition, as `TransformStateFiles` stores it: per partition its
+/// topic, number and transforms, each transform's id and snapshot, lengths before bytes
+/// (4 bytes, little endian). The snapshots go as they are, not re-encoded.
+enum TransformStateEncoding {
+    static func encode(_ state: [TopicPartition: [String: Data]]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(state.values.reduce(16) { $0 + $1.values.reduce(64) { $0 + $1.count + 32 } })
+        put(UInt32(state.count), &out)
+        for (partition, transforms) in state {
+            put(Array(partition.topic.utf8), &out)
+            put(UInt32(partition.partition), &out)
+            put(UInt32(transforms.count), &out)
+            for (id, bytes) in transforms {
+                put(Array(id.utf8), &out)
+                put(UInt32(bytes.count), &out)
+                out.append(contentsOf: bytes)
+            }
+        }
+        return out
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> [TopicPartition: [String: Data]] {
+        var at = 0
+        func take(_ count: Int) throws -> ArraySlice<UInt8> {
+            guard count >= 0, at + count <= bytes.count else { throw PipelineError(description: "transform state cut short at byte \(at)") }
+            defer { at += count }
+            return bytes[at..<at + count]
+        }
+        func u32() throws -> Int { Int(try take(4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }) }
+        func text() throws -> String { String(decoding: try take(try u32()), as: UTF8.self) }
+        var state: [TopicPartition: [String: Data]] = [:]
+        for _ in 0..<(try u32()) {
+            let topic = try text()
+            let partition = TopicPartition(topic: topic, partition: try u32())
+            var transforms: [String: Data] = [:]
+            for _ in 0..<(try u32()) {
+                let id = try text()
+                transforms[id] = Data(try take(try u32()))
+            }
+            state[partition] = transforms
+        }
+        guard at == bytes.count else { throw PipelineError(description: "transform state has bytes after its end") }
+        return state
+    }
+
+    private static func put(_ value: UInt32, _ out: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    private static func put(_ text: [UInt8], _ out: inout [UInt8]) {
+        put(UInt32(text.count), &out)
+        out.append(contentsOf: text)
+    }
+}

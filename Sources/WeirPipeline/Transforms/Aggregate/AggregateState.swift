@@ -1,4 +1,3 @@
-import Foundation
 import WeirValues
 
 /// What `aggregate` holds for one input partition: the windows still open, each group's
@@ -18,59 +17,107 @@ struct AggregateState: Sendable, Equatable {
     var isEmpty: Bool { maxEventTime == nil && windows.isEmpty }
 }
 
-/// The checkpoint form of `AggregateState`: JSON, values as JSON text (the state of a
-/// partition is a few bytes per open group; its encoding is deterministic, windows sorted).
+/// The checkpoint form of `AggregateState`, written at every commit, so compact and quick:
+/// "AGS1", the latest event time (a flag byte, then 8 bytes), the window count (4), then
+/// per window its start (8), its group as a JSON array (length 4, bytes), and per
+/// aggregation: count, integer sum (8 each), sum (8, IEEE 754), all-integers (1), and the
+/// kept value as JSON (length 4, bytes; length 0xFFFFFFFF for none). Little endian.
 extension AggregateState {
-    private struct Encoded: Codable {
-        var maxEventTime: Int64?
-        var windows: [EncodedWindow]
-    }
+    private static let magic = Array("AGS1".utf8)
 
-    private struct EncodedWindow: Codable {
-        var start: Int64
-        /// The group's values as a JSON array.
-        var group: String
-        var accumulators: [EncodedAccumulator]
-    }
-
-    private struct EncodedAccumulator: Codable {
-        var count: Int64
-        var intSum: Int64?
-        var doubleSum: Double?
-        var allIntegers: Bool?
-        /// JSON text.
-        var value: String?
-    }
-
-    func encoded() throws -> [UInt8] {
-        var windows = self.windows.map { key, accumulators in
-            EncodedWindow(
-                start: key.start, group: Value.array(key.group).jsonText(),
-                accumulators: accumulators.map {
-                    EncodedAccumulator(
-                        count: $0.count, intSum: $0.intSum == 0 ? nil : $0.intSum, doubleSum: $0.doubleSum == 0 ? nil : $0.doubleSum,
-                        allIntegers: $0.allIntegers ? nil : false, value: $0.value?.jsonText())
-                })
+    func encoded() -> [UInt8] {
+        var out = Self.magic
+        out.reserveCapacity(16 + windows.count * 96)
+        out.append(maxEventTime == nil ? 0 : 1)
+        Self.put(UInt64(bitPattern: maxEventTime ?? 0), into: &out)
+        Self.put32(UInt32(windows.count), into: &out)
+        for (key, accumulators) in windows {
+            Self.put(UInt64(bitPattern: key.start), into: &out)
+            Self.putJSON(.array(key.group), into: &out)
+            for accumulator in accumulators {
+                Self.put(UInt64(bitPattern: accumulator.count), into: &out)
+                Self.put(UInt64(bitPattern: accumulator.intSum), into: &out)
+                Self.put(accumulator.doubleSum.bitPattern, into: &out)
+                out.append(accumulator.allIntegers ? 1 : 0)
+                if let value = accumulator.value { Self.putJSON(value, into: &out) } else { Self.put32(.max, into: &out) }
+            }
         }
-        windows.sort { $0.start != $1.start ? $0.start < $1.start : $0.group.utf8.lexicographicallyPrecedes($1.group.utf8) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return Array(try encoder.encode(Encoded(maxEventTime: maxEventTime, windows: windows)))
+        return out
     }
 
-    init(decoding bytes: [UInt8], size: Int64) throws {
-        let decoded = try JSONDecoder().decode(Encoded.self, from: Data(bytes))
-        maxEventTime = decoded.maxEventTime
-        for window in decoded.windows {
-            guard case .array(let group) = try JSONValueParser.parse(Array(window.group.utf8)) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "a window's group is not an array"))
+    init(decoding bytes: [UInt8], size: Int64, aggregations: Int) throws {
+        var reader = Reader(bytes: bytes)
+        guard Array(try reader.take(4)) == Self.magic else { throw Reader.Damaged(reason: "not an aggregate state") }
+        let hasTime = try reader.take(1).first == 1
+        let time = Int64(bitPattern: try reader.u64())
+        maxEventTime = hasTime ? time : nil
+        let count = Int(try reader.u32())
+        windows.reserveCapacity(count)
+        for _ in 0..<count {
+            let start = Int64(bitPattern: try reader.u64())
+            guard case .array(let group) = try reader.json() else { throw Reader.Damaged(reason: "a window's group is not an array") }
+            var accumulators: [Accumulator] = []
+            accumulators.reserveCapacity(aggregations)
+            for _ in 0..<aggregations {
+                var accumulator = Accumulator()
+                accumulator.count = Int64(bitPattern: try reader.u64())
+                accumulator.intSum = Int64(bitPattern: try reader.u64())
+                accumulator.doubleSum = Double(bitPattern: try reader.u64())
+                accumulator.allIntegers = try reader.take(1).first == 1
+                accumulator.value = try reader.optionalJSON()
+                accumulators.append(accumulator)
             }
-            windows[WindowKey(start: window.start, group: group)] = try window.accumulators.map {
-                Accumulator(
-                    count: $0.count, intSum: $0.intSum ?? 0, doubleSum: $0.doubleSum ?? 0, allIntegers: $0.allIntegers ?? true,
-                    value: try $0.value.map { try JSONValueParser.parse(Array($0.utf8)) })
-            }
-            nextClose = min(nextClose, window.start + size)
+            windows[WindowKey(start: start, group: group)] = accumulators
+            nextClose = min(nextClose, start + size)
+        }
+        guard reader.at == bytes.count else { throw Reader.Damaged(reason: "bytes after the last window") }
+    }
+
+    private static func put(_ value: UInt64, into out: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    private static func put32(_ value: UInt32, into out: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    /// The value's JSON after its length.
+    private static func putJSON(_ value: Value, into out: inout [UInt8]) {
+        let lengthAt = out.count
+        put32(0, into: &out)
+        value.writeJSON(into: &out)
+        let length = UInt32(out.count - lengthAt - 4).littleEndian
+        withUnsafeBytes(of: length) { for (i, byte) in $0.enumerated() { out[lengthAt + i] = byte } }
+    }
+
+    private struct Reader {
+        struct Damaged: Error, CustomStringConvertible {
+            var reason: String
+            var description: String { "aggregate state: \(reason)" }
+        }
+
+        let bytes: [UInt8]
+        var at = 0
+
+        mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
+            guard count >= 0, at + count <= bytes.count else { throw Damaged(reason: "cut short at byte \(at)") }
+            defer { at += count }
+            return bytes[at..<at + count]
+        }
+
+        mutating func u64() throws -> UInt64 { try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+        mutating func u32() throws -> UInt32 { try take(4).reversed().reduce(0) { $0 << 8 | UInt32($1) } }
+
+        mutating func json() throws -> Value {
+            guard let value = try optionalJSON() else { throw Damaged(reason: "a value is missing at byte \(at)") }
+            return value
+        }
+
+        mutating func optionalJSON() throws -> Value? {
+            let length = try u32()
+            if length == .max { return nil }
+            let text = try take(Int(length))
+            return try text.withUnsafeBytes { try JSONValueParser.parse($0) }
         }
     }
 }

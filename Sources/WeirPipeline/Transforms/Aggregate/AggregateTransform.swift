@@ -54,11 +54,12 @@ final class AggregateTransform: StatefulTransform {
             return
         }
         let group = groupBy.map { record[field: $0] ?? .null }
-        let values = aggregations.map { $0.field.map { record[field: $0] } ?? nil }
         let watermark = (state.maxEventTime ?? .min) &- lateness
-        // The windows of `time` the watermark has not closed (all of them at the first record).
-        let open = window.starts(containing: time).filter { state.maxEventTime == nil || $0 + window.size > watermark }
-        guard !open.isEmpty else {
+        // The windows of `time` the watermark has not closed (all of them at the first
+        // record), earliest first: the open ones are the last of them.
+        let starts = window.starts(containing: time)
+        let firstOpen = state.maxEventTime == nil ? Int64.min : watermark - window.size + 1
+        guard window.lastEnd(containing: time) - window.size >= firstOpen else {
             let end = window.lastEnd(containing: time)
             result.fail(
                 record,
@@ -66,23 +67,25 @@ final class AggregateTransform: StatefulTransform {
             )
             return
         }
-        // Every window's accumulators are computed before any is stored: a value one of
-        // them refuses fails the record whole.
-        var updated: [(AggregateState.WindowKey, [Accumulator])] = []
-        for start in open {
+        // Checked on the first window before any window takes the record: a value an
+        // aggregation refuses fails the record whole. (Refusals depend on the value, and
+        // for min/max on the kind kept, which is the same in every window of one group.)
+        var checked = false
+        for start in starts where start >= firstOpen {
             let key = AggregateState.WindowKey(start: start, group: group)
-            var accumulators = state.windows[key] ?? Array(repeating: Accumulator(), count: aggregations.count)
-            for (i, aggregation) in aggregations.enumerated() {
-                if let reason = accumulators[i].add(values[i], as: aggregation.kind) {
+            let existing = state.windows[key]
+            var accumulators = existing ?? Array(repeating: Accumulator(), count: aggregations.count)
+            for i in aggregations.indices {
+                let aggregation = aggregations[i]
+                let value = aggregation.field.flatMap { record[field: $0] }
+                if let reason = accumulators[i].add(value, as: aggregation.kind), !checked {
                     result.fail(record, "aggregate: \(aggregation.name): field '\(aggregation.field ?? "")': \(reason)")
                     return
                 }
             }
-            updated.append((key, accumulators))
-        }
-        for (key, accumulators) in updated {
+            checked = true
+            if existing == nil { state.nextClose = min(state.nextClose, start + window.size) }
             state.windows[key] = accumulators
-            state.nextClose = min(state.nextClose, key.start + window.size)
         }
         if time > state.maxEventTime ?? .min {
             state.maxEventTime = time
@@ -106,10 +109,18 @@ final class AggregateTransform: StatefulTransform {
     }
 
     private func emit(_ windows: [(AggregateState.WindowKey, [Accumulator])], into result: inout TransformResult) {
-        let sorted = windows.map { ($0.0, $0.1, Value.array($0.0.group).jsonText()) }.sorted {
-            $0.0.start != $1.0.start ? $0.0.start < $1.0.start : $0.2.utf8.lexicographicallyPrecedes($1.2.utf8)
+        // By start, then by the group's JSON: the same order in every run (a dictionary's
+        // is not). Indices are sorted, not the windows, and a group of one string is its
+        // own key.
+        let keys = windows.map { window in
+            if window.0.group.count == 1, case .string(let text) = window.0.group[0] { return "\"" + text }
+            return Value.array(window.0.group).jsonText()
         }
-        for (key, accumulators, _) in sorted {
+        let order = windows.indices.sorted {
+            windows[$0].0.start != windows[$1].0.start ? windows[$0].0.start < windows[$1].0.start : keys[$0] < keys[$1]
+        }
+        for index in order {
+            let (key, accumulators) = windows[index]
             var fields = Fields(minimumCapacity: groupBy.count + 2 + aggregations.count)
             for (name, value) in zip(groupBy, key.group) where value != .null { fields[name] = value }
             fields["window_start"] = .string(Self.text(key.start))
@@ -147,12 +158,11 @@ final class AggregateTransform: StatefulTransform {
 
     func snapshot(_ partition: TopicPartition) -> [UInt8]? {
         guard let state = states.withLock({ $0[partition] }), !state.isEmpty else { return nil }
-        // Encoding a value of our own types cannot fail.
-        return try? state.encoded()
+        return state.encoded()
     }
 
     func restore(_ partition: TopicPartition, from snapshot: [UInt8]?) throws {
-        let state = try snapshot.map { try AggregateState(decoding: $0, size: window.size) }
+        let state = try snapshot.map { try AggregateState(decoding: $0, size: window.size, aggregations: aggregations.count) }
         states.withLock { $0[partition] = state }
     }
 
