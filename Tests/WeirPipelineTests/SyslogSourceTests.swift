@@ -130,6 +130,42 @@ struct SyslogSourceTests {
         #expect(run.parsed.allSatisfy { $0["app"] as? String == "batch" })
     }
 
+    @Test("five logger --tcp --octet-count senders at once, 20,000 messages each: all 100,000 arrive, in order per connection")
+    func fiveConcurrentSenders() throws {
+        let run = try start(mode: "tcp")
+        let (senders, each) = (5, 20_000)
+        for sender in 0..<senders {
+            try run.h.append("input\(sender).txt", (0..<each).map { "c\(sender) \($0)" }.joined(separator: "\n") + "\n")
+        }
+        let null = open("/dev/null", O_RDWR)
+        defer { close(null) }
+        let pids = try (0..<senders).map { sender in
+            try ChildSpawn.spawn(
+                "/usr/bin/logger",
+                [
+                    "--tcp", "--octet-count", "--server", "127.0.0.1", "--port", "\(run.port)", "-t", "load", "-f",
+                    run.h.path("input\(sender).txt"),
+                ],
+                descriptors: [0: null, 1: null, 2: null])
+        }
+        for pid in pids {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            #expect(status == 0, "a logger exited with \(status)")
+        }
+        run.h.waitUntil("100,000 messages are appended and written") { run.h.lines("raw.txt").count == senders * each }
+        try run.h.stopAndWait()
+        var seen = Array(repeating: [Int](), count: senders)
+        for line in run.h.lines("raw.txt") {
+            let words = line.split(separator: " ")
+            guard let tag = words.dropLast().last, tag.hasPrefix("c"), let sender = Int(tag.dropFirst()), let n = Int(words.last ?? "")
+            else { continue }
+            seen[sender].append(n)
+        }
+        #expect(seen.map(\.count) == Array(repeating: each, count: senders))
+        #expect(seen.allSatisfy { $0 == Array(0..<each) }, "each connection's messages in the order sent")
+    }
+
     @Test("logger --udp --rfc3164: a BSD message in a datagram, on the port TCP got")
     func udpRFC3164() throws {
         let run = try start()
