@@ -137,12 +137,13 @@ struct AggregateTransformTests {
             records.append(
                 Self.record("ip\(random.next() % 7)", time - jitter, bytes: Int64(random.next() % 1000), path: "/\(random.next() % 50)"))
         }
-        let whole = try Self.aggregate()
+        let all = Self.yaml + "\n  users: { count_distinct: path }\n  p50: { percentile: bytes, q: 0.5 }"
+        let whole = try Self.aggregate(all)
         let expected = whole.process(records, from: Self.partition)
         #expect(expected.failures.isEmpty)
         #expect(!expected.records.isEmpty)
 
-        var current = try Self.aggregate()
+        var current = try Self.aggregate(all)
         var emitted: [Value] = []
         var at = 0
         while at < records.count {
@@ -152,12 +153,32 @@ struct AggregateTransformTests {
             if random.next() % 3 == 0 {
                 // A restart: a new transform given the committed snapshot.
                 let snapshot = current.snapshot(Self.partition)
-                current = try Self.aggregate()
+                current = try Self.aggregate(all)
                 try current.restore(Self.partition, from: snapshot)
             }
         }
         #expect(emitted == expected.records.map(\.object))
         #expect(current.flush().records.map(\.object) == whole.flush().records.map(\.object))
+    }
+
+    @Test("count_distinct (HyperLogLog) and percentile (DDSketch, 1% relative accuracy) per window")
+    func sketches() throws {
+        let t = try Self.aggregate(
+            """
+            type: aggregate
+            group_by: [ip]
+            timestamp_field: ts
+            window: { tumbling: 1m }
+            aggregations:
+              paths: { count_distinct: path }
+              p90: { q: 0.9, percentile: bytes }
+            """)
+        let records = (0..<1000).map { Self.record("a", Int64($0), bytes: Int64($0 + 1), path: "/\($0 % 250)") }
+        _ = t.process(records, from: Self.partition)
+        let out = try #require(t.flush().records.first)
+        #expect(out[field: "paths"] == .int(250))
+        let p90 = try #require(out[field: "p90"]?.number)
+        #expect(abs(p90 - 900) <= 9, "p90 \(p90) within 1% of 900")
     }
 
     @Test("options: bad window, duration, aggregation and field clashes are refused naming the option")
@@ -167,6 +188,8 @@ struct AggregateTransformTests {
             ("window: { hopping: { size: 5m, advance: 2m } }\naggregations: { n: { count: {} } }", "size a multiple of advance"),
             ("window: { tumbling: 1m }\naggregations: { n: { median: x } }", "'n' must be one of count, sum"),
             ("window: { tumbling: 1m }\naggregations: { n: { sum: {} } }", "sum needs a field name"),
+            ("window: { tumbling: 1m }\naggregations: { n: { percentile: x } }", "percentile needs q between 0 and 1"),
+            ("window: { tumbling: 1m }\naggregations: { n: { percentile: x, q: 2 } }", "percentile needs q between 0 and 1"),
             ("window: { tumbling: 1m }\ngroup_by: [ip]\naggregations: { ip: { count: {} } }", "'ip' is also a group_by field"),
             ("window: { tumbling: 1m }\nallowed_lateness: soon\naggregations: { n: { count: {} } }", "allowed_lateness must be a duration"),
         ]

@@ -29,7 +29,8 @@ extension ComponentRegistry {
                         description: "how far behind the latest event time a record may be"),
                     OptionSpec(
                         "aggregations", .plugin(.object), required: true,
-                        description: "name: { count: {} } | { sum|min|max|avg|first|last: field }"),
+                        description:
+                            "name: { count: {} } | { sum|min|max|avg|first|last|count_distinct: field } | { percentile: field, q: 0.99 }"),
                 ]),
             transform: { try AggregateTransform(options: $0) })
     }
@@ -69,15 +70,23 @@ extension AggregateTransform {
         let kinds = Aggregation.Kind.allCases.map(\.rawValue)
         var aggregations: [Aggregation] = []
         for (name, value) in given {
-            guard case .object(let body) = value, body.count == 1, let (kindName, argument) = body.first,
-                let kind = Aggregation.Kind(rawValue: kindName)
+            guard case .object(let body) = value, let (kindName, argument) = body.first(where: { $0.key != "q" }),
+                let kind = Aggregation.Kind(rawValue: kindName),
+                body.count == 1 || (kind == .percentile && body.count == 2 && body["q"] != nil)
             else {
                 throw options.invalid(
                     "aggregations",
-                    "'\(name)' must be one of \(kinds.joined(separator: ", ")) with its field, as { sum: bytes } or { count: {} }")
+                    "'\(name)' must be one of \(kinds.joined(separator: ", ")) with its field, as { sum: bytes }, { count: {} } or { percentile: latency, q: 0.99 }"
+                )
             }
             switch (kind, argument) {
             case (.count, _): aggregations.append(Aggregation(name: name, kind: .count, field: nil))
+            case (.percentile, .string(let field)) where !field.isEmpty:
+                guard let q = body["q"]?.number, (0...1).contains(q) else {
+                    throw options.invalid(
+                        "aggregations", "'\(name)': percentile needs q between 0 and 1, as { percentile: latency, q: 0.99 }")
+                }
+                aggregations.append(Aggregation(name: name, kind: .percentile, field: field, quantile: q))
             case (_, .string(let field)) where !field.isEmpty: aggregations.append(Aggregation(name: name, kind: kind, field: field))
             default: throw options.invalid("aggregations", "'\(name)': \(kindName) needs a field name, as { \(kindName): bytes }")
             }

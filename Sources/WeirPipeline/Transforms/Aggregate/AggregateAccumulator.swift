@@ -4,12 +4,16 @@ import WeirValues
 struct Aggregation: Sendable, Equatable {
     enum Kind: String, Sendable, CaseIterable {
         case count, sum, min, max, avg, first, last
+        case countDistinct = "count_distinct"
+        case percentile
     }
 
     var name: String
     var kind: Kind
     /// The field it reads (none for `count`).
     var field: String?
+    /// `percentile`'s quantile, 0…1.
+    var quantile: Double = 0.5
 }
 
 /// The running value of one aggregation in one window and group. Records whose field is
@@ -22,6 +26,11 @@ struct Accumulator: Sendable, Equatable {
     var allIntegers = true
     /// `min`, `max`, `first`, `last`.
     var value: Value?
+    /// `count_distinct`: a HyperLogLog (precision 14: about 0.8% standard error; sparse,
+    /// so a few bytes, while a group has few distinct values).
+    var distinct: HyperLogLog?
+    /// `percentile`: a DDSketch (1% relative accuracy).
+    var sketch: DDSketch?
 
     /// Why `value` cannot go into `kind`, or nil once it has.
     mutating func add(_ value: Value?, as kind: Aggregation.Kind) -> String? {
@@ -61,13 +70,28 @@ struct Accumulator: Sendable, Equatable {
         case .last:
             self.value = value
             count += 1
+        case .countDistinct:
+            var distinct = self.distinct ?? HyperLogLog()
+            distinct.add(value)
+            self.distinct = distinct
+            count += 1
+        case .percentile:
+            guard let number = value.number, number.isFinite else {
+                return "percentile needs finite numbers, not \(value.typeName)"
+            }
+            var sketch = self.sketch ?? DDSketch()
+            _ = sketch.add(number)
+            self.sketch = sketch
+            count += 1
         }
         return nil
     }
 
     /// The aggregation's result; nil leaves the field out (no value came).
-    func result(_ kind: Aggregation.Kind) -> Value? {
+    func result(_ kind: Aggregation.Kind, quantile: Double = 0.5) -> Value? {
         switch kind {
+        case .countDistinct: return .int(distinct?.estimate ?? 0)
+        case .percentile: return sketch?.quantile(quantile).map(Value.double)
         case .count: return .int(count)
         case .sum: return count == 0 ? nil : allIntegers ? .int(intSum) : .double(doubleSum)
         case .avg: return count == 0 ? nil : .double(doubleSum / Double(count))

@@ -20,8 +20,9 @@ struct AggregateState: Sendable, Equatable {
 /// The checkpoint form of `AggregateState`, written at every commit, so compact and quick:
 /// "AGS1", the latest event time (a flag byte, then 8 bytes), the window count (4), then
 /// per window its start (8), its group as a JSON array (length 4, bytes), and per
-/// aggregation: count, integer sum (8 each), sum (8, IEEE 754), all-integers (1), and the
-/// kept value as JSON (length 4, bytes; length 0xFFFFFFFF for none). Little endian.
+/// aggregation: count, integer sum (8 each), sum (8, IEEE 754), all-integers (1), the
+/// kept value as JSON, the HyperLogLog's and the DDSketch's bytes (each a length of 4
+/// bytes, 0xFFFFFFFF for none, then the bytes). Little endian.
 extension AggregateState {
     private static let magic = Array("AGS1".utf8)
 
@@ -40,6 +41,8 @@ extension AggregateState {
                 Self.put(accumulator.doubleSum.bitPattern, into: &out)
                 out.append(accumulator.allIntegers ? 1 : 0)
                 if let value = accumulator.value { Self.putJSON(value, into: &out) } else { Self.put32(.max, into: &out) }
+                Self.putBytes(accumulator.distinct?.encoded(), into: &out)
+                Self.putBytes(accumulator.sketch?.encoded(), into: &out)
             }
         }
         return out
@@ -65,6 +68,8 @@ extension AggregateState {
                 accumulator.doubleSum = Double(bitPattern: try reader.u64())
                 accumulator.allIntegers = try reader.take(1).first == 1
                 accumulator.value = try reader.optionalJSON()
+                accumulator.distinct = try reader.optionalBytes().map { try HyperLogLog(decoding: $0) }
+                accumulator.sketch = try reader.optionalBytes().map { try DDSketch(decoding: $0) }
                 accumulators.append(accumulator)
             }
             windows[WindowKey(start: start, group: group)] = accumulators
@@ -79,6 +84,13 @@ extension AggregateState {
 
     private static func put32(_ value: UInt32, into out: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+    }
+
+    /// Bytes after their length (0xFFFFFFFF for none).
+    private static func putBytes(_ bytes: [UInt8]?, into out: inout [UInt8]) {
+        guard let bytes else { return put32(.max, into: &out) }
+        put32(UInt32(bytes.count), into: &out)
+        out.append(contentsOf: bytes)
     }
 
     /// The value's JSON after its length.
@@ -111,6 +123,11 @@ extension AggregateState {
         mutating func json() throws -> Value {
             guard let value = try optionalJSON() else { throw Damaged(reason: "a value is missing at byte \(at)") }
             return value
+        }
+
+        mutating func optionalBytes() throws -> ArraySlice<UInt8>? {
+            let length = try u32()
+            return length == .max ? nil : try take(Int(length))
         }
 
         mutating func optionalJSON() throws -> Value? {

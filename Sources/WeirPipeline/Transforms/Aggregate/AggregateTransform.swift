@@ -126,7 +126,7 @@ final class AggregateTransform: StatefulTransform {
             fields["window_start"] = .string(Self.text(key.start))
             fields["window_end"] = .string(Self.text(key.start + window.size))
             for (i, aggregation) in aggregations.enumerated() {
-                if let value = accumulators[i].result(aggregation.kind) { fields[aggregation.name] = value }
+                if let value = accumulators[i].result(aggregation.kind, quantile: aggregation.quantile) { fields[aggregation.name] = value }
             }
             result.emit(PipelineRecord(timestamp: key.start, fields: fields))
         }
