@@ -33,6 +33,31 @@ extension ComponentRegistry {
                             "name: { count: {} } | { sum|min|max|avg|first|last|count_distinct: field } | { percentile: field, q: 0.99 }"),
                 ]),
             transform: { try AggregateTransform(options: $0) })
+        registry.register(
+            ComponentSpec(
+                type: "throttle", kind: .transform,
+                summary: "at most N records per key per window of event time; the rest dropped or dead-lettered",
+                options: [
+                    OptionSpec("key", .stringList, description: "the fields that make a key (none: one key)"),
+                    OptionSpec(
+                        "threshold", .integer(1...Int64(Int32.max)), required: true, description: "records that pass per key and window"),
+                    OptionSpec("window", .string, required: true, description: "a duration: 1s, 1m, 500ms"),
+                    OptionSpec(
+                        "timestamp_field", .string, description: "event time: epoch ms or RFC 3339 (default: the record's timestamp)"),
+                    OptionSpec("on_excess", .oneOf(["drop", "dead_letter"]), default: .string("drop")),
+                    OptionSpec(
+                        "max_keys", .integer(1...100_000_000), default: .int(100_000),
+                        description: "keys kept before those of past windows are forgotten"),
+                ]),
+            transform: { options in
+                guard let window = AggregateDuration.milliseconds(options.string("window") ?? ""), window > 0 else {
+                    throw options.invalid("window", "must be a duration such as 500ms, 10s, 1m, 2h or 1d")
+                }
+                return ThrottleTransform(
+                    key: options.strings("key"), threshold: Int(options.int("threshold") ?? 1), window: window,
+                    timestampField: options.string("timestamp_field"), deadLetter: options.string("on_excess") == "dead_letter",
+                    maxKeys: Int(options.int("max_keys") ?? 100_000))
+            })
     }
 }
 
