@@ -112,6 +112,12 @@ public struct Fields: Sendable, Hashable, RandomAccessCollection, ExpressibleByD
         entries.append(Entry(name, .text(bytes)))
     }
 
+    /// Adds the field `name` last, without looking for a field of that name: for a caller
+    /// that knows there is none (`lookup` merging a row after its own search).
+    public mutating func append(_ name: String, _ value: Value) {
+        entries.append(Entry(name, .value(value)))
+    }
+
     /// The bytes of the field `name` when it is a string still held as the bytes it was
     /// read with and they are ASCII (so exactly what decoding and encoding again gives).
     public func asciiText(_ name: String) -> ArraySlice<UInt8>? {

@@ -69,7 +69,7 @@ struct PluginDiscoveryTests {
         for expected in [
             "q.yaml:3:66: table of 'rows' must be a single value, not a list",
             "q.yaml:3:78: batch of 'rows' must be an integer, not 'lots'",
-            "q.yaml:5:19: unknown transform type 'mask_pi' (did you mean 'mask_pii'?); known: aggregate, dedupe, filter, mask_pii, parse_",
+            "q.yaml:5:19: unknown transform type 'mask_pi' (did you mean 'mask_pii'?); known: aggregate, dedupe, filter, lookup, mask_pii, parse_",
             "q.yaml:7:7: sink 'db' (sqlite_sink) needs 'path'",
             "q.yaml:7:43: unknown option 'paht' for sink type sqlite_sink (did you mean 'path'?); it takes inputs, group, parallelism, on_error, max_lag, path, table, timeout_ms, max_attempts",
             "q.yaml:7:69: timeout_ms of 'db' must be 1…3600000, not 0",

@@ -56,6 +56,7 @@ extension ComponentRegistry {
                 type: "parse_logfmt", kind: .transform, summary: "key=value pairs become fields", options: [OptionSpec("field", .string)]),
             transform: { ParseLogfmtTransform(field: $0.string("field") ?? "message") })
         registerTableParsers(into: &registry)
+        registerLookup(into: &registry)
         registry.register(
             ComponentSpec(
                 type: "set", kind: .transform, summary: "sets fields to computed values",
