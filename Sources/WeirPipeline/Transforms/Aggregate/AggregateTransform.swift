@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import WeirLog
 import WeirValues
 
@@ -22,7 +21,7 @@ final class AggregateTransform: StatefulTransform {
     let window: AggregateWindow
     let lateness: Int64
     let aggregations: [Aggregation]
-    private let states = Mutex<[TopicPartition: AggregateState]>([:])
+    private let states = PartitionStates<AggregateState>()
 
     init(groupBy: [String], timestampField: String?, window: AggregateWindow, lateness: Int64, aggregations: [Aggregation]) {
         self.groupBy = groupBy
@@ -38,10 +37,10 @@ final class AggregateTransform: StatefulTransform {
 
     func process(_ batch: consuming [PipelineRecord], from partition: TopicPartition) -> TransformResult {
         var result = TransformResult()
-        // Only the member holding the partition touches its state: taken out, put back.
-        var state = states.withLock { $0.removeValue(forKey: partition) } ?? AggregateState()
-        for record in batch { add(record, to: &state, &result) }
-        states.withLock { $0[partition] = state }
+        let records = batch
+        states.update(partition, empty: AggregateState.init) { state in
+            for record in records { add(record, to: &state, &result) }
+        }
         return result
     }
 
@@ -138,11 +137,10 @@ final class AggregateTransform: StatefulTransform {
 
     private func eventTime(of record: PipelineRecord) -> Result<Int64, TimeFailure> {
         guard let timestampField else { return .success(record.timestamp) }
-        switch record[field: timestampField] {
-        case .int(let ms)?: return .success(ms)
-        case .double(let ms)? where ms.isFinite && abs(ms) < 9e15: return .success(Int64(ms))
+        let value = record[field: timestampField]
+        if let ms = EventTime.milliseconds(value) { return .success(ms) }
+        switch value {
         case .string(let text)?:
-            if let ms = RFC3339.milliseconds(text) { return .success(ms) }
             return .failure(
                 TimeFailure(
                     message: "aggregate: timestamp_field '\(timestampField)' is not RFC 3339 or epoch milliseconds: '\(text.prefix(64))'"))
@@ -157,22 +155,18 @@ final class AggregateTransform: StatefulTransform {
     }
 
     func snapshot(_ partition: TopicPartition) -> [UInt8]? {
-        guard let state = states.withLock({ $0[partition] }), !state.isEmpty else { return nil }
+        guard let state = states[partition], !state.isEmpty else { return nil }
         return state.encoded()
     }
 
     func restore(_ partition: TopicPartition, from snapshot: [UInt8]?) throws {
         let state = try snapshot.map { try AggregateState(decoding: $0, size: window.size, aggregations: aggregations.count) }
-        states.withLock { $0[partition] = state }
+        states[partition] = state
     }
 
     func flush() -> TransformResult {
         var result = TransformResult()
-        let all = states.withLock { states in
-            defer { states.removeAll() }
-            return states.sorted { ($0.key.topic, $0.key.partition) < ($1.key.topic, $1.key.partition) }.map(\.value)
-        }
-        for state in all { emit(state.windows.map { ($0.key, $0.value) }, into: &result) }
+        for state in states.removeAll() { emit(state.windows.map { ($0.key, $0.value) }, into: &result) }
         return result
     }
 }

@@ -1,4 +1,3 @@
-import Synchronization
 import WeirLog
 import WeirValues
 
@@ -18,7 +17,7 @@ final class ThrottleTransform: StatefulTransform {
     let deadLetter: Bool
     /// Keys kept per partition before the ones whose window has passed are forgotten.
     let maxKeys: Int
-    private let states = Mutex<[TopicPartition: ThrottleState]>([:])
+    private let states = PartitionStates<ThrottleState>()
 
     init(key: [String], threshold: Int, window: Int64, timestampField: String?, deadLetter: Bool, maxKeys: Int) {
         self.key = key
@@ -35,54 +34,55 @@ final class ThrottleTransform: StatefulTransform {
 
     func process(_ batch: consuming [PipelineRecord], from partition: TopicPartition) -> TransformResult {
         var result = TransformResult()
-        var state = states.withLock { $0.removeValue(forKey: partition) } ?? ThrottleState()
-        for record in batch {
-            let time: Int64
-            if let timestampField {
-                guard let t = EventTime.milliseconds(record[field: timestampField]) else {
-                    result.fail(record, "throttle: timestamp_field '\(timestampField)' is not RFC 3339 or epoch milliseconds")
-                    continue
+        let records = batch
+        states.update(partition, empty: ThrottleState.init) { state in
+            for record in records {
+                let time: Int64
+                if let timestampField {
+                    guard let t = EventTime.milliseconds(record[field: timestampField]) else {
+                        result.fail(record, "throttle: timestamp_field '\(timestampField)' is not RFC 3339 or epoch milliseconds")
+                        continue
+                    }
+                    time = t
+                } else {
+                    time = record.timestamp
                 }
-                time = t
-            } else {
-                time = record.timestamp
-            }
-            let start = AggregateWindow.floor(time, window)
-            let group = key.map { record[field: $0] ?? .null }
-            var entry = state.counts[group] ?? ThrottleState.Entry(start: start, count: 0)
-            if start > entry.start { entry = ThrottleState.Entry(start: start, count: 0) }
-            state.latestStart = max(state.latestStart, start)
-            // A record of a window before the key's current one counts in the current one.
-            if entry.count < threshold {
-                entry.count += 1
-                state.counts[group] = entry
-                result.emit(record)
-            } else {
-                state.counts[group] = entry
-                if deadLetter {
-                    result.fail(
-                        record,
-                        "throttle: over \(threshold) records per \(window) ms for \(Value.array(group).jsonText()) in the window from \(AggregateTransform.text(entry.start))"
-                    )
+                let start = AggregateWindow.floor(time, window)
+                let group = key.map { record[field: $0] ?? .null }
+                var entry = state.counts[group] ?? ThrottleState.Entry(start: start, count: 0)
+                if start > entry.start { entry = ThrottleState.Entry(start: start, count: 0) }
+                state.latestStart = max(state.latestStart, start)
+                // A record of a window before the key's current one counts in the current one.
+                if entry.count < threshold {
+                    entry.count += 1
+                    state.counts[group] = entry
+                    result.emit(record)
+                } else {
+                    state.counts[group] = entry
+                    if deadLetter {
+                        result.fail(
+                            record,
+                            "throttle: over \(threshold) records per \(window) ms for \(Value.array(group).jsonText()) in the window from \(AggregateTransform.text(entry.start))"
+                        )
+                    }
                 }
-            }
-            if state.counts.count > maxKeys {
-                // Keys whose window has passed start again from zero anyway: forgotten.
-                state.counts = state.counts.filter { $0.value.start >= state.latestStart }
+                if state.counts.count > maxKeys {
+                    // Keys whose window has passed start again from zero anyway: forgotten.
+                    state.counts = state.counts.filter { $0.value.start >= state.latestStart }
+                }
             }
         }
-        states.withLock { $0[partition] = state }
         return result
     }
 
     func snapshot(_ partition: TopicPartition) -> [UInt8]? {
-        guard let state = states.withLock({ $0[partition] }), !state.counts.isEmpty else { return nil }
+        guard let state = states[partition], !state.counts.isEmpty else { return nil }
         return state.encoded()
     }
 
     func restore(_ partition: TopicPartition, from snapshot: [UInt8]?) throws {
         let state = try snapshot.map { try ThrottleState(decoding: $0) }
-        states.withLock { $0[partition] = state }
+        states[partition] = state
     }
 
     func flush() -> TransformResult { TransformResult() }
