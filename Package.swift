@@ -243,7 +243,7 @@ let package = Package(
         .testTarget(
             name: "WeirPipelineTests",
             dependencies: [
-                "WeirPipeline", "WeirValues", "WeirLog", "DedupePlugin", "WeirSyslogTLS",
+                "WeirPipeline", "WeirValues", "WeirLog", "DedupePlugin", "WeirSyslogTLS", "WeirTestSupport",
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: upcoming

@@ -13,7 +13,7 @@ struct AggregateCrashTests {
     /// Line i: ip `i*7 % 13`, event time 50 ms after the one before, out of order by up to
     /// 2 s (inside the 3 s lateness), bytes `i % 100`.
     static func input() -> (text: String, times: [Int64]) {
-        var random = SplitMix(seed: 42)
+        var random = SeededGenerator(seed: 42)
         var text = ""
         var times: [Int64] = []
         for i in 0..<lineCount {
@@ -108,18 +108,5 @@ struct AggregateCrashTests {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return Int64((formatter.date(from: rfc3339)!.timeIntervalSince1970 * 1000).rounded())
-    }
-}
-
-/// SplitMix64: the same input on every run.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

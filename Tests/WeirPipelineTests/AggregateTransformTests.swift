@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WeirLog
+import WeirTestSupport
 import WeirValues
 
 @testable import WeirPipeline
@@ -127,7 +128,7 @@ struct AggregateTransformTests {
         "random streams, out of order within the lateness, cut into random batches and snapshotted and restored at random points, emit what one uninterrupted pass emits",
         arguments: 0..<20)
     func snapshotsAnywhere(seed: UInt64) throws {
-        var random = SeededRandom(seed: seed)
+        var random = SeededGenerator(seed: seed)
         var time: Int64 = 1_700_000_000_000
         var records: [PipelineRecord] = []
         for _ in 0..<2_000 {
@@ -200,18 +201,5 @@ struct AggregateTransformTests {
             let (_, diagnostics) = PipelineLoader(environment: [:]).load(text: text, file: "t.yaml", defaultName: "t")
             #expect(diagnostics.count == 1 && "\(diagnostics)".contains("t.yaml:") && "\(diagnostics)".contains(message), "\(diagnostics)")
         }
-    }
-}
-
-/// A deterministic generator (SplitMix64): the same seed gives the same stream everywhere.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WeirLog
+import WeirTestSupport
 import WeirValues
 
 @testable import WeirPipeline
@@ -42,7 +43,7 @@ struct ThrottleTransformTests {
 
     @Test("random streams cut into random batches, snapshotted and restored at random points, pass what one pass passes", arguments: 0..<10)
     func snapshotsAnywhere(seed: UInt64) throws {
-        var random = SeededRandom(seed: seed)
+        var random = SeededGenerator(seed: seed)
         var time: Int64 = 0
         let records = (0..<3000).map { i -> PipelineRecord in
             time += Int64(random.next() % 200)
