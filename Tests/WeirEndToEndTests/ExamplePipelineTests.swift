@@ -8,7 +8,7 @@ import WeirTestSupport
 /// each runs end to end with `--once` on the samples in the repository.
 @Suite("Example pipelines")
 struct ExamplePipelineTests {
-    static let examples = ["ssh-failed-logins", "hdfs-blocks", "apache-levels", "java-exceptions", "ssh-bruteforce"]
+    static let examples = ["ssh-failed-logins", "hdfs-blocks", "apache-levels", "java-exceptions", "ssh-bruteforce", "hdfs-block-stats"]
 
     @Test("weir test runs every example's tests: cases and they pass")
     func configTests() throws {
@@ -135,5 +135,24 @@ struct ExamplePipelineTests {
         let alerts = lines(of: try Data(contentsOf: URL(fileURLWithPath: out + "ssh-bruteforce-alerts.jsonl")))
         #expect(alerts.count == expected.count && !alerts.isEmpty)
         #expect(alerts.map { Int($0.split(separator: "\"failures\":")[1].prefix { $0.isNumber })! }.sorted() == expected.values.sorted())
+        // HDFS block events per component and 5 minutes, counted here: the windows the last
+        // line's time (less the 1 minute lateness) has closed.
+        let hdfs = lines(of: try Data(contentsOf: URL(fileURLWithPath: Paths.packageRoot + "/samples/loghub/HDFS_2k.log")))
+        var perWindow: [String: Int] = [:]
+        var newest = 0
+        for line in hdfs {
+            let parts = line.split(separator: " ", maxSplits: 4)
+            let (date, time) = (Array(parts[0].utf8), Array(parts[1].utf8))
+            func two(_ bytes: [UInt8], _ at: Int) -> Int { Int(bytes[at] - 48) * 10 + Int(bytes[at + 1] - 48) }
+            let seconds = (two(date, 4) * 86_400) + two(time, 0) * 3600 + two(time, 2) * 60 + two(time, 4)
+            newest = max(newest, seconds)
+            guard line.range(of: #"blk_-?[0-9]+"#, options: .regularExpression) != nil else { continue }
+            let component = String(parts[4].prefix { $0 != ":" })
+            perWindow["\(component) \(seconds / 300)", default: 0] += 1
+        }
+        let closed = perWindow.filter { key, _ in (Int(key.split(separator: " ").last!)! + 1) * 300 <= newest - 60 }
+        let stats = lines(of: try Data(contentsOf: URL(fileURLWithPath: out + "hdfs-block-stats.jsonl")))
+        #expect(stats.count == closed.count)
+        #expect(stats.map { Int($0.split(separator: "\"events\":")[1].prefix { $0.isNumber })! }.sorted() == closed.values.sorted())
     }
 }
