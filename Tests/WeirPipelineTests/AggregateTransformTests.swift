@@ -182,6 +182,38 @@ struct AggregateTransformTests {
         #expect(abs(p90 - 900) <= 9, "p90 \(p90) within 1% of 900")
     }
 
+    @Test("validate refuses a stateful transform fed round-robin over several partitions by a source; one partition or a keyed topic pass")
+    func partitionedInput() throws {
+        func diagnostics(_ partitions: Int, keyed: Bool) -> [String] {
+            let text = """
+                topics: { raw: { partitions: \(partitions) }, by_ip: { partitions: 4 } }
+                sources:
+                  f: { type: file, paths: [/tmp/x.log], topic: raw }
+                transforms:
+                  parsed: { type: parse_json, inputs: [raw] }
+                  per_ip:
+                    type: aggregate
+                    inputs: [\(keyed ? "by_ip" : "parsed")]
+                    group_by: [ip]
+                    window: { tumbling: 1m }
+                    aggregations: { n: { count: {} } }
+                sinks:
+                  keyed: { type: topic, inputs: [parsed], topic: by_ip, key: '.ip' }
+                  out: { type: blackhole, inputs: [per_ip] }
+                """
+            return PipelineLoader(environment: [:]).load(text: text, file: "p.yaml", defaultName: "p").1.map { "\($0)" }
+        }
+        let spread = diagnostics(2, keyed: false)
+        #expect(spread.count == 1)
+        #expect(
+            spread.first?.contains(
+                "p.yaml:6:3: aggregate 'per_ip' keeps its state per partition, but topic 'raw' has 2 partitions that source 'f' fills in turn"
+            )
+                == true, "\(spread)")
+        #expect(diagnostics(1, keyed: false).isEmpty)
+        #expect(diagnostics(2, keyed: true).isEmpty)
+    }
+
     @Test("options: bad window, duration, aggregation and field clashes are refused naming the option")
     func options() throws {
         let cases: [(String, String)] = [

@@ -4,7 +4,7 @@ extension ComponentRegistry {
     /// The stateful transforms (docs/transforms.md, `## aggregate`).
     static func registerAggregate(into registry: inout ComponentRegistry) {
         registry.register(
-            ComponentSpec(
+            ComponentSpec.partitionState(
                 type: "aggregate", kind: .transform,
                 summary: "counts, sums, min/max/avg/first/last per group and window of event time (exactly once across restarts)",
                 options: [
@@ -34,7 +34,7 @@ extension ComponentRegistry {
                 ]),
             transform: { try AggregateTransform(options: $0) })
         registry.register(
-            ComponentSpec(
+            ComponentSpec.partitionState(
                 type: "throttle", kind: .transform,
                 summary: "at most N records per key per window of event time; the rest dropped or dead-lettered",
                 options: [
@@ -58,6 +58,15 @@ extension ComponentRegistry {
                     timestampField: options.string("timestamp_field"), deadLetter: options.string("on_excess") == "dead_letter",
                     maxKeys: Int(options.int("max_keys") ?? 100_000))
             })
+    }
+}
+
+extension ComponentSpec {
+    /// The spec of a transform that keeps state per input partition.
+    static func partitionState(type: String, kind: ComponentKind, summary: String, options: [OptionSpec]) -> ComponentSpec {
+        var spec = ComponentSpec(type: type, kind: kind, summary: summary, options: options)
+        spec.keepsStatePerPartition = true
+        return spec
     }
 }
 

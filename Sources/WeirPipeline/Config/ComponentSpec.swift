@@ -91,6 +91,9 @@ public struct ComponentSpec: Sendable {
     public var options: [OptionSpec]
     /// The plugin.yaml of an out-of-process plugin; nil for a built-in.
     public var origin: String?
+    /// A transform whose state is kept per input partition (`StatefulTransform`): it sees
+    /// a group's records together only when they share a partition.
+    public var keepsStatePerPartition = false
 
     public init(type: String, kind: ComponentKind, summary: String, options: [OptionSpec], origin: String? = nil) {
         self.type = type

@@ -544,6 +544,28 @@ package struct Checker {
                 }
             }
         }
+        // A transform with state per partition fed by a topic that sources fill round-robin
+        // (unkeyed, a chunk to each partition in turn) over several partitions would see a
+        // group's records apart, in as many windows as partitions.
+        for component in components
+        where component.kind == .transform && catalog.spec(.transform, component.type)?.keepsStatePerPartition == true {
+            var upstream = component.inputs
+            var seen = Set<String>()
+            while let input = upstream.popLast() {
+                guard seen.insert(input).inserted else { continue }
+                if let topic = topics[input] {
+                    guard topic.partitions > 1,
+                        let source = components.first(where: { $0.kind == .source && $0.topic == input })
+                    else { continue }
+                    report(
+                        idNodes[component.id],
+                        "\(component.type) '\(component.id)' keeps its state per partition, but topic '\(input)' has \(topic.partitions) partitions that source '\(source.id)' fills in turn: a group's records would be counted apart in each. Give '\(input)' one partition, or key a topic by the group (a topic sink with key:) and read that"
+                    )
+                } else if let id = producerOf[input], let upstreamInputs = transforms[id]?.inputs {
+                    upstream += upstreamInputs
+                }
+            }
+        }
         // Cycles among transforms (an input naming `route.case` depends on `route`).
         var state: [String: Int] = [:]  // 1 visiting, 2 done
         func visit(_ id: String, _ path: [String], _ checker: inout Checker) {
