@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Testing
 import WeirLog
+import WeirTestSupport
 import WeirValues
 
 @testable import WeirPipeline
@@ -65,16 +66,8 @@ struct SyslogSourceTests {
     /// then gives: 0 once the source closed the connection (-2 when it reset it, as a
     /// socket closed with bytes unread does).
     func send(_ port: Int, _ pieces: [String], thenRead: Bool = false) throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try #require(connectLoopback(port: port))
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(connected == 0)
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         for piece in pieces {
@@ -273,15 +266,7 @@ struct SyslogSourceUnitTests {
         let listener = try SyslogListener(host: "127.0.0.1", port: 0, mode: .tcp, inbox: inbox, maxFrameBytes: 1024)
         defer { listener.close() }
         let port = try #require(Int(listener.bound.first?.address.split(separator: ":").last ?? ""))
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(connected == 0)
+        let fd = try #require(connectLoopback(port: port))
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         // Lines until the socket is full (the source stopped reading), at most 256 MiB.
         var sent: [UInt8] = []

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WeirLog
 import WeirSyslogTLS
+import WeirTestSupport
 
 @testable import WeirPipeline
 
@@ -59,16 +60,8 @@ struct SyslogTLSTests {
     /// A plain TCP client writes `text` and reads until the listener ends the connection:
     /// true once it did (closed or reset), false if it was still open after 30 s.
     static func plainClientIsClosed(port: Int, _ text: String) throws -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try #require(connectLoopback(port: port))
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(connected == 0)
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         var timeout = timeval(tv_sec: 30, tv_usec: 0)

@@ -32,7 +32,11 @@ struct SyslogRelayExampleTests {
                 _ = weir.wait()
             }
         }
-        try poll("the syslog source listens") { canConnect(port) }
+        try poll("the syslog source listens") {
+            guard let fd = connectLoopback(port: port) else { return false }
+            close(fd)
+            return true
+        }
 
         let logger = ["--tcp", "--server", "127.0.0.1", "--port", "\(port)"]
         try send(logger + ["--rfc5424", "--octet-count", "-p", "daemon.err", "-t", "nginx", "upstream timed out"])
@@ -63,19 +67,6 @@ struct SyslogRelayExampleTests {
         try child.stdin.close()
         let status = child.wait()
         #expect(status == 0, "logger \(arguments) exited with \(status)")
-    }
-}
-
-/// Whether something accepts TCP connections on 127.0.0.1:`port`.
-private func canConnect(_ port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
 }
 
