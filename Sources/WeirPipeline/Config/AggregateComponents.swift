@@ -23,7 +23,15 @@ extension ComponentRegistry {
                                             OptionSchema([
                                                 OptionSpec("size", .string, required: true), OptionSpec("advance", .string, required: true),
                                             ]))),
-                                ], requiresOneOf: ["tumbling", "hopping"])), required: true),
+                                    OptionSpec(
+                                        "session",
+                                        .object(
+                                            OptionSchema([
+                                                OptionSpec(
+                                                    "gap", .string, required: true,
+                                                    description: "the most event time between a group's records of one session")
+                                            ]))),
+                                ], requiresOneOf: ["tumbling", "hopping", "session"])), required: true),
                     OptionSpec(
                         "allowed_lateness", .string, default: .string("0s"),
                         description: "how far behind the latest event time a record may be"),
@@ -80,7 +88,12 @@ extension AggregateTransform {
         }
         let spec = options.object("window") ?? Fields()
         let window: AggregateWindow
-        switch (spec["tumbling"], spec["hopping"]) {
+        switch (spec["tumbling"], spec["hopping"] ?? spec["session"]) {
+        case (nil, .object(let session)?) where spec["session"] != nil:
+            let gapText: String? = if case .string(let s)? = session["gap"] { s } else { nil }
+            let gap = try duration(gapText, "window")
+            guard gap > 0 else { throw options.invalid("window", "a session's gap must be longer than 0") }
+            window = .session(gap: gap)
         case (.string(let size)?, nil):
             let ms = try duration(size, "window")
             guard ms > 0 else { throw options.invalid("window", "tumbling must be longer than 0") }
@@ -95,7 +108,7 @@ extension AggregateTransform {
             }
             window = .hopping(size: size, advance: advance)
         default:
-            throw options.invalid("window", "takes one of tumbling or hopping (session windows are not there yet)")
+            throw options.invalid("window", "takes one of tumbling, hopping or session")
         }
         let lateness = try duration(options.string("allowed_lateness") ?? "0s", "allowed_lateness")
         guard let given = options.object("aggregations"), !given.isEmpty else {

@@ -13,27 +13,38 @@ struct AggregateState: Sendable, Equatable {
     var windows: [WindowKey: [Accumulator]] = [:]
     /// The earliest end of an open window: nothing closes before the watermark reaches it.
     var nextClose: Int64 = .max
+    /// Session windows only: each open session's latest event time (its start is its key's).
+    var sessionEnds: [WindowKey: Int64] = [:]
+    /// Session windows only: the starts of each group's open sessions, ascending (derived
+    /// from `windows`, not written to the checkpoint).
+    var sessionStarts: [[Value]: [Int64]] = [:]
 
     var isEmpty: Bool { maxEventTime == nil && windows.isEmpty }
+
+    static func == (a: AggregateState, b: AggregateState) -> Bool {
+        a.maxEventTime == b.maxEventTime && a.windows == b.windows && a.nextClose == b.nextClose && a.sessionEnds == b.sessionEnds
+    }
 }
 
 /// The checkpoint form of `AggregateState`, written at every commit, so compact and quick:
-/// "AGS1", the latest event time (a flag byte, then 8 bytes), the window count (4), then
-/// per window its start (8), its group as a JSON array (length 4, bytes), and per
+/// "AGS1" ("AGSS" for session windows), the latest event time (a flag byte, then 8 bytes),
+/// the window count (4), then per window its start (8), a session's end (8, "AGSS" only), its group as a JSON array (length 4, bytes), and per
 /// aggregation: count, integer sum (8 each), sum (8, IEEE 754), all-integers (1), the
 /// kept value as JSON, the HyperLogLog's and the DDSketch's bytes (each a length of 4
 /// bytes, 0xFFFFFFFF for none, then the bytes). Little endian.
 extension AggregateState {
     private static let magic = Array("AGS1".utf8)
+    private static let sessionMagic = Array("AGSS".utf8)
 
-    func encoded() -> [UInt8] {
-        var out = Self.magic
+    func encoded(sessions: Bool = false) -> [UInt8] {
+        var out = sessions ? Self.sessionMagic : Self.magic
         out.reserveCapacity(16 + windows.count * 96)
         out.append(maxEventTime == nil ? 0 : 1)
         Self.put(UInt64(bitPattern: maxEventTime ?? 0), into: &out)
         Self.put32(UInt32(windows.count), into: &out)
         for (key, accumulators) in windows {
             Self.put(UInt64(bitPattern: key.start), into: &out)
+            if sessions { Self.put(UInt64(bitPattern: sessionEnds[key] ?? key.start), into: &out) }
             Self.putJSON(.array(key.group), into: &out)
             for accumulator in accumulators {
                 Self.put(UInt64(bitPattern: accumulator.count), into: &out)
@@ -48,9 +59,17 @@ extension AggregateState {
         return out
     }
 
-    init(decoding bytes: [UInt8], size: Int64, aggregations: Int) throws {
+    /// `sessionGap`: the state is of session windows with that gap (else of fixed windows
+    /// `size` long).
+    init(decoding bytes: [UInt8], size: Int64, sessionGap: Int64? = nil, aggregations: Int) throws {
         var reader = Reader(bytes: bytes)
-        guard Array(try reader.take(4)) == Self.magic else { throw Reader.Damaged(reason: "not an aggregate state") }
+        let magic = Array(try reader.take(4))
+        guard magic == (sessionGap == nil ? Self.magic : Self.sessionMagic) else {
+            throw Reader.Damaged(
+                reason: magic == Self.magic || magic == Self.sessionMagic
+                    ? "written for \(magic == Self.magic ? "fixed" : "session") windows, the transform now has \(sessionGap == nil ? "fixed" : "session") ones"
+                    : "not an aggregate state")
+        }
         let hasTime = try reader.take(1).first == 1
         let time = Int64(bitPattern: try reader.u64())
         maxEventTime = hasTime ? time : nil
@@ -58,6 +77,7 @@ extension AggregateState {
         windows.reserveCapacity(count)
         for _ in 0..<count {
             let start = Int64(bitPattern: try reader.u64())
+            let end = sessionGap == nil ? nil : Int64(bitPattern: try reader.u64())
             guard case .array(let group) = try reader.json() else { throw Reader.Damaged(reason: "a window's group is not an array") }
             var accumulators: [Accumulator] = []
             accumulators.reserveCapacity(aggregations)
@@ -72,9 +92,17 @@ extension AggregateState {
                 accumulator.sketch = try reader.optionalBytes().map { try DDSketch(decoding: $0) }
                 accumulators.append(accumulator)
             }
-            windows[WindowKey(start: start, group: group)] = accumulators
-            nextClose = min(nextClose, start + size)
+            let key = WindowKey(start: start, group: group)
+            windows[key] = accumulators
+            if let end, let sessionGap {
+                sessionEnds[key] = end
+                sessionStarts[group, default: []].append(start)
+                nextClose = min(nextClose, end + sessionGap + 1)
+            } else {
+                nextClose = min(nextClose, start + size)
+            }
         }
+        for group in sessionStarts.keys { sessionStarts[group]?.sort() }
         guard reader.at == bytes.count else { throw Reader.Damaged(reason: "bytes after the last window") }
     }
 

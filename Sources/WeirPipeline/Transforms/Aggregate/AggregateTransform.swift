@@ -53,6 +53,14 @@ final class AggregateTransform: StatefulTransform {
             return
         }
         let group = groupBy.map { record[field: $0] ?? .null }
+        if case .session(let gap) = window {
+            addToSession(record, at: time, group: group, gap: gap, to: &state, &result)
+            if time > state.maxEventTime ?? .min {
+                state.maxEventTime = time
+                close(upTo: time &- lateness, in: &state, &result)
+            }
+            return
+        }
         let watermark = (state.maxEventTime ?? .min) &- lateness
         // The windows of `time` the watermark has not closed (all of them at the first
         // record), earliest first: the open ones are the last of them.
@@ -96,18 +104,32 @@ final class AggregateTransform: StatefulTransform {
     /// group, so the order is the same in every run.
     private func close(upTo watermark: Int64, in state: inout AggregateState, _ result: inout TransformResult) {
         guard state.nextClose <= watermark else { return }
-        var closing: [(AggregateState.WindowKey, [Accumulator])] = []
+        var closing: [ClosedWindow] = []
         var nextClose = Int64.max
         for (key, accumulators) in state.windows {
-            let end = key.start + window.size
-            if end <= watermark { closing.append((key, accumulators)) } else { nextClose = min(nextClose, end) }
+            let (end, closesAt) = bounds(of: key, in: state)
+            if closesAt <= watermark { closing.append((key, end, accumulators)) } else { nextClose = min(nextClose, closesAt) }
         }
-        for (key, _) in closing { state.windows.removeValue(forKey: key) }
+        for (key, _, _) in closing {
+            state.windows.removeValue(forKey: key)
+            if case .session = window { forgetSession(key, in: &state) }
+        }
         state.nextClose = nextClose
         emit(closing, into: &result)
     }
 
-    private func emit(_ windows: [(AggregateState.WindowKey, [Accumulator])], into result: inout TransformResult) {
+    typealias ClosedWindow = (key: AggregateState.WindowKey, end: Int64, accumulators: [Accumulator])
+
+    /// A window's `window_end`, and the watermark that closes it.
+    private func bounds(of key: AggregateState.WindowKey, in state: AggregateState) -> (end: Int64, closesAt: Int64) {
+        if case .session(let gap) = window {
+            let end = state.sessionEnds[key] ?? key.start
+            return (end, end + gap + 1)
+        }
+        return (key.start + window.size, key.start + window.size)
+    }
+
+    private func emit(_ windows: [ClosedWindow], into result: inout TransformResult) {
         // By start, then by the group's JSON: the same order in every run (a dictionary's
         // is not). Indices are sorted, not the windows, and a group of one string is its
         // own key.
@@ -119,11 +141,11 @@ final class AggregateTransform: StatefulTransform {
             windows[$0].0.start != windows[$1].0.start ? windows[$0].0.start < windows[$1].0.start : keys[$0] < keys[$1]
         }
         for index in order {
-            let (key, accumulators) = windows[index]
+            let (key, end, accumulators) = windows[index]
             var fields = Fields(minimumCapacity: groupBy.count + 2 + aggregations.count)
             for (name, value) in zip(groupBy, key.group) where value != .null { fields[name] = value }
             fields["window_start"] = .string(Self.text(key.start))
-            fields["window_end"] = .string(Self.text(key.start + window.size))
+            fields["window_end"] = .string(Self.text(end))
             for (i, aggregation) in aggregations.enumerated() {
                 if let value = accumulators[i].result(aggregation.kind, quantile: aggregation.quantile) { fields[aggregation.name] = value }
             }
@@ -156,17 +178,25 @@ final class AggregateTransform: StatefulTransform {
 
     func snapshot(_ partition: TopicPartition) -> [UInt8]? {
         guard let state = states[partition], !state.isEmpty else { return nil }
-        return state.encoded()
+        return state.encoded(sessions: sessionGap != nil)
     }
 
     func restore(_ partition: TopicPartition, from snapshot: [UInt8]?) throws {
-        let state = try snapshot.map { try AggregateState(decoding: $0, size: window.size, aggregations: aggregations.count) }
+        let state = try snapshot.map {
+            try AggregateState(decoding: $0, size: window.size, sessionGap: sessionGap, aggregations: aggregations.count)
+        }
         states[partition] = state
+    }
+
+    private var sessionGap: Int64? {
+        if case .session(let gap) = window { gap } else { nil }
     }
 
     func flush() -> TransformResult {
         var result = TransformResult()
-        for state in states.removeAll() { emit(state.windows.map { ($0.key, $0.value) }, into: &result) }
+        for state in states.removeAll() {
+            emit(state.windows.map { ($0.key, bounds(of: $0.key, in: state).end, $0.value) }, into: &result)
+        }
         return result
     }
 }

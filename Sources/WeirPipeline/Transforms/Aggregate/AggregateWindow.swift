@@ -1,14 +1,19 @@
 /// The windows of `aggregate`, over event time in milliseconds: `tumbling` (back to back,
 /// each record in one) or `hopping` (`size` long, one starting every `advance`, a record
-/// in `size / advance` of them). Windows are aligned to the epoch, as Kafka Streams aligns
-/// them, so every member and every restart cuts the same windows.
+/// in `size / advance` of them), aligned to the epoch, as Kafka Streams aligns them, so
+/// every member and every restart cuts the same windows; or `session` (a group's records
+/// with no more than `gap` between them, as long as they keep coming: see
+/// AggregateSessions.swift).
 enum AggregateWindow: Equatable, Sendable {
     case tumbling(size: Int64)
     case hopping(size: Int64, advance: Int64)
+    case session(gap: Int64)
 
+    /// The length of a fixed window (a session's grows: its gap stands in).
     var size: Int64 {
         switch self {
         case .tumbling(let size), .hopping(let size, _): size
+        case .session(let gap): gap
         }
     }
 
@@ -16,6 +21,7 @@ enum AggregateWindow: Equatable, Sendable {
         switch self {
         case .tumbling(let size): size
         case .hopping(_, let advance): advance
+        case .session(let gap): gap
         }
     }
 
