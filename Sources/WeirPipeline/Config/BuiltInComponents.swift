@@ -47,6 +47,7 @@ extension ComponentRegistry {
                 ]), transform: { try ParseRegexTransform(pattern: try $0.required("pattern"), field: $0.string("field") ?? "message") })
         registerGrok(into: &registry)
         registerAggregate(into: &registry)
+        registerReduce(into: &registry)
         registry.register(
             ComponentSpec(
                 type: "parse_json", kind: .transform, summary: "a JSON object in a field becomes fields",
