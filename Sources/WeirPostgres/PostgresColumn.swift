@@ -21,8 +21,8 @@ struct PostgresColumn: Sendable {
         "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    private var isJSON: Bool { typeName == "json" || typeName == "jsonb" }
-    private var isTime: Bool { ["timestamp", "timestamptz", "date"].contains(typeName) }
+    var isJSON: Bool { typeName == "json" || typeName == "jsonb" }
+    var isTime: Bool { typeName == "timestamp" || typeName == "timestamptz" || typeName == "date" }
 
     /// Why a value of this kind can never go into the column (the row goes to the
     /// dead-letter topic), or nil. Only kinds that make no sense are refused here; text is

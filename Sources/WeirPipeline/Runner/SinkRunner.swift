@@ -27,7 +27,8 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
     private let store: SlottedCheckpoint
     /// The stateful transforms' state, beside the checkpoint (nil without such transforms).
     private let stateFiles: TransformStateFiles?
-    let batchSize = 4_000
+    /// Records read at most a batch: 4,000, or the output's own `batchRecords`.
+    let batchSize: Int
     private let output: any SinkOutput
     /// What the next commit writes: the output's state and the next offset of every
     /// partition written (here or in an earlier run).
@@ -119,6 +120,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
                 options: ComponentOptions(sink, pipeline: pipeline.name), logger: logger, abort: setup.abort, log: log,
                 lines: setup.lines, deadLetters: deadLetters, saved: saved, checkpointPath: checkpointPath,
                 createdPath: checkpointDirectory + "/sink-\(sink.id).files"))
+        batchSize = output.batchRecords ?? 4_000
         // An output that holds its own offsets (a database) is where the run starts; this
         // host's checkpoint, committed after it, can only be behind it or stale.
         if let own = output.outputOffsets {

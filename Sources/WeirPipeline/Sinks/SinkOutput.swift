@@ -33,6 +33,9 @@ public protocol SinkOutput: AnyObject {
     /// Several members may call `write` at the same time (it has no `syncWork` and
     /// leaves `checkpoint` alone).
     var writesConcurrently: Bool { get }
+    /// The most records a batch read for it holds (nil: the runner's 4,000): an output
+    /// paying a fixed cost per batch (a database's transaction and its fsync) asks for more.
+    var batchRecords: Int? { get }
 }
 
 /// The durable half of a commit, run without the output's lock.
@@ -45,6 +48,7 @@ extension SinkOutput {
     public var offsetsOnlyInCheckpoint: Bool { false }
     public var writesConcurrently: Bool { false }
     public var outputOffsets: [TopicPartition: Int64]? { nil }
+    public var batchRecords: Int? { nil }
     public func write(_ records: [PipelineRecord], input: TopicPartition, next: Int64, checkpoint: inout SinkCheckpoint) throws {
         try write(records, checkpoint: &checkpoint)
     }
