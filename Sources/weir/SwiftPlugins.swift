@@ -16,7 +16,7 @@ enum SwiftPlugins {
         HTTPServerSource.register(in: &registry)
         PostgresComponents.register(in: &registry)
         SyslogTLSComponents.register(in: &registry)
-        DedupeTransform.register(in: &registry)
+        DedupeRecentTransform.register(in: &registry)
         return registry
     }()
 }

@@ -10,7 +10,7 @@ import WeirPipeline
 struct SwiftPluginTests {
     static let registry: ComponentRegistry = {
         var registry = ComponentRegistry.builtIn
-        DedupeTransform.register(in: &registry)
+        DedupeRecentTransform.register(in: &registry)
         return registry
     }()
 
@@ -26,7 +26,7 @@ struct SwiftPluginTests {
             sources:
               f: { type: file, paths: ["\(directory)/in.log"], topic: raw }
             transforms:
-              unique: { type: dedupe, inputs: [raw], window: 3 }
+              unique: { type: dedupe_recent, inputs: [raw], window: 3 }
             sinks:
               out: { type: file, inputs: [unique], path: "\(directory)/out.txt", encoding: text }
             """
@@ -47,7 +47,7 @@ struct SwiftPluginTests {
             topics: { raw: {} }
             transforms:
               unique:
-                type: dedupe
+                type: dedupe_recent
                 inputs: [raw]
                 field: ""
             sinks:
@@ -57,6 +57,6 @@ struct SwiftPluginTests {
         #expect(definition == nil)
         #expect(diagnostics.map(\.description) == ["dd.yaml:6:12: transform 'unique': field must name a field"])
         let unknown = PipelineLoader().load(text: yaml, file: "dd.yaml", defaultName: "dd").diagnostics.map(\.description)
-        #expect(unknown.first?.hasPrefix("dd.yaml:4:11: unknown transform type 'dedupe'") == true, "\(unknown)")
+        #expect(unknown.first?.hasPrefix("dd.yaml:4:11: unknown transform type 'dedupe_recent'") == true, "\(unknown)")
     }
 }

@@ -58,6 +58,7 @@ extension ComponentRegistry {
             transform: { ParseLogfmtTransform(field: $0.string("field") ?? "message") })
         registerTableParsers(into: &registry)
         registerLookup(into: &registry)
+        registerDedupe(into: &registry)
         registry.register(
             ComponentSpec(
                 type: "set", kind: .transform, summary: "sets fields to computed values",

@@ -2,13 +2,15 @@ import Synchronization
 public import WeirPipeline
 import WeirValues
 
-/// `dedupe`: drops a record whose field equals that field of one of the last `window`
+/// `dedupe_recent`: drops a record whose field equals that field of one of the last `window`
 /// records kept — the repeated lines a restarted daemon or a retrying client writes.
 /// Records without the field pass.
 ///
 /// A Swift plugin, written against Weir's public API only: this target imports
-/// `WeirPipeline` and nothing of its internals (docs/plugins.md walks through it).
-public final class DedupeTransform: RecordTransform {
+/// `WeirPipeline` and nothing of its internals (docs/plugins.md walks through it). The
+/// built-in `dedupe` does more (keys of several fields or an expression, windows of event
+/// time, state kept across restarts); this one stays the example of a plugin.
+public final class DedupeRecentTransform: RecordTransform {
     public let field: String
     public let window: Int
     /// Members call `process` at once (`parallelism`): the memory of recent values is shared.
@@ -50,14 +52,14 @@ public final class DedupeTransform: RecordTransform {
     }
 }
 
-extension DedupeTransform {
+extension DedupeRecentTransform {
     /// What `weir validate` checks and `weir plugins list` shows.
     public static let spec = ComponentSpec(
-        type: "dedupe", kind: .transform, summary: "drops a record whose field repeats one of the last N",
+        type: "dedupe_recent", kind: .transform, summary: "drops a record whose field repeats one of the last N",
         options: [OptionSpec("field", .string), OptionSpec("window", .integer(1...10_000_000))],
         origin: "Swift plugin (Examples/DedupePlugin)")
 
-    /// Adds `dedupe` to a registry.
+    /// Adds `dedupe_recent` to a registry.
     public static func register(in registry: inout ComponentRegistry) {
         registry.register(
             spec,
@@ -65,7 +67,7 @@ extension DedupeTransform {
                 let field = options.string("field") ?? "message"
                 // Beyond the option's type: `weir validate` reports this at the option.
                 guard !field.isEmpty else { throw options.invalid("field", "must name a field") }
-                return DedupeTransform(field: field, window: Int(options.int("window") ?? 10_000))
+                return DedupeRecentTransform(field: field, window: Int(options.int("window") ?? 10_000))
             })
     }
 }
