@@ -34,11 +34,41 @@ struct Accumulator: Sendable, Equatable {
 
     /// Why `value` cannot go into `kind`, or nil once it has.
     mutating func add(_ value: Value?, as kind: Aggregation.Kind) -> String? {
-        if kind == .count {
-            count += 1
+        if let reason = refusal(of: value, as: kind) { return reason }
+        take(value, as: kind)
+        return nil
+    }
+
+    /// Why `value` cannot go into `kind` here (nil: it can), changing nothing.
+    func refusal(of value: Value?, as kind: Aggregation.Kind) -> String? {
+        guard let value, value != .null else { return nil }
+        switch kind {
+        case .count, .first, .last, .countDistinct: return nil
+        case .sum, .avg:
+            switch value {
+            case .int, .double: return nil
+            default: return "\(kind.rawValue) needs numbers, not \(value.typeName)"
+            }
+        case .min, .max:
+            guard value.number != nil || value.isString else { return "\(kind.rawValue) needs numbers or strings, not \(value.typeName)" }
+            if let current = self.value, Self.ordered(value, current) == nil {
+                return "\(kind.rawValue) cannot compare \(value.typeName) with \(current.typeName)"
+            }
+            return nil
+        case .percentile:
+            guard let number = value.number, number.isFinite else { return "percentile needs finite numbers, not \(value.typeName)" }
             return nil
         }
-        guard let value, value != .null else { return nil }
+    }
+
+    /// Takes in `value`, which `refusal(of:as:)` passed.
+    mutating func take(_ value: Value?, as kind: Aggregation.Kind) {
+        if kind == .count {
+            count += 1
+            return
+        }
+        guard let value, value != .null else { return }
+        count += 1
         switch kind {
         case .count: break
         case .sum, .avg:
@@ -50,41 +80,27 @@ struct Accumulator: Sendable, Equatable {
             case .double(let x):
                 allIntegers = false
                 doubleSum += x
-            default: return "\(kind.rawValue) needs numbers, not \(value.typeName)"
+            default: break
             }
-            count += 1
         case .min, .max:
-            guard value.number != nil || value.isString else { return "\(kind.rawValue) needs numbers or strings, not \(value.typeName)" }
             if let current = self.value {
-                guard let ordered = Self.ordered(value, current) else {
-                    return "\(kind.rawValue) cannot compare \(value.typeName) with \(current.typeName)"
-                }
-                if kind == .min ? ordered : Self.ordered(current, value) == true { self.value = value }
+                if kind == .min ? Self.ordered(value, current) == true : Self.ordered(current, value) == true { self.value = value }
             } else {
                 self.value = value
             }
-            count += 1
         case .first:
             if self.value == nil { self.value = value }
-            count += 1
         case .last:
             self.value = value
-            count += 1
         case .countDistinct:
-            var distinct = self.distinct ?? HyperLogLog()
-            distinct.add(value)
-            self.distinct = distinct
-            count += 1
+            if distinct == nil { distinct = HyperLogLog() }
+            distinct?.add(value)
         case .percentile:
-            guard let number = value.number, number.isFinite else {
-                return "percentile needs finite numbers, not \(value.typeName)"
+            if let number = value.number {
+                if sketch == nil { sketch = DDSketch() }
+                _ = sketch?.add(number)
             }
-            var sketch = self.sketch ?? DDSketch()
-            _ = sketch.add(number)
-            self.sketch = sketch
-            count += 1
         }
-        return nil
     }
 
     /// The aggregation's result; nil leaves the field out (no value came).

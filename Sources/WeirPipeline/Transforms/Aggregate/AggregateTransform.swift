@@ -22,6 +22,10 @@ final class AggregateTransform: StatefulTransform {
     let lateness: Int64
     let aggregations: [Aggregation]
     private let states = PartitionStates<AggregateState>()
+    /// Whether a value can be refused (not only count, first, last, count_distinct).
+    private let mayRefuse: Bool
+    /// A new window's accumulators.
+    private let fresh: [Accumulator]
 
     init(groupBy: [String], timestampField: String?, window: AggregateWindow, lateness: Int64, aggregations: [Aggregation]) {
         self.groupBy = groupBy
@@ -29,6 +33,8 @@ final class AggregateTransform: StatefulTransform {
         self.window = window
         self.lateness = lateness
         self.aggregations = aggregations
+        mayRefuse = aggregations.contains { ![.count, .first, .last, .countDistinct].contains($0.kind) }
+        fresh = Array(repeating: Accumulator(), count: aggregations.count)
     }
 
     func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
@@ -74,29 +80,36 @@ final class AggregateTransform: StatefulTransform {
             )
             return
         }
-        // Checked on the first window before any window takes the record: a value an
-        // aggregation refuses fails the record whole. (Refusals depend on the value, and
-        // for min/max on the kind kept, which is the same in every window of one group.)
-        var checked = false
-        for start in starts where start >= firstOpen {
-            let key = AggregateState.WindowKey(start: start, group: group)
-            let existing = state.windows[key]
-            var accumulators = existing ?? Array(repeating: Accumulator(), count: aggregations.count)
+        // Checked against the first open window before any window takes the record: a
+        // value an aggregation refuses fails the record whole. (Refusals depend on the
+        // value, and for min/max on the kind kept, the same in every window of one group.)
+        if mayRefuse, let first = starts.first(where: { $0 >= firstOpen }) {
+            let current = state.windows[AggregateState.WindowKey(start: first, group: group)]
             for i in aggregations.indices {
                 let aggregation = aggregations[i]
                 let value = aggregation.field.flatMap { record[field: $0] }
-                if let reason = accumulators[i].add(value, as: aggregation.kind), !checked {
+                if let reason = (current?[i] ?? Accumulator()).refusal(of: value, as: aggregation.kind) {
                     result.fail(record, "aggregate: \(aggregation.name): field '\(aggregation.field ?? "")': \(reason)")
                     return
                 }
             }
-            checked = true
-            if existing == nil { state.nextClose = min(state.nextClose, start + window.size) }
-            state.windows[key] = accumulators
+        }
+        for start in starts where start >= firstOpen {
+            // In place: one hash of the key, no copy of the window's accumulators.
+            take(record, into: &state.windows[AggregateState.WindowKey(start: start, group: group), default: fresh])
+            // The earliest end of an open window: an existing window's end is not earlier.
+            state.nextClose = min(state.nextClose, start + window.size)
         }
         if time > state.maxEventTime ?? .min {
             state.maxEventTime = time
             close(upTo: time &- lateness, in: &state, &result)
+        }
+    }
+
+    private func take(_ record: PipelineRecord, into accumulators: inout [Accumulator]) {
+        for i in aggregations.indices {
+            let aggregation = aggregations[i]
+            accumulators[i].take(aggregation.field.flatMap { record[field: $0] }, as: aggregation.kind)
         }
     }
 
