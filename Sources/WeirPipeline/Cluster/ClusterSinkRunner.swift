@@ -67,7 +67,8 @@ final class ClusterSinkRunner: SinkRunning, @unchecked Sendable {
         self.log = log
         logger = setup.logger
         graph = try TransformGraph(
-            definition: setup.pipeline, sink: setup.sink, registry: setup.registry, abort: setup.abort, stats: setup.transformStats)
+            definition: setup.pipeline, sink: setup.sink, registry: setup.registry, abort: setup.abort, stats: setup.transformStats,
+            log: log)
         if let id = graph.stateful.keys.sorted().first {
             throw PipelineError(
                 description:

@@ -10,15 +10,19 @@ public struct ComponentOptions: Sendable {
 
     /// Set when the run aborts (for components that wait or retry).
     package let abort: StopFlag?
+    /// The log the pipeline runs on, for a transform that reads a topic of its own (a
+    /// `lookup` table topic); nil in `weir validate` and `weir test`.
+    package let log: (any PipelineLog)?
 
     public init(_ component: ComponentDefinition, pipeline: String) {
         self.init(component, pipeline: pipeline, abort: nil)
     }
 
-    init(_ component: ComponentDefinition, pipeline: String, abort: StopFlag?) {
+    init(_ component: ComponentDefinition, pipeline: String, abort: StopFlag?, log: (any PipelineLog)? = nil) {
         self.component = component
         self.pipeline = pipeline
         self.abort = abort
+        self.log = log
     }
 
     public var id: String { component.id }

@@ -527,6 +527,17 @@ package struct Checker {
                     "sink '\(component.id)' writes topic '\(topic)', which is not declared under topics\(suggestion(for: topic, among: topics.keys))"
                 )
             }
+            if component.kind == .transform, component.type == "lookup", case .string(let topic) = component.options["topic"],
+                topics[topic] == nil
+            {
+                let place = component.optionPlaces["topic"]
+                diagnostics.append(
+                    Diagnostic(
+                        file: file, line: place?.line ?? component.line, column: place?.column ?? component.column,
+                        message:
+                            "transform '\(component.id)' reads topic '\(topic)' as its table, which is not declared under topics\(suggestion(for: topic, among: topics.keys))"
+                    ))
+            }
             for input in component.inputs {
                 if let topic = topics[input] {
                     if component.parallelism > topic.partitions {

@@ -93,7 +93,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
         self.stats = stats
         logger = setup.logger
         graph = try TransformGraph(
-            definition: pipeline, sink: sink, registry: setup.registry, abort: setup.abort, stats: setup.transformStats)
+            definition: pipeline, sink: sink, registry: setup.registry, abort: setup.abort, stats: setup.transformStats, log: log)
         latency = Metrics.Timer(
             label: "weir_sink_end_to_end_latency_seconds", dimensions: [("pipeline", pipeline.name), ("component", sink.id)])
         maxLag = if case .int(let n) = sink.options["max_lag"] { n } else { 500_000 }

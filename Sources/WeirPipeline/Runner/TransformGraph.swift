@@ -39,14 +39,16 @@ struct TransformGraph {
 
     init(
         definition: PipelineDefinition, sink: ComponentDefinition, registry: ComponentRegistry, abort: StopFlag? = nil,
-        stats: [String: ComponentStats] = [:]
+        stats: [String: ComponentStats] = [:], log: (any PipelineLog)? = nil
     ) throws {
-        try self.init(definition: definition, wanted: sink.inputs, registry: registry, abort: abort, stats: stats)
+        try self.init(definition: definition, wanted: sink.inputs, registry: registry, abort: abort, stats: stats, log: log)
     }
 
+    /// `log` is the pipeline's, for transforms that read a topic of their own (nil: none,
+    /// as in `weir test`).
     init(
         definition: PipelineDefinition, wanted: [String], registry: ComponentRegistry, abort: StopFlag? = nil,
-        stats: [String: ComponentStats] = [:]
+        stats: [String: ComponentStats] = [:], log: (any PipelineLog)? = nil
     ) throws {
         self.definition = definition
         self.wanted = wanted
@@ -61,7 +63,7 @@ struct TransformGraph {
                 continue
             }
             guard let id = producerOf[input], transforms[id] == nil, let component = definition.component(id) else { continue }
-            transforms[id] = try registry.makeTransform(ComponentOptions(component, pipeline: definition.name, abort: abort))
+            transforms[id] = try registry.makeTransform(ComponentOptions(component, pipeline: definition.name, abort: abort, log: log))
             pending += component.inputs
         }
         self.transforms = transforms

@@ -16,7 +16,7 @@ struct LookupIndex: Sendable {
     /// one cache line, not two. The slot count is a power of two at least twice the key
     /// count, so a probe ends at an empty slot soon.
     private var slots: [UInt64]
-    private let mask: Int
+    private var mask: Int
 
     init(capacity: Int) {
         var size = 8
@@ -28,16 +28,36 @@ struct LookupIndex: Sendable {
     var count: Int { starts.count - 1 }
 
     /// Adds `key` as the next row; the row that already has it when it is there (nothing added).
+    /// An index filled to its capacity doubles its slots (a table topic's keys are not
+    /// counted before they come; a file's are, so its index never grows).
     mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
         let hash = Self.hash(key)
         if let row = row(key, hash: hash) { return row }
-        precondition(count * 2 < slots.count && count < Int(UInt32.max), "LookupIndex filled beyond its capacity")
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = (hash & Self.hashBits) | UInt64(count + 1)
+        precondition(count < Int(UInt32.max) - 1, "LookupIndex filled beyond 2^32 keys")
+        if (count + 1) * 2 > slots.count { grow() }
+        place(hash, row: count)
         bytes.append(contentsOf: key)
         starts.append(bytes.count)
         return nil
+    }
+
+    /// The bytes of the key of `row`.
+    func key(_ row: Int) -> ArraySlice<UInt8> { bytes[starts[row]..<starts[row + 1]] }
+
+    private mutating func place(_ hash: UInt64, row: Int) {
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = (hash & Self.hashBits) | UInt64(row + 1)
+    }
+
+    /// Twice the slots, every key placed again (its hash made again from its bytes).
+    private mutating func grow() {
+        slots = Array(repeating: 0, count: slots.count * 2)
+        mask = slots.count - 1
+        for row in 0..<count {
+            let hash = bytes.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[starts[row]..<starts[row + 1]])) }
+            place(hash, row: row)
+        }
     }
 
     /// The row of `key`, nil when the table has no such key.

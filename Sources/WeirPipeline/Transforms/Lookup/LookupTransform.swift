@@ -1,9 +1,10 @@
 import WeirValues
 
-/// `lookup`: enriches each record with the row of a table file (CSV or JSON lines) whose
-/// key is the string form of the record's `field`, under `target` or merged into the
-/// record's top level. The table is loaded at the first batch and reloaded when the file
-/// changes (`LookupTableFile`).
+/// `lookup`: enriches each record with the row of a table whose key is the string form of
+/// the record's `field`, under `target` or merged into the record's top level. The table is
+/// a file (CSV or JSON lines), loaded at the first batch and reloaded when it changes
+/// (`LookupTableFile`), or a topic of the pipeline's log, the latest record per key,
+/// followed while the pipeline runs (`LookupTopicTable`).
 ///
 /// Per record it costs one hash probe with the field's bytes as they are (no `String`
 /// made for an ASCII text field) and the fields it adds: a row's values are made once,
@@ -26,21 +27,46 @@ struct LookupTransform: RecordTransform {
     /// Whether merged fields replace fields the record has.
     let overwrite: Bool
     let onMissing: OnMissing
-    let file: LookupTableFile
+    /// The table: a file (`path`) or a topic (`topic`), exactly one of them.
+    let file: LookupTableFile?
+    let topic: LookupTopicTable?
 
     func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
         var result = TransformResult()
-        let table: LookupTable
-        switch file.current() {
-        case .success(let current): table = current
-        case .failure(let error):
-            result.fatal = "lookup '\(id)': \(error)"
-            return result
-        }
         var records = batch
+        if let topic {
+            let found: [Fields?]
+            do { found = try topic.rows(for: records, field: field) } catch {
+                result.fatal = "lookup '\(id)': \(error)"
+                return result
+            }
+            var i = 0
+            enrichAll(&records, &result) { _ in
+                defer { i += 1 }
+                return found[i]
+            }
+        } else if let file {
+            let table: LookupTable
+            switch file.current() {
+            case .success(let current): table = current
+            case .failure(let error):
+                result.fatal = "lookup '\(id)': \(error)"
+                return result
+            }
+            enrichAll(&records, &result) { fields in Self.row(fields, field, table.index).map { table.rows[$0] } }
+        }
+        if !records.isEmpty { result.outputs[""] = records }
+        return result
+    }
+
+    /// Adds to each record the row `row` finds for its fields (called once per record, in
+    /// order); a record without one is kept, dropped or failed as `on_missing` says. Inlined
+    /// so each table's `row` is inlined into the loop, as it was written there before.
+    @inline(__always)
+    private func enrichAll(_ records: inout [PipelineRecord], _ result: inout TransformResult, row: (Fields) -> Fields?) {
         records.removeAll(inPlace: { record in
-            if let row = Self.row(record.fields, field, table.index) {
-                enrich(&record, table.rows[row])
+            if let found = row(record.fields) {
+                enrich(&record, found)
                 return false
             }
             switch onMissing {
@@ -51,8 +77,6 @@ struct LookupTransform: RecordTransform {
                 return true
             }
         })
-        if !records.isEmpty { result.outputs[""] = records }
-        return result
     }
 
     /// The row whose key is the string form of `fields[field]`.
@@ -97,6 +121,7 @@ struct LookupTransform: RecordTransform {
                 "lookup: '\(field)' is \(value.typeName == "array" || value.typeName == "object" ? "an" : "a") \(value.typeName), not a key"
         }
         let shown = key.utf8.count > 64 ? String(decoding: key.utf8.prefix(64), as: UTF8.self) + "…" : key
-        return "lookup: no row of \(file.spec.path) has the key '\(shown)' ('\(field)')"
+        if let topic { return "lookup: the table topic '\(topic.topic)' has no key '\(shown)' ('\(field)')" }
+        return "lookup: no row of \(file?.spec.path ?? "the table") has the key '\(shown)' ('\(field)')"
     }
 }
