@@ -36,6 +36,14 @@ extension ComponentRegistry {
                         "allowed_lateness", .string, default: .string("0s"),
                         description: "how far behind the latest event time a record may be"),
                     OptionSpec(
+                        "emit",
+                        .object(
+                            OptionSchema([
+                                OptionSpec(
+                                    "every", .string, required: true,
+                                    description: "also write the open windows each time event time enters a new period this long")
+                            ]))),
+                    OptionSpec(
                         "aggregations", .plugin(.object), required: true,
                         description:
                             "name: { count: {} } | { sum|min|max|avg|first|last|count_distinct: field } | { percentile: field, q: 0.99 }"),
@@ -138,12 +146,23 @@ extension AggregateTransform {
             default: throw options.invalid("aggregations", "'\(name)': \(kindName) needs a field name, as { \(kindName): bytes }")
             }
         }
+        var emitEvery: Int64? = nil
+        if let emit = options.object("emit") {
+            let text: String? = if case .string(let s)? = emit["every"] { s } else { nil }
+            let every = try duration(text, "emit")
+            guard every > 0 else { throw options.invalid("emit", "every must be longer than 0") }
+            emitEvery = every
+        }
         let groupBy = options.strings("group_by")
-        if let clash = aggregations.first(where: { groupBy.contains($0.name) || ["window_start", "window_end"].contains($0.name) }) {
-            throw options.invalid("aggregations", "'\(clash.name)' is also a group_by field or window_start/window_end")
+        let reserved = ["window_start", "window_end"] + (emitEvery == nil ? [] : ["final"])
+        if let clash = aggregations.first(where: { groupBy.contains($0.name) || reserved.contains($0.name) }) {
+            throw options.invalid("aggregations", "'\(clash.name)' is also a group_by field or \(reserved.joined(separator: "/"))")
+        }
+        if emitEvery != nil, groupBy.contains("final") {
+            throw options.invalid("group_by", "'final' is the field emit: every writes")
         }
         self.init(
             groupBy: groupBy, timestampField: options.string("timestamp_field"), window: window, lateness: lateness,
-            aggregations: aggregations)
+            aggregations: aggregations, emitEvery: emitEvery)
     }
 }

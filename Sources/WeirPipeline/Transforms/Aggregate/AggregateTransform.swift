@@ -21,14 +21,21 @@ final class AggregateTransform: StatefulTransform {
     let window: AggregateWindow
     let lateness: Int64
     let aggregations: [Aggregation]
+    /// `emit: every`: updates of the open windows each time event time enters a new
+    /// period this long (nil: a window is written once, when it closes).
+    let emitEvery: Int64?
     private let states = PartitionStates<AggregateState>()
     /// Whether a value can be refused (not only count, first, last, count_distinct).
     private let mayRefuse: Bool
     /// A new window's accumulators.
     private let fresh: [Accumulator]
 
-    init(groupBy: [String], timestampField: String?, window: AggregateWindow, lateness: Int64, aggregations: [Aggregation]) {
+    init(
+        groupBy: [String], timestampField: String?, window: AggregateWindow, lateness: Int64, aggregations: [Aggregation],
+        emitEvery: Int64? = nil
+    ) {
         self.groupBy = groupBy
+        self.emitEvery = emitEvery
         self.timestampField = timestampField
         self.window = window
         self.lateness = lateness
@@ -61,10 +68,7 @@ final class AggregateTransform: StatefulTransform {
         let group = groupBy.map { record[field: $0] ?? .null }
         if case .session(let gap) = window {
             addToSession(record, at: time, group: group, gap: gap, to: &state, &result)
-            if time > state.maxEventTime ?? .min {
-                state.maxEventTime = time
-                close(upTo: time &- lateness, in: &state, &result)
-            }
+            advance(to: time, in: &state, &result)
             return
         }
         let watermark = (state.maxEventTime ?? .min) &- lateness
@@ -100,9 +104,19 @@ final class AggregateTransform: StatefulTransform {
             // The earliest end of an open window: an existing window's end is not earlier.
             state.nextClose = min(state.nextClose, start + window.size)
         }
-        if time > state.maxEventTime ?? .min {
-            state.maxEventTime = time
-            close(upTo: time &- lateness, in: &state, &result)
+        advance(to: time, in: &state, &result)
+    }
+
+    /// Moves the latest event time on to `time` (if later): closes the windows the new
+    /// watermark passes, then, with `emit: every`, writes an update of every window still
+    /// open each time event time enters a new period of `every`.
+    private func advance(to time: Int64, in state: inout AggregateState, _ result: inout TransformResult) {
+        guard time > state.maxEventTime ?? .min else { return }
+        let previous = state.maxEventTime
+        state.maxEventTime = time
+        close(upTo: time &- lateness, in: &state, &result)
+        if let every = emitEvery, let previous, AggregateWindow.floor(time, every) > AggregateWindow.floor(previous, every) {
+            emit(state.windows.map { ($0.key, bounds(of: $0.key, in: state).end, $0.value) }, final: false, into: &result)
         }
     }
 
@@ -128,7 +142,7 @@ final class AggregateTransform: StatefulTransform {
             if case .session = window { forgetSession(key, in: &state) }
         }
         state.nextClose = nextClose
-        emit(closing, into: &result)
+        emit(closing, final: true, into: &result)
     }
 
     typealias ClosedWindow = (key: AggregateState.WindowKey, end: Int64, accumulators: [Accumulator])
@@ -142,7 +156,9 @@ final class AggregateTransform: StatefulTransform {
         return (key.start + window.size, key.start + window.size)
     }
 
-    private func emit(_ windows: [ClosedWindow], into result: inout TransformResult) {
+    /// `final`: the windows closed (an update of an open window otherwise); written as the
+    /// `final` field with `emit: every` only.
+    private func emit(_ windows: [ClosedWindow], final: Bool, into result: inout TransformResult) {
         // By start, then by the group's JSON: the same order in every run (a dictionary's
         // is not). Indices are sorted, not the windows, and a group of one string is its
         // own key.
@@ -159,6 +175,7 @@ final class AggregateTransform: StatefulTransform {
             for (name, value) in zip(groupBy, key.group) where value != .null { fields[name] = value }
             fields["window_start"] = .string(Self.text(key.start))
             fields["window_end"] = .string(Self.text(end))
+            if emitEvery != nil { fields["final"] = .bool(final) }
             for (i, aggregation) in aggregations.enumerated() {
                 if let value = accumulators[i].result(aggregation.kind, quantile: aggregation.quantile) { fields[aggregation.name] = value }
             }
@@ -208,7 +225,7 @@ final class AggregateTransform: StatefulTransform {
     func flush() -> TransformResult {
         var result = TransformResult()
         for state in states.removeAll() {
-            emit(state.windows.map { ($0.key, bounds(of: $0.key, in: state).end, $0.value) }, into: &result)
+            emit(state.windows.map { ($0.key, bounds(of: $0.key, in: state).end, $0.value) }, final: true, into: &result)
         }
         return result
     }
