@@ -86,7 +86,8 @@ struct AggregateEmitTests {
         ] {
             let text =
                 "topics: { raw: {} }\ntransforms:\n  t:\n    inputs: [raw]\n    type: aggregate\n    window: { tumbling: 1m }\n"
-                + "    aggregations: { n: { count: {} } }\n" + options.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n"
+                + "    aggregations: { n: { count: {} } }\n" + options.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+                + "\n"
             let (_, diagnostics) = PipelineLoader(environment: [:]).load(text: text, file: "t.yaml", defaultName: "t")
             #expect(diagnostics.count == 1 && "\(diagnostics)".contains(message), "\(diagnostics)")
         }
