@@ -160,6 +160,53 @@ struct OperationsTests {
         #expect(weir.stop() == 0, "\(weir.stderr)")
     }
 
+    @Test("weir_transform_state_bytes: the size of a stateful transform's state per input partition, as each commit writes it")
+    func stateSize() throws {
+        let bench = PluginBench()
+        let input = bench.root + "/in.log"
+        _ = FileManager.default.createFile(atPath: input, contents: nil)
+        try bench.write(
+            """
+            name: windows
+            topics:
+              raw: { partitions: 1 }
+            sources:
+              auth: { type: tail, topic: raw, paths: ["\(input)"], scan_interval_ms: 50 }
+            transforms:
+              hosts:
+                type: parse_regex
+                inputs: [raw]
+                pattern: '^\\w{3}\\s+\\d+ \\S+ (?<host>\\S+) sshd\\[(?<pid>\\d+)\\]'
+              per_pid:
+                type: aggregate
+                inputs: [hosts]
+                group_by: [pid]
+                window: { tumbling: 1d }
+                aggregations: { n: { count: {} } }
+            sinks:
+              out: { type: file, inputs: [per_pid], path: "\(bench.root)/out.jsonl" }
+            """)
+        let weir = try RunningWeir(bench)
+        _ = try waitUntil("/ready says ready") { try weir.get("/ready").status == 200 ? true : nil }
+        try Self.append(try Self.sshLines(0..<100), to: input)
+        let labels = ["component": "per_pid", "sink": "out", "topic": "raw", "partition": "0"]
+        let small = try waitUntil("the state of 100 lines is committed") {
+            let scrape = try weir.scrape()
+            return scrape.value("weir_group_committed_offset", ["group": "windows.out"]) == 100 ? scrape : nil
+        }
+        #expect(small.families["weir_transform_state_bytes"] == "gauge")
+        let before = try #require(small.value("weir_transform_state_bytes", labels))
+        #expect(before > 0)
+        // More process ids: more groups open in the day's window, a bigger state.
+        try Self.append(try Self.sshLines(100..<2000), to: input)
+        let large = try waitUntil("the state of 2,000 lines is committed") {
+            let scrape = try weir.scrape()
+            return scrape.value("weir_group_committed_offset", ["group": "windows.out"]) == 2000 ? scrape : nil
+        }
+        #expect(try #require(large.value("weir_transform_state_bytes", labels)) > before)
+        #expect(weir.stop() == 0, "\(weir.stderr)")
+    }
+
     @Test("/ready is 503 naming the source until the plugin source connects, then 200; /health is 200 throughout")
     func readiness() throws {
         let bench = PluginBench()

@@ -27,6 +27,8 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
     private let store: SlottedCheckpoint
     /// The stateful transforms' state, beside the checkpoint (nil without such transforms).
     private let stateFiles: TransformStateFiles?
+    /// `weir_transform_state_bytes` of the stateful transforms.
+    private let stateGauges: TransformStateGauges
     /// Records read at most a batch: 4,000, or the output's own `batchRecords`.
     let batchSize: Int
     private let output: any SinkOutput
@@ -94,6 +96,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
         logger = setup.logger
         graph = try TransformGraph(
             definition: pipeline, sink: sink, registry: setup.registry, abort: setup.abort, stats: setup.transformStats, log: log)
+        stateGauges = TransformStateGauges(pipeline: pipeline.name, sink: sink.id)
         latency = Metrics.Timer(
             label: "weir_sink_end_to_end_latency_seconds", dimensions: [("pipeline", pipeline.name), ("component", sink.id)])
         maxLag = if case .int(let n) = sink.options["max_lag"] { n } else { 500_000 }
@@ -445,6 +448,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
         }
         // The stateful transforms' state after this batch: committed with `next`.
         let state = graph.snapshot(key)
+        if let state { stateGauges.record(state, transforms: graph.stateful.keys, of: key) }
         let written: Int
         if output.writesConcurrently {
             // Members write at once (a plugin with a process each); the checkpoint only
