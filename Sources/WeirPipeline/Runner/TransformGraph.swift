@@ -19,6 +19,9 @@ struct TransformGraph {
     var transformIDs: [String] { transforms.keys.sorted() }
     /// The transforms that keep state per input partition, by id.
     let stateful: [String: any StatefulTransform]
+    /// Large batches of transforms that handle each record on its own go through it in
+    /// two halves at once.
+    let splitter = BatchSplitter()
 
     struct Result {
         var records: [PipelineRecord] = []
@@ -118,6 +121,7 @@ struct TransformGraph {
     /// Ends every transform's work (plugins' processes).
     func close() {
         for transform in transforms.values { transform.close() }
+        splitter.stop()
     }
 
     /// What reaches the wanted outputs from `batch`, read from `topic`. A failure in a
@@ -171,7 +175,11 @@ struct TransformGraph {
                     }
                 let count = inputs.count
                 let output =
-                    if let stateful = stateful[id] { stateful.process(inputs, from: partition) } else { transform.process(inputs) }
+                    if let stateful = stateful[id] {
+                        stateful.process(inputs, from: partition)
+                    } else {
+                        splitter.process(inputs, with: transform)
+                    }
                 if let stats = stats[id] {
                     let sent = output.outputs.values.reduce(0) { $0 + $1.count }
                     stats.add(received: count, sent: sent, errors: output.failures.count)

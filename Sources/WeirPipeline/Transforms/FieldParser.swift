@@ -18,6 +18,9 @@ struct ParseFailure: Error {
 }
 
 extension FieldParser {
+    /// A record parses the same whatever else is in its batch.
+    var processesRecordsIndependently: Bool { true }
+
     func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
         parseEach(batch) { parse(&$0) }
     }

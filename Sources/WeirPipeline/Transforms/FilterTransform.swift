@@ -4,6 +4,7 @@ import WeirValues
 
 /// `filter`: keeps the records for which the condition holds.
 struct FilterTransform: RecordTransform {
+    var processesRecordsIndependently: Bool { true }
     let condition: Expression
 
     func process(_ batch: consuming [PipelineRecord]) -> TransformResult {

@@ -8,6 +8,7 @@ import WeirValues
 /// or runs members that share the partitions, or reads several files into one topic. A
 /// header line is dropped instead when `skip_header` is set and its values are the names.
 struct ParseCSVTransform: RecordTransform {
+    var processesRecordsIndependently: Bool { true }
     /// What happens to a line with more values than columns.
     enum Extra: String, Sendable {
         /// It fails.

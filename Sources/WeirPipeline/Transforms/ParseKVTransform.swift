@@ -8,6 +8,7 @@ import WeirValues
 /// A key given twice keeps its last value, as `parse_logfmt` and a JSON object's members
 /// do: every field stays a string, so a condition on it reads the same on every line.
 struct ParseKVTransform: RecordTransform {
+    var processesRecordsIndependently: Bool { true }
     /// What a key without a value (`key` alone, between separators) gives.
     enum BareKey: String, Sendable {
         /// Nothing: free text between pairs (`Accepted password for root from ...`) is

@@ -10,10 +10,16 @@ public protocol RecordTransform: Sendable {
     /// The batch is the transform's own: it may change its records in place.
     func process(_ batch: consuming [PipelineRecord]) -> TransformResult
     func close()
+    /// Whether each record's output depends on that record alone, never on the others of
+    /// its batch nor on the calls before (a parser, a filter; not `sample`, a plugin or a
+    /// stateful transform): then the runner may process a large batch in two halves at
+    /// once (`BatchSplitter`) and join their outputs in order. False unless said.
+    var processesRecordsIndependently: Bool { get }
 }
 
 extension RecordTransform {
     public func close() {}
+    public var processesRecordsIndependently: Bool { false }
 }
 
 public struct TransformResult: Sendable, Equatable {

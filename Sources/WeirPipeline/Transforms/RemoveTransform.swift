@@ -4,6 +4,7 @@ import WeirValues
 
 /// `remove`: drops fields.
 struct RemoveTransform: RecordTransform {
+    var processesRecordsIndependently: Bool { true }
     let fields: [String]
 
     func process(_ batch: [PipelineRecord]) -> TransformResult {

@@ -4,6 +4,7 @@ import WeirValues
 
 /// `rename`: moves fields to new names (a missing field is left alone).
 struct RenameTransform: RecordTransform {
+    var processesRecordsIndependently: Bool { true }
     let pairs: [(String, String)]
 
     func process(_ batch: [PipelineRecord]) -> TransformResult {

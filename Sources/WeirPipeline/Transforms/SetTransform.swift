@@ -4,6 +4,7 @@ import WeirValues
 
 /// `set`: fields computed by expressions (all from the record as it came in).
 struct SetTransform: RecordTransform {
+    var processesRecordsIndependently: Bool { true }
     let fields: [(String, Expression)]
 
     func process(_ batch: [PipelineRecord]) -> TransformResult {
