@@ -38,7 +38,8 @@ struct BatchSplitterTests {
     @Test("three loghub files through parse_regex: split or not, the same records and failures in the same order")
     func sameOutput() throws {
         let parse = try makeTransform(
-            "type: parse_regex\npattern: '^(?<month>\\w{3})\\s+(?<day>\\d+) (?<time>\\S+) (?<host>\\S+) (?<program>[^\\[:]+)\\[(?<pid>\\d+)\\]'")
+            "type: parse_regex\npattern: '^(?<month>\\w{3})\\s+(?<day>\\d+) (?<time>\\S+) (?<host>\\S+) (?<program>[^\\[:]+)\\[(?<pid>\\d+)\\]'"
+        )
         #expect(parse.processesRecordsIndependently)
         let lines = try loghubLines("OpenSSH_2k.log") + loghubLines("Linux_2k.log") + loghubLines("Apache_2k.log")
         let records = lines.map { PipelineRecord(message: $0, timestamp: 1) }
@@ -77,7 +78,9 @@ struct BatchSplitterTests {
                 for round in 0..<20 {
                     let count = 2_000 + member * 100 + round
                     let out = splitter.process(Self.batch(count), with: transform)
-                    if out.records.map(\.timestamp) != (0..<count).filter({ $0 % 7 != 0 }).map(Int64.init) { wrong.add(1, ordering: .relaxed) }
+                    if out.records.map(\.timestamp) != (0..<count).filter({ $0 % 7 != 0 }).map(Int64.init) {
+                        wrong.add(1, ordering: .relaxed)
+                    }
                 }
                 done.signal()
             }
