@@ -19,3 +19,11 @@ public protocol StatefulTransform: RecordTransform {
     /// later records to close windows with), and forgets it.
     func flush() -> TransformResult
 }
+
+extension StatefulTransform {
+    /// A batch of no partition of its own (a unit's input): the state of partition 0 of
+    /// the topic "".
+    public func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
+        process(batch, from: TopicPartition(topic: "", partition: 0))
+    }
+}

@@ -44,10 +44,6 @@ final class AggregateTransform: StatefulTransform {
         fresh = Array(repeating: Accumulator(), count: aggregations.count)
     }
 
-    func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
-        process(batch, from: TopicPartition(topic: "", partition: 0))
-    }
-
     func process(_ batch: consuming [PipelineRecord], from partition: TopicPartition) -> TransformResult {
         var result = TransformResult()
         let records = batch

@@ -33,10 +33,6 @@ final class DedupeTransform: StatefulTransform {
         self.maxKeys = maxKeys
     }
 
-    func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
-        process(batch, from: TopicPartition(topic: "", partition: 0))
-    }
-
     func process(_ batch: consuming [PipelineRecord], from partition: TopicPartition) -> TransformResult {
         var result = TransformResult()
         let records = batch
@@ -45,15 +41,11 @@ final class DedupeTransform: StatefulTransform {
             for record in records {
                 var time: Int64 = 0
                 if window != nil {
-                    if let timestampField {
-                        guard let t = EventTime.milliseconds(record[field: timestampField]) else {
-                            result.fail(record, "dedupe: timestamp_field '\(timestampField)' is not RFC 3339 or epoch milliseconds")
-                            continue
-                        }
-                        time = t
-                    } else {
-                        time = record.timestamp
+                    guard let t = EventTime.of(record, field: timestampField) else {
+                        result.fail(record, "dedupe: timestamp_field '\(timestampField ?? "")' is not RFC 3339 or epoch milliseconds")
+                        continue
                     }
+                    time = t
                 }
                 encoder.reset()
                 switch key {

@@ -32,10 +32,6 @@ final class ReduceTransform: StatefulTransform {
         self.options = options
     }
 
-    func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
-        process(batch, from: TopicPartition(topic: "", partition: 0))
-    }
-
     func process(_ batch: consuming [PipelineRecord], from partition: TopicPartition) -> TransformResult {
         var result = TransformResult()
         let records = batch
@@ -49,15 +45,11 @@ final class ReduceTransform: StatefulTransform {
         // What can fail comes first: a failed record changes nothing.
         var time: Int64?
         if options.timeout != nil {
-            if let field = options.timestampField {
-                guard let t = EventTime.milliseconds(record[field: field]) else {
-                    result.fail(record, "reduce: timestamp_field '\(field)' is not RFC 3339 or epoch milliseconds")
-                    return
-                }
-                time = t
-            } else {
-                time = record.timestamp
+            guard let t = EventTime.of(record, field: options.timestampField) else {
+                result.fail(record, "reduce: timestamp_field '\(options.timestampField ?? "")' is not RFC 3339 or epoch milliseconds")
+                return
             }
+            time = t
         }
         let starts: Bool
         let ends: Bool

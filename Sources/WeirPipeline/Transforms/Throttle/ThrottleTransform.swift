@@ -28,24 +28,14 @@ final class ThrottleTransform: StatefulTransform {
         self.maxKeys = maxKeys
     }
 
-    func process(_ batch: consuming [PipelineRecord]) -> TransformResult {
-        process(batch, from: TopicPartition(topic: "", partition: 0))
-    }
-
     func process(_ batch: consuming [PipelineRecord], from partition: TopicPartition) -> TransformResult {
         var result = TransformResult()
         let records = batch
         states.update(partition, empty: ThrottleState.init) { state in
             for record in records {
-                let time: Int64
-                if let timestampField {
-                    guard let t = EventTime.milliseconds(record[field: timestampField]) else {
-                        result.fail(record, "throttle: timestamp_field '\(timestampField)' is not RFC 3339 or epoch milliseconds")
-                        continue
-                    }
-                    time = t
-                } else {
-                    time = record.timestamp
+                guard let time = EventTime.of(record, field: timestampField) else {
+                    result.fail(record, "throttle: timestamp_field '\(timestampField ?? "")' is not RFC 3339 or epoch milliseconds")
+                    continue
                 }
                 let start = AggregateWindow.floor(time, window)
                 let group = key.map { record[field: $0] ?? .null }
@@ -97,5 +87,11 @@ enum EventTime {
         case .string(let text)?: RFC3339.milliseconds(text)
         default: nil
         }
+    }
+    /// The record's event time: its `field` (as `milliseconds` reads it) or, without one,
+    /// its timestamp; nil when the field holds no time.
+    static func of(_ record: PipelineRecord, field: String?) -> Int64? {
+        guard let field else { return record.timestamp }
+        return milliseconds(record[field: field])
     }
 }
