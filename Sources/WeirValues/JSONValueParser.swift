@@ -10,8 +10,10 @@ public struct JSONValueParser {
         public var description: String { "\(message) at byte \(offset)" }
     }
 
-    private let bytes: UnsafeRawBufferPointer
-    private var at = 0
+    // Internal, not private: `JSONMembersReader` scans the common members itself and
+    // hands the rest (escapes, fractions, nesting) to these methods.
+    let bytes: UnsafeRawBufferPointer
+    var at = 0
     /// Objects and arrays nested deeper than this are refused, not a stack overflow.
     private static let maxDepth = 512
 
@@ -30,11 +32,11 @@ public struct JSONValueParser {
         try bytes.withUnsafeBytes { raw in Result { () throws(Failure) -> Value in try parse(raw) } }.get()
     }
 
-    private init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    private func failure(_ message: String) -> Failure { Failure(offset: at, message: message) }
+    func failure(_ message: String) -> Failure { Failure(offset: at, message: message) }
 
-    private mutating func skipSpace() {
+    mutating func skipSpace() {
         while at < bytes.count, bytes[at] == 0x20 || bytes[at] == 0x0a || bytes[at] == 0x0d || bytes[at] == 0x09 { at += 1 }
     }
 
@@ -47,7 +49,7 @@ public struct JSONValueParser {
         return value
     }
 
-    private mutating func value(depth: Int) throws(Failure) -> Value {
+    mutating func value(depth: Int) throws(Failure) -> Value {
         skipSpace()
         guard at < bytes.count else { throw failure("the text ends where a value should be") }
         switch bytes[at] {
@@ -144,7 +146,7 @@ public struct JSONValueParser {
     }
 
     /// A string starting at the opening quote.
-    private mutating func string() throws(Failure) -> String {
+    mutating func string() throws(Failure) -> String {
         at += 1
         let start = at
         // Fast path: no escapes, so the bytes are the string.
