@@ -103,17 +103,20 @@ final class BatchSplitter: Sendable {
             }
         }
 
+        /// Runs each job given; a job given before a stop still runs (its caller waits for it).
         private func loop() {
             condition.lock()
-            while !stopped {
-                guard let work = job else {
+            while true {
+                if let work = job {
+                    job = nil
+                    condition.unlock()
+                    work()
+                    condition.lock()
+                } else if stopped {
+                    break
+                } else {
                     condition.wait()
-                    continue
                 }
-                job = nil
-                condition.unlock()
-                work()
-                condition.lock()
             }
             condition.unlock()
         }
