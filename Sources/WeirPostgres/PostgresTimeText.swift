@@ -1,4 +1,5 @@
 import NIOCore
+import WeirPipeline
 
 /// Unix milliseconds written as `PostgresColumn.iso8601(millis:)` writes them, straight
 /// into a `COPY` buffer: the date worked out by arithmetic (Howard Hinnant's
@@ -10,7 +11,8 @@ enum PostgresTimeText {
     static func write(millis: Int64, into buffer: inout ByteBuffer) {
         let (seconds, remainder) = floorDivision(millis, 1000)
         let (days, secondOfDay) = floorDivision(seconds, 86_400)
-        let (year, month, day) = civil(days: days)
+        let (civilYear, civilMonth, civilDay) = CivilTime.civil(days: Int(days))
+        let (year, month, day) = (Int64(civilYear), Int64(civilMonth), Int64(civilDay))
         guard (0...9999).contains(year) else {
             var text = PostgresColumn.iso8601(millis: millis)
             _ = text.withUTF8 { buffer.writeBytes($0) }
@@ -44,18 +46,5 @@ enum PostgresTimeText {
     private static func floorDivision(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
         let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
         return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
-    }
-
-    /// Year, month and day of `days` after 1970-01-01.
-    static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -1,7 +1,7 @@
 /// Calendar arithmetic for the log-format parsers: dates to milliseconds since the epoch
 /// and back, by Howard Hinnant's days-from-civil algorithm. Pure and per line cheap,
 /// where DateFormatter costs microseconds and a lock, and `timegm` needs a `tm`.
-enum CivilTime {
+package enum CivilTime {
     /// Days from 1970-01-01 to the given proleptic Gregorian date.
     static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
@@ -51,7 +51,7 @@ enum CivilTime {
     }
 
     /// The year, month and day of a count of days from 1970-01-01.
-    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
+    package static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
