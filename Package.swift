@@ -237,7 +237,10 @@ let package = Package(
         // Against a PostgreSQL server each suite starts (Debian's postgresql-15).
         .testTarget(
             name: "WeirPostgresTests",
-            dependencies: ["WeirPostgres", "WeirPipeline", "WeirValues", "WeirLog", "WeirTestSupport", "weir"],
+            dependencies: [
+                "WeirPostgres", "WeirPipeline", "WeirValues", "WeirLog", "WeirTestSupport", "weir",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

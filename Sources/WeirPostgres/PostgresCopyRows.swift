@@ -38,47 +38,58 @@ struct PostgresCopyRows {
         refuse: (PipelineRecord, String) -> Void
     ) {
         let count = columns.count
-        let kinds = columns.map { CellKind($0.column) }
+        // What the row loop reads of each column, held apart from the column's names so
+        // that reading it copies no `String` (each copy a retain and a release, eleven
+        // columns a row, which cost as much as writing the row).
+        let plans = columns.map { Plan($0.column, $0.source) }
+        let names = columns.map { if case .field(let name) = $0.source { name } else { "" } }
         var hints = [Int](repeating: 0, count: count)
         var positions = [Int](repeating: -1, count: count)
         var computed = [Value](repeating: .null, count: count)
         var present = [Bool](repeating: true, count: count)
+        var currentPresent: [Bool] = []
         var groupOf: [[Bool]: Int] = [:]
         var buffers: [ByteBuffer] = []
         var current = -1
         written.reserveCapacity(records.count)
-        records: for (index, record) in records.enumerated() {
+        records: for index in records.indices {
+            let fields = records[index].fields
             // First where each cell comes from, and whether its column can take it.
-            for (position, (column, source)) in columns.enumerated() {
-                var value: Value?
-                switch source {
-                case .field(let name):
-                    guard let at = record.fields.index(forKey: name, hint: hints[position]) else {
+            for position in 0..<count {
+                let value: Value
+                switch plans[position].from {
+                case .field:
+                    guard let at = fields.index(forKey: names[position], hint: hints[position]) else {
                         present[position] = false
                         continue
                     }
                     hints[position] = at
                     positions[position] = at
-                    if record.fields.textBytes(at: at) == nil { value = record.fields.value(at: at) }
-                case .expression(let expression):
-                    do { computed[position] = try expression.evaluate(record.object) } catch {
-                        refuse(record, "postgres column \(column.name): \(error.message)")
+                    present[position] = true
+                    // A string held as its bytes is never refused.
+                    if fields.holdsText(at: at) { continue }
+                    value = fields.value(at: at)
+                case .expression:
+                    guard case .expression(let expression) = columns[position].source else { continue }
+                    do { computed[position] = try expression.evaluate(records[index].object) } catch {
+                        refuse(records[index], "postgres column \(columns[position].column.name): \(error.message)")
                         continue records
                     }
                     value = computed[position]
-                case .timestamp: value = .int(record.timestamp)
+                case .timestamp: value = .int(records[index].timestamp)
                 }
                 present[position] = true
-                if let value, let refusal = column.refusal(of: value) {
-                    refuse(record, "postgres: \(refusal)")
+                if plans[position].mayRefuse(value), let refusal = columns[position].column.refusal(of: value) {
+                    refuse(records[index], "postgres: \(refusal)")
                     continue records
                 }
             }
-            if current < 0 || groups[current].columns.count != count || present.contains(false) {
+            if current < 0 || present != currentPresent {
                 current = Self.group(present, &groupOf, &groups, &buffers)
+                currentPresent = present
             }
             // Then the row, into its group's buffer.
-            Self.writeRow(record, present, positions, computed, columns, kinds, into: &buffers[current])
+            Self.writeRow(records[index], fields, present, positions, computed, columns, plans, into: &buffers[current])
             written.append(index)
             if buffers[current].readableBytes >= Self.chunkBytes {
                 groups[current].chunks.append(buffers[current])
@@ -106,56 +117,71 @@ struct PostgresCopyRows {
         ByteBufferAllocator().buffer(capacity: chunkBytes + 16 * 1024)
     }
 
-    /// How a column's values are written, worked out once a batch.
-    private struct CellKind {
+    /// How a column's cells are found and written, worked out once a batch: no reference
+    /// in it, so reading it costs nothing.
+    private struct Plan {
+        enum From { case field, expression, timestamp }
+
+        let from: From
         let json: Bool
         let time: Bool
+        /// Whether `PostgresColumn.refusal(of:)` may refuse a number, a bool, an array or
+        /// an object (it never refuses null or a string).
+        let refusesNumbers: Bool
+        let refusesBools: Bool
+        let refusesCompound: Bool
 
-        init(_ column: PostgresColumn) {
+        init(_ column: PostgresColumn, _ source: PostgresSink.Source) {
+            switch source {
+            case .field: from = .field
+            case .expression: from = .expression
+            case .timestamp: from = .timestamp
+            }
             json = column.isJSON
             time = column.isTime
+            refusesNumbers = column.category == "B"
+            refusesBools = column.category == "N" || column.category == "D"
+            refusesCompound = !(column.isJSON || column.category == "S")
+        }
+
+        func mayRefuse(_ value: Value) -> Bool {
+            switch value {
+            case .null, .string: false
+            case .int, .double: refusesNumbers
+            case .bool: refusesBools
+            case .array, .object: refusesCompound
+            }
         }
     }
 
     private static func writeRow(
-        _ record: PipelineRecord, _ present: [Bool], _ positions: [Int], _ computed: [Value],
-        _ columns: [(column: PostgresColumn, source: PostgresSink.Source)], _ kinds: [CellKind], into buffer: inout ByteBuffer
+        _ record: PipelineRecord, _ fields: Fields, _ present: [Bool], _ positions: [Int], _ computed: [Value],
+        _ columns: [(column: PostgresColumn, source: PostgresSink.Source)], _ plans: [Plan], into buffer: inout ByteBuffer
     ) {
         var first = true
-        for position in columns.indices where present[position] {
+        for position in plans.indices where present[position] {
             if !first { buffer.writeInteger(UInt8(ascii: "\t")) }
             first = false
-            let column = columns[position].column
-            switch columns[position].source {
+            let plan = plans[position]
+            switch plan.from {
             case .field:
                 let at = positions[position]
-                if let bytes = record.fields.textBytes(at: at) {
-                    write(text: bytes, column, kinds[position], into: &buffer)
-                } else {
-                    write(record.fields.value(at: at), column, kinds[position], into: &buffer)
+                if !plan.json, fields.withASCIIText(at: at, { append(escaping: $0, to: &buffer) }) == true {
+                    continue
                 }
-            case .expression: write(computed[position], column, kinds[position], into: &buffer)
-            case .timestamp: write(.int(record.timestamp), column, kinds[position], into: &buffer)
+                write(fields.value(at: at), columns[position].column, plan, into: &buffer)
+            case .expression: write(computed[position], columns[position].column, plan, into: &buffer)
+            case .timestamp: write(.int(record.timestamp), columns[position].column, plan, into: &buffer)
             }
         }
         buffer.writeInteger(UInt8(ascii: "\n"))
     }
 
-    /// A string held as the bytes it was read with: copied when ASCII; otherwise decoded
-    /// first, as reading it as a `Value` would (U+FFFD for what is not UTF-8).
-    private static func write(text bytes: ArraySlice<UInt8>, _ column: PostgresColumn, _ kind: CellKind, into buffer: inout ByteBuffer) {
-        if !kind.json && Fields.isASCII(bytes) {
-            bytes.withUnsafeBufferPointer { append(escaping: $0, to: &buffer) }
-        } else {
-            write(.string(String(decoding: bytes, as: UTF8.self)), column, kind, into: &buffer)
-        }
-    }
-
     /// A value as `PostgresColumn.text(of:)` gives it; integers (and times from them)
     /// without a `String`.
-    private static func write(_ value: Value, _ column: PostgresColumn, _ kind: CellKind, into buffer: inout ByteBuffer) {
-        if !kind.json, case .int(let number) = value {
-            if kind.time { PostgresTimeText.write(millis: number, into: &buffer) } else { writeDecimal(number, into: &buffer) }
+    private static func write(_ value: Value, _ column: PostgresColumn, _ plan: Plan, into buffer: inout ByteBuffer) {
+        if !plan.json, case .int(let number) = value {
+            if plan.time { PostgresTimeText.write(millis: number, into: &buffer) } else { writeDecimal(number, into: &buffer) }
             return
         }
         guard var text = column.text(of: value) else {
@@ -192,23 +218,48 @@ struct PostgresCopyRows {
     }
 
     /// `bytes` with `\`, tab, newline and carriage return escaped (runs between them are
-    /// copied whole).
+    /// copied whole). Eight bytes at a time are passed over when none of them is below
+    /// 0x20 or a backslash (most cells: no byte to look at one by one).
     static func append(escaping bytes: UnsafeBufferPointer<UInt8>, to buffer: inout ByteBuffer) {
+        guard let base = bytes.baseAddress else { return }
+        let count = bytes.count
         var start = 0
-        for (index, byte) in bytes.enumerated() {
-            let escaped: UInt8
-            switch byte {
-            case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
-            case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
-            case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
-            case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
-            default: continue
+        var index = 0
+        while index < count {
+            while index + 8 <= count, !mayNeedEscaping(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+                index += 8
             }
-            buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[start..<index]))
-            buffer.writeInteger(UInt8(ascii: "\\"))
-            buffer.writeInteger(escaped)
-            start = index + 1
+            let stop = min(index + 8, count)
+            while index < stop {
+                let escaped: UInt8
+                switch base[index] {
+                case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
+                case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
+                case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
+                case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+                default:
+                    index += 1
+                    continue
+                }
+                buffer.writeBytes(UnsafeBufferPointer(start: base + start, count: index - start))
+                buffer.writeInteger(UInt8(ascii: "\\"))
+                buffer.writeInteger(escaped)
+                index += 1
+                start = index
+            }
         }
-        buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[start...]))
+        buffer.writeBytes(UnsafeBufferPointer(start: base + start, count: count - start))
+    }
+
+    /// Whether one of the eight bytes of `word` is below 0x20 or is a backslash (never
+    /// false when one is; true also for some words with a byte at or above 0x80).
+    @inline(__always)
+    private static func mayNeedEscaping(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let belowSpace = (word &- ones &* 0x20) & ~word & highs
+        let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+        let backslash = (backslashes &- ones) & ~backslashes & highs
+        return belowSpace | backslash != 0
     }
 }

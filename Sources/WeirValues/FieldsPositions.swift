@@ -19,4 +19,23 @@ extension Fields {
     @inlinable public func value(at position: Int) -> Value {
         entries[position].slot.value
     }
+
+    /// Whether the field at `position` is a string still held as the bytes it was read with.
+    @inlinable public func holdsText(at position: Int) -> Bool {
+        if case .text = entries[position].slot { return true }
+        return false
+    }
+
+    /// Gives `body` the bytes of the field at `position` when it is a string still held as
+    /// the bytes it was read with and they are ASCII (so exactly what decoding and encoding
+    /// again gives), and says whether it did: nil when the field is held as a `Value`,
+    /// false when its bytes are not ASCII. No copy of the bytes, no `String`.
+    @inlinable public func withASCIIText(at position: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool? {
+        guard case .text(let bytes) = entries[position].slot else { return nil }
+        return bytes.withUnsafeBufferPointer { pointer in
+            guard Self.isASCII(pointer) else { return false }
+            body(pointer)
+            return true
+        }
+    }
 }

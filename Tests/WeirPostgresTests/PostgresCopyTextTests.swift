@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 import WeirPipeline
 import WeirValues
@@ -67,5 +68,42 @@ struct PostgresCopyTextTests {
             + "x\\ry\t7\t\\N\t{\"a\":1}\t\(time)\n"
         #expect(String(decoding: rows.groups[0].text, as: UTF8.self) == full + "x\\ry\t7\t\\N\t{\"a\":1}\t\(time)\n")
         #expect(String(decoding: rows.groups[1].text, as: UTF8.self) == "c\t1\t\(time)\n")
+    }
+
+    /// What `append(escaping:)` must write, a byte at a time.
+    static func escapedByteByByte(_ bytes: [UInt8]) -> [UInt8] {
+        bytes.flatMap { byte -> [UInt8] in
+            switch byte {
+            case UInt8(ascii: "\\"): Array("\\\\".utf8)
+            case UInt8(ascii: "\t"): Array("\\t".utf8)
+            case UInt8(ascii: "\n"): Array("\\n".utf8)
+            case UInt8(ascii: "\r"): Array("\\r".utf8)
+            default: [byte]
+            }
+        }
+    }
+
+    @Test("escaping eight bytes at a time writes what escaping byte by byte writes, at any length and alignment")
+    func escapingWords() {
+        // Bytes near every edge the word test draws: the escaped ones, other control bytes,
+        // 0x1F/0x20/0x21, bytes just under and over the backslash, bytes at and above 0x80.
+        let alphabet: [UInt8] = [0x00, 0x01, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x21, 0x41, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0x9C, 0xDC, 0xFF]
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for _ in 0..<5000 {
+            let length = next(40)
+            // Mostly plain letters, as cells are, with a special byte now and then.
+            let bytes = (0..<length).map { _ in next(4) == 0 ? alphabet[next(alphabet.count)] : UInt8(ascii: "a") + UInt8(next(26)) }
+            let offset = next(8)
+            let padded = [UInt8](repeating: UInt8(ascii: "x"), count: offset) + bytes
+            var buffer = ByteBufferAllocator().buffer(capacity: 0)
+            padded.withUnsafeBufferPointer {
+                PostgresCopyRows.append(escaping: UnsafeBufferPointer(rebasing: $0[offset...]), to: &buffer)
+            }
+            #expect(Array(buffer.readableBytesView) == Self.escapedByteByByte(bytes), "\(bytes)")
+        }
     }
 }
