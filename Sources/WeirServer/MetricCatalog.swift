@@ -15,6 +15,8 @@ enum MetricCatalog {
         "weir_sink_end_to_end_latency_seconds":
             "Time from a record's timestamp to its write by the sink, observed once per batch for the batch's oldest record.",
         "weir_sink_lag_records": "Records in the sink's input topics not yet written by it.",
+        "weir_transform_state_bytes":
+            "Bytes of a stateful transform's state for one input partition, as the sink's last commit wrote it.",
         "weir_plugin_restarts_total": "Restarts of a plugin's processes (exits, hangs, bad replies).",
         "weir_pipeline_running": "1 while the pipeline runs, else 0.",
         // Partitions (appends and fsyncs counted by the log; the rest read at each scrape).
