@@ -15,6 +15,7 @@ import WeirPipeline
 /// - `GET /ready`: 200 when every pipeline runs and its sources are connected, else 503;
 ///   the JSON body lists what is not ready.
 /// - `GET /api/pipelines`: components with state, counts, rates; groups; topics.
+/// - `GET /api/graph`: the pipelines' shape (`PipelineGraph`), for the console to draw.
 /// - `GET /api/kafka`: the Kafka listener's connections and the groups of Kafka clients
 ///   (`"serving": false` when the weir serves no Kafka listener).
 /// - `GET /api/tap?component=NAME&limit=N`: records leaving the component, one JSON
@@ -68,6 +69,9 @@ public final class OperationsServer: Sendable {
         }
         router.get("/api/pipelines") { _, _ in
             json(.ok, PipelinesReport(monitor))
+        }
+        router.get("/api/graph") { _, _ in
+            json(.ok, PipelineGraph(monitor.runners.map(\.definition)))
         }
         router.get("/api/kafka") { _, _ in
             guard let report = monitor.kafka else { return json(.ok, KafkaReportBody(report: nil)) }

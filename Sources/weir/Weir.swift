@@ -8,7 +8,7 @@ struct Weir: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             TopicsCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupsCommand.self, LogCommand.self, ValidateCommand.self,
-            RunCommand.self, ServeCommand.self, TestCommand.self, PluginsCommand.self, TopCommand.self, TapCommand.self,
+            GraphCommand.self, RunCommand.self, ServeCommand.self, TestCommand.self, PluginsCommand.self, TopCommand.self, TapCommand.self,
         ]
     )
 }

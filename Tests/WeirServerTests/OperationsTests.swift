@@ -453,6 +453,23 @@ struct OperationsTests {
         #expect(weir.stop() == 0)
     }
 
+    @Test("/api/graph is the running pipelines' graph: nodes with their ranks, edges with their kinds")
+    func graph() throws {
+        let bench = PluginBench()
+        try Self.generating(bench)
+        let weir = try RunningWeir(bench)
+        let (status, object) = try weir.json("/api/graph")
+        #expect(status == 200)
+        let nodes = object["nodes"] as? [[String: Any]] ?? []
+        #expect(
+            nodes.map { "\($0["id"] ?? "") \($0["rank"] ?? "")" } == [
+                "source:gen/numbers 0", "topic:lines 1", "transform:gen/parsed 2", "sink:gen/out 3", "topic:gen.dlq 4",
+            ])
+        let edges = object["edges"] as? [[String: Any]] ?? []
+        #expect(edges.filter { $0["kind"] as? String == "dead_letter" }.count == 3)
+        #expect(weir.stop() == 0, "\(weir.stderr)")
+    }
+
     // MARK: Authentication
 
     static func tokenFile(_ bench: PluginBench, _ token: String) throws -> String {
