@@ -20,6 +20,8 @@ import WeirPipeline
 ///   (`"serving": false` when the weir serves no Kafka listener).
 /// - `GET /api/tap?component=NAME&limit=N`: records leaving the component, one JSON
 ///   line each, sampled when the rate is high, until N were sent or the run ends.
+/// - `GET /`, `/api/history`, `/api/events`: the web console (`ConsoleRoutes`), fed by
+///   a `HistorySampler` that runs as long as the server.
 ///
 /// `HTTPAccess` says which requests need a bearer token.
 public final class OperationsServer: Sendable {
@@ -27,6 +29,7 @@ public final class OperationsServer: Sendable {
     public let address: String
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
+    private let sampler: Task<Void, Never>
 
     public struct CannotListen: Error, CustomStringConvertible {
         public var description: String
@@ -38,13 +41,20 @@ public final class OperationsServer: Sendable {
         let router = Router()
         router.add(middleware: BearerTokenMiddleware(access: access))
         Self.addRoutes(to: router, monitor: monitor, exporter: exporter)
+        let history = RunHistory()
+        ConsoleRoutes.add(to: router, history: history)
         let server = try StartedServer(router: router, host: host, port: port, logger: logger, failure: "cannot serve HTTP on")
         (address, group, task) = (server.address, server.group, server.task)
+        sampler = Task { await HistorySampler(monitor: monitor, history: history).run() }
     }
+
+    deinit { sampler.cancel() }
 
     /// Stops serving: requests in progress may finish (taps end with the run) for up to
     /// 5 s, then the server is cancelled.
     public func stop() {
+        // Open event streams end with the sampler, so the graceful shutdown need not wait.
+        sampler.cancel()
         let done = DispatchSemaphore(value: 0)
         Task { [group, task] in
             await group.triggerGracefulShutdown()

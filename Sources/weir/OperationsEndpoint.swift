@@ -31,7 +31,7 @@ enum OperationsEndpoint {
         let guarded =
             access.token == nil
             ? "" : access.openProbes ? " (the API asks for the bearer token)" : " (every path asks for the bearer token)"
-        printError("weir: serving /metrics, /health, /ready and /api on http://\(server.address)\(guarded)")
+        printError("weir: serving the web console, /metrics, /health, /ready and /api on http://\(server.address)\(guarded)")
         return server
     }
 
