@@ -75,6 +75,8 @@ final class PostgresSink: SinkOutput {
     /// batch (about 5 MB of `COPY` text for access-log rows) make 50 commits a million
     /// rows instead of 250, while the rows and their offsets still commit together.
     var batchRecords: Int? { 20_000 }
+    /// The server stores a batch's rows while the member parses its next one.
+    var waitsOnServer: Bool { true }
     private var component: String { setup.options.id }
 
     init(setup: SinkSetup) throws {

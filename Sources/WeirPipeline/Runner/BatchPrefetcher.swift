@@ -5,7 +5,9 @@ import WeirLog
 
 /// Reads a sink member's next batch on a thread of its own while the member transforms
 /// and writes the current one: fetching, CRC checks and (for gzip topics) inflating
-/// overlap the transforms instead of coming before them.
+/// overlap the transforms instead of coming before them. `Batch` is what the reading
+/// gives: the batch as read, or (for an output that waits on a server) the batch read and
+/// transformed, so that the transforms overlap the wait.
 ///
 /// It holds at most one batch, asked for with `prefetch` and taken with `take` when the
 /// member comes to read that partition from that position. Only the member that owns it
@@ -14,15 +16,15 @@ import WeirLog
 /// repeat a record. A batch not taken (another partition came first, the group
 /// rebalanced, the member ends) is dropped, and with it any error it met: the member
 /// reads again inline and meets the error there, if it is still there.
-final class BatchPrefetcher: @unchecked Sendable {
+final class BatchPrefetcher<Batch>: @unchecked Sendable {
     // unchecked: `slot`, `started` and `stopped` are behind `condition`; `read` is Sendable.
-    typealias Read = @Sendable (BatchRequest, _ cancelled: () -> Bool) throws -> FetchedBatch
+    typealias Read = @Sendable (BatchRequest, _ cancelled: () -> Bool) throws -> Batch
 
     private enum Slot {
         case empty
         case pending(BatchRequest)
         case reading(BatchRequest)
-        case read(BatchRequest, Result<FetchedBatch, any Error>)
+        case read(BatchRequest, Result<Batch, any Error>)
 
         var request: BatchRequest? {
             switch self {
@@ -72,7 +74,7 @@ final class BatchPrefetcher: @unchecked Sendable {
     /// partition is read). Waits for it if it is still being read; its error, if it met one,
     /// is the error an inline read would throw. Returns nil — and drops what is held — for
     /// any other batch: the member then reads inline.
-    func take(_ request: BatchRequest) -> Result<FetchedBatch, any Error>? {
+    func take(_ request: BatchRequest) -> Result<Batch, any Error>? {
         condition.withLock {
             guard let held = slot.request else { return nil }
             guard

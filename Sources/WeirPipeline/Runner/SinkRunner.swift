@@ -190,7 +190,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             checkpoint.group = sink.group
             return recreated
         }
-        let prefetching = Self.prefetches(topics, members: memberCount)
+        let prefetching = transformsAhead || Self.prefetches(topics, members: memberCount)
         var members: [String] = []
         for _ in 0..<memberCount {
             // Members hand their partitions over when the group rebalances (Kafka clients
@@ -236,8 +236,10 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
     ) throws {
         let prefetcher =
             prefetching
-            ? BatchPrefetcher(name: "weir.sink.\(sink.id).prefetch") { [batchSize] request, cancelled in
-                try FetchedBatch(reading: request, limit: batchSize, cancelled: cancelled)
+            ? BatchPrefetcher<PreparedBatch>(name: "weir.sink.\(sink.id).prefetch") { [self] request, cancelled in
+                var fetched = try FetchedBatch(reading: request, limit: batchSize, cancelled: cancelled)
+                guard transformsAhead, !cancelled() else { return PreparedBatch(fetched: fetched) }
+                return PreparedBatch(fetched: fetched, ahead: graph.runAhead(fetched.records(), from: request.key))
             } : nil
         // However the member ends (finished, aborted, failed), nothing it prefetched outlives it.
         defer { prefetcher?.stop() }
@@ -408,13 +410,15 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
     /// Reads one batch (or takes it from `prefetcher`), transforms it, writes it and commits.
     /// The reader moves on only when the batch is committed. While the batch is transformed
     /// and written, `prefetcher` reads the one after: `upNext` (the next partition the
-    /// member reads), or else this partition's next batch.
+    /// member reads), or else this partition's next batch (and transforms it, when the
+    /// output `transformsAhead`).
     private func step(
         _ key: TopicPartition, reader committedReader: inout PartitionReader, end: Int64, abort: StopFlag,
-        prefetcher: BatchPrefetcher?, upNext: BatchRequest?
+        prefetcher: BatchPrefetcher<PreparedBatch>?, upNext: BatchRequest?
     ) throws {
         let request = BatchRequest(key: key, reader: committedReader, end: end)
-        var fetched = try prefetcher?.take(request)?.get() ?? FetchedBatch(reading: request, limit: batchSize)
+        let prepared = try prefetcher?.take(request)?.get() ?? PreparedBatch(fetched: FetchedBatch(reading: request, limit: batchSize))
+        var fetched = prepared.fetched
         let reader = fetched.reader
         if let prefetcher, let next = upNext ?? (reader.position < end ? BatchRequest(key: key, reader: reader, end: end) : nil) {
             prefetcher.prefetch(next)
@@ -434,7 +438,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             (count, oldest, failedUpstream) = (batch.count, batch.oldestTimestamp, 0)
             write = { checkpoint in try batch.withValueLines { try direct.write(values: $0, checkpoint: &checkpoint) } }
         } else {
-            let result = try graph.process(fetched.records(), from: key)
+            let result = try prepared.ahead.map { try graph.process($0) } ?? graph.process(fetched.records(), from: key)
             // (DeadLetters logs them, rate-limited per component and reason.)
             for failure in result.failures where failure.onError != "drop" {
                 deadLetters.add(failure.record, reason: failure.reason, component: failure.transform)
@@ -497,6 +501,13 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
         progress.withLock { $0[key]?.written = next }
         moved.signal()
     }
+
+    /// Whether members read their next batch and run its transforms that keep no state
+    /// (`TransformGraph.runAhead`) while they write the current one: for an output that
+    /// mostly waits on a server (the postgres sink parsing its next rows while the database
+    /// stores these), and before a transform that keeps state (an `aggregate` counting one
+    /// batch while the next is parsed). BENCHMARKS.md has both.
+    var transformsAhead: Bool { !graph.aheadable.isEmpty && (output.waitsOnServer || !graph.stateful.isEmpty) }
 
     /// Whether members read their next batch while the current one is transformed (a
     /// `BatchPrefetcher` each): when a topic they read is compressed and a core is left

@@ -22,6 +22,8 @@ struct TransformGraph {
     /// Large batches of transforms that handle each record on its own go through it in
     /// two halves at once.
     let splitter = BatchSplitter()
+    /// The transforms `runAhead` runs.
+    let aheadable: Set<String>
 
     struct Result {
         var records: [PipelineRecord] = []
@@ -71,6 +73,7 @@ struct TransformGraph {
         }
         self.transforms = transforms
         stateful = transforms.compactMapValues { $0 as? any StatefulTransform }
+        aheadable = Self.aheadable(transforms, definition, producerOf: producerOf)
         self.topics = topics.sorted()
     }
 
@@ -127,7 +130,15 @@ struct TransformGraph {
     /// What reaches the wanted outputs from `batch`, read from `topic`. A failure in a
     /// transform whose `on_error` is `fail` stops the run (before the batch is committed).
     func process(_ batch: consuming [PipelineRecord], from partition: TopicPartition) throws -> Result {
-        let result = evaluate(injecting: batch, at: partition.topic, partition: partition)
+        try checked(evaluate(injecting: batch, at: partition.topic, partition: partition))
+    }
+
+    /// The same for a batch whose first transforms ran ahead (`runAhead`).
+    func process(_ ahead: Ahead) throws -> Result {
+        try checked(evaluate(ahead))
+    }
+
+    private func checked(_ result: Result) throws -> Result {
         if let fatal = result.fatal { throw Stop(description: fatal) }
         if let fatal = result.failures.first(where: { $0.onError == "fail" }) {
             throw Stop(description: "transform '\(fatal.transform)' (on_error: fail): \(fatal.reason)")
@@ -144,59 +155,156 @@ struct TransformGraph {
     /// Stateful transforms keep the state of `partition` (by default, partition 0 of
     /// `point`: `weir test`'s input).
     func evaluate(injecting batch: consuming [PipelineRecord], at point: String, partition: TopicPartition? = nil) -> Result {
-        let partition = partition ?? TopicPartition(topic: point, partition: 0)
+        var evaluation = Evaluation(graph: self, point: point, partition: partition, injected: batch)
+        return evaluation.wantedResult()
+    }
+
+    /// What reaches the wanted outputs from `ahead`: a batch read from `ahead.topic` whose
+    /// transforms that keep no state ran already (`runAhead`); the others run now.
+    func evaluate(_ ahead: Ahead) -> Result {
+        var evaluation = Evaluation(graph: self, point: ahead.topic, partition: ahead.partition, injected: ahead.batch)
+        evaluation.made = ahead.made
+        evaluation.ran = ahead.ran
+        evaluation.result.failures = ahead.failures
+        evaluation.result.fatal = ahead.fatal
+        return evaluation.wantedResult()
+    }
+
+    /// A batch read from a topic, through the transforms that can run before its turn: on
+    /// a member's prefetch thread while the member writes the batch before it. Only
+    /// transforms that keep no state run (`aheadable`), so an `Ahead` dropped untaken
+    /// (a rebalance) changed nothing that a checkpoint holds; their counters and taps saw
+    /// it, though, and see its records again when it is read again.
+    struct Ahead {
+        var topic: String
+        var partition: TopicPartition
+        /// What the transforms that ran made, not yet taken.
+        var made: [String: [PipelineRecord]] = [:]
+        var ran: Set<String> = []
+        var failures: [Failure] = []
+        var fatal: String?
+        /// The batch itself when something that did not run reads its topic.
+        var batch: [PipelineRecord] = []
+    }
+
+    /// `batch`, read from `partition`, through every transform in `aheadable`.
+    func runAhead(_ batch: consuming [PipelineRecord], from partition: TopicPartition) -> Ahead {
+        var evaluation = Evaluation(graph: self, point: partition.topic, partition: partition, injected: batch)
+        for component in definition.components where aheadable.contains(component.id) {
+            evaluation.run(component.id)
+        }
+        return Ahead(
+            topic: partition.topic, partition: partition, made: evaluation.made, ran: evaluation.ran,
+            failures: evaluation.result.failures, fatal: evaluation.result.fatal, batch: evaluation.injected)
+    }
+
+    /// The transforms that keep no state and read only topics and such transforms: what
+    /// `runAhead` runs.
+    static func aheadable(_ transforms: [String: any RecordTransform], _ definition: PipelineDefinition, producerOf: [String: String])
+        -> Set<String>
+    {
+        var found = Set<String>()
+        var grew = true
+        while grew {
+            grew = false
+            for (id, transform) in transforms where !found.contains(id) && !(transform is any StatefulTransform) {
+                let inputs = definition.component(id)?.inputs ?? []
+                if inputs.allSatisfy({ producerOf[$0].map(found.contains) ?? true }) {
+                    found.insert(id)
+                    grew = true
+                }
+            }
+        }
+        return found
+    }
+
+    /// One evaluation of the graph: the outputs made and not yet taken, the transforms
+    /// that ran, how many readers of each output are still to read it.
+    private struct Evaluation {
+        let graph: TransformGraph
+        let point: String
+        let partition: TopicPartition
+        var injected: [PipelineRecord]
         var result = Result()
-        var injected = batch
-        // Outputs made and not yet taken, by name (`<transform>` or `<route>.<case>`).
+        /// Outputs made and not yet taken, by name (`<transform>` or `<route>.<case>`).
         var made: [String: [PipelineRecord]] = [:]
         var ran = Set<String>()
-        // How many readers of each output are still to read it.
         var readers: [String: Int] = [:]
-        for id in transforms.keys { for input in definition.component(id)?.inputs ?? [] { readers[input, default: 0] += 1 } }
-        for name in wanted { readers[name, default: 0] += 1 }
-        func take(_ name: String, from records: inout [PipelineRecord]) -> [PipelineRecord] {
+
+        init(graph: TransformGraph, point: String, partition: TopicPartition?, injected: consuming [PipelineRecord]) {
+            self.graph = graph
+            self.point = point
+            self.partition = partition ?? TopicPartition(topic: point, partition: 0)
+            self.injected = injected
+            for id in graph.transforms.keys {
+                for input in graph.definition.component(id)?.inputs ?? [] { readers[input, default: 0] += 1 }
+            }
+            for name in graph.wanted { readers[name, default: 0] += 1 }
+        }
+
+        mutating func wantedResult() -> Result {
+            let wanted = graph.wanted
+            result.records = wanted.count == 1 ? records(of: wanted[0]) : wanted.flatMap { records(of: $0) }
+            return result
+        }
+
+        private mutating func take(_ name: String, from records: inout [PipelineRecord]) -> [PipelineRecord] {
             readers[name, default: 1] -= 1
             guard readers[name, default: 0] <= 0 else { return records }
             defer { records = [] }
             return records
         }
-        func records(of input: String) -> [PipelineRecord] {
-            if definition.topics[input] != nil { return input == point ? take(input, from: &injected) : [] }
-            guard let id = producerOf[input] else { return [] }
-            if !ran.contains(id), let transform = transforms[id], let component = definition.component(id) {
-                ran.insert(id)
-                let inputs: [PipelineRecord] =
-                    if id == point {
-                        injected
-                    } else if component.inputs.count == 1 {
-                        records(of: component.inputs[0])
-                    } else {
-                        component.inputs.flatMap { records(of: $0) }
-                    }
-                let count = inputs.count
-                let output =
-                    if let stateful = stateful[id] {
-                        stateful.process(inputs, from: partition)
-                    } else {
-                        splitter.process(inputs, with: transform)
-                    }
-                if let stats = stats[id] {
-                    let sent = output.outputs.values.reduce(0) { $0 + $1.count }
-                    stats.add(received: count, sent: sent, errors: output.failures.count)
-                    if stats.tap.isListening { stats.tap.offer(output.outputs.values.flatMap { $0 }) }
-                }
-                result.failures += output.failures.map {
-                    Failure(record: $0.record, transform: id, reason: $0.reason, onError: component.onError)
-                }
-                if let fatal = output.fatal { result.fatal = result.fatal ?? "transform '\(id)': \(fatal)" }
-                for (name, records) in output.outputs { made[name.isEmpty ? id : "\(id).\(name)"] = records }
+
+        mutating func records(of input: String) -> [PipelineRecord] {
+            if graph.definition.topics[input] != nil {
+                guard input == point else { return [] }
+                var batch = injected
+                injected = []
+                let taken = take(input, from: &batch)
+                injected = batch
+                return taken
             }
+            guard let id = graph.producerOf[input] else { return [] }
+            run(id)
             var records = made.removeValue(forKey: input) ?? []
             let taken = take(input, from: &records)
             if !records.isEmpty { made[input] = records }
             return taken
         }
-        result.records = wanted.count == 1 ? records(of: wanted[0]) : wanted.flatMap { records(of: $0) }
-        return result
+
+        /// Runs transform `id` on its inputs, once.
+        mutating func run(_ id: String) {
+            guard !ran.contains(id), let transform = graph.transforms[id], let component = graph.definition.component(id) else {
+                return
+            }
+            ran.insert(id)
+            let inputs: [PipelineRecord]
+            if id == point {
+                // Given to this transform (`weir test`'s `at`), which nothing else reads.
+                inputs = injected
+                injected = []
+            } else if component.inputs.count == 1 {
+                inputs = records(of: component.inputs[0])
+            } else {
+                inputs = component.inputs.flatMap { records(of: $0) }
+            }
+            let count = inputs.count
+            let output =
+                if let stateful = graph.stateful[id] {
+                    stateful.process(inputs, from: partition)
+                } else {
+                    graph.splitter.process(inputs, with: transform)
+                }
+            if let stats = graph.stats[id] {
+                let sent = output.outputs.values.reduce(0) { $0 + $1.count }
+                stats.add(received: count, sent: sent, errors: output.failures.count)
+                if stats.tap.isListening { stats.tap.offer(output.outputs.values.flatMap { $0 }) }
+            }
+            result.failures += output.failures.map {
+                Failure(record: $0.record, transform: id, reason: $0.reason, onError: component.onError)
+            }
+            if let fatal = output.fatal { result.fatal = result.fatal ?? "transform '\(id)': \(fatal)" }
+            for (name, records) in output.outputs { made[name.isEmpty ? id : "\(id).\(name)"] = records }
+        }
     }
 }

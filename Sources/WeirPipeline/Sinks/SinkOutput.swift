@@ -36,6 +36,11 @@ public protocol SinkOutput: AnyObject {
     /// The most records a batch read for it holds (nil: the runner's 4,000): an output
     /// paying a fixed cost per batch (a database's transaction and its fsync) asks for more.
     var batchRecords: Int? { get }
+    /// `write` mostly waits for a server (a database storing the rows): a member then
+    /// transforms its next batch while it writes this one, when its transforms keep no
+    /// state (a transformed batch the member does not take is dropped, as a prefetched
+    /// one is, and read and transformed again).
+    var waitsOnServer: Bool { get }
 }
 
 /// The durable half of a commit, run without the output's lock.
@@ -49,6 +54,7 @@ extension SinkOutput {
     public var writesConcurrently: Bool { false }
     public var outputOffsets: [TopicPartition: Int64]? { nil }
     public var batchRecords: Int? { nil }
+    public var waitsOnServer: Bool { false }
     public func write(_ records: [PipelineRecord], input: TopicPartition, next: Int64, checkpoint: inout SinkCheckpoint) throws {
         try write(records, checkpoint: &checkpoint)
     }
