@@ -548,7 +548,16 @@ enum ConsoleScript {
           await pollPipelines();
           render();
           connectEvents();
-          setInterval(pollPipelines, 5000);
+          schedulePolls(Date.now());
+        }
+
+        /// Every 5 seconds; every second while weir has not listed the topics the graph
+        /// draws yet (its snapshot lags the start by a moment), for the first 15 seconds,
+        /// so the page does not say "no topics" for 5 seconds after weir starts.
+        function schedulePolls(started) {
+          const topicsDrawn = [...state.nodes.values()].some((view) => view.node.kind === "topic");
+          const waiting = topicsDrawn && state.report && state.report.topics.length === 0 && Date.now() - started < 15000;
+          setTimeout(async () => { await pollPipelines(); schedulePolls(started); }, waiting ? 1000 : 5000);
         }
 
         start();
