@@ -49,6 +49,7 @@ parser.add_argument("--sink", required=True, help="node id of the file sink")
 parser.add_argument("--output", required=True, help="the file the sink writes")
 parser.add_argument("--expected-lines", type=int, required=True, help="lines the sink has written once all is through")
 parser.add_argument("--tailed-lines", type=int, required=True, help="lines in the tailed file once all are appended")
+parser.add_argument("--dead-lettering", required=True, help="node id of a transform that dead-letters some of the appended lines")
 args = parser.parse_args()
 
 failures = []
@@ -481,6 +482,29 @@ def main():
                    [f"the sink's data-sent never rose above 0 ({sink_peak})"])
         except TimeoutError as error:
             report("the sink's lag returns to 0 and its rate rose", [str(error), f"lag shown {sink_lag(driver)!r}"])
+
+        # The transform that dead-lettered lines stands out: a flag, the alert class, a badge
+        # in words (not colour alone), and an entry in the alerts list.
+        try:
+            wait_for(f"{args.dead_lettering} is flagged for its dead letters", lambda: "dead_letters" in (
+                node_attribute(driver, args.dead_lettering, "data-flags") or ""), 30)
+            flagged = driver.execute_script(
+                "const g = document.querySelector(`svg#graph g.node[data-id=\"${arguments[0]}\"]`);"
+                "const badge = g.querySelector('text.badge');"
+                "const alert = document.querySelector(`ul#alerts li[data-node=\"${arguments[0]}\"]`);"
+                "return {alert: g.classList.contains('alert'), badge: badge ? badge.textContent : '',"
+                " listed: alert ? alert.textContent : ''};", args.dead_lettering)
+            problems = []
+            if not flagged["alert"]:
+                problems.append("its node lacks the alert class")
+            # The badge is short ("DLQ 3/min"); the alerts list may say it in full.
+            if "DLQ" not in flagged["badge"] and "dead letter" not in flagged["badge"]:
+                problems.append(f"its badge says {flagged['badge']!r}, not its dead letters")
+            if "DLQ" not in flagged["listed"] and "dead letter" not in flagged["listed"]:
+                problems.append(f"ul#alerts lists it as {flagged['listed']!r}")
+            report("a component that dead-letters stands out, in words too", problems)
+        except TimeoutError as error:
+            report("a component that dead-letters stands out, in words too", [str(error)])
 
         # The tap shows what the sink wrote: each record shown is a line of its output.
         try:

@@ -23,7 +23,11 @@ struct ConsoleBrowserTests {
         let bench = PluginBench()
         let log = try Data(contentsOf: URL(fileURLWithPath: Paths.loghub + "/OpenSSH_2k.log"))
         // Lines with their CR (the tail source drops it); the last one gets its newline.
-        let lines = log.split(separator: 0x0a, omittingEmptySubsequences: false).filter { !$0.isEmpty }.map { Data($0) + Data([0x0a]) }
+        // Three lines at the end that are not sshd's: the parser refuses them (dead letters),
+        // and its node must say so.
+        let lines =
+            log.split(separator: 0x0a, omittingEmptySubsequences: false).filter { !$0.isEmpty }.map { Data($0) + Data([0x0a]) }
+            + (1...3).map { Data("not a line of sshd's \($0)\n".utf8) }
         let tailed = bench.root + "/auth.log"
         try Data(lines.prefix(Self.startLines).joined()).write(to: URL(fileURLWithPath: tailed))
         try bench.write(try String(contentsOfFile: Paths.packageRoot + "/pipelines/ssh-audit.yaml", encoding: .utf8))
@@ -38,6 +42,7 @@ struct ConsoleBrowserTests {
         let nodes = definition.components.map { "\($0.kind.rawValue):\(definition.name)/\($0.id)" }
         let source = try #require(definition.components.first { $0.kind == .source && $0.type == "tail" })
         let sink = try #require(definition.components.first { $0.kind == .sink && $0.type == "file" })
+        let parser = try #require(definition.components.first { $0.kind == .transform && $0.type == "parse_regex" })
 
         signal(SIGPIPE, SIG_IGN)  // a script that died makes writing to it an error, not the end of the tests
         let weir = try RunningWeir(bench, environment: environment)
@@ -48,6 +53,7 @@ struct ConsoleBrowserTests {
                 "python3", "-u", Self.script, "--url", weir.url, "--components", nodes.joined(separator: ","),
                 "--source", "source:\(definition.name)/\(source.id)", "--sink", "sink:\(definition.name)/\(sink.id)",
                 "--output", output, "--expected-lines", "\(expected)", "--tailed-lines", "\(lines.count)",
+                "--dead-lettering", "transform:\(definition.name)/\(parser.id)",
             ],
             environment: ["WEIR_CONSOLE_SCREENSHOTS": screenshots])
         let errors = DataReader(browser.stderr)
