@@ -1,10 +1,15 @@
+import Foundation
 import Glibc
 
 /// Who may use the HTTP endpoint of `weir run --http`.
 ///
 /// - A token, once given, is asked of every request as `Authorization: Bearer TOKEN`,
 ///   except `/metrics`, `/health` and `/ready` when `openProbes` (`--http-open-metrics`).
-/// - Without a token, loopback (127.0.0.0/8, ::1, `localhost`) serves everyone on the
+/// - Users, once given (`--http-users FILE`, the Kafka listener's users file format), are
+///   asked as `Authorization: Basic` (a user and password: what a browser asks a person
+///   for, so the web console opens off loopback), with the same exceptions; a token and
+///   users together accept either.
+/// - With neither, loopback (127.0.0.0/8, ::1, `localhost`) serves everyone on the
 ///   machine, as before; any other address is refused unless `--insecure-no-auth` says
 ///   to serve it without authentication, which logs `warning` at start.
 public struct HTTPAccess: Sendable, Equatable {
@@ -14,6 +19,18 @@ public struct HTTPAccess: Sendable, Equatable {
     public var openProbes: Bool
     /// What to log at start (serving off loopback without authentication).
     public var warning: String?
+    /// The users whose password opens it by `Authorization: Basic`; nil when none.
+    public var users: HTTPUsers? = nil
+
+    public init(token: String?, openProbes: Bool, warning: String?, users: HTTPUsers? = nil) {
+        self.token = token
+        self.openProbes = openProbes
+        self.warning = warning
+        self.users = users
+    }
+
+    /// Whether any authentication is asked.
+    public var asks: Bool { token != nil || users != nil }
 
     /// The paths `openProbes` leaves open.
     static let probePaths: Set<String> = ["/metrics", "/health", "/ready"]
@@ -25,13 +42,16 @@ public struct HTTPAccess: Sendable, Equatable {
 
     /// The access for serving on `host`: a token given is always enforced; off loopback
     /// one is required unless `insecureNoAuth`.
-    public static func decide(host: String, token: String?, insecureNoAuth: Bool, openProbes: Bool) throws(Refused) -> HTTPAccess {
-        if let token { return HTTPAccess(token: token, openProbes: openProbes, warning: nil) }
+    public static func decide(host: String, token: String?, users: HTTPUsers? = nil, insecureNoAuth: Bool, openProbes: Bool)
+        throws(Refused) -> HTTPAccess
+    {
+        if token != nil || users != nil { return HTTPAccess(token: token, openProbes: openProbes, warning: nil, users: users) }
         if isLoopback(host) { return HTTPAccess(token: nil, openProbes: true, warning: nil) }
         guard insecureNoAuth else {
             throw Refused(
                 description: "--http on \(host) is beyond loopback and would serve the records to anyone who reaches it: "
-                    + "give a token (--http-token-file PATH or $WEIR_HTTP_TOKEN) or, to serve without one, --insecure-no-auth")
+                    + "give users (--http-users FILE) or a token (--http-token-file PATH or $WEIR_HTTP_TOKEN) or, to serve without either, --insecure-no-auth"
+            )
         }
         return HTTPAccess(
             token: nil, openProbes: true,
@@ -59,10 +79,20 @@ public struct HTTPAccess: Sendable, Equatable {
 
     /// Whether a request for `path` with this `Authorization` header may be answered.
     func allows(path: String, authorization: String?) -> Bool {
-        guard let token else { return true }
+        guard asks else { return true }
         if openProbes && Self.probePaths.contains(path) { return true }
-        guard let authorization, authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { return false }
-        return Self.constantTimeEquals(Array(authorization.utf8.dropFirst(7)), Array(token.utf8))
+        guard let authorization else { return false }
+        let scheme = authorization.prefix { $0 != " " }.lowercased()
+        let credentials = authorization.drop { $0 != " " }.drop { $0 == " " }
+        if scheme == "bearer", let token {
+            return Self.constantTimeEquals(Array(credentials.utf8), Array(token.utf8))
+        }
+        if scheme == "basic", let users, let decoded = Data(base64Encoded: String(credentials)) {
+            // `user:password`, the user without a colon (RFC 7617).
+            guard let colon = decoded.firstIndex(of: UInt8(ascii: ":")) else { return false }
+            return users.check(String(decoding: decoded[..<colon], as: UTF8.self), Array(decoded[(colon + 1)...]))
+        }
+        return false
     }
 
     /// Compares in time that depends only on `expected`'s length, not on where the two

@@ -8,13 +8,13 @@ import WeirServer
 enum OperationsEndpoint {
     /// Who may use the endpoint (`HTTPAccess`); one line and exit 1 if it must not start.
     static func access(
-        for address: HTTPAddress, token: HTTPTokenOption, insecureNoAuth: Bool, openProbes: Bool, logger: Logger,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        for address: HTTPAddress, token: HTTPTokenOption, users: HTTPUsers? = nil, insecureNoAuth: Bool,
+        openProbes: Bool, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> HTTPAccess {
         do {
             let access = try HTTPAccess.decide(
-                host: address.host, token: try token.tokenOrExit(environment: environment), insecureNoAuth: insecureNoAuth,
-                openProbes: openProbes)
+                host: address.host, token: try token.tokenOrExit(environment: environment), users: users,
+                insecureNoAuth: insecureNoAuth, openProbes: openProbes)
             if let warning = access.warning { logger.warning("\(warning)") }
             return access
         } catch let error as HTTPAccess.Refused {
@@ -28,9 +28,9 @@ enum OperationsEndpoint {
         let exporter = MetricsExporter.bootstrap(monitor: monitor)
         let server = try OperationsServer(
             host: address.host, port: address.port, access: access, monitor: monitor, exporter: exporter, logger: logger)
-        let guarded =
-            access.token == nil
-            ? "" : access.openProbes ? " (the API asks for the bearer token)" : " (every path asks for the bearer token)"
+        let asked = [access.users == nil ? nil : "a user of --http-users", access.token == nil ? nil : "the bearer token"]
+            .compactMap { $0 }.joined(separator: " or ")
+        let guarded = !access.asks ? "" : access.openProbes ? " (the API asks for \(asked))" : " (every path asks for \(asked))"
         printError("weir: serving the web console, /metrics, /health, /ready and /api on http://\(server.address)\(guarded)")
         return server
     }

@@ -33,18 +33,19 @@ struct RunCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Serve /metrics, /health, /ready and the API (for weir top and weir tap) on this address; a bare port listens on 127.0.0.1. "
-                + "Beyond loopback it needs a token (--http-token-file or $WEIR_HTTP_TOKEN) or --insecure-no-auth.",
+                + "Beyond loopback it needs users (--http-users) or a token (--http-token-file or $WEIR_HTTP_TOKEN) or --insecure-no-auth.",
             valueName: "addr:port"))
     var http: HTTPAddress?
     @OptionGroup var httpToken: HTTPTokenOption
+    @OptionGroup var httpUsers: HTTPUsersOption
     @Flag(help: "With --http or --kafka beyond loopback and no authentication: serve anyway (logs a warning).")
     var insecureNoAuth = false
     @Flag(help: "With a token: /metrics, /health and /ready answer without it (the API still asks it).")
     var httpOpenMetrics = false
 
     func validate() throws {
-        if http == nil && (httpToken.file != nil || httpOpenMetrics) {
-            throw ValidationError("--http-token-file and --http-open-metrics go with --http")
+        if http == nil && (httpToken.file != nil || httpUsers.file != nil || httpOpenMetrics) {
+            throw ValidationError("--http-token-file, --http-users and --http-open-metrics go with --http")
         }
         if http == nil && kafkaOptions.kafka == nil && insecureNoAuth {
             throw ValidationError("--insecure-no-auth can only go with --http or --kafka")
@@ -65,7 +66,8 @@ struct RunCommand: AsyncParsableCommand {
         // Decided before anything else: a refused endpoint starts nothing.
         let access = try http.map {
             try OperationsEndpoint.access(
-                for: $0, token: httpToken, insecureNoAuth: insecureNoAuth, openProbes: httpOpenMetrics, logger: global.logger)
+                for: $0, token: httpToken, users: try httpUsers.usersOrExit(), insecureNoAuth: insecureNoAuth, openProbes: httpOpenMetrics,
+                logger: global.logger)
         }
         try kafkaOptions.checkAccess(insecureNoAuth: insecureNoAuth, logger: global.logger)
         let (definitions, registry) = try loadAll()

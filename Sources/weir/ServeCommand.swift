@@ -24,6 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "addr:port"))
     var http: HTTPAddress?
     @OptionGroup var httpToken: HTTPTokenOption
+    @OptionGroup var httpUsers: HTTPUsersOption
     @Flag(help: "With a token: /metrics, /health and /ready answer without it.")
     var httpOpenMetrics = false
     @Flag(help: "With --kafka or --http beyond loopback and no authentication: serve anyway (logs a warning).")
@@ -42,7 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
         try kafkaOptions.checkAccess(insecureNoAuth: insecureNoAuth, logger: logger)
         let access = try http.map {
             try OperationsEndpoint.access(
-                for: $0, token: httpToken, insecureNoAuth: insecureNoAuth, openProbes: httpOpenMetrics, logger: logger)
+                for: $0, token: httpToken, users: try httpUsers.usersOrExit(), insecureNoAuth: insecureNoAuth, openProbes: httpOpenMetrics,
+                logger: logger)
         }
         let monitor = http.map { _ in RunMonitor() }
         let server = try http.map { try OperationsEndpoint.start(on: $0, access: access!, monitor: monitor!, logger: logger) }

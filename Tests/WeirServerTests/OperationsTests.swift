@@ -597,7 +597,8 @@ struct OperationsTests {
             #expect(refused.status == 1)
             #expect(
                 refused.stderr == "weir: --http on \(host) is beyond loopback and would serve the records to anyone who reaches it: "
-                    + "give a token (--http-token-file PATH or $WEIR_HTTP_TOKEN) or, to serve without one, --insecure-no-auth\n")
+                    + "give users (--http-users FILE) or a token (--http-token-file PATH or $WEIR_HTTP_TOKEN) or, to serve without either, --insecure-no-auth\n"
+            )
 
             // Past the decision, the missing file stops it.
             let token = try Self.runWithoutPipeline(["--http", address], environment: ["WEIR_HTTP_TOKEN": "s3cret"])

@@ -14,11 +14,16 @@ package final class RunningWeir {
     package let errors: String
     /// The bearer token this side sends (when the run was given one).
     package let token: String?
+    /// The `Authorization` header this side sends: `authorization` given, else the token's.
+    package let authorization: String?
     private var status: Int32?
 
-    package init(_ bench: PluginBench, extra: [String] = [], token: String? = nil, environment: [String: String] = [:]) throws {
+    package init(
+        _ bench: PluginBench, extra: [String] = [], token: String? = nil, authorization: String? = nil, environment: [String: String] = [:]
+    ) throws {
         errors = bench.root + "/weir.err"
         self.token = token
+        self.authorization = authorization ?? token.map { "Bearer \($0)" }
         let arguments = (["run", "--quiet", "--http", "0", "--data-dir", bench.data] + extra + [bench.pipeline]).joined(separator: " ")
         child = try ChildProcess("/bin/sh", ["-c", "exec \(Paths.weir) \(arguments) 2> \(errors)"], environment: environment)
         let errors = self.errors
@@ -60,7 +65,7 @@ package final class RunningWeir {
 
     /// GETs `path` (with the token, if any): status and body.
     package func get(_ path: String) throws -> (status: Int, body: Data) {
-        try httpGet(url + path, authorization: token.map { "Bearer \($0)" })
+        try httpGet(url + path, authorization: authorization)
     }
 
     /// GETs `path` with this `Authorization` header (nil: none).

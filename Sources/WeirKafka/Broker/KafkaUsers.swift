@@ -58,6 +58,13 @@ public struct KafkaUsers: Sendable {
         credentials[user]
     }
 
+    /// Whether `password` is `user`'s (a key derivation, whether the user exists or not,
+    /// so the time of the answer does not tell which users exist).
+    public func authenticate(user: String, password: [UInt8]) -> Bool {
+        let credential = credentials[user] ?? ScramSHA256.madeUpCredential(for: user)
+        return credential.matches(password: password) && credentials[user] != nil
+    }
+
     /// Whether the SASL/PLAIN message (`authzid NUL user NUL password`) names a known user
     /// with its password (and, if given, authorizes as that same user). Returns the user.
     func authenticatePlain(_ message: [UInt8]) -> String? {
@@ -65,11 +72,7 @@ public struct KafkaUsers: Sendable {
         guard parts.count == 3 else { return nil }
         let user = String(decoding: parts[1], as: UTF8.self)
         let authorizationID = String(decoding: parts[0], as: UTF8.self)
-        // An unknown user costs the same key derivation as a known one: the time of the
-        // answer does not tell which users exist.
-        let credential = credentials[user] ?? ScramSHA256.madeUpCredential(for: user)
-        let matches = credential.matches(password: Array(parts[2]))
-        guard matches, credentials[user] != nil, authorizationID.isEmpty || authorizationID == user else { return nil }
+        guard authenticate(user: user, password: Array(parts[2])), authorizationID.isEmpty || authorizationID == user else { return nil }
         return user
     }
 }
