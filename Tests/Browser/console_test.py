@@ -49,6 +49,7 @@ parser.add_argument("--sink", required=True, help="node id of the file sink")
 parser.add_argument("--output", required=True, help="the file the sink writes")
 parser.add_argument("--expected-lines", type=int, required=True, help="lines the sink has written once all is through")
 parser.add_argument("--tailed-lines", type=int, required=True, help="lines in the tailed file once all are appended")
+parser.add_argument("--tailed", required=True, help="the tailed file (one more line is appended while the tap is paused)")
 parser.add_argument("--dead-lettering", required=True, help="node id of a transform that dead-letters some of the appended lines")
 args = parser.parse_args()
 
@@ -527,6 +528,47 @@ def main():
         except TimeoutError as error:
             tap_problems.append(str(error))
         report("the tap shows the records the sink writes", tap_problems)
+
+        # Pause stops the tap (no record added while paused), Resume taps again.
+        pause_problems = []
+        try:
+            pause = driver.find_element(By.ID, "tap-pause")
+            pause.click()
+            wait_for("the tap pauses", lambda: tap.get_attribute("data-state") == "paused", 10)
+            if pause.get_attribute("aria-pressed") != "true" or pause.text != "Resume":
+                pause_problems.append(f"paused, the button says {pause.text!r} (aria-pressed {pause.get_attribute('aria-pressed')})")
+            shown_paused = driver.execute_script("return document.querySelectorAll('#tap-records li').length")
+            handle = open(args.tailed, "ab")
+            handle.write(b"Dec 10 11:59:59 LabSZ sshd[1]: Failed password for root from 10.0.0.1 port 1 ssh2\n")
+            handle.close()
+            args.tailed_lines += 1
+            args.expected_lines += 1
+            print("INFO appended while paused: 1", flush=True)
+            wait_for("the line appended while paused is written", lambda: len(output_lines()) >= args.expected_lines)
+            time.sleep(1.5)  # a second sample's worth: what a tap still open would have shown by now
+            if driver.execute_script("return document.querySelectorAll('#tap-records li').length") != shown_paused:
+                pause_problems.append("records were added to the tap while it was paused")
+            pause.click()
+            wait_for("the tap resumes", lambda: tap.get_attribute("data-state") == "tapping", 10)
+            if pause.get_attribute("aria-pressed") != "false" or pause.text != "Pause":
+                pause_problems.append(f"resumed, the button says {pause.text!r} (aria-pressed {pause.get_attribute('aria-pressed')})")
+        except TimeoutError as error:
+            pause_problems.append(str(error))
+        report("the tap pauses and resumes", pause_problems)
+
+        # The charts: the source's records a second and the sink's lag over time, each a
+        # line of more than one sample.
+        chart_problems = []
+        for node, metric in [(args.source, "records"), (args.sink, "lag")]:
+            figure = driver.execute_script(
+                "const f = document.querySelector(`#charts figure.chart[data-node=\"${arguments[0]}\"][data-metric=\"${arguments[1]}\"]`);"
+                "return f ? {points: Number(f.dataset.points), line: !!f.querySelector('polyline'),"
+                " caption: f.textContent} : null;", node, metric)
+            if not figure:
+                chart_problems.append(f"no {metric} chart of {node}")
+            elif figure["points"] < 2 or not figure["line"]:
+                chart_problems.append(f"the {metric} chart of {node} has {figure['points']} points (line drawn: {figure['line']})")
+        report("charts of rates and lag over time", chart_problems)
 
         # The source's topic keeps every line: its node and the partitions table say so.
         topic = next(e["to"] for e in api["edges"] if e["from"] == args.source and e["kind"] == "data")
