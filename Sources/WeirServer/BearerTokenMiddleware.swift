@@ -1,4 +1,10 @@
+import Dispatch
 import Hummingbird
+
+/// Where users' passwords are checked: a key derivation of a few milliseconds each (for a
+/// pair not checked before), kept off Swift's cooperative pool, whose two threads serve
+/// every request; a flood of wrong passwords queues here instead of stalling them.
+private let passwordChecks = DispatchQueue(label: "weir.http.passwords")
 
 /// Answers 401 to a request `HTTPAccess` does not allow (no token or user and password, or
 /// wrong ones), before it reaches its route.
@@ -9,7 +15,16 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let authorization = request.headers[.authorization]
-        guard access.allows(path: request.uri.path, authorization: authorization) else {
+        let path = request.uri.path
+        let allowed =
+            if access.users != nil, authorization?.lowercased().hasPrefix("basic ") == true {
+                await withCheckedContinuation { [access] done in
+                    passwordChecks.async { done.resume(returning: access.allows(path: path, authorization: authorization)) }
+                }
+            } else {
+                access.allows(path: path, authorization: authorization)
+            }
+        guard allowed else {
             let asked = [access.users == nil ? nil : "a user and password", access.token == nil ? nil : "a bearer token"]
                 .compactMap { $0 }.joined(separator: " or ")
             let problem =
