@@ -13,10 +13,10 @@ import WeirValues
 /// `COPY` has no `DEFAULT` per row (PostgreSQL 15), so the rows are grouped by which
 /// columns they fill: each group is one `COPY` naming only those, and the others take
 /// their defaults, as a multi-row `INSERT` with `DEFAULT` would.
-struct PostgresCopyRows {
+struct PostgresCopyRows: Sendable {
     /// The positions (in the sink's columns) a group's rows fill, and their text, cut into
     /// chunks of about `chunkBytes` (each one `CopyData` message).
-    struct Group {
+    struct Group: Sendable {
         let columns: [Int]
         var chunks: [ByteBuffer]
 
@@ -31,73 +31,118 @@ struct PostgresCopyRows {
     /// their column can never take, and went to `refuse`.
     private(set) var written: [Int] = []
 
+    let columns: [(column: PostgresColumn, source: PostgresSink.Source)]
+    // What the row loop reads of each column, held apart from the column's names so that
+    // reading it copies no `String` (each copy a retain and a release, eleven columns a
+    // row, which cost as much as writing the row).
+    let plans: [Plan]
+    let names: [String]
+    /// Per column: where its field was in the last record (looked for there first), where
+    /// it is in this one, the value an expression gave, whether the row fills it.
+    private var hints: [Int]
+    private var positions: [Int]
+    private var computed: [Value]
+    var present: [Bool]
+    /// The group of the last row (kept while the rows fill the same columns) and its columns.
+    private var current = -1
+    private var currentPresent: [Bool] = []
+    private var groupOf: [[Bool]: Int] = [:]
+    /// Each group's chunk being written.
+    private var buffers: [ByteBuffer] = []
+
     /// Encodes `records` for `columns`; a record with a value its column can never take
     /// (or an expression that fails) is given to `refuse` with the reason, and left out.
     init(
         _ records: [PipelineRecord], columns: [(column: PostgresColumn, source: PostgresSink.Source)],
         refuse: (PipelineRecord, String) -> Void
     ) {
-        let count = columns.count
-        // What the row loop reads of each column, held apart from the column's names so
-        // that reading it copies no `String` (each copy a retain and a release, eleven
-        // columns a row, which cost as much as writing the row).
-        let plans = columns.map { Plan($0.column, $0.source) }
-        let names = columns.map { if case .field(let name) = $0.source { name } else { "" } }
-        var hints = [Int](repeating: 0, count: count)
-        var positions = [Int](repeating: -1, count: count)
-        var computed = [Value](repeating: .null, count: count)
-        var present = [Bool](repeating: true, count: count)
-        var currentPresent: [Bool] = []
-        var groupOf: [[Bool]: Int] = [:]
-        var buffers: [ByteBuffer] = []
-        var current = -1
+        self.init(columns: columns)
         written.reserveCapacity(records.count)
-        records: for index in records.indices {
-            let fields = records[index].fields
-            // First where each cell comes from, and whether its column can take it.
-            for position in 0..<count {
-                let value: Value
-                switch plans[position].from {
-                case .field:
-                    guard let at = fields.index(forKey: names[position], hint: hints[position]) else {
-                        present[position] = false
-                        continue
-                    }
-                    hints[position] = at
-                    positions[position] = at
-                    present[position] = true
-                    // A string held as its bytes is never refused.
-                    if fields.holdsText(at: at) { continue }
-                    value = fields.value(at: at)
-                case .expression:
-                    guard case .expression(let expression) = columns[position].source else { continue }
-                    do { computed[position] = try expression.evaluate(records[index].object) } catch {
-                        refuse(records[index], "postgres column \(columns[position].column.name): \(error.message)")
-                        continue records
-                    }
-                    value = computed[position]
-                case .timestamp: value = .int(records[index].timestamp)
+        for index in records.indices { add(records[index], index: index, refuse: refuse) }
+        finish()
+    }
+
+    /// No rows yet: `add` them, then `finish`.
+    init(columns: [(column: PostgresColumn, source: PostgresSink.Source)]) {
+        let count = columns.count
+        self.columns = columns
+        plans = columns.map { Plan($0.column, $0.source) }
+        names = columns.map { if case .field(let name) = $0.source { name } else { "" } }
+        hints = [Int](repeating: 0, count: count)
+        positions = [Int](repeating: -1, count: count)
+        computed = [Value](repeating: .null, count: count)
+        present = [Bool](repeating: true, count: count)
+    }
+
+    /// Adds `record`'s row (`index`: its place in the batch, for `written`), or gives it
+    /// to `refuse` with the reason.
+    mutating func add(_ record: PipelineRecord, index: Int, refuse: (PipelineRecord, String) -> Void) {
+        let fields = record.fields
+        // First where each cell comes from, and whether its column can take it.
+        for position in 0..<plans.count {
+            let value: Value
+            switch plans[position].from {
+            case .field:
+                guard let at = fields.index(forKey: names[position], hint: hints[position]) else {
+                    present[position] = false
+                    continue
                 }
+                hints[position] = at
+                positions[position] = at
                 present[position] = true
-                if plans[position].mayRefuse(value), let refusal = columns[position].column.refusal(of: value) {
-                    refuse(records[index], "postgres: \(refusal)")
-                    continue records
+                // A string held as its bytes is never refused.
+                if fields.holdsText(at: at) { continue }
+                value = fields.value(at: at)
+            case .expression:
+                guard case .expression(let expression) = columns[position].source else { continue }
+                do { computed[position] = try expression.evaluate(record.object) } catch {
+                    refuse(record, "postgres column \(columns[position].column.name): \(error.message)")
+                    return
                 }
+                value = computed[position]
+            case .timestamp: value = .int(record.timestamp)
             }
-            if current < 0 || present != currentPresent {
-                current = Self.group(present, &groupOf, &groups, &buffers)
-                currentPresent = present
-            }
-            // Then the row, into its group's buffer.
-            Self.writeRow(records[index], fields, present, positions, computed, columns, plans, into: &buffers[current])
-            written.append(index)
-            if buffers[current].readableBytes >= Self.chunkBytes {
-                groups[current].chunks.append(buffers[current])
-                buffers[current] = Self.newBuffer()
+            present[position] = true
+            if plans[position].mayRefuse(value), let refusal = columns[position].column.refusal(of: value) {
+                refuse(record, "postgres: \(refusal)")
+                return
             }
         }
+        // Then the row, into its group's buffer.
+        let group = groupOfRow()
+        Self.writeRow(record, fields, present, positions, computed, columns, plans, into: &buffers[group])
+        rowWritten(index, group: group)
+    }
+
+    /// The group of the row whose columns `present` says (the last row's, mostly).
+    mutating func groupOfRow() -> Int {
+        if current < 0 || present != currentPresent {
+            current = Self.group(present, &groupOf, &groups, &buffers)
+            currentPresent = present
+        }
+        return current
+    }
+
+    /// Writes into the buffer of `group` with `body`.
+    mutating func writing(into group: Int, _ body: (inout ByteBuffer) -> Void) {
+        body(&buffers[group])
+    }
+
+    /// Notes the row of batch index `index` written into `group`'s buffer, and starts a
+    /// new chunk when this one is full.
+    mutating func rowWritten(_ index: Int, group: Int) {
+        written.append(index)
+        if buffers[group].readableBytes >= Self.chunkBytes {
+            groups[group].chunks.append(buffers[group])
+            buffers[group] = Self.newBuffer()
+        }
+    }
+
+    /// Ends the last chunk of every group.
+    mutating func finish() {
         for (group, buffer) in buffers.enumerated() where buffer.readableBytes > 0 {
             groups[group].chunks.append(buffer)
+            buffers[group] = ByteBuffer()
         }
     }
 
@@ -119,7 +164,7 @@ struct PostgresCopyRows {
 
     /// How a column's cells are found and written, worked out once a batch: no reference
     /// in it, so reading it costs nothing.
-    private struct Plan {
+    struct Plan: Sendable {
         enum From { case field, expression, timestamp }
 
         let from: From
@@ -179,7 +224,7 @@ struct PostgresCopyRows {
 
     /// A value as `PostgresColumn.text(of:)` gives it; integers (and times from them)
     /// without a `String`.
-    private static func write(_ value: Value, _ column: PostgresColumn, _ plan: Plan, into buffer: inout ByteBuffer) {
+    static func write(_ value: Value, _ column: PostgresColumn, _ plan: Plan, into buffer: inout ByteBuffer) {
         if !plan.json, case .int(let number) = value {
             if plan.time { PostgresTimeText.write(millis: number, into: &buffer) } else { writeDecimal(number, into: &buffer) }
             return

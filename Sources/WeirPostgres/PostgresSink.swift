@@ -21,9 +21,9 @@ import WeirValues
 /// others commit. So does a value that can never go into its column (an object into an
 /// integer). Any other error (the connection lost, the table dropped) stops the run with
 /// the batch uncommitted.
-final class PostgresSink: SinkOutput {
+final class PostgresSink: SinkOutput, JSONObjectsWriter {
     /// Where a column's value comes from.
-    enum Source {
+    enum Source: Sendable {
         /// The field of the column's name; a record without it leaves the column's `DEFAULT`.
         case field(String)
         case expression(WeirValues.Expression)
@@ -133,6 +133,39 @@ final class PostgresSink: SinkOutput {
             copies
             ? .copy(PostgresCopyRows(records, columns: columns) { setup.deadLetter($0, reason: $1) })
             : .cells(self.rows(records))
+        try write(rows, { records }, input: input, next: next)
+    }
+
+    /// `COPY` rows made from the JSON of values as read (`PostgresJSONRows`), and the
+    /// records refused while making them.
+    struct EncodedRows: Sendable {
+        let rows: PostgresCopyRows
+        let refused: [(record: PipelineRecord, reason: String)]
+    }
+
+    func encode(_ values: TopicValues, parsing parser: JSONFieldParser) -> (any Sendable)? {
+        guard copies else { return nil }
+        return PostgresJSONRows.rows(values, parsing: parser, columns: columns).map { EncodedRows(rows: $0.rows, refused: $0.refused) }
+    }
+
+    func write(
+        encoded: any Sendable, parsed: () throws -> [PipelineRecord], input: TopicPartition, next: Int64,
+        checkpoint: inout SinkCheckpoint
+    ) throws {
+        guard let encoded = encoded as? EncodedRows else { throw PostgresSinkError("sink '\(component)': rows of another sink") }
+        for (record, reason) in encoded.refused { setup.deadLetter(record, reason: reason) }
+        // Parsed once, when a refused row needs the batch's records.
+        var records: [PipelineRecord]?
+        let batch = { () throws -> [PipelineRecord] in
+            if records == nil { records = try parsed() }
+            return records ?? []
+        }
+        try write(.copy(encoded.rows), batch, input: input, next: next)
+    }
+
+    /// Writes `rows` in a transaction with `next`, again on a new connection when the
+    /// connection is lost; `records` gives the batch's records when they are needed.
+    private func write(_ rows: Rows, _ records: () throws -> [PipelineRecord], input: TopicPartition, next: Int64) throws {
         var session = try takeSession()
         defer { putBack(session) }
         var delay = 0.1
@@ -163,7 +196,7 @@ final class PostgresSink: SinkOutput {
 
     /// One batch, one transaction: the rows, then the input's next offset, then COMMIT.
     private func transaction(
-        _ session: PostgresSession, _ rows: Rows, _ records: [PipelineRecord], input: TopicPartition, next: Int64
+        _ session: PostgresSession, _ rows: Rows, _ batch: () throws -> [PipelineRecord], input: TopicPartition, next: Int64
     )
         throws
     {
@@ -176,7 +209,10 @@ final class PostgresSink: SinkOutput {
             case .copy(let encoded):
                 // Refused: the same rows (those dead-lettered while encoding left out) by
                 // `INSERT`s, which find the row the server refuses.
-                if try !copy(session, encoded) { cells = self.rows(encoded.written.map { records[$0] }, from: encoded.written) }
+                if try !copy(session, encoded) {
+                    let records = try batch()
+                    cells = self.rows(encoded.written.map { records[$0] }, from: encoded.written)
+                }
             }
             for chunk in stride(from: 0, to: cells.count, by: rowsPerStatement) {
                 try insert(session, cells[chunk..<min(cells.count, chunk + rowsPerStatement)], refused: &refused)
@@ -190,7 +226,10 @@ final class PostgresSink: SinkOutput {
                     binds: Self.binds(setup.options.pipeline, component, input.topic, Int32(input.partition), next)))
             // Dead letters go out before the commit: a crash in between sends them again
             // with the batch rather than losing them.
-            for (index, reason) in refused { setup.deadLetter(records[index], reason: reason) }
+            if !refused.isEmpty {
+                let records = try batch()
+                for (index, reason) in refused { setup.deadLetter(records[index], reason: reason) }
+            }
             try setup.flushDeadLetters()
             try session.run("COMMIT")
         } catch {

@@ -154,7 +154,7 @@ public struct JSONMembersReader: Sendable {
     /// marks the high bit of a byte that matches, and wrongly only bytes after one that
     /// does, so the lowest mark is the first match.
     @inline(__always)
-    static func stop(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+    public static func stop(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101
         var at = start
         while at + 8 <= bytes.count {
@@ -316,7 +316,7 @@ public struct JSONMembersReader: Sendable {
     /// A plain integer (`-`? then 1 to 18 digits, no leading zero, no fraction or
     /// exponent) and where it ends; nil for any other number, left to `JSONValueParser`.
     @inline(__always)
-    private static func integer(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (value: Int64, end: Int)? {
+    public static func integer(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (value: Int64, end: Int)? {
         var at = start
         let negative = bytes[at] == UInt8(ascii: "-")
         if negative { at += 1 }

@@ -87,21 +87,22 @@ struct FetchedBatch: Sendable {
     mutating func records() -> [PipelineRecord] {
         let (values, entries) = (self.values, self.entries)
         (self.values, self.entries) = ([], [])
-        let partition = reader.partition.id
         // Each record is made where it stays in the array (a record made beside it and
         // appended was copied in, and the temporary destroyed).
         return [PipelineRecord](unsafeUninitializedCapacity: entries.count) { records, made in
             var start = 0
             for (i, entry) in entries.enumerated() {
-                var fields = Fields(minimumCapacity: 8)
-                fields.appendText("message", values[start..<entry.end])
+                (records.baseAddress! + i).initialize(to: TopicValues.record(entry, value: values[start..<entry.end], of: key))
                 start = entry.end
-                (records.baseAddress! + i).initialize(
-                    to: PipelineRecord(
-                        key: entry.key, timestamp: entry.timestamp, headers: entry.headers, fields: fields,
-                        origin: RecordOrigin(topic: key.topic, partition: partition, offset: entry.offset)))
                 made = i + 1
             }
+        }
+    }
+
+    /// The values in place, for an output that reads them itself (`JSONObjectsWriter`).
+    func withValues<Result>(_ body: (TopicValues) throws -> Result) rethrows -> Result {
+        try values.withUnsafeBufferPointer { values in
+            try entries.withUnsafeBufferPointer { entries in try body(TopicValues(values: values, entries: entries, partition: key)) }
         }
     }
 }

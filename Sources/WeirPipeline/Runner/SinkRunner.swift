@@ -32,6 +32,9 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
     /// Records read at most a batch: 4,000, or the output's own `batchRecords`.
     let batchSize: Int
     private let output: any SinkOutput
+    /// The output and the `parse_json` before it, when the output reads JSON itself and
+    /// that transform is the whole graph: batches then go to it as read (`encodedJSON`).
+    private let jsonReading: (output: any JSONObjectsWriter, id: String, parser: JSONFieldParser)?
     /// What the next commit writes: the output's state and the next offset of every
     /// partition written (here or in an earlier run).
     private var checkpoint: SinkCheckpoint
@@ -124,6 +127,11 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
                 lines: setup.lines, deadLetters: deadLetters, saved: saved, checkpointPath: checkpointPath,
                 createdPath: checkpointDirectory + "/sink-\(sink.id).files"))
         batchSize = output.batchRecords ?? 4_000
+        if let writer = output as? any JSONObjectsWriter, let parse = graph.onlyJSONParse {
+            jsonReading = (writer, parse.id, parse.parser)
+        } else {
+            jsonReading = nil
+        }
         // An output that holds its own offsets (a database) is where the run starts; this
         // host's checkpoint, committed after it, can only be behind it or stale.
         if let own = output.outputOffsets {
@@ -239,6 +247,7 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             ? BatchPrefetcher<PreparedBatch>(name: "weir.sink.\(sink.id).prefetch") { [self] request, cancelled in
                 var fetched = try FetchedBatch(reading: request, limit: batchSize, cancelled: cancelled)
                 guard transformsAhead, !cancelled() else { return PreparedBatch(fetched: fetched) }
+                if let encoded = encodedJSON(fetched) { return PreparedBatch(fetched: fetched, encoded: encoded) }
                 return PreparedBatch(fetched: fetched, ahead: graph.runAhead(fetched.records(), from: request.key))
             } : nil
         // However the member ends (finished, aborted, failed), nothing it prefetched outlives it.
@@ -437,6 +446,18 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             records = []
             (count, oldest, failedUpstream) = (batch.count, batch.oldestTimestamp, 0)
             write = { checkpoint in try batch.withValueLines { try direct.write(values: $0, checkpoint: &checkpoint) } }
+        } else if let jsonReading, let encoded = prepared.encoded ?? (prepared.ahead == nil ? encodedJSON(fetched) : nil) {
+            // Made ready from the values by the output itself, as `parse_json` then the
+            // output would have: the transform counts the batch as passed.
+            let batch = fetched
+            records = []
+            (count, oldest, failedUpstream) = (batch.count, batch.oldestTimestamp, 0)
+            graph.stats[jsonReading.id]?.add(received: batch.count, sent: batch.count)
+            write = { checkpoint in
+                try jsonReading.output.write(
+                    encoded: encoded, parsed: { try Self.parsed(batch, with: jsonReading.parser) }, input: key, next: next,
+                    checkpoint: &checkpoint)
+            }
         } else {
             let result = try prepared.ahead.map { try graph.process($0) } ?? graph.process(fetched.records(), from: key)
             // (DeadLetters logs them, rate-limited per component and reason.)
@@ -500,6 +521,23 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
         committedReader = reader
         progress.withLock { $0[key]?.written = next }
         moved.signal()
+    }
+
+    /// `fetched` made ready by an output that reads the JSON itself (`jsonReading`), unless
+    /// the transform or the sink is tapped (a tap shows records, and none is made).
+    private func encodedJSON(_ fetched: FetchedBatch) -> (any Sendable)? {
+        guard let jsonReading, graph.stats[jsonReading.id]?.tap.isListening != true, !stats.tap.isListening else { return nil }
+        return fetched.withValues { jsonReading.output.encode($0, parsing: jsonReading.parser) }
+    }
+
+    /// The records of a batch an output read as JSON itself, through its `parse_json`,
+    /// for when the output needs them after all.
+    private static func parsed(_ batch: FetchedBatch, with parser: JSONFieldParser) throws -> [PipelineRecord] {
+        var batch = batch
+        guard let records = parser.parsed(batch.records()) else {
+            throw PipelineError(description: "a batch whose JSON an output read no longer parses (\(batch.key))")
+        }
+        return records
     }
 
     /// Whether members read their next batch and run its transforms that keep no state

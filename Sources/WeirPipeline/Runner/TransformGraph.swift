@@ -24,6 +24,10 @@ struct TransformGraph {
     let splitter = BatchSplitter()
     /// The transforms `runAhead` runs.
     let aheadable: Set<String>
+    /// The graph's one transform when it is a `parse_json` reading a topic, whose output
+    /// is what is wanted: an output reading JSON itself (`JSONObjectsWriter`) may then
+    /// take the values as read instead.
+    let onlyJSONParse: (id: String, parser: JSONFieldParser)?
 
     struct Result {
         var records: [PipelineRecord] = []
@@ -75,6 +79,15 @@ struct TransformGraph {
         stateful = transforms.compactMapValues { $0 as? any StatefulTransform }
         aheadable = Self.aheadable(transforms, definition, producerOf: producerOf)
         self.topics = topics.sorted()
+        onlyJSONParse =
+            if wanted.count == 1, transforms.count == 1, let (id, transform) = transforms.first, id == wanted[0],
+                let json = transform as? ParseJSONTransform, let inputs = definition.component(id)?.inputs, inputs.count == 1,
+                definition.topics[inputs[0]] != nil
+            {
+                (id, json.parser)
+            } else {
+                nil
+            }
     }
 
     /// Each stateful transform's state of `partition`, by transform id, for the checkpoint
