@@ -123,7 +123,9 @@ import WeirTestSupport
             }
             for child in [a, b] {
                 kill(child.pid, SIGTERM)
-                #expect(child.wait() == 0)
+                let status = child.wait()
+                // The runner's last words when it did not exit cleanly (it has exited: its stderr is at its end).
+                #expect(status == 0, "\(String(decoding: child.stderr.readDataToEndOfFile().suffix(4000), as: UTF8.self))")
             }
         }
         let written = outputs.flatMap { Self.lines($0) }.map(String.init)
