@@ -19,6 +19,11 @@ enum MetricCatalog {
             "Bytes of a stateful transform's state for one input partition, as the sink's last commit wrote it.",
         "weir_plugin_restarts_total": "Restarts of a plugin's processes (exits, hangs, bad replies).",
         "weir_pipeline_running": "1 while the pipeline runs, else 0.",
+        // A `lookup` transform's table.
+        "weir_lookup_table_rows": "Keys in a lookup transform's table (its file's rows, or its topic's latest keys).",
+        "weir_lookup_reload_failures_total": "Reloads of a lookup table file that failed (the table in use was kept).",
+        "weir_lookup_skipped_table_records_total":
+            "Records of a lookup table topic skipped: not a JSON object, no key member, or a tombstone without a record key.",
         // Partitions (appends and fsyncs counted by the log; the rest read at each scrape).
         "weir_partition_appended_records_total": "Records appended to the partition by this process.",
         "weir_partition_appended_bytes_total": "Bytes of record batches appended to the partition by this process.",
