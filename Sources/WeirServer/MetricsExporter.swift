@@ -61,7 +61,9 @@ public final class MetricsExporter: Sendable {
                 }
             }
             for position in snapshot.groups[pipeline] ?? [] {
-                let labels = [("group", position.group), ("topic", position.topic), ("partition", String(position.partition))]
+                let labels = [
+                    ("pipeline", pipeline), ("group", position.group), ("topic", position.topic), ("partition", String(position.partition)),
+                ]
                 gauge("weir_group_committed_offset", labels).set(to: Double(position.committed))
                 gauge("weir_group_lag_records", labels).set(to: Double(position.lag))
             }

@@ -8,10 +8,11 @@ import WeirTestSupport
 /// make is in it (with its help text), and `docs/operations.md` documents every one.
 @Suite("metric catalog")
 struct MetricCatalogTests {
-    /// The names of the metrics made in `Sources` (`Counter(label: "weir_…")` and the like).
+    /// The names of the metrics made in `Sources` (`Counter(label: "weir_…")` and the
+    /// like, and the gauges `/metrics` sets at each scrape, `gauge("weir_…", …)`).
     static func madeInSources() throws -> Set<String> {
         let sources = Paths.packageRoot + "/Sources"
-        let pattern = try NSRegularExpression(pattern: #"label: "(weir_[a-z_]+)""#)
+        let pattern = try NSRegularExpression(pattern: #"(?:label: |gauge\()"(weir_[a-z_]+)""#)
         var names = Set<String>()
         let files = FileManager.default.enumerator(atPath: sources)?.compactMap { $0 as? String } ?? []
         for file in files where file.hasSuffix(".swift") {

@@ -105,7 +105,7 @@ struct OperationsTests {
         #expect(held.value("weir_partition_appended_records_total", ["topic": "raw"]) == 1000)
         #expect(try #require(held.value("weir_partition_append_duration_seconds_count", ["topic": "raw"])) >= 1)
         #expect(held.value("weir_component_sent_records_total", ["component": "out"]) == 0)
-        #expect(held.value("weir_group_lag_records", ["group": "ops.out", "topic": "raw"]) == 1000)
+        #expect(held.value("weir_group_lag_records", ["pipeline": "ops", "group": "ops.out", "topic": "raw"]) == 1000)
         #expect(held.value("weir_sink_lag_records", ["component": "out"]) == 1000)
 
         // Open the gate: everything flows and the lag falls to zero.
