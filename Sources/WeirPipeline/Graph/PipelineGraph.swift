@@ -67,4 +67,9 @@ public struct PipelineGraph: Codable, Sendable, Equatable {
     }
 
     public func node(_ id: String) -> Node? { nodes.first { $0.id == id } }
+
+    /// The node id of component `id` of `pipeline`, a `source`, `transform` or `sink`
+    /// (`kind`): what the console matches the samples of `/api/history` and
+    /// `/api/events` to.
+    public static func componentID(kind: String, pipeline: String, id: String) -> String { "\(kind):\(pipeline)/\(id)" }
 }

@@ -49,7 +49,9 @@ extension PipelineGraph {
 
         mutating func add(_ definition: PipelineDefinition) {
             let pipeline = definition.name
-            func id(_ component: ComponentDefinition) -> String { "\(component.kind.rawValue):\(pipeline)/\(component.id)" }
+            func id(_ component: ComponentDefinition) -> String {
+                PipelineGraph.componentID(kind: component.kind.rawValue, pipeline: pipeline, id: component.id)
+            }
             var ids: [String: String] = [:]
             for component in definition.components {
                 ids[component.id] = node(

@@ -1,4 +1,5 @@
 import Foundation
+import WeirPipeline
 
 /// The body of `GET /api/history` (field names are stable; docs/operations.md lists
 /// them): the samples the ring holds, oldest first, as one array per value and
@@ -46,7 +47,9 @@ struct HistoryReport: Encodable {
         }
     }
 
-    static func node(_ component: RunHistory.Component) -> String { "\(component.kind):\(component.pipeline)/\(component.id)" }
+    static func node(_ component: RunHistory.Component) -> String {
+        PipelineGraph.componentID(kind: component.kind, pipeline: component.pipeline, id: component.id)
+    }
 
     /// A rate to a tenth, as `/api/pipelines` rounds it (a `Float` printed whole would
     /// show its binary noise).
