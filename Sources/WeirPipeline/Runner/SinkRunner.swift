@@ -446,9 +446,13 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
             records = []
             (count, oldest, failedUpstream) = (batch.count, batch.oldestTimestamp, 0)
             write = { checkpoint in try batch.withValueLines { try direct.write(values: $0, checkpoint: &checkpoint) } }
-        } else if let jsonReading, let encoded = prepared.encoded ?? (prepared.ahead == nil ? encodedJSON(fetched) : nil) {
+        } else if let jsonReading, !tapped(jsonReading.id),
+            let encoded = prepared.encoded ?? (prepared.ahead == nil ? encodedJSON(fetched) : nil)
+        {
             // Made ready from the values by the output itself, as `parse_json` then the
-            // output would have: the transform counts the batch as passed.
+            // output would have: the transform counts the batch as passed. (The taps are
+            // asked again: one that began after the batch was made ready gets its records,
+            // made below instead.)
             let batch = fetched
             records = []
             (count, oldest, failedUpstream) = (batch.count, batch.oldestTimestamp, 0)
@@ -526,9 +530,12 @@ final class SinkRunner: SinkRunning, @unchecked Sendable {
     /// `fetched` made ready by an output that reads the JSON itself (`jsonReading`), unless
     /// the transform or the sink is tapped (a tap shows records, and none is made).
     private func encodedJSON(_ fetched: FetchedBatch) -> (any Sendable)? {
-        guard let jsonReading, graph.stats[jsonReading.id]?.tap.isListening != true, !stats.tap.isListening else { return nil }
+        guard let jsonReading, !tapped(jsonReading.id) else { return nil }
         return fetched.withValues { jsonReading.output.encode($0, parsing: jsonReading.parser) }
     }
+
+    /// Whether someone taps transform `id` or the sink.
+    private func tapped(_ id: String) -> Bool { graph.stats[id]?.tap.isListening == true || stats.tap.isListening }
 
     /// The records of a batch an output read as JSON itself, through its `parse_json`,
     /// for when the output needs them after all.
