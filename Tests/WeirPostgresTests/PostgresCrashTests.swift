@@ -3,7 +3,8 @@ import Testing
 import WeirTestSupport
 
 /// `weir run` of an access log being written (`tail` → topic → parse_nginx_log →
-/// postgres) killed with SIGKILL at random moments, ten times, while a writer keeps
+/// postgres; and the same as JSON lines through `parse_json`, whose rows the sink reads
+/// from the JSON in place) killed with SIGKILL at random moments, ten times, while a writer keeps
 /// appending lines; then the rest is written and a last `weir run --once` reads to the
 /// end. The table's primary key is the line's position in the file (its line number,
 /// written into the line as the response size `bytes`, since records carry no file
@@ -25,8 +26,20 @@ struct PostgresCrashTests {
             + "\"-\" \"Mozilla/5.0 (X11; Linux x86_64) weir-test/\(n % 7)\"\n"
     }
 
-    @Test("every line of a tailed access log is in the table exactly once across kill -9 and restarts")
-    func killPipeline() throws {
+    /// Line `n` as a JSON object of the columns (its number as `line`), with escapes in
+    /// its strings, for the `topic → parse_json → postgres` pipeline, whose sink reads the
+    /// JSON in place.
+    static func jsonLine(_ n: Int) -> String {
+        let methods = ["GET", "POST", "GET", "HEAD"]
+        return #"{"line": \#(n), "client": "10.\#(n / 65_536 % 256).\#(n / 256 % 256).\#(n % 256)", "method": "\#(methods[n % 4])", "#
+            + #""path": "\/item\/\#(n * 7919 % 100_000)?page=\#(n % 13)", "status": \#([200, 304, 404, 500][n % 4 == 3 ? n % 3 + 1 : 0]), "#
+            + #""agent": "Mozilla\/5.0 \"weir-test\"\t\#(n % 7)"}"# + "\n"
+    }
+
+    @Test(
+        "every line of a tailed access log is in the table exactly once across kill -9 and restarts",
+        arguments: ["parse_nginx_log", "parse_json"])
+    func killPipeline(parser: String) throws {
         let server = try PostgresServer()
         defer { server.stop() }
         try server.sql(
@@ -42,19 +55,19 @@ struct PostgresCrashTests {
             sources:
               web: { type: tail, paths: ["\(input)"], topic: raw, scan_interval_ms: 20 }
             transforms:
-              parsed: { type: parse_nginx_log, inputs: [raw] }
+              parsed: { type: \(parser), inputs: [raw] }
             sinks:
               db:
                 type: postgres
                 inputs: [parsed]
                 url: "\(server.url)"
                 table: access
-                columns: { line: .bytes, client: .client, method: .method, path: .path, status: .status, agent: .agent }
+                \(parser == "parse_json" ? "" : "columns: { line: .bytes, client: .client, method: .method, path: .path, status: .status, agent: .agent }")
                 parallelism: 2
             """)
         // The writer appends the first lines in chunks while the runs are killed; the
         // last `weir run --once` comes after it has written them all.
-        let writer = AccessLogWriter(path: input, lines: Self.lines, chunk: 250)
+        let writer = AccessLogWriter(path: input, lines: Self.lines, chunk: 250, json: parser == "parse_json")
         writer.start()
         let data = directory.path + "/data"
         var random = SystemRandomNumberGenerator()
@@ -80,6 +93,9 @@ struct PostgresCrashTests {
         #expect(counts == ["\(Self.lines)|\(Self.lines)|0|\(Self.lines - 1)"], "rows after each kill: \(rowsSeen)")
         let sample = try server.sql("SELECT client, method, path, status FROM access WHERE line = 1003")
         #expect(sample == ["10.0.3.235|HEAD|/item/\(1003 * 7919 % 100_000)?page=\(1003 % 13)|404"])
+        if parser == "parse_json" {
+            #expect(try server.sql("SELECT agent FROM access WHERE line = 1003") == ["Mozilla/5.0 \"weir-test\"\t\(1003 % 7)"])
+        }
         let offsets = try server.sql("SELECT sum(next_offset) FROM weir_offsets WHERE pipeline = 'pg' AND sink = 'db'")
         #expect(offsets == ["\(Self.lines)"])
         // A line written twice would have been refused by the primary key, to here.
@@ -95,10 +111,12 @@ final class AccessLogWriter: @unchecked Sendable {
     let path: String
     let lines: Int
     let chunk: Int
+    /// Lines as JSON objects (`PostgresCrashTests.jsonLine`) instead of access-log lines.
+    let json: Bool
     private let done = DispatchSemaphore(value: 0)
 
-    init(path: String, lines: Int, chunk: Int) {
-        (self.path, self.lines, self.chunk) = (path, lines, chunk)
+    init(path: String, lines: Int, chunk: Int, json: Bool = false) {
+        (self.path, self.lines, self.chunk, self.json) = (path, lines, chunk, json)
     }
 
     func start() {
@@ -109,7 +127,8 @@ final class AccessLogWriter: @unchecked Sendable {
                 done.signal()
             }
             for first in stride(from: 0, to: lines, by: chunk) {
-                let text = (first..<min(lines, first + chunk)).map(PostgresCrashTests.accessLine).joined()
+                let text = (first..<min(lines, first + chunk)).map(json ? PostgresCrashTests.jsonLine : PostgresCrashTests.accessLine)
+                    .joined()
                 _ = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
                 usleep(60_000)
             }
