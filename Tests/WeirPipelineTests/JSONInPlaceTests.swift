@@ -35,14 +35,7 @@ struct JSONInPlaceTests {
         }
 
         func encode(_ values: TopicValues, parsing parser: JSONFieldParser) -> (any Sendable)? {
-            var reader = JSONMembersReader()
-            var records: [PipelineRecord] = []
-            for index in 0..<values.count {
-                var record = values.record(index)
-                guard parser.parse(&record, reader: &reader) else { return nil }
-                records.append(record)
-            }
-            return "values " + Self.numbers(records)
+            parser.parsed(values).map { "values " + Self.numbers($0) }
         }
 
         func write(

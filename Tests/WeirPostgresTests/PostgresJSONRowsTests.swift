@@ -13,9 +13,7 @@ import WeirValues
 /// is not ASCII or not UTF-8, and text that is no JSON object at all.
 @Suite("postgres rows from JSON in place")
 struct PostgresJSONRowsTests {
-    static func column(_ name: String, _ typeName: String, _ category: Character) -> PostgresColumn {
-        PostgresColumn(name: name, type: typeName, typeName: typeName, category: category, takesValues: true)
-    }
+    static let column = PostgresCopyTextTests.column
 
     static let columns: [(column: PostgresColumn, source: PostgresSink.Source)] = [
         (column("client", "text", "S"), .field("client")),
@@ -49,13 +47,7 @@ struct PostgresJSONRowsTests {
     static func expected(_ values: TopicValues, _ parser: JSONFieldParser)
         -> (rows: PostgresCopyRows, refused: [(record: PipelineRecord, reason: String)])?
     {
-        var reader = JSONMembersReader()
-        var records: [PipelineRecord] = []
-        for index in 0..<values.count {
-            var record = values.record(index)
-            guard parser.parse(&record, reader: &reader) else { return nil }
-            records.append(record)
-        }
+        guard let records = parser.parsed(values) else { return nil }
         var refused: [(record: PipelineRecord, reason: String)] = []
         let rows = PostgresCopyRows(records, columns: columns) { refused.append(($0, $1)) }
         return (rows, refused)

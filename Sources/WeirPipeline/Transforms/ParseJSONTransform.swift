@@ -55,6 +55,11 @@ public struct JSONFieldParser: Sendable {
         return false
     }
 
+    /// The records of `values`, parsed, in order; nil when one of them fails.
+    public func parsed(_ values: TopicValues) -> [PipelineRecord]? {
+        parsed((0..<values.count).map(values.record))
+    }
+
     /// Every record parsed, in order; nil when one of them fails.
     public func parsed(_ records: [PipelineRecord]) -> [PipelineRecord]? {
         var reader = JSONMembersReader()
