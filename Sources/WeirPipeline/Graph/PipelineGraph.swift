@@ -68,6 +68,12 @@ public struct PipelineGraph: Codable, Sendable, Equatable {
 
     public func node(_ id: String) -> Node? { nodes.first { $0.id == id } }
 
+    /// The built-in sinks that write every record they are given (a failure to write
+    /// stops the run): none of them sends anything to the dead-letter topic, so the graph
+    /// draws no dead-letter edge from them. The others (`postgres`, `http`, `kafka`,
+    /// plugins) dead-letter what their output refuses.
+    public static let sinksWritingEverything: Set<String> = ["file", "stdout", "blackhole", "topic"]
+
     /// The node id of component `id` of `pipeline`, a `source`, `transform` or `sink`
     /// (`kind`): what the console matches the samples of `/api/history` and
     /// `/api/events` to.

@@ -5,7 +5,8 @@ extension PipelineGraph {
     /// the loader resolves them, a declared topic first, then a transform's output.
     ///
     /// Dead-letter edges go to `<pipeline>.dlq` from every transform whose `on_error` is
-    /// `dlq` (the default), and from every source and sink: they send there what they
+    /// `dlq` (the default), from every source, and from every sink but those that write
+    /// whatever they are given (`sinksWritingEverything`): they send there what they
     /// cannot append or the output refuses (a line too long, a row the database rejects).
     public init(_ definitions: [PipelineDefinition]) {
         var builder = Builder()
@@ -74,7 +75,13 @@ extension PipelineGraph {
                 }
             }
             for name in definition.topics.keys.sorted() { _ = topic(name) }
-            let senders = definition.components.filter { $0.kind != .transform || $0.onError == "dlq" }
+            let senders = definition.components.filter { component in
+                switch component.kind {
+                case .source: true
+                case .transform: component.onError == "dlq"
+                case .sink: !PipelineGraph.sinksWritingEverything.contains(component.type)
+                }
+            }
             guard !senders.isEmpty else { return }
             let name = pipeline + ".dlq"
             let deadLetters = node("topic:" + name, .deadLetterTopic, type: "dead_letter", label: name, pipeline: pipeline)
