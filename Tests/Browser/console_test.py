@@ -587,6 +587,27 @@ def main():
 
         check_layout_and_accessibility(driver, screenshots)
         check_console_log(driver, "at the end")
+
+        # weir restarted with a sink more (the test stops it and starts it again on the same
+        # port): once the events reconnect, the page reads the graph again and draws it.
+        # (Last: while weir is down the browser logs failed requests.)
+        print("RESTART", flush=True)
+        answer = sys.stdin.readline().split()
+        if answer[:1] != ["RESTARTED"] or len(answer) < 2:
+            raise RuntimeError(f"the test answered {answer!r}, not RESTARTED <node>")
+        added = answer[1]
+        try:
+            wait_for(f"the page draws {added}, the sink weir has after its restart", lambda: driver.execute_script(
+                "return !!document.querySelector(`svg#graph g.node[data-id=\"${arguments[0]}\"]`)", added), 60)
+            wait_for("the page is live again", lambda: driver.execute_script(
+                "return document.getElementById('status').dataset.connection") == "live", 30)
+            graph = get_json("/api/graph")
+            drawn = driver.execute_script("return [...document.querySelectorAll('svg#graph g.node')].map((g) => g.dataset.id)")
+            report("after weir restarts with a changed pipeline, the page draws the new graph",
+                   [] if sorted(drawn) == sorted(n["id"] for n in graph["nodes"]) else
+                   [f"drawn {sorted(drawn)}, /api/graph has {sorted(n['id'] for n in graph['nodes'])}"])
+        except TimeoutError as error:
+            report("after weir restarts with a changed pipeline, the page draws the new graph", [str(error)])
     except Exception as error:  # a step that could not go on: that is a failure too
         report("the run got through", [f"{type(error).__name__}: {error}"])
         try:

@@ -45,7 +45,7 @@ struct ConsoleBrowserTests {
         let parser = try #require(definition.components.first { $0.kind == .transform && $0.type == "parse_regex" })
 
         signal(SIGPIPE, SIG_IGN)  // a script that died makes writing to it an error, not the end of the tests
-        let weir = try RunningWeir(bench, environment: environment)
+        var weir = try RunningWeir(bench, environment: environment)
         let screenshots = ProcessInfo.processInfo.environment["WEIR_CONSOLE_SCREENSHOTS"] ?? bench.root + "/screenshots"
         let browser = try ChildProcess(
             "/usr/bin/env",
@@ -61,6 +61,19 @@ struct ConsoleBrowserTests {
         do {
             try ScriptLines(browser.stdout, seconds: 300).forEach { line in
                 said.append(line)
+                if line == "RESTART" {
+                    // weir stopped and started again, on the same port, with a sink more: the
+                    // page must draw the new graph once it has reconnected.
+                    let port = try #require(weir.address.split(separator: ":").last.flatMap { Int($0) })
+                    #expect(weir.stop() == 0, "\(weir.stderr)")
+                    let pipeline = try String(contentsOfFile: bench.pipeline, encoding: .utf8)
+                    let added = "  all_parsed:\n    type: blackhole\n    inputs: [parsed]\n"
+                    let marker = "    encoding: json\ntests:"
+                    try bench.write(pipeline.replacingOccurrences(of: marker, with: "    encoding: json\n" + added + "tests:"))
+                    weir = try RunningWeir(bench, environment: environment, port: port)
+                    try browser.stdin.write(contentsOf: Data("RESTARTED sink:\(definition.name)/all_parsed\n".utf8))
+                    return
+                }
                 guard line == "APPEND" else { return }
                 // Appended in pieces, so the rate is up for a few samples (the pace is no assertion).
                 let handle = try #require(FileHandle(forWritingAtPath: tailed))

@@ -18,13 +18,18 @@ package final class RunningWeir {
     package let authorization: String?
     private var status: Int32?
 
+    /// `port`: where it serves (0: a port the kernel chooses), on 127.0.0.1.
     package init(
-        _ bench: PluginBench, extra: [String] = [], token: String? = nil, authorization: String? = nil, environment: [String: String] = [:]
+        _ bench: PluginBench, extra: [String] = [], token: String? = nil, authorization: String? = nil, environment: [String: String] = [:],
+        port: Int = 0
     ) throws {
         errors = bench.root + "/weir.err"
         self.token = token
         self.authorization = authorization ?? token.map { "Bearer \($0)" }
-        let arguments = (["run", "--quiet", "--http", "0", "--data-dir", bench.data] + extra + [bench.pipeline]).joined(separator: " ")
+        let arguments = (["run", "--quiet", "--http", "\(port)", "--data-dir", bench.data] + extra + [bench.pipeline])
+            .joined(separator: " ")
+        // A run before this one on the same bench said where it served in the same file.
+        try? FileManager.default.removeItem(atPath: errors)
         child = try ChildProcess("/bin/sh", ["-c", "exec \(Paths.weir) \(arguments) 2> \(errors)"], environment: environment)
         let errors = self.errors
         address = try waitUntil("weir says where it serves") {

@@ -518,15 +518,40 @@ enum ConsoleScript {
 
         // MARK: start
 
+        /// The browser reconnects the event stream by itself. Reconnected after it was
+        /// lost, weir may have been restarted, with other pipelines: the graph, the history
+        /// and the lists are read again.
         function connectEvents() {
           const events = new EventSource("/api/events");
-          events.addEventListener("open", () => setStatus("Live: one sample a second.", "live"));
+          let lost = false;
+          events.addEventListener("open", () => {
+            setStatus("Live: one sample a second.", "live");
+            if (lost) {
+              lost = false;
+              reload();
+            }
+          });
           events.addEventListener("sample", (event) => {
             addSample(JSON.parse(event.data));
             const time = new Date().toLocaleTimeString();
             setStatus(`Live: updated ${time}.`, "live");
           });
-          events.addEventListener("error", () => setStatus("Connection to weir lost: retrying…", "lost"));
+          events.addEventListener("error", () => {
+            lost = true;
+            setStatus("Connection to weir lost: retrying…", "lost");
+          });
+        }
+
+        async function reload() {
+          try {
+            drawGraph(await getJSON("/api/graph"));
+            loadHistory(await getJSON("/api/history"));
+          } catch (error) {
+            setStatus(`Reconnected, but the graph could not be read again: ${error.message}`, "lost");
+            return;
+          }
+          await pollPipelines();
+          render();
         }
 
         async function start() {
