@@ -114,8 +114,16 @@ struct PostgresCopyRows: Sendable {
         rowWritten(index, group: group)
     }
 
+    /// Adds the row of batch index `index` filling the `present` columns, which `write`
+    /// writes (its cells, tab-separated, and its newline) into its group's buffer.
+    mutating func addRow(_ index: Int, _ write: (inout ByteBuffer) -> Void) {
+        let group = groupOfRow()
+        write(&buffers[group])
+        rowWritten(index, group: group)
+    }
+
     /// The group of the row whose columns `present` says (the last row's, mostly).
-    mutating func groupOfRow() -> Int {
+    private mutating func groupOfRow() -> Int {
         if current < 0 || present != currentPresent {
             current = Self.group(present, &groupOf, &groups, &buffers)
             currentPresent = present
@@ -123,14 +131,9 @@ struct PostgresCopyRows: Sendable {
         return current
     }
 
-    /// Writes into the buffer of `group` with `body`.
-    mutating func writing(into group: Int, _ body: (inout ByteBuffer) -> Void) {
-        body(&buffers[group])
-    }
-
     /// Notes the row of batch index `index` written into `group`'s buffer, and starts a
     /// new chunk when this one is full.
-    mutating func rowWritten(_ index: Int, group: Int) {
+    private mutating func rowWritten(_ index: Int, group: Int) {
         written.append(index)
         if buffers[group].readableBytes >= Self.chunkBytes {
             groups[group].chunks.append(buffers[group])

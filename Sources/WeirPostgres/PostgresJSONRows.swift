@@ -139,9 +139,7 @@ struct PostgresJSONRows {
             case .expression: return false
             }
         }
-        let group = rows.groupOfRow()
-        rows.writing(into: group) { buffer in write(text, timestamp, into: &buffer) }
-        rows.rowWritten(index, group: group)
+        rows.addRow(index) { buffer in write(text, timestamp, into: &buffer) }
         return true
     }
 
